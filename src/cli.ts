@@ -1,0 +1,173 @@
+/**
+ * The headless entry: the same client and worker the extension uses, from a terminal.
+ *   node dist/cli.js continue FILE|- [options]
+ *   node dist/cli.js alternatives FILE|- --n N [options]
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EngineClient, EngineRequestError } from './client/engineClient';
+import { defaultModel, preferredDtype } from './engine/modelLocator';
+import { MODEL_DTYPES, type GeneratedSample, type GenerationResult, type ModelDtype } from './engine/protocol';
+import { validateSampling, type SamplingSettings } from './writing/samplingSettings';
+
+const USAGE = `Usage:
+  node dist/cli.js continue FILE|- [options]        continue the text in FILE (or stdin)
+  node dist/cli.js alternatives FILE|- --n N [...]  N distinct continuations
+
+Options:
+  --model DIR            model folder (Hugging Face layout); default: Inkling's own model
+  --dtype q8|fp32|...    model precision (default: q8 when the folder has it)
+  --threads N            ONNX Runtime threads (default 1)
+  --max-tokens N         longest continuation in tokens (default 32)
+  --temperature T --top-k K --top-p P --min-p P --typical-p P
+  --repetition-penalty R --no-repeat-ngram N
+  --strategy sample|greedy|beam   --beams N
+  --seed S               make the run reproducible
+  --stop STR             stop before STR (repeatable; \\n for a newline)
+  --n N                  alternatives: how many (default 3)
+  --json                 print one JSON object instead of the text
+`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`inkling: ${message}\n`);
+  process.exit(code);
+}
+
+function num(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) fail(`--${name} expects a number, got "${value}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      dtype: { type: 'string' },
+      threads: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      'min-p': { type: 'string' },
+      'typical-p': { type: 'string' },
+      'repetition-penalty': { type: 'string' },
+      'no-repeat-ngram': { type: 'string' },
+      strategy: { type: 'string' },
+      beams: { type: 'string' },
+      seed: { type: 'string' },
+      stop: { type: 'string', multiple: true },
+      n: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, file] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command !== 'continue' && command !== 'alternatives') fail(`unknown command "${command}".\n${USAGE}`);
+  if (!file) fail(`${command} needs a FILE (or - for stdin).`);
+  let prompt: string;
+  try {
+    prompt = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    fail(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (prompt.includes('\u0000')) fail(`${file} looks like a binary file; Inkling continues text.`);
+  if (!prompt.trim()) fail(`${file} is empty: there is nothing to continue.`);
+
+  const root = resolve(__dirname, '..');
+  const located = values.model ? { dir: resolve(values.model), dtype: preferredDtype(resolve(values.model)) } : defaultModel(root);
+  if (!located) fail(`no model found. Pass --model DIR, or see README.md for the default model.`);
+  const dtype = (values.dtype ?? located.dtype) as ModelDtype;
+  if (!MODEL_DTYPES.includes(dtype)) fail(`--dtype must be one of ${MODEL_DTYPES.join(', ')}.`);
+
+  const raw: Partial<Record<keyof SamplingSettings, unknown>> = {
+    maxNewTokens: num(values['max-tokens'], 'max-tokens'),
+    temperature: num(values.temperature, 'temperature'),
+    topK: num(values['top-k'], 'top-k'),
+    topP: num(values['top-p'], 'top-p'),
+    minP: num(values['min-p'], 'min-p'),
+    typicalP: num(values['typical-p'], 'typical-p'),
+    repetitionPenalty: num(values['repetition-penalty'], 'repetition-penalty'),
+    noRepeatNgramSize: num(values['no-repeat-ngram'], 'no-repeat-ngram'),
+    numBeams: num(values.beams, 'beams'),
+    seed: num(values.seed, 'seed'),
+    strategy: values.strategy,
+    stopStrings: values.stop?.map((s) => s.replace(/\\n/g, '\n')),
+  };
+  for (const key of Object.keys(raw) as (keyof SamplingSettings)[]) if (raw[key] === undefined) delete raw[key];
+  const { settings, problems } = validateSampling(raw);
+  for (const p of problems) process.stderr.write(`inkling: ${p.message}\n`);
+
+  const client = new EngineClient({
+    workerPath: join(__dirname, 'worker.js'),
+    logger: { trace() {}, debug() {}, info() {}, warn: (m) => process.stderr.write(`inkling: ${m}\n`), error: (m) => process.stderr.write(`inkling: ${m}\n`) },
+    restartDelaysMs: [],
+  });
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  try {
+    client.setModel({ dir: located.dir, dtype, threads: num(values.threads, 'threads') ?? 0 });
+    if (command === 'continue') {
+      const stream = !values.json;
+      const result = await client.generate(
+        { prompt, sampling: settings, stream },
+        { signal: abort.signal, onToken: stream ? (t) => process.stdout.write(t) : undefined },
+      );
+      if (values.json) process.stdout.write(`${JSON.stringify(summary(result, client.model?.name))}\n`);
+      else process.stdout.write('\n');
+    } else {
+      const n = Math.max(1, Math.min(16, Math.round(num(values.n, 'n') ?? 3)));
+      const alternatives = await distinctAlternatives(client, prompt, settings, n, abort.signal);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ ...summary(alternatives.last, client.model?.name), alternatives: alternatives.texts })}\n`);
+      } else {
+        alternatives.texts.forEach((t, i) => process.stdout.write(`--- ${i + 1} (seed ${t.seed})\n${t.text}\n`));
+      }
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof EngineRequestError) fail(e.message, 1);
+    throw e;
+  } finally {
+    await client.dispose();
+  }
+}
+
+function summary(result: GenerationResult, model: string | undefined) {
+  return { text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb, ...result.stats, model: model ?? result.stats.model };
+}
+
+/** Samples until n distinct texts (after whitespace normalisation) are found, at most three rounds. */
+async function distinctAlternatives(client: EngineClient, prompt: string, settings: SamplingSettings, n: number, signal: AbortSignal) {
+  const seen = new Set<string>();
+  const texts: GeneratedSample[] = [];
+  let seed = settings.seed ?? Math.floor(Math.random() * 2 ** 30);
+  let last: GenerationResult | undefined;
+  for (let round = 0; round < 3 && texts.length < n; round++) {
+    const want = n - texts.length;
+    last = await client.generate({ prompt, sampling: { ...settings, seed }, n: want + (round > 0 ? 1 : 0) }, { signal });
+    const samples = last.alternatives ?? [{ text: last.text, seed, stopReason: last.stopReason, meanLogProb: last.meanLogProb }];
+    for (const s of samples) {
+      const key = s.text.trim().replace(/\s+/g, ' ').toLowerCase();
+      if (!key || seen.has(key) || texts.length >= n) continue;
+      seen.add(key);
+      texts.push(s);
+    }
+    seed += samples.length;
+    if (last.stopReason === 'cancelled') break;
+  }
+  return { texts, last: last! };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => fail(e.stack ?? String(e), 1),
+);

@@ -1,0 +1,317 @@
+/**
+ * The host side of the engine: spawns the worker lazily, correlates requests by id, turns an
+ * AbortSignal into `cancel`, rejects everything pending when the worker dies and restarts it
+ * with backoff. Used by the extension and the CLI alike; it never imports `vscode`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { ErrorCode, GenerateParams, GenerationResult, HostMessage, ModelInfo, ModelSpec, WorkerMessage } from '../engine/protocol';
+import { PROTOCOL_VERSION } from '../engine/protocol';
+
+export type EngineState = 'stopped' | 'starting' | 'loading' | 'ready' | 'generating' | 'error';
+
+export class EngineRequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineRequestError';
+  }
+}
+
+export interface EngineLogger {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface EngineClientOptions {
+  /** Absolute path of the bundled worker script (dist/worker.js). */
+  workerPath: string;
+  logger?: EngineLogger;
+  /** Delays before successive automatic restarts after a crash; past the last, give up until asked again. */
+  restartDelaysMs?: number[];
+  /** Extra environment for the worker. */
+  env?: NodeJS.ProcessEnv;
+  handshakeTimeoutMs?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onToken?: (text: string) => void;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  onToken?: (text: string) => void;
+}
+
+const silent: EngineLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+export class EngineClient extends EventEmitter {
+  private child: ChildProcess | null = null;
+  private starting: Promise<ChildProcess> | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private loadedSpec: ModelSpec | null = null;
+  private loadedInfo: ModelInfo | null = null;
+  private loading: Promise<ModelInfo> | null = null;
+  private wantedSpec: ModelSpec | null = null;
+  private crashes = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private disposed = false;
+  private _state: EngineState = 'stopped';
+  private readonly log: EngineLogger;
+
+  constructor(private readonly options: EngineClientOptions) {
+    super();
+    this.log = options.logger ?? silent;
+  }
+
+  get state(): EngineState {
+    return this._state;
+  }
+
+  get model(): ModelInfo | null {
+    return this.loadedInfo;
+  }
+
+  /** The worker's process id, for tests and diagnostics. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private setState(state: EngineState, detail?: string): void {
+    if (this._state === state && !detail) return;
+    this._state = state;
+    this.emit('state', state, detail);
+  }
+
+  /** Chooses the model; it is loaded on the next request (or now, with `load`). */
+  setModel(spec: ModelSpec): void {
+    this.wantedSpec = spec;
+  }
+
+  async load(spec?: ModelSpec): Promise<ModelInfo> {
+    if (spec) this.wantedSpec = spec;
+    const wanted = this.wantedSpec;
+    if (!wanted) throw new EngineRequestError('no-model', 'No model chosen. Choose one with "Inkling: Choose Model".');
+    if (this.loadedSpec && sameSpec(this.loadedSpec, wanted) && this.loadedInfo && this.child) return this.loadedInfo;
+    if (this.loading) return this.loading;
+    this.loading = (async () => {
+      try {
+        const info = (await this.request({ type: 'load', id: 0, model: wanted })) as ModelInfo;
+        this.loadedSpec = wanted;
+        this.loadedInfo = info;
+        return info;
+      } catch (e) {
+        // The worker may have let the previous model go: load again on the next request.
+        this.loadedSpec = null;
+        this.loadedInfo = null;
+        throw e;
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  async generate(params: GenerateParams, options: GenerateOptions = {}): Promise<GenerationResult> {
+    if (options.signal?.aborted) return cancelledResult();
+    await this.load();
+    if (options.signal?.aborted) return cancelledResult();
+    return (await this.request({ type: 'generate', id: 0, params }, options)) as GenerationResult;
+  }
+
+  async countTokens(text: string): Promise<number> {
+    await this.load();
+    return (await this.request({ type: 'tokenize', id: 0, text })) as number;
+  }
+
+  private async request(message: HostMessage & { id: number }, options: GenerateOptions = {}): Promise<unknown> {
+    const child = await this.ensureWorker();
+    const id = this.nextId++;
+    const sent = { ...message, id } as HostMessage;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.post(child, { type: 'cancel', id });
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (v) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        reject: (e) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+        onToken: options.onToken,
+      });
+      this.post(child, sent);
+    });
+  }
+
+  private post(child: ChildProcess, message: HostMessage): void {
+    if (child.connected) child.send(message);
+  }
+
+  private ensureWorker(): Promise<ChildProcess> {
+    if (this.disposed) return Promise.reject(new EngineRequestError('worker-crashed', 'The engine was shut down.'));
+    if (this.child?.connected) return Promise.resolve(this.child);
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private spawn(): Promise<ChildProcess> {
+    this.setState('starting');
+    const started = Date.now();
+    // process.execPath is Node here and Electron inside desktop VS Code; ELECTRON_RUN_AS_NODE makes both run the script as Node.
+    const child = fork(this.options.workerPath, [], {
+      execPath: process.execPath,
+      env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    child.stdout?.on('data', (d: Buffer) => this.log.debug(`[worker] ${d.toString().trimEnd()}`));
+    child.stderr?.on('data', (d: Buffer) => this.log.warn(`[worker] ${d.toString().trimEnd()}`));
+    return new Promise((resolve, reject) => {
+      const timeout = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new EngineRequestError('worker-crashed', 'The Inkling worker did not start in time.'));
+      }, this.options.handshakeTimeoutMs ?? 20000);
+      child.on('message', (raw: WorkerMessage) => {
+        if (raw.type === 'hello') {
+          clearTimeout(timeout);
+          if (raw.protocolVersion !== PROTOCOL_VERSION) {
+            child.kill();
+            const msg = `The Inkling worker speaks protocol ${raw.protocolVersion}, this extension ${PROTOCOL_VERSION}. Reinstall Inkling.`;
+            this.setState('error', msg);
+            reject(new EngineRequestError('protocol-mismatch', msg));
+            return;
+          }
+          this.child = child;
+          this.log.info(`Worker ${raw.pid} started in ${Date.now() - started} ms.`);
+          this.setState('ready');
+          resolve(child);
+          return;
+        }
+        this.onMessage(raw);
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timeout);
+        this.onExit(child, code, signal);
+        reject(new EngineRequestError('worker-crashed', `The Inkling worker exited while starting (${signal ?? code}).`));
+      });
+      child.on('error', (e) => this.log.error(`Worker process error: ${e.message}`));
+      child.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION } satisfies HostMessage);
+    });
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    switch (message.type) {
+      case 'state':
+        this.setState(message.state);
+        return;
+      case 'log':
+        this.log[message.level](message.message);
+        return;
+      case 'token':
+        this.pending.get(message.id)?.onToken?.(message.text);
+        return;
+      case 'loaded':
+        this.settle(message.id, (p) => p.resolve(message.model));
+        return;
+      case 'done':
+        this.crashes = 0;
+        this.settle(message.id, (p) => p.resolve(message.result));
+        return;
+      case 'tokens':
+        this.settle(message.id, (p) => p.resolve(message.count));
+        return;
+      case 'error':
+        if (message.id === null) {
+          this.log.warn(message.message);
+          return;
+        }
+        if (message.code.startsWith('model-')) this.setState('error', message.message);
+        this.settle(message.id, (p) => p.reject(new EngineRequestError(message.code, message.message)));
+        return;
+      case 'hello':
+        return;
+    }
+  }
+
+  private settle(id: number, action: (p: Pending) => void): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (this.pending.size === 0 && this._state === 'generating') this.setState('ready');
+    action(p);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child && this.child !== null) return;
+    this.child = null;
+    this.loadedSpec = null;
+    this.loadedInfo = null;
+    const error = new EngineRequestError('worker-crashed', `The Inkling worker stopped unexpectedly (${signal ?? `exit code ${code}`}). It restarts by itself; see the log for details.`);
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(error);
+    }
+    if (this.disposed) {
+      this.setState('stopped');
+      return;
+    }
+    if (code === 0 && signal === null) {
+      this.setState('stopped');
+      return;
+    }
+    this.crashes++;
+    this.log.error(error.message);
+    const delays = this.options.restartDelaysMs ?? [250, 1000, 4000, 15000];
+    if (this.crashes > delays.length) {
+      this.setState('error', `The Inkling worker crashed ${this.crashes} times in a row; it will start again on the next request. See the log.`);
+      this.crashes = 0;
+      return;
+    }
+    this.setState('starting', 'restarting after a crash');
+    const delay = delays[this.crashes - 1]!;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.wantedSpec && !this.disposed) this.load().catch((e: Error) => this.log.warn(`Restart failed: ${e.message}`));
+    }, delay);
+  }
+
+  /** Stops the worker; pending requests are rejected. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 2000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.post(child, { type: 'shutdown' });
+    });
+  }
+}
+
+function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
+  return a.dir === b.dir && a.dtype === b.dtype && a.threads === b.threads;
+}
+
+function cancelledResult(): GenerationResult {
+  return { text: '', stopReason: 'cancelled', meanLogProb: 0, stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, timeToFirstTokenMs: 0, totalMs: 0, tokensPerSecond: 0, seed: 0, model: '' } };
+}

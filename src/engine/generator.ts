@@ -1,0 +1,311 @@
+/**
+ * The decode loop. It keeps the KV cache of the last prompt (plus what was generated after it)
+ * and, when a new prompt shares a token prefix with it, runs only the new tokens. Sampling,
+ * greedy and beam search share one forward pass; several samples of one prompt run as a batch
+ * over a tiled copy of the prompt's cache.
+ */
+import { randomInt } from 'node:crypto';
+import type { GenerateParams, GeneratedSample, GenerationResult, StopReason } from './protocol';
+import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/samplingSettings';
+import type { LanguageModel } from './languageModel';
+import { EngineError } from './modelFolder';
+import { commonPrefixLength, emptyCache, gatherRows, truncateCache, type KvCache } from './kvCache';
+import { applyNoRepeatNgram, applyRepetitionPenalty, logSoftmax, logSumExp, Rng, selectScored, topIndices } from './sampling';
+import { findStop, TextStream } from './textStream';
+
+export interface GenerationHooks {
+  /** Checked before every forward pass: a cancel takes effect within one token. */
+  isCancelled(): boolean;
+  onToken?(text: string, index: number): void;
+  /** Called once the first new token is chosen. */
+  onFirstToken?(): void;
+}
+
+interface PrefixState {
+  tokens: number[];
+  cache: KvCache;
+}
+
+/** Tokens of the prompt kept as decode context so the first new piece keeps its leading space. */
+const DECODE_CONTEXT = 4;
+
+export class Generator {
+  private last: PrefixState | null = null;
+  /** Tokens chosen so far in the running generation (all rows). */
+  progress = 0;
+
+  constructor(readonly model: LanguageModel) {}
+
+  /** Forgets the cached prefix (tests use it to compare against a cold start). */
+  resetCache(): void {
+    this.last = null;
+  }
+
+  async generate(params: GenerateParams, hooks: GenerationHooks): Promise<GenerationResult> {
+    const started = performance.now();
+    this.progress = 0;
+    const { settings } = validateSampling(params.sampling);
+    const seed = settings.seed ?? randomInt(0, SEED_MAX);
+    const n = Math.max(1, Math.min(16, Math.floor(params.n ?? 1)));
+    const prompt = this.promptTokens(params.prompt, settings.maxNewTokens);
+
+    const { logits, reused } = await this.prefill(prompt, hooks);
+    if (logits === null) {
+      return this.finish(started, started, prompt.length, reused, 0, seed, [{ text: '', stopReason: 'cancelled', seed, meanLogProb: 0 }]);
+    }
+    const context = prompt.slice(Math.max(this.model.addsBos ? 1 : 0, prompt.length - DECODE_CONTEXT));
+    let firstTokenAt = 0;
+    const markFirst = () => {
+      if (!firstTokenAt) {
+        firstTokenAt = performance.now();
+        hooks.onFirstToken?.();
+      }
+    };
+    const wrapped: GenerationHooks = { ...hooks, onFirstToken: markFirst };
+
+    let outcome: { samples: Sample[]; newTokens: number };
+    if (settings.strategy === 'beam') outcome = await this.beam(prompt, logits, settings, context, wrapped);
+    else if (n === 1) outcome = await this.single(prompt, logits, settings, seed, context, wrapped, params.stream === true);
+    else outcome = await this.batch(prompt, logits, settings, seed, n, context, wrapped);
+    return this.finish(started, firstTokenAt || performance.now(), prompt.length, reused, outcome.newTokens, seed, outcome.samples);
+  }
+
+  /** Token ids for the prompt, keeping the end when prompt + continuation would not fit the context. */
+  private promptTokens(prompt: string, maxNewTokens: number): number[] {
+    const ids = this.model.encode(prompt);
+    if (ids.length === 0) throw new EngineError('bad-request', 'The prompt is empty.');
+    const room = Math.max(8, this.model.contextLength - maxNewTokens);
+    if (ids.length <= room) return ids;
+    const head = this.model.addsBos ? [ids[0]!] : [];
+    return [...head, ...ids.slice(ids.length - (room - head.length))];
+  }
+
+  private async prefill(prompt: number[], hooks: GenerationHooks): Promise<{ logits: Float32Array | null; reused: number }> {
+    let reused = 0;
+    let cache = emptyCache(this.model.layout);
+    if (this.last) {
+      // At least one token must run to produce logits, even when the prompt is an exact repeat.
+      reused = Math.min(commonPrefixLength(this.last.tokens, prompt), prompt.length - 1);
+      if (reused > 0) cache = truncateCache(this.last.cache, this.model.layout, reused);
+    }
+    this.last = null; // never leave a cache that disagrees with its tokens if we stop midway
+    if (hooks.isCancelled()) return { logits: null, reused };
+    const out = await this.model.forward([prompt.slice(reused)], cache);
+    this.last = { tokens: prompt.slice(), cache: out.cache };
+    return { logits: out.logits, reused };
+  }
+
+  private async single(prompt: number[], first: Float32Array, settings: SamplingSettings, seed: number, context: number[], hooks: GenerationHooks, stream: boolean): Promise<{ samples: Sample[]; newTokens: number }> {
+    const rng = new Rng(seed);
+    const textStream = new TextStream((ids) => this.model.decode(ids), context);
+    const generated: number[] = [];
+    const history = prompt.slice();
+    let logits = first;
+    let stopReason: StopReason = 'length';
+    let text = '';
+    let logProb = 0;
+    for (;;) {
+      const { token, logProb: lp } = selectScored(logits, history, settings, rng);
+      this.progress++;
+      if (generated.length === 0) hooks.onFirstToken?.();
+      if (this.model.eosIds.has(token)) {
+        stopReason = 'eos';
+        break;
+      }
+      generated.push(token);
+      history.push(token);
+      logProb += lp;
+      text = textStream.textOf(generated);
+      const stopAt = findStop(text, settings.stopStrings);
+      if (stopAt >= 0) {
+        text = text.slice(0, stopAt);
+        stopReason = 'stop';
+        break;
+      }
+      if (stream) {
+        const delta = textStream.push(generated);
+        if (delta) hooks.onToken?.(delta, generated.length - 1);
+      }
+      if (generated.length >= settings.maxNewTokens) break;
+      if (hooks.isCancelled()) {
+        stopReason = 'cancelled';
+        break;
+      }
+      const out = await this.model.forward([[token]], this.last!.cache);
+      this.last = { tokens: [...this.last!.tokens, token], cache: out.cache };
+      logits = out.logits;
+    }
+    return { samples: [{ text, stopReason, seed, meanLogProb: mean(logProb, generated.length) }], newTokens: generated.length };
+  }
+
+  /** n samples of one prompt as one batch: row i draws with seed + i. */
+  private async batch(prompt: number[], first: Float32Array, settings: SamplingSettings, seed: number, n: number, context: number[], hooks: GenerationHooks): Promise<{ samples: Sample[]; newTokens: number }> {
+    const V = first.length;
+    const rows = Array.from({ length: n }, (_, i) => ({
+      rng: new Rng((seed + i) % (SEED_MAX + 1)),
+      seed: (seed + i) % (SEED_MAX + 1),
+      history: prompt.slice(),
+      generated: [] as number[],
+      stream: new TextStream((ids) => this.model.decode(ids), context),
+      text: '',
+      logProb: 0,
+      stopReason: null as StopReason | null,
+    }));
+    let cache = gatherRows(this.last!.cache, this.model.layout, rows.map(() => 0));
+    let logits: Float32Array = new Float32Array(n * V);
+    for (let i = 0; i < n; i++) logits.set(first, i * V);
+    let steps = 0;
+    const filler = this.model.eosIds.values().next().value ?? 0;
+    for (;;) {
+      const next: number[] = [];
+      rows.forEach((row, i) => {
+        if (row.stopReason) {
+          next.push(filler);
+          return;
+        }
+        const { token, logProb } = selectScored(logits.subarray(i * V, (i + 1) * V), row.history, settings, row.rng);
+        this.progress++;
+        next.push(token);
+        if (this.model.eosIds.has(token)) {
+          row.stopReason = 'eos';
+          return;
+        }
+        row.logProb += logProb;
+        row.generated.push(token);
+        row.history.push(token);
+        row.text = row.stream.textOf(row.generated);
+        const stopAt = findStop(row.text, settings.stopStrings);
+        if (stopAt >= 0) {
+          row.text = row.text.slice(0, stopAt);
+          row.stopReason = 'stop';
+        } else if (row.generated.length >= settings.maxNewTokens) row.stopReason = 'length';
+      });
+      if (steps === 0) hooks.onFirstToken?.();
+      steps++;
+      if (rows.every((r) => r.stopReason)) break;
+      if (hooks.isCancelled()) {
+        for (const r of rows) r.stopReason ??= 'cancelled';
+        break;
+      }
+      const out = await this.model.forward(next.map((t) => [t]), cache);
+      cache = out.cache;
+      logits = out.logits;
+    }
+    const samples = rows.map((r) => ({ text: r.text, stopReason: r.stopReason ?? ('length' as StopReason), seed: r.seed, meanLogProb: mean(r.logProb, r.generated.length) }));
+    return { samples, newTokens: rows.reduce((s, r) => s + r.generated.length, 0) };
+  }
+
+  /**
+   * Beam search with length-normalised scores. Beams that end (EOS, a stop string, or the
+   * token budget) join the finished pool; the search ends when the pool holds `numBeams`
+   * hypotheses or the budget is spent.
+   */
+  private async beam(prompt: number[], first: Float32Array, settings: SamplingSettings, context: number[], hooks: GenerationHooks): Promise<{ samples: Sample[]; newTokens: number }> {
+    const B = settings.numBeams;
+    const V = first.length;
+    const stream = new TextStream((ids) => this.model.decode(ids), context);
+    interface Beam {
+      tokens: number[];
+      /** Sum of log-probabilities after penalties: what the search ranks by. */
+      score: number;
+      /** Sum of log-probabilities under the unmodified model, reported for comparison. */
+      raw: number;
+    }
+    let beams: Beam[] = [{ tokens: [], score: 0, raw: 0 }];
+    let cache = this.last!.cache;
+    let logits = first;
+    const finished: { tokens: number[]; score: number; raw: number; text: string; stopReason: StopReason }[] = [];
+    let steps = 0;
+    const normalised = (score: number, length: number) => score / Math.max(1, length);
+    while (beams.length > 0) {
+      const candidates: { parent: number; token: number; score: number; raw: number }[] = [];
+      beams.forEach((beam, i) => {
+        const row = logits.slice(i * V, (i + 1) * V);
+        const lse = logSumExp(row);
+        const rawRow = row.slice();
+        const history = [...prompt, ...beam.tokens];
+        applyRepetitionPenalty(row, history, settings.repetitionPenalty);
+        applyNoRepeatNgram(row, history, settings.noRepeatNgramSize);
+        const logp = logSoftmax(row);
+        for (const id of topIndices(logp, 2 * B)) candidates.push({ parent: i, token: id, score: beam.score + logp[id]!, raw: beam.raw + rawRow[id]! - lse });
+      });
+      if (steps === 0) hooks.onFirstToken?.();
+      steps++;
+      this.progress = steps;
+      candidates.sort((a, b) => b.score - a.score);
+      const next: { parent: number; tokens: number[]; score: number; raw: number }[] = [];
+      for (const c of candidates) {
+        const tokens = [...beams[c.parent]!.tokens];
+        const parentRaw = beams[c.parent]!.raw;
+        if (this.model.eosIds.has(c.token)) {
+          finished.push({ tokens, score: normalised(c.score, tokens.length + 1), raw: parentRaw, text: stream.textOf(tokens), stopReason: 'eos' });
+          continue;
+        }
+        tokens.push(c.token);
+        const text = stream.textOf(tokens);
+        const stopAt = findStop(text, settings.stopStrings);
+        if (stopAt >= 0) {
+          finished.push({ tokens, score: normalised(c.score, tokens.length), raw: c.raw, text: text.slice(0, stopAt), stopReason: 'stop' });
+          continue;
+        }
+        if (tokens.length >= settings.maxNewTokens) {
+          finished.push({ tokens, score: normalised(c.score, tokens.length), raw: c.raw, text, stopReason: 'length' });
+          continue;
+        }
+        next.push({ parent: c.parent, tokens, score: c.score, raw: c.raw });
+        if (next.length === B) break;
+      }
+      const bestFinished = Math.max(-Infinity, ...finished.map((f) => f.score));
+      // No live beam can beat the best finished one once its normalised score is already lower
+      // (log-probabilities only fall), and the pool is full.
+      if (next.length === 0 || (finished.length >= B && next.every((b) => normalised(b.score, b.tokens.length) < bestFinished))) break;
+      if (hooks.isCancelled()) {
+        for (const b of next) finished.push({ tokens: b.tokens, score: normalised(b.score, b.tokens.length), raw: b.raw, text: stream.textOf(b.tokens), stopReason: 'cancelled' });
+        break;
+      }
+      cache = gatherRows(cache, this.model.layout, next.map((b) => b.parent));
+      const out = await this.model.forward(next.map((b) => [b.tokens[b.tokens.length - 1]!]), cache);
+      cache = out.cache;
+      logits = out.logits;
+      beams = next.map((b) => ({ tokens: b.tokens, score: b.score, raw: b.raw }));
+    }
+    // Best first; the beams after the best are returned as alternatives.
+    finished.sort((a, b) => b.score - a.score);
+    const samples = finished.slice(0, B).map((f) => ({ text: f.text, stopReason: f.stopReason, seed: 0, meanLogProb: mean(f.raw, f.tokens.length), score: f.score }));
+    if (samples.length === 0) samples.push({ text: '', stopReason: 'length', seed: 0, meanLogProb: 0, score: 0 });
+    return { samples, newTokens: steps };
+  }
+
+  private finish(started: number, firstTokenAt: number, promptTokens: number, reused: number, newTokens: number, seed: number, samples: Sample[]): GenerationResult {
+    const end = performance.now();
+    const decodeSeconds = Math.max(1e-6, (end - firstTokenAt) / 1000);
+    const main = samples[0]!;
+    const result: GenerationResult = {
+      text: main.text,
+      stopReason: main.stopReason,
+      meanLogProb: main.meanLogProb,
+      stats: {
+        promptTokens,
+        reusedTokens: reused,
+        newTokens,
+        timeToFirstTokenMs: round(firstTokenAt - started),
+        totalMs: round(end - started),
+        tokensPerSecond: newTokens > 1 ? round((newTokens - 1) / decodeSeconds) : 0,
+        seed,
+        model: this.model.name,
+      },
+    };
+    if (samples.length > 1) result.alternatives = samples;
+    return result;
+  }
+}
+
+type Sample = GeneratedSample;
+
+function mean(sum: number, count: number): number {
+  return count > 0 ? Math.round((sum / count) * 1e4) / 1e4 : 0;
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}

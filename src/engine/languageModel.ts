@@ -1,0 +1,167 @@
+/**
+ * A causal language model loaded from a local folder in the Hugging Face layout: the
+ * tokenizer and ONNX session come from transformers.js, and the forward pass runs on the
+ * ONNX Runtime session directly so the decode loop controls the KV cache and pays nothing
+ * for wrappers on the hot path.
+ */
+import { basename, dirname } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { AutoModelForCausalLM, AutoTokenizer, env as hfEnv } from '@huggingface/transformers';
+import type { ModelSpec } from './protocol';
+import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
+import type { KvCache, KvLayout } from './kvCache';
+
+export interface ForwardResult {
+  /** Logits of the last position of each row: batch × vocab, row-major. */
+  logits: Float32Array;
+  cache: KvCache;
+}
+
+type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+
+export class LanguageModel {
+  readonly layout: KvLayout;
+  readonly vocabSize: number;
+  readonly contextLength: number;
+  readonly eosIds: ReadonlySet<number>;
+  readonly addsBos: boolean;
+  private readonly pastNames: string[];
+  private readonly presentNames: string[];
+  private readonly hasPositionIds: boolean;
+
+  private constructor(
+    readonly name: string,
+    readonly spec: ModelSpec,
+    private readonly tokenizer: Tokenizer,
+    private readonly session: ort.InferenceSession,
+    config: ModelConfig,
+    readonly loadMs: number,
+  ) {
+    const meta = session.inputMetadata as unknown as { name: string; shape?: (string | number)[] }[];
+    this.pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+    this.presentNames = this.pastNames.map((n) => n.replace('past_key_values.', 'present.'));
+    const first = meta.find((m) => m.name === this.pastNames[0]);
+    const shape = first?.shape ?? [];
+    const kvHeads = typeof shape[1] === 'number' ? shape[1] : NaN;
+    const headDim = typeof shape[3] === 'number' ? shape[3] : NaN;
+    if (!this.pastNames.length || !Number.isFinite(kvHeads) || !Number.isFinite(headDim)) {
+      throw new EngineError('model-invalid', `Model ${name} has no key/value cache inputs with fixed head sizes; Inkling needs a decoder exported with past_key_values (the transformers.js layout).`);
+    }
+    this.layout = { kvHeads, headDim, tensors: this.pastNames.length };
+    this.hasPositionIds = session.inputNames.includes('position_ids');
+    this.vocabSize = config.vocab_size ?? 0;
+    this.contextLength = config.max_position_embeddings ?? 2048;
+    const eos = config.eos_token_id;
+    this.eosIds = new Set(Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]);
+    this.addsBos = this.encode('a').length > this.encodeRaw('a').length;
+  }
+
+  static async load(spec: ModelSpec): Promise<LanguageModel> {
+    const started = performance.now();
+    const { config } = checkModelFolder(spec.dir, spec.dtype);
+    // Never touch the network from the worker: downloads happen in the model manager, with consent.
+    hfEnv.allowRemoteModels = false;
+    hfEnv.allowLocalModels = true;
+    hfEnv.localModelPath = dirname(spec.dir);
+    const id = basename(spec.dir);
+    const threads = spec.threads > 0 ? spec.threads : defaultThreads();
+    let tokenizer: Tokenizer;
+    let session: ort.InferenceSession;
+    try {
+      tokenizer = await AutoTokenizer.from_pretrained(id);
+    } catch (e) {
+      throw new EngineError('model-invalid', `The model's tokenizer could not be read (${firstLine(e)}). The folder may be incomplete: ${spec.dir}.`);
+    }
+    try {
+      const model = await AutoModelForCausalLM.from_pretrained(id, {
+        dtype: spec.dtype,
+        device: 'cpu',
+        session_options: { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+      });
+      const sessions = (model as unknown as { sessions: Record<string, ort.InferenceSession> }).sessions;
+      const found = sessions.model ?? sessions.decoder_model_merged;
+      if (!found) throw new Error('no decoder session');
+      session = found;
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      throw new EngineError('model-load-failed', `The model file could not be loaded (${firstLine(e)}). It may be corrupt or not a causal language model: ${spec.dir}.`);
+    }
+    return new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started);
+  }
+
+  /** Token ids of `text` as the model sees a document start (with BOS where the tokenizer adds one). */
+  encode(text: string): number[] {
+    return Array.from(this.tokenizer.encode(text));
+  }
+
+  encodeRaw(text: string): number[] {
+    return Array.from(this.tokenizer.encode(text, { add_special_tokens: false }));
+  }
+
+  decode(ids: readonly number[]): string {
+    return this.tokenizer.decode(ids as number[], { skip_special_tokens: true });
+  }
+
+  /**
+   * Runs `tokens` (batch rows of equal length) after `cache`. Long inputs are fed in chunks so
+   * a prefill never materialises logits for every prompt position at once.
+   */
+  async forward(tokens: readonly (readonly number[])[], cache: KvCache, chunk = 128): Promise<ForwardResult> {
+    const total = tokens[0]!.length;
+    let current = cache;
+    let logits: Float32Array | null = null;
+    for (let start = 0; start < total; start += chunk) {
+      const end = Math.min(total, start + chunk);
+      const out = await this.step(tokens.map((row) => row.slice(start, end)), current);
+      current = out.cache;
+      logits = out.logits;
+    }
+    if (!logits) throw new EngineError('generation-failed', 'Nothing to run: the prompt was empty.');
+    return { logits, cache: current };
+  }
+
+  private async step(tokens: readonly (readonly number[])[], cache: KvCache): Promise<ForwardResult> {
+    const batch = tokens.length;
+    const seq = tokens[0]!.length;
+    const past = cache.length;
+    const ids = new BigInt64Array(batch * seq);
+    const pos = new BigInt64Array(batch * seq);
+    for (let b = 0; b < batch; b++) {
+      for (let s = 0; s < seq; s++) {
+        ids[b * seq + s] = BigInt(tokens[b]![s]!);
+        pos[b * seq + s] = BigInt(past + s);
+      }
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * (past + seq)).fill(1n), [batch, past + seq]),
+    };
+    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', pos, [batch, seq]);
+    const { kvHeads, headDim } = this.layout;
+    const batchOf = cache.batch === batch ? cache : { ...cache, batch };
+    this.pastNames.forEach((name, i) => {
+      feeds[name] = new ort.Tensor('float32', batchOf.length === 0 ? new Float32Array(0) : batchOf.data[i]!, [batch, kvHeads, past, headDim]);
+    });
+    const out = await this.session.run(feeds);
+    const logitsTensor = out.logits!;
+    const vocab = logitsTensor.dims[2]!;
+    const all = logitsTensor.data as Float32Array;
+    const logits = new Float32Array(batch * vocab);
+    for (let b = 0; b < batch; b++) logits.set(all.subarray((b * seq + seq - 1) * vocab, (b * seq + seq) * vocab), b * vocab);
+    const data = this.presentNames.map((n) => out[n]!.data as Float32Array);
+    return { logits, cache: { batch, length: past + seq, data } };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Decode is memory-bound and was measured faster on one thread; prefill gains from two. */
+export function defaultThreads(): number {
+  return 1;
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split('\n')[0]!.slice(0, 200);
+}

@@ -1,0 +1,66 @@
+/**
+ * What a model folder must hold, checked before anything heavy happens so the writer gets a
+ * message that names the missing piece rather than a stack trace from the runtime.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ErrorCode, ModelDtype } from './protocol';
+import { MODEL_DTYPES } from './protocol';
+
+export class EngineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+/** File name transformers.js loads for each dtype. */
+export const ONNX_FILE_FOR_DTYPE: Record<ModelDtype, string> = {
+  fp32: 'model.onnx',
+  fp16: 'model_fp16.onnx',
+  q8: 'model_quantized.onnx',
+  int8: 'model_int8.onnx',
+  uint8: 'model_uint8.onnx',
+  q4: 'model_q4.onnx',
+  bnb4: 'model_bnb4.onnx',
+  q4f16: 'model_q4f16.onnx',
+};
+
+export interface ModelConfig {
+  model_type?: string;
+  vocab_size?: number;
+  max_position_embeddings?: number;
+  eos_token_id?: number | number[];
+  bos_token_id?: number;
+}
+
+export function checkModelFolder(dir: string, dtype: ModelDtype): { config: ModelConfig; onnxPath: string } {
+  if (!MODEL_DTYPES.includes(dtype)) {
+    throw new EngineError('bad-request', `Unknown model precision "${dtype}". Choose one of: ${MODEL_DTYPES.join(', ')}.`);
+  }
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new EngineError('model-missing', `Model folder not found: ${dir}. Choose another model with "Inkling: Choose Model" or the inkling.model.path setting.`);
+  }
+  const configPath = join(dir, 'config.json');
+  if (!existsSync(configPath)) {
+    throw new EngineError('model-invalid', `Model folder has no config.json: ${dir}. Choose a folder in the Hugging Face layout (config.json, tokenizer.json, onnx/).`);
+  }
+  let config: ModelConfig;
+  try {
+    config = JSON.parse(readFileSync(configPath, 'utf8')) as ModelConfig;
+  } catch (e) {
+    throw new EngineError('model-invalid', `Model config.json is not valid JSON (${(e as Error).message}): ${configPath}.`);
+  }
+  if (!existsSync(join(dir, 'tokenizer.json'))) {
+    throw new EngineError('model-invalid', `Model folder has no tokenizer.json: ${dir}.`);
+  }
+  const onnxPath = join(dir, 'onnx', ONNX_FILE_FOR_DTYPE[dtype]);
+  if (!existsSync(onnxPath)) {
+    throw new EngineError('model-invalid', `Model folder has no onnx/${ONNX_FILE_FOR_DTYPE[dtype]} for precision "${dtype}": ${dir}. Pick a precision the folder has.`);
+  }
+  return { config, onnxPath };
+}
+

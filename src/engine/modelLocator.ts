@@ -1,0 +1,34 @@
+/**
+ * Where the default model is when the writer has not chosen one: Inkling's own model shipped
+ * in `models/`, then (in a development checkout) the shared test model beside the repository.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ModelDtype } from './protocol';
+import { ONNX_FILE_FOR_DTYPE } from './modelFolder';
+
+/** The model Inkling ships with, relative to the extension's root. */
+export const BUNDLED_MODEL = 'models/inkling-verse';
+/** The tiny model tests use, relative to the extension's root in a development checkout. */
+export const TEST_MODEL = '../shared/models/stories260K';
+
+export interface LocatedModel {
+  dir: string;
+  dtype: ModelDtype;
+}
+
+/** The best precision a folder offers: int8 is faster and smaller on CPU; fp32 when that is all there is. */
+export function preferredDtype(dir: string): ModelDtype {
+  for (const dtype of ['q8', 'fp32', 'int8', 'uint8', 'fp16', 'q4'] as ModelDtype[]) {
+    if (existsSync(join(dir, 'onnx', ONNX_FILE_FOR_DTYPE[dtype]))) return dtype;
+  }
+  return 'q8';
+}
+
+export function defaultModel(extensionRoot: string): LocatedModel | null {
+  for (const candidate of [BUNDLED_MODEL, TEST_MODEL]) {
+    const dir = resolve(extensionRoot, candidate);
+    if (existsSync(join(dir, 'config.json'))) return { dir, dtype: preferredDtype(dir) };
+  }
+  return null;
+}

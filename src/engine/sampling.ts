@@ -1,0 +1,240 @@
+/**
+ * Token selection from one row of logits. Pure and allocation-light: it runs once per
+ * generated token, so the full vocabulary is touched a fixed number of times and only the
+ * likeliest candidates are ever sorted.
+ *
+ * Order follows Hugging Face's `generate`: penalties on the raw logits, then temperature,
+ * then the truncation filters (top-k, top-p, min-p, typical-p) on the resulting distribution.
+ */
+import type { SamplingSettings } from '../writing/samplingSettings';
+
+/** A seeded PRNG (mulberry32): small, fast and identical on every platform. */
+export class Rng {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/** Divides positive logits / multiplies negative ones for every token already in `history` (CTRL's rule). */
+export function applyRepetitionPenalty(logits: Float32Array, history: ArrayLike<number>, penalty: number): void {
+  if (penalty === 1) return;
+  const seen = new Set<number>();
+  for (let i = 0; i < history.length; i++) seen.add(history[i]!);
+  for (const id of seen) {
+    if (id < 0 || id >= logits.length) continue;
+    const l = logits[id]!;
+    logits[id] = l > 0 ? l / penalty : l * penalty;
+  }
+}
+
+/** Bans every token that would complete an n-gram already present in `history`. */
+export function bannedByNgram(history: ArrayLike<number>, n: number): number[] {
+  if (n <= 0 || history.length < n) return [];
+  const len = history.length;
+  const banned: number[] = [];
+  // The (n-1) tokens that the next token would extend.
+  const tailStart = len - (n - 1);
+  outer: for (let start = 0; start + n <= len; start++) {
+    for (let j = 0; j < n - 1; j++) if (history[start + j] !== history[tailStart + j]) continue outer;
+    banned.push(history[start + n - 1]!);
+  }
+  return banned;
+}
+
+export function applyNoRepeatNgram(logits: Float32Array, history: ArrayLike<number>, n: number): void {
+  for (const id of bannedByNgram(history, n)) logits[id] = -Infinity;
+}
+
+export function argmax(logits: ArrayLike<number>): number {
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i]! > bestValue) {
+      bestValue = logits[i]!;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** log Σ exp(x), numerically stable. */
+export function logSumExp(logits: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  if (max === -Infinity) return max;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
+  return max + Math.log(sum);
+}
+
+/** Log-softmax of a row, numerically stable. */
+export function logSoftmax(logits: ArrayLike<number>): Float32Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
+  const lse = max + Math.log(sum);
+  const out = new Float32Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i]! - lse;
+  return out;
+}
+
+/** The ids of the `k` largest values, largest first (a bounded min-heap: O(V log k)). */
+export function topIndices(values: ArrayLike<number>, k: number): number[] {
+  const n = values.length;
+  if (k >= n) {
+    const all = Array.from({ length: n }, (_, i) => i);
+    return all.sort((a, b) => values[b]! - values[a]! || a - b);
+  }
+  const heap: number[] = [];
+  const less = (a: number, b: number) => values[a]! < values[b]! || (values[a] === values[b] && a > b);
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    if (heap.length < k) {
+      heap.push(i);
+      let c = heap.length - 1;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!less(heap[c]!, heap[p]!)) break;
+        [heap[c], heap[p]] = [heap[p]!, heap[c]!];
+        c = p;
+      }
+    } else if (less(heap[0]!, i)) {
+      heap[0] = i;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => values[b]! - values[a]! || a - b);
+}
+
+export interface Candidate {
+  id: number;
+  prob: number;
+}
+
+type Filters = Pick<SamplingSettings, 'temperature' | 'topK' | 'topP' | 'minP' | 'typicalP'>;
+
+/**
+ * Turns processed logits into the renormalised candidate set the filters allow, likeliest
+ * first. Only the head of the distribution is sorted: it grows until top-p's mass is covered.
+ */
+export function candidateDistribution(logits: Float32Array, filters: Filters): Candidate[] {
+  const V = logits.length;
+  const invT = 1 / filters.temperature;
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i]! > max) max = logits[i]!;
+  if (max === -Infinity) throw new Error('Every token was banned; nothing can be sampled.');
+  const probs = new Float32Array(V);
+  let sum = 0;
+  for (let i = 0; i < V; i++) {
+    const p = Math.exp((logits[i]! - max) * invT);
+    probs[i] = p;
+    sum += p;
+  }
+  for (let i = 0; i < V; i++) probs[i]! /= sum;
+
+  const needAll = filters.typicalP < 1 && filters.topK === 0;
+  let k = filters.topK > 0 ? Math.min(filters.topK, V) : needAll ? V : Math.min(V, 64);
+  let ids = topIndices(probs, k);
+  if (filters.topK === 0 && !needAll) {
+    // Grow the sorted head until it holds top-p's mass (or everything).
+    for (;;) {
+      let mass = 0;
+      for (const id of ids) mass += probs[id]!;
+      if (mass >= filters.topP - 1e-6 || k >= V) break;
+      k = Math.min(V, k * 4);
+      ids = topIndices(probs, k);
+    }
+  }
+  let cands: Candidate[] = ids.map((id) => ({ id, prob: probs[id]! })).filter((c) => c.prob > 0);
+
+  if (filters.topP < 1) {
+    let mass = 0;
+    let keep = 0;
+    for (const c of cands) {
+      mass += c.prob;
+      keep++;
+      if (mass >= filters.topP) break;
+    }
+    cands = cands.slice(0, Math.max(1, keep));
+  }
+  if (filters.minP > 0 && cands.length > 0) {
+    const floor = filters.minP * cands[0]!.prob;
+    cands = cands.filter((c, i) => i === 0 || c.prob >= floor);
+  }
+  if (filters.typicalP < 1 && cands.length > 1) {
+    // Entropy of the distribution as it stands, then keep the tokens whose surprise is closest to it.
+    const total = cands.reduce((s, c) => s + c.prob, 0);
+    let entropy = 0;
+    for (const c of cands) {
+      const p = c.prob / total;
+      entropy -= p * Math.log(p);
+    }
+    const byTypicality = [...cands].sort((a, b) => Math.abs(-Math.log(a.prob / total) - entropy) - Math.abs(-Math.log(b.prob / total) - entropy));
+    let mass = 0;
+    const kept = new Set<number>();
+    for (const c of byTypicality) {
+      mass += c.prob / total;
+      kept.add(c.id);
+      if (mass >= filters.typicalP) break;
+    }
+    cands = cands.filter((c) => kept.has(c.id));
+  }
+  const total = cands.reduce((s, c) => s + c.prob, 0);
+  return cands.map((c) => ({ id: c.id, prob: c.prob / total }));
+}
+
+/** Draws one candidate with the given uniform number in [0, 1). */
+export function drawCandidate(cands: readonly Candidate[], u: number): number {
+  let acc = 0;
+  for (const c of cands) {
+    acc += c.prob;
+    if (u < acc) return c.id;
+  }
+  return cands[cands.length - 1]!.id;
+}
+
+/**
+ * Picks the next token for one sequence: penalties (in place on `logits`), then greedy or a
+ * seeded draw from the filtered distribution.
+ */
+export function selectToken(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng): number {
+  return selectScored(logits, history, settings, rng).token;
+}
+
+/**
+ * Like `selectToken`, also returning the token's log-probability under the unmodified model
+ * (before penalties and filters), so strategies can be compared on one scale.
+ */
+export function selectScored(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng): { token: number; logProb: number } {
+  const lse = logSumExp(logits);
+  const raw = logits.slice();
+  const token = choose(logits, history, settings, rng);
+  return { token, logProb: raw[token]! - lse };
+}
+
+function choose(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng): number {
+  applyRepetitionPenalty(logits, history, settings.repetitionPenalty);
+  applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
+  if (settings.strategy === 'greedy') return argmax(logits);
+  return drawCandidate(candidateDistribution(logits, settings), rng.next());
+}

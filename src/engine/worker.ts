@@ -1,0 +1,161 @@
+/**
+ * The worker child process: owns the model and runs one job at a time. The extension host
+ * (or the CLI) talks to it over Node's IPC channel with the messages in protocol.ts.
+ */
+import type { GenerateParams, HostMessage, ModelSpec, WorkerMessage } from './protocol';
+import { isHostMessage, PROTOCOL_VERSION } from './protocol';
+import { LanguageModel } from './languageModel';
+import { checkModelFolder, EngineError } from './modelFolder';
+import { Generator } from './generator';
+
+interface Job {
+  id: number;
+  caller: string | undefined;
+  cancelled: boolean;
+  /** Tokens generated when the cancel arrived, to report how quickly it took effect. */
+  cancelledAt?: number;
+  run(job: Job): Promise<void>;
+}
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+function log(level: 'info' | 'warn' | 'error' | 'debug', message: string): void {
+  send({ type: 'log', level, message });
+}
+
+let model: LanguageModel | null = null;
+let generator: Generator | null = null;
+const queue: Job[] = [];
+let running: Job | null = null;
+
+function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
+  return a.dir === b.dir && a.dtype === b.dtype && a.threads === b.threads;
+}
+
+async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
+  if (model && sameSpec(model.spec, spec)) {
+    send({ type: 'loaded', id: job.id, model: describe(model) });
+    return;
+  }
+  // A wrong path or precision is reported before the working model is let go.
+  checkModelFolder(spec.dir, spec.dtype);
+  send({ type: 'state', state: 'loading' });
+  const previous = model;
+  model = null;
+  generator = null;
+  await previous?.dispose().catch(() => undefined);
+  model = await LanguageModel.load(spec);
+  generator = new Generator(model);
+  log('info', `Loaded ${model.name} (${spec.dtype}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
+  send({ type: 'loaded', id: job.id, model: describe(model) });
+}
+
+function describe(m: LanguageModel) {
+  return { name: m.name, dir: m.spec.dir, dtype: m.spec.dtype, vocabSize: m.vocabSize, contextLength: m.contextLength, loadMs: Math.round(m.loadMs) };
+}
+
+async function generate(job: Job, params: GenerateParams): Promise<void> {
+  if (!generator) throw new EngineError('no-model', 'No model is loaded yet. Choose a model with "Inkling: Choose Model".');
+  send({ type: 'state', state: 'generating' });
+  const result = await generator.generate(params, {
+    isCancelled: () => job.cancelled,
+    onToken: (text, index) => send({ type: 'token', id: job.id, text, index }),
+  });
+  if (job.cancelled) {
+    result.stopReason = 'cancelled';
+    result.stats.tokensAfterCancel = Math.max(0, result.stats.newTokens - (job.cancelledAt ?? 0));
+  }
+  send({ type: 'done', id: job.id, result });
+}
+
+async function pump(): Promise<void> {
+  if (running) return;
+  const job = queue.shift();
+  if (!job) return;
+  running = job;
+  try {
+    await job.run(job);
+  } catch (e) {
+    const err = e instanceof EngineError ? e : new EngineError('generation-failed', `Generation failed: ${(e as Error)?.message ?? String(e)}`);
+    if (!(e instanceof EngineError)) log('error', (e as Error)?.stack ?? String(e));
+    send({ type: 'error', id: job.id, code: err.code, message: err.message });
+  } finally {
+    running = null;
+    if (model && queue.length === 0) send({ type: 'state', state: 'ready' });
+    void pump();
+  }
+}
+
+function cancelled(id: number): void {
+  const result = { text: '', stopReason: 'cancelled' as const, meanLogProb: 0, stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, timeToFirstTokenMs: 0, totalMs: 0, tokensPerSecond: 0, seed: 0, model: model?.name ?? '' } };
+  send({ type: 'done', id, result });
+}
+
+function cancelRunning(): void {
+  if (!running || running.cancelled) return;
+  running.cancelled = true;
+  running.cancelledAt = generator?.progress ?? 0;
+}
+
+function enqueue(job: Job): void {
+  if (job.caller !== undefined) {
+    // Latest request wins: a queued request from the same caller is answered as cancelled,
+    // a running one stops at its next token.
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const old = queue[i]!;
+      if (old.caller === job.caller) {
+        queue.splice(i, 1);
+        cancelled(old.id);
+      }
+    }
+    if (running && running.caller === job.caller) cancelRunning();
+  }
+  queue.push(job);
+  void pump();
+}
+
+function handle(message: HostMessage): void {
+  switch (message.type) {
+    case 'hello':
+      send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, pid: process.pid });
+      return;
+    case 'shutdown':
+      process.exit(0);
+    // falls through (exit never returns)
+    case 'cancel': {
+      if (running?.id === message.id) cancelRunning();
+      const i = queue.findIndex((j) => j.id === message.id);
+      if (i >= 0) {
+        queue.splice(i, 1);
+        cancelled(message.id);
+      }
+      return;
+    }
+    case 'load':
+      enqueue({ id: message.id, caller: '__load', cancelled: false, run: (job) => loadModel(job, message.model) });
+      return;
+    case 'generate':
+      enqueue({ id: message.id, caller: message.params.caller, cancelled: false, run: (job) => generate(job, message.params) });
+      return;
+    case 'tokenize':
+      if (!model) send({ type: 'error', id: message.id, code: 'no-model', message: 'No model is loaded yet.' });
+      else send({ type: 'tokens', id: message.id, count: model.encode(message.text).length });
+      return;
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  if (!isHostMessage(raw)) {
+    log('warn', `Ignored a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+    const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : null;
+    send({ type: 'error', id, code: 'bad-request', message: 'The worker received a malformed request.' });
+    return;
+  }
+  handle(raw);
+});
+
+// The host going away (crash, reload) must not leave an orphaned model in memory.
+process.on('disconnect', () => process.exit(0));
+process.on('unhandledRejection', (e) => log('error', `Unhandled rejection in the worker: ${(e as Error)?.stack ?? String(e)}`));

@@ -1,0 +1,197 @@
+/**
+ * The engine end to end on the real test model: the worker child process, the client, the
+ * decode loop with KV reuse, cancellation, faults and crash recovery.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineClient, EngineRequestError, type EngineState } from '../../src/client/engineClient';
+import type { ModelSpec } from '../../src/engine/protocol';
+import { testModelDir, workerPath } from '../support/paths';
+
+const model: ModelSpec = { dir: testModelDir, dtype: 'fp32', threads: 1 };
+const prompt = 'Once upon a time, there was a little girl named Lily. She';
+
+function newClient(): EngineClient {
+  return new EngineClient({ workerPath, restartDelaysMs: [50, 100] });
+}
+
+describe('engine on stories260K', () => {
+  let client: EngineClient;
+  before(async () => {
+    client = newClient();
+    await client.load(model);
+  });
+  after(() => client.dispose());
+
+  test('the same seed gives the same text; another seed another text', async () => {
+    const sampling = { seed: 1234, temperature: 1, maxNewTokens: 24 };
+    const a = await client.generate({ prompt, sampling });
+    const b = await client.generate({ prompt, sampling });
+    const c = await client.generate({ prompt, sampling: { ...sampling, seed: 99 } });
+    assert.ok(a.text.length > 10);
+    assert.equal(a.text, b.text);
+    assert.notEqual(a.text, c.text);
+    assert.equal(a.stats.seed, 1234);
+    assert.equal(a.stats.model, 'stories260K');
+  });
+
+  test('greedy over a reused cache equals greedy from scratch, token for token', async () => {
+    const greedy = { strategy: 'greedy' as const, maxNewTokens: 30 };
+    await client.generate({ prompt, sampling: greedy });
+    const grown = `${prompt} liked to play`;
+    const warm = await client.generate({ prompt: grown, sampling: greedy });
+    assert.ok(warm.stats.reusedTokens > 5, `reused ${warm.stats.reusedTokens}`);
+    const fresh = newClient();
+    try {
+      await fresh.load(model);
+      const cold = await fresh.generate({ prompt: grown, sampling: greedy });
+      assert.equal(cold.stats.reusedTokens, 0);
+      assert.equal(warm.text, cold.text);
+      assert.equal(warm.meanLogProb.toFixed(3), cold.meanLogProb.toFixed(3));
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  test('an exact repeat reuses all but the last prompt token', async () => {
+    const a = await client.generate({ prompt, sampling: { seed: 5, maxNewTokens: 4 } });
+    const b = await client.generate({ prompt, sampling: { seed: 5, maxNewTokens: 4 } });
+    assert.equal(b.stats.reusedTokens, a.stats.promptTokens - 1);
+    assert.equal(a.text, b.text);
+  });
+
+  test('cancel stops within one token', async () => {
+    const controller = new AbortController();
+    let tokensAfterAbort = 0;
+    let aborted = false;
+    const result = await client.generate(
+      { prompt, sampling: { maxNewTokens: 400, seed: 3 }, stream: true },
+      {
+        signal: controller.signal,
+        onToken: () => {
+          if (aborted) tokensAfterAbort++;
+          else {
+            aborted = true;
+            controller.abort();
+          }
+        },
+      },
+    );
+    assert.equal(result.stopReason, 'cancelled');
+    // The worker stops at the next token once the cancel reaches it; a few more may already be in the pipe.
+    assert.ok(result.stats.tokensAfterCancel !== undefined && result.stats.tokensAfterCancel <= 1, `worker made ${result.stats.tokensAfterCancel} tokens after cancel`);
+    assert.ok(tokensAfterAbort <= 4, `${tokensAfterAbort} tokens arrived after abort`);
+    assert.ok(result.stats.newTokens < 20, `generated ${result.stats.newTokens}`);
+  });
+
+  test('a newer request from the same caller supersedes the older one', async () => {
+    const first = client.generate({ prompt, sampling: { maxNewTokens: 300, seed: 1 }, caller: 'doc-1' });
+    const second = client.generate({ prompt: `${prompt} went`, sampling: { maxNewTokens: 8, seed: 1 }, caller: 'doc-1' });
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.stopReason, 'cancelled');
+    assert.notEqual(b.stopReason, 'cancelled');
+    assert.ok(b.text.length > 0);
+  });
+
+  test('stop strings end the continuation before the stop', async () => {
+    const r = await client.generate({ prompt, sampling: { seed: 11, maxNewTokens: 100, stopStrings: ['.'] } });
+    assert.equal(r.stopReason, 'stop');
+    assert.ok(!r.text.includes('.'), r.text);
+    assert.ok(r.text.length > 0);
+  });
+
+  test('beam search returns its best beam, scoring at least as well as greedy', async () => {
+    const settings = { maxNewTokens: 12, repetitionPenalty: 1 };
+    const beam = await client.generate({ prompt, sampling: { ...settings, strategy: 'beam', numBeams: 4 } });
+    const greedy = await client.generate({ prompt, sampling: { ...settings, strategy: 'greedy' } });
+    assert.ok(beam.alternatives && beam.alternatives.length >= 2);
+    const scores = beam.alternatives.map((a) => a.score!);
+    assert.deepEqual(scores, [...scores].sort((x, y) => y - x), 'beams best first');
+    assert.equal(beam.text, beam.alternatives[0]!.text);
+    assert.ok(beam.meanLogProb >= greedy.meanLogProb - 1e-6, `beam ${beam.meanLogProb} < greedy ${greedy.meanLogProb}`);
+  });
+
+  test('n samples come back as a batch, each reproducible from its own seed', async () => {
+    const batch = await client.generate({ prompt, sampling: { seed: 40, maxNewTokens: 10, temperature: 1.2 }, n: 3 });
+    assert.equal(batch.alternatives?.length, 3);
+    assert.deepEqual(batch.alternatives!.map((a) => a.seed), [40, 41, 42]);
+    assert.ok(new Set(batch.alternatives!.map((a) => a.text)).size >= 2);
+    const single = await client.generate({ prompt, sampling: { seed: 41, maxNewTokens: 10, temperature: 1.2 } });
+    assert.equal(single.text, batch.alternatives![1]!.text);
+  });
+
+  test('states are reported while working', async () => {
+    const seen: EngineState[] = [];
+    const listener = (s: EngineState) => seen.push(s);
+    client.on('state', listener);
+    await client.generate({ prompt, sampling: { maxNewTokens: 4 } });
+    client.off('state', listener);
+    assert.ok(seen.includes('generating'));
+    assert.equal(client.state, 'ready');
+  });
+});
+
+describe('faults', () => {
+  let client: EngineClient;
+  let scratch: string;
+  before(() => {
+    client = newClient();
+    scratch = mkdtempSync(join(tmpdir(), 'inkling-faults-'));
+  });
+  after(async () => {
+    await client.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  async function expectError(spec: ModelSpec, code: string, pattern: RegExp) {
+    await assert.rejects(client.load(spec), (e: unknown) => {
+      assert.ok(e instanceof EngineRequestError);
+      assert.equal(e.code, code);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  }
+
+  test('each broken model is a clear error and the worker stays usable', async () => {
+    await client.load(model);
+    const pid = client.pid;
+    await expectError({ ...model, dir: join(scratch, 'nowhere') }, 'model-missing', /not found.*Choose another model/);
+    const noConfig = join(scratch, 'no-config');
+    cpSync(testModelDir, noConfig, { recursive: true });
+    rmSync(join(noConfig, 'config.json'));
+    await expectError({ ...model, dir: noConfig }, 'model-invalid', /no config\.json/);
+    const corrupt = join(scratch, 'corrupt');
+    cpSync(testModelDir, corrupt, { recursive: true });
+    writeFileSync(join(corrupt, 'onnx', 'model.onnx'), 'this is not an onnx file');
+    await expectError({ ...model, dir: corrupt }, 'model-load-failed', /could not be loaded.*corrupt/);
+    await expectError({ ...model, dtype: 'q3' as never }, 'bad-request', /Unknown model precision "q3"/);
+    await client.load(model);
+    const ok = await client.generate({ prompt, sampling: { maxNewTokens: 5 } });
+    assert.ok(ok.text.length > 0);
+    assert.equal(client.pid, pid, 'same worker process throughout');
+  });
+
+  test('kill -9 mid-generation rejects the call; the next call works after a restart', async () => {
+    await client.load(model);
+    const pid = client.pid!;
+    let killed = false;
+    const pending = client.generate(
+      { prompt, sampling: { maxNewTokens: 400 }, stream: true },
+      {
+        onToken: () => {
+          if (!killed) {
+            killed = true;
+            process.kill(pid, 'SIGKILL');
+          }
+        },
+      },
+    );
+    await assert.rejects(pending, (e: unknown) => e instanceof EngineRequestError && e.code === 'worker-crashed');
+    const after = await client.generate({ prompt, sampling: { maxNewTokens: 5, seed: 2 } });
+    assert.ok(after.text.length > 0);
+    assert.notEqual(client.pid, pid);
+  });
+});

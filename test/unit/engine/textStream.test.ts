@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findStop, TextStream } from '../../../src/engine/textStream';
+import { commonPrefixLength, emptyCache, gatherRows, truncateCache } from '../../../src/engine/kvCache';
+
+// A toy SentencePiece-like decoder: ids map to pieces, '▁' is a space, a leading space is dropped.
+const pieces: Record<number, string> = { 1: '▁Once', 2: '▁upon', 3: '▁a', 4: '▁time', 5: '\n', 6: '\xE2', 7: '\x80\x94' };
+function decode(ids: readonly number[]): string {
+  const raw = ids.map((i) => pieces[i] ?? '').join('');
+  // bytes 6+7 together make an em dash; alone, a replacement character
+  const text = raw.replace('\xE2\x80\x94', '—').replace(/[\xE2\x80\x94]+/g, '\uFFFD');
+  return text.replace(/▁/g, ' ').replace(/^ /, '');
+}
+
+test('the first new piece keeps its leading space', () => {
+  const s = new TextStream(decode, [1, 2]);
+  assert.equal(s.textOf([3, 4]), ' a time');
+  assert.equal(decode([3, 4]), 'a time'); // what a naive decode would give
+});
+
+test('push emits only stable new text and holds back half characters', () => {
+  const s = new TextStream(decode, [1]);
+  assert.equal(s.push([2]), ' upon');
+  assert.equal(s.push([2, 6]), '');
+  assert.equal(s.push([2, 6, 7]), '—');
+  assert.equal(s.push([2, 6, 7, 5]), '\n');
+});
+
+test('findStop finds the earliest stop string, searching from an offset', () => {
+  assert.equal(findStop('a line.\nnext', ['\n', '.']), 6);
+  assert.equal(findStop('abc', ['x']), -1);
+  assert.equal(findStop('ab\n\ncd', ['\n\n'], 3), 2);
+});
+
+test('KV cache: truncate keeps a prefix per row, gather tiles and reorders rows', () => {
+  const layout = { kvHeads: 2, headDim: 1, tensors: 1 };
+  // batch 2, heads 2, length 3: value = row*100 + head*10 + position
+  const data = new Float32Array(2 * 2 * 3);
+  for (let b = 0; b < 2; b++) for (let h = 0; h < 2; h++) for (let p = 0; p < 3; p++) data[(b * 2 + h) * 3 + p] = b * 100 + h * 10 + p;
+  const cache = { batch: 2, length: 3, data: [data] };
+  const t = truncateCache(cache, layout, 2);
+  assert.deepEqual(Array.from(t.data[0]!), [0, 1, 10, 11, 100, 101, 110, 111]);
+  const g = gatherRows(t, layout, [1, 1, 0]);
+  assert.equal(g.batch, 3);
+  assert.deepEqual(Array.from(g.data[0]!), [100, 101, 110, 111, 100, 101, 110, 111, 0, 1, 10, 11]);
+  assert.equal(emptyCache(layout).length, 0);
+  assert.equal(commonPrefixLength([1, 2, 3], [1, 2, 4, 5]), 2);
+  assert.equal(commonPrefixLength([], [1]), 0);
+});
