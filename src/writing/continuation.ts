@@ -1,0 +1,103 @@
+import type { PoemForm } from './poemForm';
+
+/** The part of a generated text to keep for "Continue This Poem". */
+export interface ContinuationCut {
+  text: string;
+  /** Lines kept (not counting blank lines between stanzas). */
+  lines: number;
+  /** Whether as many lines as wanted (or, for prose, a whole paragraph) were there. */
+  complete: boolean;
+}
+
+export interface ContinuationOptions {
+  /** Lines wanted; default `continuationLines(form)`. */
+  lines?: number;
+  /**
+   * The model ended the text itself (end of sequence or a stop string), so its last line is
+   * whole; otherwise a last line without a newline may have been cut off by the token limit.
+   */
+  finished?: boolean;
+}
+
+/** The form fields a continuation needs. */
+export type ContinuationForm = Pick<PoemForm, 'kind' | 'typicalStanzaLength' | 'next'>;
+
+/**
+ * How many lines "Continue This Poem" writes by default: the rest of the current stanza, a
+ * whole stanza of the usual length when a new one begins, else four.
+ */
+export function continuationLines(form: ContinuationForm): number {
+  if (form.next.linesRemainingInStanza) return form.next.linesRemainingInStanza;
+  if (form.next.startsStanza && form.typicalStanzaLength) return form.typicalStanzaLength;
+  return 4;
+}
+
+/**
+ * Cuts a generated continuation to what the writer asked for. Verse: the first N lines, at a
+ * line break, keeping stanza breaks (one blank line, however many the model wrote). Prose: the
+ * first paragraph. An unfinished last line or sentence is dropped, and a text is never cut
+ * inside a word.
+ */
+export function cutContinuation(generated: string, form: ContinuationForm, options: ContinuationOptions = {}): ContinuationCut {
+  const text = generated.replace(/\r\n?/g, '\n');
+  return form.kind === 'verse' ? cutVerse(text, options.lines ?? continuationLines(form), options.finished ?? false) : cutProse(text, options.finished ?? false);
+}
+
+function cutVerse(text: string, wanted: number, finished: boolean): ContinuationCut {
+  const rawLines = text.split('\n');
+  // The last piece has no newline after it: whole only if the model stopped by itself.
+  const lastWhole = finished || text.endsWith('\n');
+  const kept: string[] = [];
+  let count = 0;
+  let blank = false;
+  for (let i = 0; i < rawLines.length && count < wanted; i++) {
+    const line = rawLines[i];
+    // An empty first piece is the end of the line the cursor is on, not a blank line.
+    if (i === 0 && !line.trim()) {
+      kept.push('');
+      continue;
+    }
+    if (!line.trim()) {
+      blank = true;
+      continue;
+    }
+    if (i === rawLines.length - 1 && !lastWhole) {
+      // Possibly cut off mid-line: worth keeping only when there is nothing else.
+      const whole = count === 0 ? dropPartialWord(line) : '';
+      if (whole) {
+        if (blank) kept.push('');
+        kept.push(whole);
+        count++;
+      }
+      return { text: kept.join('\n').trimEnd(), lines: count, complete: false };
+    }
+    if (blank) kept.push('');
+    blank = false;
+    kept.push(line);
+    count++;
+  }
+  return { text: kept.join('\n').trimEnd(), lines: count, complete: count >= wanted };
+}
+
+const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)/g;
+
+function cutProse(text: string, finished: boolean): ContinuationCut {
+  const leading = /^\s*/.exec(text)![0];
+  const body = text.slice(leading.length);
+  const paragraphEnd = body.search(/\n[ \t]*\n/);
+  if (paragraphEnd >= 0) return { text: leading + body.slice(0, paragraphEnd).trimEnd(), lines: 1, complete: true };
+  if (finished) return { text: (leading + body).trimEnd(), lines: body.trim() ? 1 : 0, complete: true };
+  // Cut off by the token limit: keep whole sentences, or whole words when there is no sentence end.
+  let end = -1;
+  SENTENCE_END.lastIndex = 0;
+  for (let m = SENTENCE_END.exec(body); m; m = SENTENCE_END.exec(body)) end = m.index + m[0].length;
+  const kept = end > 0 ? body.slice(0, end) : dropPartialWord(body);
+  return { text: (leading + kept).trimEnd(), lines: kept.trim() ? 1 : 0, complete: false };
+}
+
+/** Drops a last word that may have been cut off; a lone word is kept. */
+function dropPartialWord(line: string): string {
+  if (/[\s\p{P}]$/u.test(line)) return line.trimEnd();
+  const lastSpace = line.search(/\s\S*$/);
+  return lastSpace > 0 ? line.slice(0, lastSpace).trimEnd() : line;
+}
