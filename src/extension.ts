@@ -1,5 +1,72 @@
-import type * as vscode from 'vscode';
+/** Inkling's entry point: build the services, register the contributions — nothing else. */
+import * as vscode from 'vscode';
+import type { EngineState } from './client/engineClient';
+import { createLogger } from './vscode/logger';
+import { EngineService } from './vscode/engineService';
+import { GhostTextProvider } from './vscode/ghostText';
+import { registerGhostCommands } from './vscode/ghostCommands';
+import { Snooze } from './vscode/snooze';
+import { StatusBar } from './vscode/statusBar';
+import { inlineSettings, SECTION } from './vscode/settings';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+export interface InklingApi {
+  engine: EngineService;
+  ghostText: GhostTextProvider;
+}
+
+export function activate(context: vscode.ExtensionContext): InklingApi {
+  const { channel, logger } = createLogger();
+  context.subscriptions.push(channel);
+  try {
+    return activateServices(context, channel, logger);
+  } catch (e) {
+    logger.error(`Activation failed: ${(e as Error)?.stack ?? String(e)}`);
+    void vscode.window.showErrorMessage(`Inkling could not start: ${(e as Error)?.message ?? String(e)}`, 'Show Log').then((c) => c && channel.show());
+    throw e;
+  }
+}
+
+function activateServices(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel, logger: ReturnType<typeof createLogger>['logger']): InklingApi {
+  const engine = new EngineService(context.extensionPath, logger, () => channel.show());
+  const snooze = new Snooze();
+  const ghostText = new GhostTextProvider(engine, snooze);
+  const status = new StatusBar('inkling.toggleInline');
+  let engineState: { state: EngineState; detail?: string } = { state: engine.client.state };
+  const render = () => {
+    const editor = vscode.window.activeTextEditor;
+    const s = inlineSettings(editor?.document);
+    status.render({
+      ...engineState,
+      enabled: s.enabled,
+      languageEnabled: !editor || s.languages.includes(editor.document.languageId),
+      snoozedMinutes: snooze.active ? snooze.remainingMinutes : 0,
+      metrics: ghostText.metrics,
+      model: engine.client.model?.name,
+    });
+  };
+  render();
+
+  context.subscriptions.push(
+    engine,
+    snooze,
+    ghostText,
+    status,
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, ghostText),
+    ...registerGhostCommands(ghostText, snooze),
+    vscode.commands.registerCommand('inkling.showLog', () => channel.show()),
+    vscode.commands.registerCommand('inkling.restartEngine', async () => {
+      await engine.client.restart().catch((e) => engine.reportError(e));
+    }),
+    engine.onDidChangeState((s) => {
+      engineState = s;
+      render();
+    }),
+    ghostText.onDidUpdateMetrics(render),
+    snooze.onDidChange(render),
+    vscode.window.onDidChangeActiveTextEditor(render),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SECTION) && render()),
+  );
+  return { engine, ghostText };
+}
 
 export function deactivate(): void {}

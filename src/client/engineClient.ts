@@ -56,6 +56,8 @@ export class EngineClient extends EventEmitter {
   private child: ChildProcess | null = null;
   private starting: Promise<ChildProcess> | null = null;
   private readonly pending = new Map<number, Pending>();
+  /** Workers stopped on purpose: their exit is not a crash. */
+  private readonly retired = new WeakSet<ChildProcess>();
   private nextId = 1;
   private loadedSpec: ModelSpec | null = null;
   private loadedInfo: ModelInfo | null = null;
@@ -255,7 +257,7 @@ export class EngineClient extends EventEmitter {
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child !== child && this.child !== null) return;
+    if (this.retired.has(child) || (this.child !== child && this.child !== null)) return;
     this.child = null;
     this.loadedSpec = null;
     this.loadedInfo = null;
@@ -286,6 +288,27 @@ export class EngineClient extends EventEmitter {
       this.restartTimer = null;
       if (this.wantedSpec && !this.disposed) this.load().catch((e: Error) => this.log.warn(`Restart failed: ${e.message}`));
     }, delay);
+  }
+
+  /** Stops the worker (pending requests are rejected) and starts a fresh one with the chosen model. */
+  async restart(): Promise<ModelInfo> {
+    const child = this.child;
+    if (child) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      this.retired.add(child);
+      this.child = null;
+      this.loadedSpec = null;
+      this.loadedInfo = null;
+      child.kill('SIGKILL');
+      await exited;
+      const error = new EngineRequestError('worker-crashed', 'The model worker was restarted.');
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(error);
+      }
+    }
+    this.crashes = 0;
+    return this.load();
   }
 
   /** Stops the worker; pending requests are rejected. */

@@ -195,3 +195,22 @@ describe('faults', () => {
     assert.notEqual(client.pid, pid);
   });
 });
+
+describe('restart', () => {
+  test('restart replaces the worker without counting a crash', async () => {
+    const client = newClient();
+    try {
+      await client.load(model);
+      const pid = client.pid;
+      const states: EngineState[] = [];
+      client.on('state', (s: EngineState) => states.push(s));
+      await client.restart();
+      assert.notEqual(client.pid, pid);
+      const r = await client.generate({ prompt, sampling: { maxNewTokens: 4 } });
+      assert.ok(r.text.length > 0);
+      assert.ok(!states.includes('error'));
+    } finally {
+      await client.dispose();
+    }
+  });
+});

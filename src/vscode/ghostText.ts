@@ -1,0 +1,147 @@
+/**
+ * Ghost text: VS Code asks, the pure request builder decides whether and what to ask the model,
+ * the engine answers (or is cancelled by the next keystroke), and the answer is trimmed to fit
+ * what already follows the cursor.
+ */
+import * as vscode from 'vscode';
+import { buildGhostRequest, type GhostRequestReady } from '../writing/ghostRequest';
+import { CompletionCache } from '../writing/completionCache';
+import { dedupeAlternatives } from '../writing/nearDuplicate';
+import type { EngineService } from './engineService';
+import { inlineSettings, samplingSettings } from './settings';
+import type { Snooze } from './snooze';
+
+/** Files larger than this get no suggestions: reading them per keystroke would cost more than it helps. */
+const MAX_DOCUMENT_CHARS = 2_000_000;
+/** How much text before the cursor the prompt may take; the window is cut at stanza or paragraph breaks. */
+export const GHOST_MAX_PROMPT_CHARS = 6000;
+/** Samples generated when the writer asks to cycle through suggestions. */
+const CYCLE_SAMPLES = 3;
+
+export interface ShownSuggestion {
+  uri: string;
+  version: number;
+  position: vscode.Position;
+  text: string;
+}
+
+export interface GhostMetrics {
+  lastLatencyMs: number;
+  lastTokensPerSecond: number;
+  requests: number;
+  cacheHits: number;
+  /** Time from being asked to returning items, for the most recent answered requests (ms). */
+  latencies: number[];
+}
+
+const LATENCY_SAMPLES = 500;
+
+export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
+  private readonly cache = new CompletionCache<string[]>(64);
+  private readonly metricsEmitter = new vscode.EventEmitter<GhostMetrics>();
+  readonly onDidUpdateMetrics = this.metricsEmitter.event;
+  readonly metrics: GhostMetrics = { lastLatencyMs: 0, lastTokensPerSecond: 0, requests: 0, cacheHits: 0, latencies: [] };
+  /** The suggestion last returned, for "accept line". */
+  lastShown: ShownSuggestion | null = null;
+  private readonly warnedSettings = new Set<string>();
+
+  constructor(
+    private readonly engine: EngineService,
+    private readonly snooze: Snooze,
+  ) {}
+
+  isEnabledFor(document: vscode.TextDocument): boolean {
+    const s = inlineSettings(document);
+    return s.enabled && s.languages.includes(document.languageId) && !this.snooze.active;
+  }
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionList | undefined> {
+    const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    if (!this.isEnabledFor(document) || document.getText().length > MAX_DOCUMENT_CHARS) return undefined;
+    // Don't compete with an open completion widget: VS Code shows ours only if it agrees anyway.
+    if (context.selectedCompletionInfo) return undefined;
+    const started = performance.now();
+    const { settings: sampling, problems } = samplingSettings(document);
+    for (const p of problems) {
+      if (!this.warnedSettings.has(p.message)) {
+        this.warnedSettings.add(p.message);
+        this.engine.reportOnce(`Inkling setting: ${p.message}`);
+      }
+    }
+    const text = document.getText();
+    const request = buildGhostRequest({
+      text,
+      offset: document.offsetAt(position),
+      explicit,
+      maxPromptChars: GHOST_MAX_PROMPT_CHARS,
+      maxWords: inlineSettings(document).maxWords,
+    });
+    if (!request.ok) return undefined;
+
+    const samples = explicit ? CYCLE_SAMPLES : 1;
+    const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}`;
+    let texts = this.cache.get(key);
+    this.metrics.requests++;
+    if (texts) this.metrics.cacheHits++;
+    else {
+      texts = await this.generate(document, request, sampling, samples, token);
+      if (texts === undefined) return undefined;
+      this.cache.set(key, texts);
+    }
+    if (token.isCancellationRequested) return undefined;
+    const finished = dedupeAlternatives(texts.map((t) => request.finish(t)).filter((t) => t.trim().length > 0));
+    this.metrics.lastLatencyMs = Math.round(performance.now() - started);
+    this.metrics.latencies.push(this.metrics.lastLatencyMs);
+    if (this.metrics.latencies.length > LATENCY_SAMPLES) this.metrics.latencies.shift();
+    this.metricsEmitter.fire(this.metrics);
+    if (finished.length === 0) return undefined;
+    this.lastShown = { uri: document.uri.toString(), version: document.version, position, text: finished[0]! };
+    const range = new vscode.Range(position, position);
+    return new vscode.InlineCompletionList(finished.map((t) => new vscode.InlineCompletionItem(t, range)));
+  }
+
+  private async generate(
+    document: vscode.TextDocument,
+    request: GhostRequestReady,
+    sampling: ReturnType<typeof samplingSettings>['settings'],
+    samples: number,
+    token: vscode.CancellationToken,
+  ): Promise<string[] | undefined> {
+    const abort = new AbortController();
+    const subscription = token.onCancellationRequested(() => abort.abort());
+    try {
+      const result = await this.engine.client.generate(
+        {
+          prompt: request.prompt,
+          sampling: {
+            ...sampling,
+            // Ghost text is always sampled (beam search is for deliberate commands) and short.
+            strategy: sampling.strategy === 'beam' ? 'sample' : sampling.strategy,
+            maxNewTokens: Math.min(sampling.maxNewTokens, request.maxNewTokens),
+            stopStrings: [...sampling.stopStrings, ...request.stopStrings],
+          },
+          n: samples,
+          caller: `ghost:${document.uri.toString()}`,
+        },
+        { signal: abort.signal },
+      );
+      if (result.stopReason === 'cancelled') return undefined;
+      this.metrics.lastTokensPerSecond = result.stats.tokensPerSecond;
+      return result.alternatives ? result.alternatives.map((a) => a.text) : [result.text];
+    } catch (e) {
+      this.engine.reportError(e);
+      return undefined;
+    } finally {
+      subscription.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.metricsEmitter.dispose();
+  }
+}

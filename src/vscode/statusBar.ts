@@ -1,0 +1,71 @@
+/** The status bar item: model state, last latency and speed; a click toggles ghost text. */
+import * as vscode from 'vscode';
+import type { EngineState } from '../client/engineClient';
+import type { GhostMetrics } from './ghostText';
+
+export interface StatusView {
+  state: EngineState;
+  detail?: string;
+  enabled: boolean;
+  languageEnabled: boolean;
+  snoozedMinutes: number;
+  metrics: GhostMetrics;
+  model?: string;
+}
+
+const ICONS: Record<EngineState, string> = {
+  stopped: '$(feather)',
+  starting: '$(loading~spin)',
+  loading: '$(loading~spin)',
+  ready: '$(feather)',
+  generating: '$(sync~spin)',
+  error: '$(error)',
+};
+
+const WORDS: Record<EngineState, string> = {
+  stopped: 'idle',
+  starting: 'starting',
+  loading: 'loading model',
+  ready: 'ready',
+  generating: 'writing',
+  error: 'error',
+};
+
+export class StatusBar implements vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+
+  constructor(toggleCommand: string) {
+    this.item = vscode.window.createStatusBarItem('inkling.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'Inkling';
+    this.item.command = toggleCommand;
+    this.item.show();
+  }
+
+  render(view: StatusView): void {
+    const off = !view.enabled || !view.languageEnabled;
+    let text: string;
+    if (view.snoozedMinutes > 0) text = `$(clock) Inkling snoozed ${view.snoozedMinutes}m`;
+    else if (off) text = `$(circle-slash) Inkling off`;
+    else {
+      const speed = view.metrics.lastLatencyMs && view.state === 'ready' ? ` ${view.metrics.lastLatencyMs} ms` : '';
+      text = `${ICONS[view.state]} Inkling${speed}`;
+    }
+    this.item.text = text;
+    this.item.backgroundColor = view.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    const m = view.metrics;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.isTrusted = { enabledCommands: ['inkling.toggleInline', 'inkling.toggleInlineForLanguage', 'inkling.snooze', 'inkling.showLog', 'inkling.openSamplingSettings', 'inkling.restartEngine'] };
+    tooltip.appendMarkdown(`**Inkling** — model ${WORDS[view.state]}${view.model ? ` (${view.model})` : ''}\n\n`);
+    if (view.detail && view.state === 'error') tooltip.appendText(`${view.detail}\n\n`);
+    if (m.requests) tooltip.appendMarkdown(`Last suggestion ${m.lastLatencyMs} ms · ${m.lastTokensPerSecond} tokens/s · cache hits ${m.cacheHits}/${m.requests}\n\n`);
+    tooltip.appendMarkdown(
+      `[${view.enabled ? 'Turn off' : 'Turn on'}](command:inkling.toggleInline) · [This language](command:inkling.toggleInlineForLanguage) · [Snooze](command:inkling.snooze) · [Sampling settings](command:inkling.openSamplingSettings) · [Show log](command:inkling.showLog)`,
+    );
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label: `Inkling ${off ? 'off' : WORDS[view.state]}` };
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
