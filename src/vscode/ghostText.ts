@@ -4,7 +4,7 @@
  * what already follows the cursor.
  */
 import * as vscode from 'vscode';
-import { buildGhostRequest, type GhostRequestReady } from '../writing/ghostRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '../writing/ghostRequest';
 import { CompletionCache } from '../writing/completionCache';
 import { dedupeAlternatives } from '../writing/nearDuplicate';
 import type { EngineService } from './engineService';
@@ -13,8 +13,6 @@ import type { Snooze } from './snooze';
 
 /** Files larger than this get no suggestions: reading them per keystroke would cost more than it helps. */
 const MAX_DOCUMENT_CHARS = 2_000_000;
-/** How much text before the cursor the prompt may take; the window is cut at stanza or paragraph breaks. */
-export const GHOST_MAX_PROMPT_CHARS = 6000;
 /** Samples generated when the writer asks to cycle through suggestions. */
 const CYCLE_SAMPLES = 3;
 
@@ -78,7 +76,7 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
       text,
       offset: document.offsetAt(position),
       explicit,
-      maxPromptChars: GHOST_MAX_PROMPT_CHARS,
+      maxPromptChars: GHOST_PROMPT_CHARS,
       maxWords: inlineSettings(document).maxWords,
     });
     if (!request.ok) return undefined;

@@ -7,6 +7,13 @@ import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindo
 import { stopRuleFor, trimToStop, type StopRule } from './stopRules';
 import { detectTextKind, type TextKindName } from './textKind';
 
+/**
+ * How much text before the cursor a ghost-text prompt may take, in characters (about 500 tokens
+ * of English). Longer windows cost decode time on every suggestion — each step re-reads the whole
+ * KV cache — and a line of verse rarely needs more than the last few stanzas.
+ */
+export const GHOST_PROMPT_CHARS = 2000;
+
 export interface GhostRequestInput {
   /** The whole document. */
   text: string;

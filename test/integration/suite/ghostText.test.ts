@@ -7,9 +7,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { buildGhostRequest } from '../../../src/writing/ghostRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/ghostRequest';
 import type { InklingApi } from '../../../src/extension';
-import { GHOST_MAX_PROMPT_CHARS } from '../../../src/vscode/ghostText';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
@@ -59,7 +58,7 @@ async function noGhostFor(ui: UiBridge, ms: number): Promise<void> {
 
 /** What the CLI writes for the prompt the provider builds at the end of `text`, with the provider's settings. */
 function cliSuggestion(text: string): string {
-  const request = buildGhostRequest({ text, offset: text.length, explicit: true, maxPromptChars: GHOST_MAX_PROMPT_CHARS, maxWords: 12 });
+  const request = buildGhostRequest({ text, offset: text.length, explicit: true, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
   assert.ok(request.ok, 'the request builder asks for a suggestion at the end of the poem');
   const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--model', process.env.INKLING_TEST_MODEL!, '--seed', String(SEED), '--json', '--max-tokens', String(Math.min(32, request.maxNewTokens))];
   for (const s of request.stopStrings) args.push('--stop', s.replace(/\n/g, '\\n'));
