@@ -143,29 +143,37 @@ export function candidateDistribution(logits: Float32Array, filters: Filters): C
   let max = -Infinity;
   for (let i = 0; i < V; i++) if (logits[i]! > max) max = logits[i]!;
   if (max === -Infinity) throw new Error('Every token was banned; nothing can be sampled.');
-  const probs = new Float32Array(V);
-  let sum = 0;
-  for (let i = 0; i < V; i++) {
-    const p = Math.exp((logits[i]! - max) * invT);
-    probs[i] = p;
-    sum += p;
-  }
-  for (let i = 0; i < V; i++) probs[i]! /= sum;
 
-  const needAll = filters.typicalP < 1 && filters.topK === 0;
-  let k = filters.topK > 0 ? Math.min(filters.topK, V) : needAll ? V : Math.min(V, 64);
-  let ids = topIndices(probs, k);
-  if (filters.topK === 0 && !needAll) {
-    // Grow the sorted head until it holds top-p's mass (or everything).
-    for (;;) {
+  let cands: Candidate[];
+  if (filters.topK > 0 && filters.topK < V) {
+    // Top-k renormalises over its k tokens, so only they need probabilities: no pass of exp over
+    // the whole vocabulary (the largest per-token cost here at a 49K vocabulary).
+    const ids = topIndices(logits, filters.topK);
+    const weights = ids.map((id) => Math.exp((logits[id]! - max) * invT));
+    const sum = weights.reduce((a, b) => a + b, 0);
+    cands = ids.map((id, i) => ({ id, prob: weights[i]! / sum })).filter((c) => c.prob > 0);
+  } else {
+    const probs = new Float32Array(V);
+    let sum = 0;
+    for (let i = 0; i < V; i++) {
+      const p = Math.exp((logits[i]! - max) * invT);
+      probs[i] = p;
+      sum += p;
+    }
+    for (let i = 0; i < V; i++) probs[i]! /= sum;
+    // Sort only the head: it grows until it holds top-p's mass (typical-p needs everything).
+    const needAll = filters.typicalP < 1;
+    let k = needAll ? V : Math.min(V, 64);
+    let ids = topIndices(probs, k);
+    while (!needAll && k < V) {
       let mass = 0;
       for (const id of ids) mass += probs[id]!;
-      if (mass >= filters.topP - 1e-6 || k >= V) break;
+      if (mass >= filters.topP - 1e-6) break;
       k = Math.min(V, k * 4);
       ids = topIndices(probs, k);
     }
+    cands = ids.map((id) => ({ id, prob: probs[id]! })).filter((c) => c.prob > 0);
   }
-  let cands: Candidate[] = ids.map((id) => ({ id, prob: probs[id]! })).filter((c) => c.prob > 0);
 
   if (filters.topP < 1) {
     let mass = 0;
@@ -227,9 +235,17 @@ export function selectToken(logits: Float32Array, history: ArrayLike<number>, se
  */
 export function selectScored(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng): { token: number; logProb: number } {
   const lse = logSumExp(logits);
-  const raw = logits.slice();
   const token = choose(logits, history, settings, rng);
-  return { token, logProb: raw[token]! - lse };
+  // Penalties changed the chosen logit in place only if it was in the history; undo that rather
+  // than copying the whole row first (a copy per token cost more than the rest of the selection).
+  let raw = logits[token]!;
+  if (settings.repetitionPenalty !== 1 && includes(history, token)) raw = raw > 0 ? raw * settings.repetitionPenalty : raw / settings.repetitionPenalty;
+  return { token, logProb: raw - lse };
+}
+
+function includes(values: ArrayLike<number>, x: number): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] === x) return true;
+  return false;
 }
 
 function choose(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng): number {

@@ -152,3 +152,13 @@ test('selectScored reports the log-probability under the unmodified model', () =
 test('a fully banned row is an error, not a silent pick', () => {
   assert.throws(() => candidateDistribution(Float32Array.from([-Infinity, -Infinity]), off), /banned/);
 });
+
+test('selectScored reports the unpenalised log-probability even for a penalised token', () => {
+  const s: SamplingSettings = { ...DEFAULT_SAMPLING, strategy: 'greedy', repetitionPenalty: 1.5 };
+  const probs = [0.9, 0.1];
+  const logits = logitsOf(probs);
+  // token 0 was seen: its logit log(0.9) < 0 is multiplied by 1.5, still the larger one
+  const { token, logProb } = selectScored(logits, [0], s, new Rng(1));
+  assert.equal(token, 0);
+  assert.ok(Math.abs(logProb - Math.log(0.9)) < 1e-6, `${logProb}`);
+});
