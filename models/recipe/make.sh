@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Corpus -> finished transformers.js model folder, in one command (run from anywhere):
+#   models/recipe/make.sh                      # CPU, preset 'base', 100 min of training
+#   PRESET=medium MINUTES=600 models/recipe/make.sh
+#   TRAIN_ARGS="--max-steps 20000 --batch 64" PRESET=large models/recipe/make.sh   # GPU (auto-detected)
+#   RESUME=1 models/recipe/make.sh             # continue an interrupted run from work/ckpt.pt
+# Env: PRESET, MINUTES, THREADS (torch threads, default 1), OUT (default models/inkling-verse),
+#      CORPUS (default ../shared/corpus-train), PY (default /usr/bin/python3), TRAIN_ARGS.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+PY="${PY:-/usr/bin/python3}"
+PRESET="${PRESET:-base}"; MINUTES="${MINUTES:-100}"; THREADS="${THREADS:-1}"
+OUT="${OUT:-$ROOT/models/inkling-verse}"
+CORPUS="${CORPUS:-$ROOT/../shared/corpus-train}"
+WORK="$HERE/work"
+export OMP_NUM_THREADS="$THREADS"
+mkdir -p "$WORK"
+cd "$ROOT"
+
+"$PY" "$HERE/prepare.py" --corpus "$CORPUS" --work "$WORK"
+if [ "${SKIP_TRAIN:-0}" != 1 ]; then
+  "$PY" "$HERE/train.py" --work "$WORK" --preset "$PRESET" --time-budget-min "$MINUTES" \
+      --threads "$THREADS" ${RESUME:+--resume} ${TRAIN_ARGS:-} 2>&1 | tee -a "$WORK/train.log"
+fi
+"$PY" "$HERE/export.py" --ckpt "$WORK/best.pt" --spm "$WORK/spm.model" --out "$OUT" --fp32-dir "$WORK/fp32"
+"$PY" "$HERE/verify_ref.py" --ckpt "$WORK/best.pt" --spm "$WORK/spm.model" --out "$WORK/verify_ref.json"
+NAME="$(basename "$OUT")"; MODELS="$(dirname "$OUT")"
+node "$HERE/verify.mjs" "$MODELS" "$NAME" "$WORK/verify_ref.json" "$WORK/fp32/model.onnx" | tee "$WORK/verify.log"
+node "$HERE/eval_bpb.mjs" "$MODELS" "$NAME" model_quantized.onnx 256 "$WORK/split" > "$WORK/eval_q8.json"
+node "$HERE/eval_bpb.mjs" "$MODELS" "$NAME" "$WORK/fp32/model.onnx" 256 "$WORK/split" > "$WORK/eval_fp32.json"
+if [ -d "$ROOT/../shared/models/stories260K" ] && [ ! -s "$WORK/eval_stories260K_fp32.json" ]; then
+  node "$HERE/eval_bpb.mjs" "$ROOT/../shared/models" stories260K model.onnx 256 "$WORK/split" > "$WORK/eval_stories260K_fp32.json"
+fi
+node "$HERE/sample.mjs" "$MODELS" "$NAME" q8 2 > "$WORK/samples.json"
+"$PY" "$HERE/make_card.py" --work "$WORK" --out "$OUT"
+du -sh "$OUT"
