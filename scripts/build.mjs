@@ -1,12 +1,29 @@
 // Builds the extension, the worker, the CLI and the test bundles with esbuild.
-// `vscode` is provided by the host; onnxruntime-node and sharp carry native binaries and stay in node_modules.
+// `vscode` is provided by the host; onnxruntime-node carries native binaries and stays in node_modules.
+//   node scripts/build.mjs [--production] [--no-tests] [--outdir DIR]   (DIR: where the three bundles go; default dist)
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const withTests = !production && !process.argv.includes('--no-tests');
-const external = ['vscode', 'onnxruntime-node', 'sharp', 'playwright-core', 'mocha'];
+const outIndex = process.argv.indexOf('--outdir');
+const outdir = outIndex > 0 ? process.argv[outIndex + 1] : 'dist';
+const external = ['vscode', 'onnxruntime-node', 'playwright-core', 'mocha'];
+
+// transformers.js imports sharp at load for its image code, which Inkling never uses; shipping
+// sharp's native libvips would add megabytes for nothing. It throws at load when the import is
+// empty, so it gets a stand-in that only fails if an image is actually loaded.
+const absentSharp = {
+  name: 'absent-sharp',
+  setup(build) {
+    build.onResolve({ filter: /^sharp$/ }, () => ({ path: 'sharp', namespace: 'absent-sharp' }));
+    build.onLoad({ filter: /.*/, namespace: 'absent-sharp' }, () => ({
+      contents: "module.exports = function sharp() { throw new Error('Inkling does not read images: sharp is not included.'); };",
+      loader: 'js',
+    }));
+  },
+};
 
 const common = {
   bundle: true,
@@ -17,6 +34,7 @@ const common = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
+  plugins: [absentSharp],
   // transformers.js reads import.meta.url in its ESM build; point it at the bundle file.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
@@ -34,8 +52,12 @@ function testEntries(dir) {
   return out;
 }
 
+// The sampling panel's icons: the webview may load only from media/, so the codicon font goes there.
+mkdirSync('media/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join('node_modules/@vscode/codicons/dist', f), join('media/codicons', f));
+
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' }),
-  esbuild.build({ ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli.ts' }, outdir: 'dist' }),
+  esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts' }, outdir }),
+  esbuild.build({ ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli.ts' }, outdir }),
   ...(!withTests ? [] : [esbuild.build({ ...common, entryPoints: testEntries('test').concat(testEntries('bench').filter((f) => f.endsWith('.ts'))), outdir: 'out', outbase: '.' })]),
 ]);
