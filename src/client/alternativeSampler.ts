@@ -1,0 +1,91 @@
+/**
+ * Samples alternatives for a writing request, one seed each, either as one batch (the worker
+ * decodes all rows together) or one request after another (each can stop as soon as it has
+ * what the request keeps). Used by "Show Alternatives", Regenerate and the benchmark.
+ */
+import { randomInt } from 'node:crypto';
+import type { EngineClient } from './engineClient';
+import { commandParams, endedByModel } from '../writing/commandParams';
+import type { WritingRequest } from '../writing/continuationRequest';
+import { SEED_MAX, type SamplingSettings } from '../writing/samplingSettings';
+
+/** One candidate: the text to insert and the seed that wrote it. */
+export interface Alternative {
+  text: string;
+  seed: number;
+  /** The model's own text before `finish`. */
+  raw: string;
+  /** The model ended it itself (end of sequence or a stop string). */
+  finished: boolean;
+}
+
+export type SamplingMode = 'batch' | 'sequential';
+
+export interface SampleOptions {
+  count: number;
+  /** Seed of the first alternative; the i-th uses seed + i. Default: a fresh random one. */
+  seed?: number | null;
+  caller?: string;
+  signal?: AbortSignal;
+  mode?: SamplingMode;
+}
+
+/** Alternatives are always sampled: greedy decoding and beam search give the same text every time. */
+export function samplingForAlternatives(sampling: SamplingSettings): SamplingSettings {
+  return sampling.strategy === 'sample' ? sampling : { ...sampling, strategy: 'sample' };
+}
+
+/**
+ * `count` samples of a request with seeds seed, seed + 1, …, in order; each equals what one
+ * request with its own seed gives (the CLI's `continue --seed`). Stops early, with what it
+ * has, when the signal aborts.
+ */
+export async function sampleAlternatives(client: EngineClient, request: WritingRequest, sampling: SamplingSettings, options: SampleOptions): Promise<Alternative[]> {
+  const settings = samplingForAlternatives(sampling);
+  const first = options.seed ?? settings.seed ?? randomInt(0, SEED_MAX);
+  const seeds = Array.from({ length: Math.max(1, options.count) }, (_, i) => (first + i) % (SEED_MAX + 1));
+  if ((options.mode ?? 'batch') === 'batch' && seeds.length > 1) {
+    const result = await client.generate(commandParams(request, settings, options.caller ?? 'alternatives', { seed: first, n: seeds.length }), { signal: options.signal });
+    if (result.stopReason === 'cancelled' && options.signal?.aborted) return [];
+    const samples = result.alternatives ?? [{ text: result.text, stopReason: result.stopReason, seed: first, meanLogProb: result.meanLogProb }];
+    return samples.filter((s) => s.stopReason !== 'cancelled').map((s) => alternative(request, s.text, s.seed, endedByModel(s.stopReason)));
+  }
+  const out: Alternative[] = [];
+  for (const seed of seeds) {
+    if (options.signal?.aborted) break;
+    const one = await sampleOne(client, request, settings, seed, options.caller ?? 'alternatives', options.signal);
+    if (one) out.push(one);
+  }
+  return out;
+}
+
+/** One sample with its own seed, streamed so it can stop as soon as the request has all it keeps. */
+export async function sampleOne(client: EngineClient, request: WritingRequest, sampling: SamplingSettings, seed: number, caller: string, signal?: AbortSignal): Promise<Alternative | null> {
+  const enough = new AbortController();
+  const onAbort = () => enough.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let raw = '';
+  let complete = false;
+  try {
+    const result = await client.generate(commandParams(request, sampling, caller, { seed, stream: true }), {
+      signal: enough.signal,
+      onToken: (t) => {
+        raw += t;
+        if (!complete && request.isComplete(raw)) {
+          complete = true;
+          enough.abort();
+        }
+      },
+    });
+    if (signal?.aborted || (result.stopReason === 'cancelled' && !complete)) return null;
+    // Stopped early because it was complete: the text so far is what a full run keeps too.
+    const text = result.stopReason === 'cancelled' ? result.text || raw : result.text;
+    return alternative(request, text, seed, endedByModel(result.stopReason));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function alternative(request: WritingRequest, raw: string, seed: number, finished: boolean): Alternative {
+  return { text: request.finish(raw, finished), seed, raw, finished };
+}

@@ -1,0 +1,84 @@
+/**
+ * "Continue This Poem / Continue Writing": continues from the cursor (or the end of the
+ * selection) — verse in the poem's form for the lines wanted, prose for a paragraph — streaming
+ * into the editor behind a cancellable notification, as one undo step.
+ */
+import * as vscode from 'vscode';
+import { buildContinuationRequest } from '../writing/continuationRequest';
+import { withForm, formKind } from '../writing/formRequest';
+import { commandSettings, formSettings, samplingSettings } from './settings';
+import { streamWriting, type WritingOutcome } from './streamedWriting';
+import { UndoGroup } from './streamingInsertion';
+import { lfOffset, lfText, recordInsertion, whileWriting, type WritingContext } from './writingContext';
+
+export interface ContinueResult {
+  outcome: WritingOutcome | 'refused' | 'busy';
+  /** Document offset and text of what was inserted. */
+  offset?: number;
+  text?: string;
+  seed?: number;
+  /** Why nothing was asked of the model. */
+  reason?: string;
+}
+
+export async function continueWriting(ctx: WritingContext, editor: vscode.TextEditor): Promise<ContinueResult> {
+  const document = editor.document;
+  const at = editor.selection.end;
+  const form = formSettings(document);
+  const built = buildContinuationRequest({ text: lfText(document), offset: lfOffset(document, at), lines: commandSettings(document).continueLines, kind: formKind(form) });
+  if (!built.ok) {
+    void vscode.window.showInformationMessage(built.message);
+    return { outcome: 'refused', reason: built.reason };
+  }
+  const request = withForm(built, form);
+  const { settings: sampling, problems } = samplingSettings(document);
+  for (const p of problems) ctx.engine.reportOnce(`Inkling setting: ${p.message}`);
+
+  const run = await whileWriting(ctx, document, async () => {
+    // Ghost text over a text being written would only confuse.
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
+    const offset = document.offsetAt(at);
+    const what = request.kind === 'verse' ? `${request.lines} line${request.lines === 1 ? '' : 's'}` : 'a paragraph';
+    const written = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Inkling is writing ${what}…`, cancellable: true },
+      (_progress, token) => streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group: new UndoGroup(), closeGroup: true, token }),
+    );
+    if (written.text && written.outcome !== 'interrupted') placeCursorAfter(editor, written.offset, written.text, at);
+    await recordInsertion(ctx, document, {
+      command: 'continue',
+      offset: written.offset,
+      text: written.text,
+      request,
+      sampling,
+      seed: written.seed,
+      complete: written.outcome === 'complete',
+      regenerable: written.outcome === 'complete' || written.outcome === 'cancelled',
+    });
+    tellOutcome(written.outcome, written.text);
+    return written;
+  });
+  if (run === 'busy') return { outcome: 'busy' };
+  return { outcome: run.outcome, offset: run.offset, text: run.text, seed: run.seed };
+}
+
+/** Puts the cursor after the inserted text, unless the writer has moved it elsewhere meanwhile. */
+export function placeCursorAfter(editor: vscode.TextEditor, offset: number, text: string, original: vscode.Position): void {
+  const document = editor.document;
+  const start = document.positionAt(offset);
+  const end = document.positionAt(offset + text.length);
+  const s = editor.selection;
+  const inside = new vscode.Range(start, end);
+  if (s.isEmpty ? inside.contains(s.active) || s.active.isEqual(original) : s.end.isEqual(original) || inside.contains(s)) {
+    editor.selection = new vscode.Selection(end, end);
+    editor.revealRange(new vscode.Range(end, end));
+  }
+}
+
+/** Says what happened when it is not what the writer asked for. */
+export function tellOutcome(outcome: WritingOutcome, text: string): void {
+  if (outcome === 'interrupted') {
+    void vscode.window.showInformationMessage('Inkling stopped because the document was edited while it was writing; what it had written stays.');
+  } else if (outcome === 'complete' && !text) {
+    void vscode.window.showInformationMessage('The model wrote nothing worth keeping here. Try again, or raise inkling.sampling.temperature.');
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The palette side of Inkling: Continue This Poem, Show Alternatives, Regenerate, Expand
+ * Outline, with the last insertion per document followed through edits and, when the writer
+ * turns it on, a provenance log.
+ */
+import * as vscode from 'vscode';
+import type { EngineLogger } from '../client/engineClient';
+import { InsertionTracker } from '../writing/insertionTracker';
+import { showAlternatives, type AlternativesResult } from './alternativesCommand';
+import { continueWriting } from './continueCommand';
+import type { EngineService } from './engineService';
+import { expandOutline } from './outlineCommand';
+import { ProvenanceLog } from './provenanceLog';
+import { regenerate } from './regenerateCommand';
+import type { InsertionDetail, WritingContext } from './writingContext';
+
+export class WritingCommands implements vscode.Disposable, WritingContext {
+  readonly tracker = new InsertionTracker<InsertionDetail>();
+  readonly provenance: ProvenanceLog;
+  readonly busy = new Set<string>();
+  /** The last Show Alternatives, for tests and diagnostics. */
+  lastAlternatives: AlternativesResult | null = null;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    readonly engine: EngineService,
+    logger: EngineLogger,
+  ) {
+    this.provenance = new ProvenanceLog(logger);
+    this.disposables = [
+      // Plain commands, not text-editor ones: those run inside an edit and drop the return value.
+      vscode.commands.registerCommand('inkling.continueWriting', () => inEditor((editor) => continueWriting(this, editor))),
+      vscode.commands.registerCommand('inkling.showAlternatives', () => inEditor(async (editor) => (this.lastAlternatives = await showAlternatives(this, editor)))),
+      vscode.commands.registerCommand('inkling.regenerate', () => inEditor((editor) => regenerate(this, editor))),
+      vscode.commands.registerCommand('inkling.expandOutline', () => inEditor((editor) => expandOutline(this, editor))),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const key = e.document.uri.toString();
+        // Change events list their edits from the end of the document back, so offsets stay valid one by one.
+        for (const c of [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset)) {
+          this.tracker.applyEdit(key, { offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text });
+        }
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.tracker.forget(d.uri.toString())),
+    ];
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+function inEditor<T>(command: (editor: vscode.TextEditor) => Promise<T>): Promise<T | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Open a poem or a story first: Inkling writes in the active editor.');
+    return Promise.resolve(undefined);
+  }
+  if (editor.document.isClosed) return Promise.resolve(undefined);
+  return command(editor);
+}
+
+/** Registers the writing commands; the returned object is disposed with the extension. */
+export function registerWritingCommands(engine: EngineService, logger: EngineLogger): WritingCommands {
+  return new WritingCommands(engine, logger);
+}

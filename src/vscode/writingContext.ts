@@ -1,0 +1,93 @@
+/** What the writing commands share: the engine, the last insertion per document, the provenance log. */
+import * as vscode from 'vscode';
+import type { WritingRequest } from '../writing/continuationRequest';
+import type { InsertionTracker } from '../writing/insertionTracker';
+import type { WritingCommand } from '../writing/provenanceRecord';
+import type { SamplingSettings } from '../writing/samplingSettings';
+import type { EngineService } from './engineService';
+import type { ProvenanceLog } from './provenanceLog';
+
+/** What Regenerate needs to write an insertion again. */
+export interface InsertionDetail {
+  command: WritingCommand;
+  request: WritingRequest;
+  seed: number;
+}
+
+export interface WritingContext {
+  engine: EngineService;
+  tracker: InsertionTracker<InsertionDetail>;
+  provenance: ProvenanceLog;
+  /** Documents a command is writing in now. */
+  busy: Set<string>;
+}
+
+export interface InsertionRecord {
+  command: WritingCommand;
+  /** Document offset of the inserted text. */
+  offset: number;
+  /** The text as it stands in the document. */
+  text: string;
+  request: WritingRequest;
+  sampling: SamplingSettings;
+  seed: number;
+  complete: boolean;
+  /** Keep it for Regenerate (not when the writer interrupted it). */
+  regenerable: boolean;
+  replaced?: string;
+}
+
+/** Remembers an insertion for Regenerate and writes it to the provenance log (when that is on). */
+export async function recordInsertion(ctx: WritingContext, document: vscode.TextDocument, r: InsertionRecord): Promise<void> {
+  if (!r.text) return;
+  if (r.regenerable) ctx.tracker.record(document.uri.toString(), r.offset, r.text, { command: r.command, request: r.request, seed: r.seed });
+  await ctx.provenance.record(document, {
+    command: r.command,
+    offset: r.offset,
+    text: r.text,
+    model: ctx.engine.client.model?.name ?? 'unknown',
+    seed: r.seed,
+    complete: r.complete,
+    settings: { sampling: r.sampling, maxNewTokens: r.request.maxNewTokens, stopStrings: r.request.stopStrings, lines: r.request.lines, kind: r.request.kind, ...(r.request.formConstraint ? { form: r.request.formConstraint } : {}) },
+    replaced: r.replaced,
+  });
+}
+
+/** The document's text with `\n` line breaks, as the pure request builders take it. */
+export function lfText(document: vscode.TextDocument): string {
+  const text = document.getText();
+  return document.eol === vscode.EndOfLine.CRLF ? text.replace(/\r\n/g, '\n') : text;
+}
+
+/** A position's offset in `lfText(document)`. */
+export function lfOffset(document: vscode.TextDocument, position: vscode.Position): number {
+  const offset = document.offsetAt(position);
+  return document.eol === vscode.EndOfLine.CRLF ? offset - document.validatePosition(position).line : offset;
+}
+
+/** The position of an offset in `lfText(document)`. */
+export function positionOfLfOffset(text: string, offset: number): vscode.Position {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length - 1;
+  return new vscode.Position(line, offset - (before.lastIndexOf('\n') + 1));
+}
+
+/** Text with `\n` line breaks in the document's own line breaks. */
+export function toDocumentEol(document: vscode.TextDocument, text: string): string {
+  return document.eol === vscode.EndOfLine.CRLF ? text.replace(/\r?\n/g, '\r\n') : text;
+}
+
+/** Runs a command's work with the document marked busy; a second command there is told to wait. */
+export async function whileWriting<T>(ctx: WritingContext, document: vscode.TextDocument, work: () => PromiseLike<T>): Promise<T | 'busy'> {
+  const key = document.uri.toString();
+  if (ctx.busy.has(key)) {
+    void vscode.window.showInformationMessage('Inkling is already writing in this document: wait for it, or cancel it from its notification.');
+    return 'busy';
+  }
+  ctx.busy.add(key);
+  try {
+    return await work();
+  } finally {
+    ctx.busy.delete(key);
+  }
+}

@@ -1,0 +1,142 @@
+import type { FormConstraint } from '../engine/protocol';
+import { isCjkText } from './cjkText';
+import { continuationLines, cutContinuation } from './continuation';
+import { cursorContext, type QuietReason } from './cursorContext';
+import { analyzePoemForm, type PoemForm } from './poemForm';
+import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindow';
+import { detectTextKind, type TextKindName } from './textKind';
+
+/** How much text before the cursor a command's prompt may take, in characters (as for ghost text). */
+export const CONTINUE_PROMPT_CHARS = 2000;
+/** The most model pieces one continuation may take: a long stanza, never a runaway. */
+export const MAX_CONTINUATION_TOKENS = 400;
+/** A prose paragraph of up to about 150 words. */
+export const PARAGRAPH_TOKENS = 200;
+/** The most lines one "Continue" may ask for. */
+export const MAX_CONTINUATION_LINES = 40;
+
+/**
+ * What a writing command asks the model for, and how it turns the model's text into the text
+ * it inserts. Plain data plus two pure functions, so the same request can be replayed (by
+ * Regenerate, by the CLI in tests) and gives the same insertion for the same model text.
+ */
+export interface WritingRequest {
+  prompt: string;
+  stopStrings: string[];
+  maxNewTokens: number;
+  kind: TextKindName;
+  /** Lines wanted (verse); 1 for a prose paragraph. */
+  lines: number;
+  /** Form-keeping for the engine (verse, when the writer's settings keep form); absent: plain sampling. */
+  formConstraint?: FormConstraint;
+  /**
+   * The text to insert for the model's text so far. `finished`: the model ended it itself (end
+   * of sequence or a stop string), so its last line is whole; otherwise a last line without a
+   * newline after it is dropped (or, for a preview, pass true to show it as it grows).
+   */
+  finish(generated: string, finished: boolean): string;
+  /** The model's text already holds everything `finish` keeps: generation can stop early. */
+  isComplete(generated: string): boolean;
+}
+
+export interface ContinuationRequestInput {
+  /** The whole document, with `\n` line breaks. */
+  text: string;
+  /** Where the continuation goes (the cursor, or the end of the selection). */
+  offset: number;
+  /** Lines wanted; 0 or absent: the rest of the stanza, a whole stanza, or four (verse). */
+  lines?: number;
+  /** Prompt budget; characters unless `countTokens` is given. Default CONTINUE_PROMPT_CHARS. */
+  maxPromptChars?: number;
+  countTokens?: CountTokens;
+  /** Overrides the verse/prose decision. */
+  kind?: TextKindName;
+}
+
+export interface ContinuationRequestReady extends WritingRequest {
+  ok: true;
+  form: PoemForm;
+  window: PrefixWindow;
+}
+
+export interface ContinuationRequestRefused {
+  ok: false;
+  reason: Exclude<QuietReason, 'mid-word'> | 'empty';
+  /** What to tell the writer. */
+  message: string;
+}
+
+export type ContinuationRequest = ContinuationRequestReady | ContinuationRequestRefused;
+
+const REFUSALS: Record<ContinuationRequestRefused['reason'], string> = {
+  'front-matter': 'The cursor is in the front matter: move it into the text to continue it.',
+  'code-block': 'The cursor is in a code block: Inkling continues verse and prose, not code.',
+  'html-comment': 'The cursor is in an HTML comment: move it into the text to continue it.',
+  empty: 'There is no text before the cursor to continue.',
+};
+
+/**
+ * Builds the request for "Continue This Poem / Continue Writing" at an offset: the prompt is the
+ * window of text before it (trailing spaces left out, as tokenizers fold them into the next
+ * word); verse asks for `lines` lines in the poem's form (by default the rest of the stanza, a
+ * stanza, or four) and is cut at a line break; prose asks for the rest of the paragraph.
+ */
+export function buildContinuationRequest(input: ContinuationRequestInput): ContinuationRequest {
+  const offset = Math.max(0, Math.min(input.offset, input.text.length));
+  const context = cursorContext(input.text, offset, true);
+  if (context.reason && context.reason !== 'mid-word') return refuse(context.reason);
+
+  const before = input.text.slice(0, offset);
+  const after = input.text.slice(offset);
+  const window = prefixWindow(before, input.maxPromptChars ?? CONTINUE_PROMPT_CHARS, input.countTokens);
+  const prompt = window.text.replace(/[ \t]+$/, '');
+  if (!prompt.trim()) return refuse('empty');
+
+  const detected = detectTextKind(window.text);
+  const kind = input.kind ?? detected.kind;
+  const form = analyzePoemForm(window.text, { kind });
+  const wanted = Math.round(input.lines ?? 0);
+  const lines = kind === 'prose' ? 1 : Math.min(MAX_CONTINUATION_LINES, wanted > 0 ? wanted : continuationLines(form));
+  const cjk = isCjkText(window.text);
+  const unwrapped = detected.evidence.medianLength > 100;
+
+  const cut = (generated: string, finished: boolean) => cutContinuation(generated, form, { lines, finished });
+  return {
+    ok: true,
+    prompt,
+    stopStrings: kind === 'prose' ? [unwrapped ? '\n' : '\n\n'] : [],
+    maxNewTokens: kind === 'prose' ? PARAGRAPH_TOKENS : verseTokens(lines, form.next.targetLength ?? form.medianLineLength, cjk),
+    kind,
+    lines,
+    form,
+    window,
+    finish: (generated, finished) => fitBetween(cut(generated, finished).text, before, after, kind),
+    isComplete: (generated) => cut(generated, false).complete,
+  };
+}
+
+/** Room for `lines` lines of about `target` syllables: ~1.5 pieces a syllable (2 a CJK character), punctuation, stanza breaks. */
+function verseTokens(lines: number, target: number | null, cjk: boolean): number {
+  const perLine = Math.ceil((target && target > 0 ? target : 10) * (cjk ? 2 : 1.5)) + 4;
+  return Math.min(MAX_CONTINUATION_TOKENS, lines * perLine + 8);
+}
+
+/**
+ * Fits a continuation between the text before and after the insertion point: no doubled
+ * space after one the writer typed, and the writer's text after the cursor neither glued to
+ * the last word nor run into the last line.
+ */
+export function fitBetween(continuation: string, before: string, after: string, kind: TextKindName): string {
+  let out = /[ \t]$/.test(before) ? continuation.replace(/^[ \t]+/, '') : continuation;
+  if (!out.trim()) return '';
+  const rest = after.split('\n', 1)[0]!;
+  if (!rest.trim()) return out;
+  const atLineStart = before === '' || before.endsWith('\n');
+  if (kind === 'verse' && (atLineStart || out.includes('\n'))) return `${out.replace(/[ \t]+$/, '')}\n`;
+  if (!/\s$/.test(out) && !/^\s/.test(rest)) out += ' ';
+  return out;
+}
+
+function refuse(reason: ContinuationRequestRefused['reason']): ContinuationRequestRefused {
+  return { ok: false, reason, message: REFUSALS[reason] };
+}

@@ -1,0 +1,109 @@
+// Helpers for the writing-command tests (commands.test.ts): fixtures, the CLI as the reference
+// writer, and waiting on the editor and the picker.
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { StopReason } from '../../../src/engine/protocol';
+import type { InklingApi } from '../../../src/extension';
+import { endedByModel } from '../../../src/writing/commandParams';
+import { DEFAULT_FORM_SETTINGS, withForm } from '../../../src/writing/formRequest';
+import { buildContinuationRequest, type WritingRequest } from '../../../src/writing/continuationRequest';
+import { waitFor, type UiBridge } from './uiBridge';
+
+export const SEED = 7;
+// Full precision: the int8 model quantizes activations per forward pass, so a prompt whose KV
+// cache the worker reuses can sample differently from the CLI's fresh run with the same seed.
+export const DTYPE = 'fp32';
+export const ROWS = '.quick-input-widget .quick-input-list .monaco-list-row';
+export const PROGRESS_CANCEL = '.notification-toast .monaco-button:has-text("Cancel")';
+
+export function repoRoot(): string {
+  return process.env.INKLING_TEST_EXTENSION_DIR ?? path.resolve(__dirname, '../../../..');
+}
+
+export async function api(): Promise<InklingApi> {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'inkling' && e.packageJSON?.publisher === 'inkling');
+  assert.ok(ext, 'Inkling is installed');
+  return (await ext.activate()) as InklingApi;
+}
+
+export const config = () => vscode.workspace.getConfiguration('inkling');
+export const workspaceDir = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+
+export async function openAtEnd(name: string, ui: UiBridge): Promise<vscode.TextEditor> {
+  const folder = vscode.workspace.workspaceFolders![0]!;
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, name));
+  const editor = await vscode.window.showTextDocument(doc);
+  // Start from the fixture as shipped, whatever an earlier test left on disk.
+  const fixture = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'workspace', name), 'utf8');
+  if (doc.getText() !== fixture || doc.isDirty) {
+    fs.writeFileSync(doc.uri.fsPath, fixture);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  }
+  assert.strictEqual(doc.getText(), fixture, `${name} is the fixture when the test starts`);
+  const end = doc.lineAt(doc.lineCount - 1).range.end;
+  editor.selection = new vscode.Selection(end, end);
+  await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+  await ui.waitForSelector('.editor-instance .monaco-editor.focused', { timeout: 10_000 });
+  return editor;
+}
+
+/** The CLI's raw text for a request with a seed (the settings otherwise the defaults, as in the tests' VS Code). */
+export function cliRaw(request: WritingRequest, seed: number): { text: string; finished: boolean } {
+  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE, '--seed', String(seed), '--json', '--max-tokens', String(request.maxNewTokens)];
+  for (const s of request.stopStrings) args.push('--stop', s.replace(/\n/g, '\\n'));
+  if (request.formConstraint) args.push('--form', JSON.stringify(request.formConstraint));
+  const out = execFileSync(process.execPath, args, { input: request.prompt, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
+  const r = JSON.parse(out) as { text: string; stopReason: StopReason };
+  return { text: r.text, finished: endedByModel(r.stopReason) };
+}
+
+/** What the CLI's text becomes as an insertion. */
+export function cliInsertion(request: WritingRequest, seed: number): string {
+  const raw = cliRaw(request, seed);
+  return request.finish(raw.text, raw.finished);
+}
+
+/** The continuation request the command builds at the editor's cursor. */
+export function continuationAt(editor: vscode.TextEditor, lines = 0): WritingRequest {
+  const doc = editor.document;
+  const r = buildContinuationRequest({ text: doc.getText(), offset: doc.offsetAt(editor.selection.end), lines });
+  assert.ok(r.ok, 'the request builder continues here');
+  // The commands keep the poem's form with the default settings, so the CLI must too.
+  return withForm(r, DEFAULT_FORM_SETTINGS);
+}
+
+/** Counts the document's change events until disposed. */
+export function countChanges(doc: vscode.TextDocument): { count: number; dispose(): void } {
+  const counter = { count: 0, dispose: () => sub.dispose() };
+  const sub = vscode.workspace.onDidChangeTextDocument((e) => {
+    if (e.document === doc && e.contentChanges.length) counter.count++;
+  });
+  return counter;
+}
+
+export async function undoRestores(doc: vscode.TextDocument, text: string): Promise<void> {
+  await vscode.commands.executeCommand('undo');
+  await waitFor(() => doc.getText() === text, 'one undo to restore the document', 5000).catch(() => assert.strictEqual(doc.getText(), text));
+}
+
+/** Waits until the document stops changing for `quietMs`. */
+export async function settled(doc: vscode.TextDocument, quietMs = 1200): Promise<string> {
+  let last = doc.getText();
+  let since = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = doc.getText();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return now;
+  }
+}
+
+export async function pickerLabels(ui: UiBridge): Promise<string[]> {
+  return ui.evaluate<string[]>(`Array.from(document.querySelectorAll(${JSON.stringify(ROWS)})).map((r) => r.innerText.replace(/\\u00a0/g, ' ').trim())`);
+}
+
