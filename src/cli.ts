@@ -2,19 +2,21 @@
  * The headless entry: the same client and worker the extension uses, from a terminal.
  *   node dist/cli.js continue FILE|- [options]
  *   node dist/cli.js alternatives FILE|- --n N [options]
+ *   node dist/cli.js eval-form DIR [options]
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient, EngineRequestError } from './client/engineClient';
 import { defaultModel, preferredDtype } from './engine/modelLocator';
-import { MODEL_DTYPES, type GeneratedSample, type GenerationResult, type ModelDtype } from './engine/protocol';
+import { MODEL_DTYPES, type FormConstraint, type GeneratedSample, type GenerationResult, type ModelDtype } from './engine/protocol';
+import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
 import { validateSampling, type SamplingSettings } from './writing/samplingSettings';
 
 const USAGE = `Usage:
   node dist/cli.js continue FILE|- [options]        continue the text in FILE (or stdin)
   node dist/cli.js alternatives FILE|- --n N [...]  N distinct continuations
-
+${EVAL_FORM_USAGE}
 Options:
   --model DIR            model folder (Hugging Face layout); default: Inkling's own model
   --dtype q8|fp32|...    model precision (default: q8 when the folder has it)
@@ -25,6 +27,9 @@ Options:
   --strategy sample|greedy|beam   --beams N
   --seed S               make the run reproducible
   --stop STR             stop before STR (repeatable; \\n for a newline)
+  --form keep|free|JSON  keep the poem's line lengths and stanzas (keep), or a FormConstraint as JSON
+  --rhyme                rhyme mode: lines the scheme pairs end in a rhyme (implies --form keep)
+  --lines N              stop after N lines, at the line break
   --n N                  alternatives: how many (default 3)
   --json                 print one JSON object instead of the text
 `;
@@ -42,6 +47,15 @@ function num(value: string | undefined, name: string): number | undefined {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'eval-form') {
+    try {
+      return await evalFormCommand(argv.slice(1), resolve(__dirname, '..'));
+    } catch (e) {
+      if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((e as Error).message);
+      if (e instanceof EngineRequestError) fail(e.message, 1);
+      throw e;
+    }
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -62,6 +76,9 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       stop: { type: 'string', multiple: true },
       n: { type: 'string' },
+      form: { type: 'string' },
+      rhyme: { type: 'boolean', default: false },
+      lines: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -105,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
   for (const key of Object.keys(raw) as (keyof SamplingSettings)[]) if (raw[key] === undefined) delete raw[key];
   const { settings, problems } = validateSampling(raw);
   for (const p of problems) process.stderr.write(`inkling: ${p.message}\n`);
+  const form = formOption(values.form, values.rhyme, num(values.lines, 'lines'));
 
   const client = new EngineClient({
     workerPath: join(__dirname, 'worker.js'),
@@ -118,14 +136,14 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'continue') {
       const stream = !values.json;
       const result = await client.generate(
-        { prompt, sampling: settings, stream },
+        { prompt, sampling: settings, stream, form },
         { signal: abort.signal, onToken: stream ? (t) => process.stdout.write(t) : undefined },
       );
       if (values.json) process.stdout.write(`${JSON.stringify(summary(result, client.model?.name))}\n`);
       else process.stdout.write('\n');
     } else {
       const n = Math.max(1, Math.min(16, Math.round(num(values.n, 'n') ?? 3)));
-      const alternatives = await distinctAlternatives(client, prompt, settings, n, abort.signal);
+      const alternatives = await distinctAlternatives(client, prompt, settings, n, abort.signal, form);
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ ...summary(alternatives.last, client.model?.name), alternatives: alternatives.texts })}\n`);
       } else {
@@ -141,19 +159,37 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `--form`, `--rhyme` and `--lines` as one constraint; undefined for plain sampling. */
+function formOption(form: string | undefined, rhyme: boolean, lines: number | undefined): FormConstraint | undefined {
+  if (form === undefined && !rhyme && lines === undefined) return undefined;
+  let constraint: FormConstraint = {};
+  if (form === 'free') constraint = { lineLength: false, stanzas: false };
+  else if (form !== undefined && form !== 'keep') {
+    try {
+      constraint = JSON.parse(form) as FormConstraint;
+    } catch {
+      fail(`--form expects keep, free or a JSON object, got "${form}"`);
+    }
+    if (typeof constraint !== 'object' || constraint === null || Array.isArray(constraint)) fail('--form JSON must be an object.');
+  }
+  if (rhyme) constraint.rhyme = true;
+  if (lines !== undefined) constraint.lines = Math.max(1, Math.round(lines));
+  return constraint;
+}
+
 function summary(result: GenerationResult, model: string | undefined) {
   return { text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb, ...result.stats, model: model ?? result.stats.model };
 }
 
 /** Samples until n distinct texts (after whitespace normalisation) are found, at most three rounds. */
-async function distinctAlternatives(client: EngineClient, prompt: string, settings: SamplingSettings, n: number, signal: AbortSignal) {
+async function distinctAlternatives(client: EngineClient, prompt: string, settings: SamplingSettings, n: number, signal: AbortSignal, form?: FormConstraint) {
   const seen = new Set<string>();
   const texts: GeneratedSample[] = [];
   let seed = settings.seed ?? Math.floor(Math.random() * 2 ** 30);
   let last: GenerationResult | undefined;
   for (let round = 0; round < 3 && texts.length < n; round++) {
     const want = n - texts.length;
-    last = await client.generate({ prompt, sampling: { ...settings, seed }, n: want + (round > 0 ? 1 : 0) }, { signal });
+    last = await client.generate({ prompt, sampling: { ...settings, seed }, n: want + (round > 0 ? 1 : 0), form }, { signal });
     const samples = last.alternatives ?? [{ text: last.text, seed, stopReason: last.stopReason, meanLogProb: last.meanLogProb }];
     for (const s of samples) {
       const key = s.text.trim().replace(/\s+/g, ' ').toLowerCase();

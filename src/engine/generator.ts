@@ -12,6 +12,7 @@ import { EngineError } from './modelFolder';
 import { commonPrefixLength, emptyCache, gatherRows, truncateCache, type KvCache } from './kvCache';
 import { applyNoRepeatNgram, applyRepetitionPenalty, logSoftmax, logSumExp, Rng, selectScored, topIndices } from './sampling';
 import { findStop, TextStream } from './textStream';
+import type { FormSteering, RowSteering } from './formSteering';
 
 export interface GenerationHooks {
   /** Checked before every forward pass: a cancel takes effect within one token. */
@@ -19,6 +20,8 @@ export interface GenerationHooks {
   onToken?(text: string, index: number): void;
   /** Called once the first new token is chosen. */
   onFirstToken?(): void;
+  /** Form-keeping decoding for this request: shapes every row's logits and may stop a row at a line end. */
+  form?: FormSteering;
 }
 
 interface PrefixState {
@@ -104,8 +107,10 @@ export class Generator {
     let stopReason: StopReason = 'length';
     let text = '';
     let logProb = 0;
+    const form = hooks.form?.row();
+    let streamed = '';
     for (;;) {
-      const { token, logProb: lp } = selectScored(logits, history, settings, rng);
+      const { token, logProb: lp } = form ? steeredSelect(form, logits, text, settings.maxNewTokens - generated.length, history, settings, rng) : selectScored(logits, history, settings, rng);
       this.progress++;
       if (generated.length === 0) hooks.onFirstToken?.();
       if (this.model.eosIds.has(token)) {
@@ -122,8 +127,18 @@ export class Generator {
         stopReason = 'stop';
         break;
       }
+      form?.accept(token, text);
+      const formCut = form?.stopAt(text) ?? null;
+      if (formCut !== null) {
+        // The streamed text so far is a prefix of the cut; send the rest of the last line.
+        if (stream && formCut.startsWith(streamed) && formCut.length > streamed.length) hooks.onToken?.(formCut.slice(streamed.length), generated.length - 1);
+        text = formCut;
+        stopReason = 'form';
+        break;
+      }
       if (stream) {
         const delta = textStream.push(generated);
+        streamed += delta;
         if (delta) hooks.onToken?.(delta, generated.length - 1);
       }
       if (generated.length >= settings.maxNewTokens) break;
@@ -150,6 +165,7 @@ export class Generator {
       text: '',
       logProb: 0,
       stopReason: null as StopReason | null,
+      form: hooks.form?.row(),
     }));
     let cache = gatherRows(this.last!.cache, this.model.layout, rows.map(() => 0));
     let logits: Float32Array = new Float32Array(n * V);
@@ -163,7 +179,8 @@ export class Generator {
           next.push(filler);
           return;
         }
-        const { token, logProb } = selectScored(logits.subarray(i * V, (i + 1) * V), row.history, settings, row.rng);
+        const rowLogits = logits.subarray(i * V, (i + 1) * V);
+        const { token, logProb } = row.form ? steeredSelect(row.form, rowLogits, row.text, settings.maxNewTokens - row.generated.length, row.history, settings, row.rng) : selectScored(rowLogits, row.history, settings, row.rng);
         this.progress++;
         next.push(token);
         if (this.model.eosIds.has(token)) {
@@ -175,9 +192,14 @@ export class Generator {
         row.history.push(token);
         row.text = row.stream.textOf(row.generated);
         const stopAt = findStop(row.text, settings.stopStrings);
+        row.form?.accept(token, row.text);
+        const formCut = stopAt >= 0 ? null : (row.form?.stopAt(row.text) ?? null);
         if (stopAt >= 0) {
           row.text = row.text.slice(0, stopAt);
           row.stopReason = 'stop';
+        } else if (formCut !== null) {
+          row.text = formCut;
+          row.stopReason = 'form';
         } else if (row.generated.length >= settings.maxNewTokens) row.stopReason = 'length';
       });
       if (steps === 0) hooks.onFirstToken?.();
@@ -210,8 +232,9 @@ export class Generator {
       score: number;
       /** Sum of log-probabilities under the unmodified model, reported for comparison. */
       raw: number;
+      form?: RowSteering;
     }
-    let beams: Beam[] = [{ tokens: [], score: 0, raw: 0 }];
+    let beams: Beam[] = [{ tokens: [], score: 0, raw: 0, form: hooks.form?.row() }];
     let cache = this.last!.cache;
     let logits = first;
     const finished: { tokens: number[]; score: number; raw: number; text: string; stopReason: StopReason }[] = [];
@@ -223,17 +246,18 @@ export class Generator {
         const row = logits.slice(i * V, (i + 1) * V);
         const lse = logSumExp(row);
         const rawRow = row.slice();
+        beam.form?.shape(row, stream.textOf(beam.tokens), settings.maxNewTokens - beam.tokens.length);
         const history = [...prompt, ...beam.tokens];
         applyRepetitionPenalty(row, history, settings.repetitionPenalty);
         applyNoRepeatNgram(row, history, settings.noRepeatNgramSize);
         const logp = logSoftmax(row);
-        for (const id of topIndices(logp, 2 * B)) candidates.push({ parent: i, token: id, score: beam.score + logp[id]!, raw: beam.raw + rawRow[id]! - lse });
+        for (const id of topIndices(logp, 2 * B)) if (logp[id]! > -Infinity) candidates.push({ parent: i, token: id, score: beam.score + logp[id]!, raw: beam.raw + rawRow[id]! - lse });
       });
       if (steps === 0) hooks.onFirstToken?.();
       steps++;
       this.progress = steps;
       candidates.sort((a, b) => b.score - a.score);
-      const next: { parent: number; tokens: number[]; score: number; raw: number }[] = [];
+      const next: { parent: number; tokens: number[]; score: number; raw: number; form?: RowSteering }[] = [];
       for (const c of candidates) {
         const tokens = [...beams[c.parent]!.tokens];
         const parentRaw = beams[c.parent]!.raw;
@@ -248,11 +272,18 @@ export class Generator {
           finished.push({ tokens, score: normalised(c.score, tokens.length), raw: c.raw, text: text.slice(0, stopAt), stopReason: 'stop' });
           continue;
         }
+        const form = beams[c.parent]!.form?.clone();
+        form?.accept(c.token, text);
+        const formCut = form?.stopAt(text) ?? null;
+        if (formCut !== null) {
+          finished.push({ tokens, score: normalised(c.score, tokens.length), raw: c.raw, text: formCut, stopReason: 'form' });
+          continue;
+        }
         if (tokens.length >= settings.maxNewTokens) {
           finished.push({ tokens, score: normalised(c.score, tokens.length), raw: c.raw, text, stopReason: 'length' });
           continue;
         }
-        next.push({ parent: c.parent, tokens, score: c.score, raw: c.raw });
+        next.push({ parent: c.parent, tokens, score: c.score, raw: c.raw, form });
         if (next.length === B) break;
       }
       const bestFinished = Math.max(-Infinity, ...finished.map((f) => f.score));
@@ -267,7 +298,7 @@ export class Generator {
       const out = await this.model.forward(next.map((b) => [b.tokens[b.tokens.length - 1]!]), cache);
       cache = out.cache;
       logits = out.logits;
-      beams = next.map((b) => ({ tokens: b.tokens, score: b.score, raw: b.raw }));
+      beams = next.map((b) => ({ tokens: b.tokens, score: b.score, raw: b.raw, form: b.form }));
     }
     // Best first; the beams after the best are returned as alternatives.
     finished.sort((a, b) => b.score - a.score);
@@ -301,6 +332,22 @@ export class Generator {
 }
 
 type Sample = GeneratedSample;
+
+/**
+ * Shapes a row for the poem's form, then selects; the log-probability reported stays the
+ * unmodified model's, as for unsteered rows.
+ */
+function steeredSelect(form: RowSteering, logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng): { token: number; logProb: number } {
+  const lse = logSumExp(logits);
+  // One reused buffer, not a copy per token: at a 49K vocabulary the copies were most of the garbage.
+  if (rawScratch.length !== logits.length) rawScratch = new Float32Array(logits.length);
+  rawScratch.set(logits);
+  form.shape(logits, text, tokensLeft);
+  const { token } = selectScored(logits, history, settings, rng);
+  return { token, logProb: rawScratch[token]! - lse };
+}
+
+let rawScratch = new Float32Array(0);
 
 function mean(sum: number, count: number): number {
   return count > 0 ? Math.round((sum / count) * 1e4) / 1e4 : 0;

@@ -18,16 +18,26 @@ export interface ModelSpec {
   threads: number;
 }
 
-/** Line-and-stanza steering the decode loop applies to the logits (verse only). */
+/**
+ * Form-keeping decoding (verse): the worker plans each line from the poem as it grows (its
+ * typical length, whether it closes a stanza, which earlier line it rhymes with) and shapes the
+ * logits to keep that form. Every switch defaults to on; `{}` keeps lines and stanzas, no rhyme.
+ * With lineLength, stanzas and rhyme all off only `lines` applies: plain sampling that stops
+ * after N lines.
+ */
 export interface FormConstraint {
-  /** Target syllables (or CJK characters) per line; the newline is boosted near it and suppressed well before. */
-  lineSyllables?: number;
-  /** Lines per stanza: a blank line is encouraged after this many lines. */
-  stanzaLines?: number;
-  /** Lines already written in the current stanza before the continuation starts. */
-  linesInStanza?: number;
-  /** Strict rhyme keys the end of each successive new line must match (null: free). */
-  rhymeKeys?: (string | null)[];
+  /** Steer each line toward the poem's length (syllables; characters in CJK text). */
+  lineLength?: boolean;
+  /** A blank line where the form's stanza ends, and none inside a stanza. */
+  stanzas?: boolean;
+  /** Rhyme mode: a line the scheme rhymes with an earlier one ends in a strict rhyme of it. Default off. */
+  rhyme?: boolean;
+  /** Target length of the first line (the one the continuation completes or starts), overriding the worker's plan. */
+  firstLineLength?: number;
+  /** Word the first line should rhyme with (rhyme mode; null: none), overriding the worker's plan. */
+  firstLineRhyme?: string | null;
+  /** Stop after this many lines (blank lines not counted), at the line break: stop reason 'form'. */
+  lines?: number;
 }
 
 export interface GenerateParams {
@@ -39,6 +49,7 @@ export interface GenerateParams {
   caller?: string;
   /** Stream `token` events (the CLI and commands do; ghost text only needs `done`). */
   stream?: boolean;
+  /** Keep the poem's form while decoding (see FormConstraint); absent: plain sampling. */
   form?: FormConstraint;
 }
 

@@ -2,11 +2,13 @@
  * The worker child process: owns the model and runs one job at a time. The extension host
  * (or the CLI) talks to it over Node's IPC channel with the messages in protocol.ts.
  */
-import type { GenerateParams, HostMessage, ModelSpec, WorkerMessage } from './protocol';
+import type { FormConstraint, GenerateParams, HostMessage, ModelSpec, WorkerMessage } from './protocol';
 import { isHostMessage, PROTOCOL_VERSION } from './protocol';
 import { LanguageModel } from './languageModel';
 import { checkModelFolder, EngineError } from './modelFolder';
 import { Generator } from './generator';
+import { FormResources } from './formResources';
+import { FormSteering } from './formSteering';
 
 interface Job {
   id: number;
@@ -27,6 +29,7 @@ function log(level: 'info' | 'warn' | 'error' | 'debug', message: string): void 
 
 let model: LanguageModel | null = null;
 let generator: Generator | null = null;
+let formResources: FormResources | null = null;
 const queue: Job[] = [];
 let running: Job | null = null;
 
@@ -45,6 +48,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   const previous = model;
   model = null;
   generator = null;
+  formResources = null;
   await previous?.dispose().catch(() => undefined);
   model = await LanguageModel.load(spec);
   generator = new Generator(model);
@@ -59,15 +63,35 @@ function describe(m: LanguageModel) {
 async function generate(job: Job, params: GenerateParams): Promise<void> {
   if (!generator) throw new EngineError('no-model', 'No model is loaded yet. Choose a model with "Inkling: Choose Model".');
   send({ type: 'state', state: 'generating' });
+  const form = formConstraint(params.form);
+  let steering: FormSteering | undefined;
+  if (form) {
+    formResources ??= new FormResources(generator.model);
+    await formResources.prepare(form.rhyme === true);
+    steering = new FormSteering(formResources.context(), form, params.prompt);
+  }
   const result = await generator.generate(params, {
     isCancelled: () => job.cancelled,
     onToken: (text, index) => send({ type: 'token', id: job.id, text, index }),
+    form: steering,
   });
   if (job.cancelled) {
     result.stopReason = 'cancelled';
     result.stats.tokensAfterCancel = Math.max(0, result.stats.newTokens - (job.cancelledAt ?? 0));
   }
   send({ type: 'done', id: job.id, result });
+}
+
+/** The form constraint with only well-typed fields, or undefined for none. */
+function formConstraint(raw: unknown): FormConstraint | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const form: FormConstraint = {};
+  for (const key of ['lineLength', 'stanzas', 'rhyme'] as const) if (typeof r[key] === 'boolean') form[key] = r[key];
+  if (typeof r.firstLineLength === 'number' && r.firstLineLength > 0 && r.firstLineLength < 200) form.firstLineLength = r.firstLineLength;
+  if (typeof r.firstLineRhyme === 'string' || r.firstLineRhyme === null) form.firstLineRhyme = r.firstLineRhyme;
+  if (typeof r.lines === 'number' && r.lines >= 1) form.lines = Math.floor(r.lines);
+  return form;
 }
 
 async function pump(): Promise<void> {

@@ -95,7 +95,8 @@ function yEye(word: string, x: RhymeEnding, y: RhymeEnding): boolean {
 }
 
 function lookUp(word: string): string[][] | undefined {
-  const poetic = POETIC_FORMS[word];
+  // Own-property check: a line ending in "constructor" must not find Object.prototype's.
+  const poetic = Object.hasOwn(POETIC_FORMS, word) ? POETIC_FORMS[word] : undefined;
   if (poetic) return pronunciations(poetic);
   const direct = pronunciations(word);
   if (direct) return direct;

