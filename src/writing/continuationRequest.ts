@@ -94,16 +94,24 @@ export function buildContinuationRequest(input: ContinuationRequestInput): Conti
 
   const detected = detectTextKind(window.text);
   const kind = input.kind ?? detected.kind;
-  const form = analyzePoemForm(window.text, { kind });
+  const cjk = isCjkText(window.text);
+  let form = analyzePoemForm(window.text, { kind });
+  // A command at the end of a line that is already whole continues on the next line: the
+  // prompt ends with the line break, and the insertion begins with it.
+  const restOfLine = after.split('\n', 1)[0]!;
+  const newLine = kind === 'verse' && !cjk && !restOfLine.trim() && lineInProgressIsWhole(form);
+  if (newLine) form = analyzePoemForm(window.text, { kind, lastLineComplete: true });
   const wanted = Math.round(input.lines ?? 0);
   const lines = kind === 'prose' ? 1 : Math.min(MAX_CONTINUATION_LINES, wanted > 0 ? wanted : continuationLines(form));
-  const cjk = isCjkText(window.text);
   const unwrapped = detected.evidence.medianLength > 100;
 
-  const cut = (generated: string, finished: boolean) => cutContinuation(generated, form, { lines, finished });
+  const cut = (generated: string, finished: boolean) => {
+    const c = cutContinuation(generated, form, { lines, finished });
+    return newLine && c.text.trim() ? { ...c, text: `\n${c.text}` } : c;
+  };
   return {
     ok: true,
-    prompt,
+    prompt: newLine ? `${prompt}\n` : prompt,
     stopStrings: kind === 'prose' ? [unwrapped ? '\n' : '\n\n'] : [],
     maxNewTokens: kind === 'prose' ? PARAGRAPH_TOKENS : verseTokens(lines, form.next.targetLength ?? form.medianLineLength, cjk),
     kind,
@@ -113,6 +121,18 @@ export function buildContinuationRequest(input: ContinuationRequestInput): Conti
     finish: (generated, finished) => fitBetween(cut(generated, finished).text, before, after, kind),
     isComplete: (generated) => cut(generated, false).complete,
   };
+}
+
+/**
+ * Whether the line being written at the end of the text is whole already: as long as the
+ * poem's lines (within a fifth), or ended by a full stop, question or exclamation mark.
+ */
+export function lineInProgressIsWhole(form: PoemForm): boolean {
+  const line = form.stanzas.at(-1)?.lines.find((l) => !l.complete);
+  if (!line || !line.text.trim()) return false;
+  const target = form.next.targetLength ?? form.medianLineLength;
+  if (target && line.length >= target * 0.8) return true;
+  return /[.!?]["'\u2019\u201d)\]*_]*\s*$/.test(line.text);
 }
 
 /** Room for `lines` lines of about `target` syllables: ~1.5 pieces a syllable (2 a CJK character), punctuation, stanza breaks. */

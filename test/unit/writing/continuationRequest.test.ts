@@ -47,6 +47,24 @@ describe('continuation request: verse in its form', () => {
     assert.equal(r.isComplete('Though as for that the passing there\nHad worn them'), false, 'the second line is not finished yet');
   });
 
+  it('at the end of a line that is whole already, continues on the next line; a half line is finished first', () => {
+    // The cursor after "Because it was grassy and wanted wear;" with no line break typed yet.
+    const end = afterLine(road, 'Because it was grassy') - 1;
+    const r = ready(buildContinuationRequest({ text: road.slice(0, end), offset: end }));
+    assert.ok(r.prompt.endsWith('wanted wear;\n'), 'the prompt ends with the line break the writer has not typed');
+    assert.equal(r.lines, 2, 'the two lines left in the stanza');
+    assert.equal(r.finish(road.slice(end + 1), false), '\nThough as for that the passing there\nHad worn them really about the same,');
+    assert.equal(r.finish('', true), '', 'nothing written: nothing inserted, not a bare line break');
+    // Half a line: the request finishes it.
+    const half = road.indexOf('grassy and wanted wear') + 'grassy'.length;
+    const h = ready(buildContinuationRequest({ text: road.slice(0, half), offset: half }));
+    assert.ok(h.prompt.endsWith('Because it was grassy'));
+    assert.equal(h.finish(road.slice(half), false), ' and wanted wear;\nThough as for that the passing there\nHad worn them really about the same,');
+    // A short line ended by a full stop is whole too.
+    const shortLine = 'The sea is calm tonight.\nThe tide is full, the moon lies fair\nUpon the straits.';
+    assert.ok(ready(buildContinuationRequest({ text: shortLine, offset: shortLine.length, kind: 'verse' })).prompt.endsWith('straits.\n'));
+  });
+
   it('writes a whole stanza of the poem\'s length when a new one begins', () => {
     for (const opening of ['Then took the other', 'And both that morning']) {
       const offset = road.indexOf(opening);
