@@ -25,6 +25,18 @@ export function preferredDtype(dir: string): ModelDtype {
   return 'q8';
 }
 
+/**
+ * The precision to load from a folder: the one asked for when the folder has it, otherwise the
+ * folder's preferred one (`fellBack` says so), so a precision chosen for one model does not
+ * leave the next without a model.
+ */
+export function dtypeFor(dir: string, wanted: ModelDtype | 'auto'): { dtype: ModelDtype; fellBack: boolean } {
+  if (wanted === 'auto') return { dtype: preferredDtype(dir), fellBack: false };
+  if (existsSync(join(dir, 'onnx', ONNX_FILE_FOR_DTYPE[wanted])) || !existsSync(join(dir, 'onnx'))) return { dtype: wanted, fellBack: false };
+  const dtype = preferredDtype(dir);
+  return existsSync(join(dir, 'onnx', ONNX_FILE_FOR_DTYPE[dtype])) ? { dtype, fellBack: true } : { dtype: wanted, fellBack: false };
+}
+
 export function defaultModel(extensionRoot: string): LocatedModel | null {
   for (const candidate of [BUNDLED_MODEL, TEST_MODEL]) {
     const dir = resolve(extensionRoot, candidate);

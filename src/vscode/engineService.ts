@@ -6,8 +6,9 @@
 import * as vscode from 'vscode';
 import { join, resolve } from 'node:path';
 import { EngineClient, EngineRequestError, type EngineLogger, type EngineState } from '../client/engineClient';
-import { defaultModel, preferredDtype } from '../engine/modelLocator';
+import { defaultModel, dtypeFor } from '../engine/modelLocator';
 import type { ModelSpec } from '../engine/protocol';
+import { guarded } from './logger';
 import { modelSettings, SECTION } from './settings';
 
 export class EngineService implements vscode.Disposable {
@@ -29,9 +30,11 @@ export class EngineService implements vscode.Disposable {
     });
     this.applyModelSettings();
     this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.model`)) this.applyModelSettings();
-      }),
+      vscode.workspace.onDidChangeConfiguration(
+        guarded(logger, 'Applying the model settings', (e: vscode.ConfigurationChangeEvent) => {
+          if (e.affectsConfiguration(`${SECTION}.model`)) this.applyModelSettings();
+        }),
+      ),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.applyModelSettings()),
     );
   }
@@ -39,13 +42,11 @@ export class EngineService implements vscode.Disposable {
   /** The model the settings ask for, or the default one shipped with the extension. */
   resolveModel(): ModelSpec | null {
     const s = modelSettings();
-    if (s.path) {
-      const dir = resolve(s.path);
-      return { dir, dtype: s.dtype === 'auto' ? preferredDtype(dir) : s.dtype, threads: s.threads };
-    }
-    const located = defaultModel(this.extensionPath);
-    if (!located) return null;
-    return { dir: located.dir, dtype: s.dtype === 'auto' ? located.dtype : s.dtype, threads: s.threads };
+    const dir = s.path ? resolve(s.path) : defaultModel(this.extensionPath)?.dir;
+    if (!dir) return null;
+    const { dtype, fellBack } = dtypeFor(dir, s.dtype);
+    if (fellBack) this.logger.warn(`inkling.model.dtype is "${s.dtype}", but ${dir} has no ${s.dtype} weights: using ${dtype}.`);
+    return { dir, dtype, threads: s.threads };
   }
 
   private applyModelSettings(): void {

@@ -13,3 +13,18 @@ export function createLogger(): { channel: vscode.LogOutputChannel; logger: Engi
   };
   return { channel, logger };
 }
+
+/**
+ * Wraps an event listener so that a failure is logged with its stack (VS Code would only say
+ * "FAILED to handle event") and never reaches the event's other listeners.
+ */
+export function guarded<A extends unknown[]>(logger: EngineLogger, what: string, listener: (...args: A) => unknown): (...args: A) => void {
+  return (...args: A) => {
+    try {
+      const r = listener(...args);
+      if (r instanceof Promise) r.catch((e: unknown) => logger.error(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    } catch (e) {
+      logger.error(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+  };
+}

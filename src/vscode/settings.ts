@@ -4,23 +4,16 @@
  */
 import * as vscode from 'vscode';
 import { validateSampling, type SamplingSettings, type SettingsProblem } from '../writing/samplingSettings';
+import { validateFormSettings, type FormSettings } from '../writing/formRequest';
+import { validateInlineSettings, type InlineSettings } from '../writing/inlineSettings';
 
 export const SECTION = 'inkling';
 
-export interface InlineSettings {
-  enabled: boolean;
-  languages: string[];
-  /** Prose suggestions stop after about this many words. */
-  maxWords: number;
-}
+export type { InlineSettings };
 
 export function inlineSettings(scope?: vscode.ConfigurationScope): InlineSettings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
-  return {
-    enabled: c.get<boolean>('inline.enabled', true),
-    languages: c.get<string[]>('inline.languages', ['markdown', 'plaintext']).filter((l) => typeof l === 'string'),
-    maxWords: clampInt(c.get<number>('inline.maxWords', 12), 1, 80),
-  };
+  return validateInlineSettings({ enabled: c.get<unknown>('inline.enabled'), languages: c.get<unknown>('inline.languages'), maxWords: c.get<unknown>('inline.maxWords') });
 }
 
 const SAMPLING_KEYS: (keyof SamplingSettings)[] = ['strategy', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'maxNewTokens', 'numBeams', 'seed'];
@@ -34,6 +27,12 @@ export function samplingSettings(scope?: vscode.ConfigurationScope): { settings:
     if (v !== undefined) raw[key] = v;
   }
   return validateSampling(raw);
+}
+
+/** Form-keeping for verse (`inkling.form.mode`, `inkling.form.rhyme`), per document. */
+export function formSettings(scope?: vscode.ConfigurationScope): FormSettings {
+  const c = vscode.workspace.getConfiguration(`${SECTION}.form`, scope);
+  return validateFormSettings({ mode: c.get<unknown>('mode'), rhyme: c.get<unknown>('rhyme') });
 }
 
 export interface ModelSettings {
@@ -52,7 +51,25 @@ export function modelSettings(): ModelSettings {
   return {
     path: typeof path === 'string' ? path.trim() : '',
     dtype: dtype === 'q8' || dtype === 'fp32' ? dtype : 'auto',
-    threads: clampInt(c.get<number>('threads', 0), 0, 16),
+    threads: clampInt(c.get<unknown>('threads') ?? 0, 0, 16),
+  };
+}
+
+export interface CommandSettings {
+  /** Lines "Continue This Poem" writes; 0: the rest of the stanza, a stanza, or four. */
+  continueLines: number;
+  /** Alternatives "Show Alternatives" offers at a time. */
+  alternativesCount: number;
+  /** Record inserted texts in `.inkling/provenance.jsonl`. */
+  provenance: boolean;
+}
+
+export function commandSettings(scope?: vscode.ConfigurationScope): CommandSettings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  return {
+    continueLines: clampInt(c.get<unknown>('continue.lines') ?? 0, 0, 40),
+    alternativesCount: clampInt(c.get<unknown>('alternatives.count') ?? 3, 1, 8),
+    provenance: c.get<boolean>('provenance.enabled', false) === true,
   };
 }
 

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/ghostRequest';
+import { DEFAULT_FORM_SETTINGS, formConstraintFor } from '../../../src/writing/formRequest';
 import type { InklingApi } from '../../../src/extension';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 
@@ -60,8 +61,11 @@ async function noGhostFor(ui: UiBridge, ms: number): Promise<void> {
 function cliSuggestion(text: string): string {
   const request = buildGhostRequest({ text, offset: text.length, explicit: true, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
   assert.ok(request.ok, 'the request builder asks for a suggestion at the end of the poem');
-  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--model', process.env.INKLING_TEST_MODEL!, '--seed', String(SEED), '--json', '--max-tokens', String(Math.min(32, request.maxNewTokens))];
+  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--model', process.env.INKLING_TEST_MODEL!, '--dtype', 'fp32', '--seed', String(SEED), '--json', '--max-tokens', String(Math.min(32, request.maxNewTokens))];
   for (const s of request.stopStrings) args.push('--stop', s.replace(/\n/g, '\\n'));
+  // Verse ghost text keeps the poem's form (the default settings), so the CLI must too.
+  const form = formConstraintFor(request.kind, DEFAULT_FORM_SETTINGS, { stanzas: false });
+  if (form) args.push('--form', JSON.stringify(form));
   const out = execFileSync(process.execPath, args, { input: request.prompt, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
   return request.finish((JSON.parse(out) as { text: string }).text);
 }
@@ -76,6 +80,13 @@ describe('Ghost text', function () {
     const config = vscode.workspace.getConfiguration('inkling');
     await config.update('sampling.seed', SEED, vscode.ConfigurationTarget.Global);
     await config.update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
+    // fp32: an int8 model quantizes activations per forward pass, so a reused KV cache (the
+    // extension) and a cold start (the CLI) can differ in the last digits and pick another token.
+    await config.update('model.dtype', 'fp32', vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('inkling').update('model.dtype', undefined, vscode.ConfigurationTarget.Global);
   });
 
   afterEach(async () => {

@@ -67,7 +67,7 @@ function panelTabs(): vscode.Tab[] {
 /** What the CLI writes for `prompt` with these settings (no stop strings, like "Try it"). */
 function cliContinuation(prompt: string, v: PresetValues, maxNewTokens: number, seed: number): string {
   const args = [
-    path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--json', '--model', process.env.INKLING_TEST_MODEL!, '--seed', String(seed), '--max-tokens', String(maxNewTokens),
+    path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--json', '--model', process.env.INKLING_TEST_MODEL!, '--dtype', 'fp32', '--seed', String(seed), '--max-tokens', String(maxNewTokens),
     '--strategy', v.strategy, '--temperature', String(v.temperature), '--top-k', String(v.topK), '--top-p', String(v.topP), '--min-p', String(v.minP),
     '--typical-p', String(v.typicalP), '--repetition-penalty', String(v.repetitionPenalty), '--no-repeat-ngram', String(v.noRepeatNgramSize), '--beams', String(v.numBeams),
   ];
@@ -86,6 +86,9 @@ describe('Sampling panel', function () {
     settingsAtStart = snapshot();
     await config().update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
     await config().update('sampling.seed', SEED, vscode.ConfigurationTarget.Global);
+    // fp32: an int8 model quantizes activations per forward pass, so the worker's reused KV
+    // cache and the CLI's cold start could pick different tokens.
+    await config().update('model.dtype', 'fp32', vscode.ConfigurationTarget.Global);
   });
 
   // Each test starts with no editors: the panel then opens beside whatever the test opens first,
@@ -323,10 +326,18 @@ describe('Sampling panel', function () {
      */
     const pick = async (dir: string) => {
       await ui.frameAction(PANEL, '#choose-folder', 'click');
-      await ui.waitForSelector('.quick-input-widget .quick-input-box input', { timeout: 10_000 });
-      await ui.press('Control+a');
-      await ui.insertText(`${dir}/`);
-      await new Promise((r) => setTimeout(r, 1000));
+      const input = '.quick-input-widget .quick-input-box input';
+      await ui.waitForSelector(`${input}:focus`, { timeout: 10_000 });
+      // The dialog fills its box with the current folder just after it opens: replace that
+      // until the box holds exactly our path (a select-all before the fill would be undone).
+      const value = () => ui.evaluate<string>(`document.querySelector(${JSON.stringify(input)})?.value ?? ''`);
+      await waitFor(async () => {
+        await ui.press('Control+a');
+        await ui.insertText(`${dir}/`);
+        await new Promise((r) => setTimeout(r, 300));
+        return (await value()) === `${dir}/`;
+      }, 'the folder path in the dialog', 10_000);
+      await new Promise((r) => setTimeout(r, 700));
       await ui.press('Enter');
       await waitFor(async () => (await ui.count('.quick-input-widget:visible')) === 0, 'the folder dialog to close', 10_000).catch(async (e) => {
         await ui.screenshot('choose-folder-stuck');
