@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (npm test): build, type-check, boundary lint, unit tests, engine tests on the
-# real test model, then the integration suites inside a real VS Code (code-server + Chromium).
+# real test model, then the integration suites inside a real VS Code (code-server + Chromium), and
+# the ghost-text suite once more against the packaged .vsix installed in a fresh code-server.
 # Ends with one "N passed, N failed" line summed over every stage; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,9 +53,21 @@ if [ -f test/integration/run.sh ] && [ "${INKLING_SKIP_INTEGRATION:-}" != 1 ]; t
   stage "integration tests in a real VS Code"
   report=.test-artifacts/integration-summary.txt
   rm -f "$report"
-  bash test/integration/run.sh | tee .test-artifacts/integration.log
+  bash test/integration/run.sh --timeout 1200 | tee .test-artifacts/integration.log
   rc=${PIPESTATUS[0]}
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' .test-artifacts/integration.log | tail -1)
+  p=$(echo "$line" | awk '{print $1}')
+  f=$(echo "$line" | awk '{print $3}')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ $rc -ne 0 ]; then status=1; [ "${f:-0}" = 0 ] && failed=$((failed + 1)); fi
+fi
+
+if [ -f test/integration/run-vsix.sh ] && [ "${INKLING_SKIP_INTEGRATION:-}" != 1 ]; then
+  stage "ghost text from the packaged .vsix in a fresh VS Code"
+  bash test/integration/run-vsix.sh | tee .test-artifacts/vsix.log
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' .test-artifacts/vsix.log | tail -1)
   p=$(echo "$line" | awk '{print $1}')
   f=$(echo "$line" | awk '{print $3}')
   passed=$((passed + ${p:-0}))

@@ -1,17 +1,22 @@
 /** Inkling's entry point: build the services, register the contributions — nothing else. */
 import * as vscode from 'vscode';
 import type { EngineState } from './client/engineClient';
-import { createLogger } from './vscode/logger';
+import { createLogger, guarded } from './vscode/logger';
 import { EngineService } from './vscode/engineService';
 import { GhostTextProvider } from './vscode/ghostText';
+import { registerModelPicker } from './vscode/modelPicker';
 import { registerGhostCommands } from './vscode/ghostCommands';
 import { Snooze } from './vscode/snooze';
 import { StatusBar } from './vscode/statusBar';
+import { SamplingPanels } from './vscode/samplingPanel';
 import { inlineSettings, SECTION } from './vscode/settings';
+import { registerWritingCommands, type WritingCommands } from './vscode/writingCommands';
 
 export interface InklingApi {
   engine: EngineService;
   ghostText: GhostTextProvider;
+  samplingPanels: SamplingPanels;
+  writing: WritingCommands;
 }
 
 export function activate(context: vscode.ExtensionContext): InklingApi {
@@ -31,6 +36,8 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
   const snooze = new Snooze();
   const ghostText = new GhostTextProvider(engine, snooze);
   const status = new StatusBar('inkling.toggleInline');
+  const samplingPanels = new SamplingPanels(context, engine, logger);
+  const writing = registerWritingCommands(engine, logger);
   let engineState: { state: EngineState; detail?: string } = { state: engine.client.state };
   const render = () => {
     const editor = vscode.window.activeTextEditor;
@@ -51,8 +58,11 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
     snooze,
     ghostText,
     status,
+    samplingPanels,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, ghostText),
     ...registerGhostCommands(ghostText, snooze),
+    writing,
+    registerModelPicker(context, logger),
     vscode.commands.registerCommand('inkling.showLog', () => channel.show()),
     vscode.commands.registerCommand('inkling.restartEngine', async () => {
       await engine.client.restart().catch((e) => engine.reportError(e));
@@ -64,9 +74,9 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
     ghostText.onDidUpdateMetrics(render),
     snooze.onDidChange(render),
     vscode.window.onDidChangeActiveTextEditor(render),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SECTION) && render()),
+    vscode.workspace.onDidChangeConfiguration(guarded(logger, 'Status bar update', (e: vscode.ConfigurationChangeEvent) => e.affectsConfiguration(SECTION) && render())),
   );
-  return { engine, ghostText };
+  return { engine, ghostText, samplingPanels, writing };
 }
 
 export function deactivate(): void {}

@@ -7,8 +7,10 @@ import * as vscode from 'vscode';
 import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '../writing/ghostRequest';
 import { CompletionCache } from '../writing/completionCache';
 import { dedupeAlternatives } from '../writing/nearDuplicate';
+import { formConstraintFor, formKind } from '../writing/formRequest';
+import type { FormConstraint } from '../engine/protocol';
 import type { EngineService } from './engineService';
-import { inlineSettings, samplingSettings } from './settings';
+import { formSettings, inlineSettings, samplingSettings } from './settings';
 import type { Snooze } from './snooze';
 
 /** Files larger than this get no suggestions: reading them per keystroke would cost more than it helps. */
@@ -43,10 +45,19 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
   lastShown: ShownSuggestion | null = null;
   private readonly warnedSettings = new Set<string>();
 
+  private readonly subscriptions: vscode.Disposable[];
+
   constructor(
     private readonly engine: EngineService,
     private readonly snooze: Snooze,
-  ) {}
+  ) {
+    // A cached suggestion came from one model; another model must answer for itself.
+    this.subscriptions = [
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('inkling.model')) this.cache.clear();
+      }),
+    ];
+  }
 
   isEnabledFor(document: vscode.TextDocument): boolean {
     const s = inlineSettings(document);
@@ -72,22 +83,26 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
       }
     }
     const text = document.getText();
+    const formPrefs = formSettings(document);
     const request = buildGhostRequest({
       text,
       offset: document.offsetAt(position),
       explicit,
       maxPromptChars: GHOST_PROMPT_CHARS,
       maxWords: inlineSettings(document).maxWords,
+      kind: formKind(formPrefs),
     });
     if (!request.ok) return undefined;
+    // Verse keeps its form: the worker plans the line (length, rhyme) from the same prompt.
+    const form = formConstraintFor(request.kind, formPrefs, { stanzas: false });
 
     const samples = explicit ? CYCLE_SAMPLES : 1;
-    const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}`;
+    const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}\u0000${JSON.stringify(form ?? null)}`;
     let texts = this.cache.get(key);
     this.metrics.requests++;
     if (texts) this.metrics.cacheHits++;
     else {
-      texts = await this.generate(document, request, sampling, samples, token);
+      texts = await this.generate(document, request, sampling, samples, token, form);
       if (texts === undefined) return undefined;
       this.cache.set(key, texts);
     }
@@ -109,6 +124,7 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     sampling: ReturnType<typeof samplingSettings>['settings'],
     samples: number,
     token: vscode.CancellationToken,
+    form: FormConstraint | undefined,
   ): Promise<string[] | undefined> {
     const abort = new AbortController();
     const subscription = token.onCancellationRequested(() => abort.abort());
@@ -125,6 +141,7 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
           },
           n: samples,
           caller: `ghost:${document.uri.toString()}`,
+          form,
         },
         { signal: abort.signal },
       );
@@ -140,6 +157,7 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
   }
 
   dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
     this.metricsEmitter.dispose();
   }
 }

@@ -12,6 +12,7 @@ import type { EngineLogger } from '../client/engineClient';
 import { modelChoices, modelFolderProblem } from '../engine/modelChoices';
 import { validatePanelMessage, type PanelRequest, type PanelScope, type PanelState, type PanelUpdate } from '../writing/panelProtocol';
 import type { EngineService } from './engineService';
+import { guarded } from './logger';
 import { PanelSettings } from './panelSettings';
 import { TryItRunner, tryPrompt } from './panelTryIt';
 import { inlineSettings, modelSettings, SECTION } from './settings';
@@ -114,7 +115,7 @@ export class SamplingPanel implements vscode.Disposable {
       this.tryIt,
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SECTION) && this.scheduleState()),
+      vscode.workspace.onDidChangeConfiguration(guarded(logger, 'Sampling panel update', (e: vscode.ConfigurationChangeEvent) => e.affectsConfiguration(SECTION) && this.scheduleState())),
       vscode.window.onDidChangeActiveTextEditor(() => this.scheduleState()),
     );
   }

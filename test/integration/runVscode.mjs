@@ -95,6 +95,8 @@ if (opt.vsix && !fs.existsSync(opt.vsix)) fail(`--vsix file not found: ${opt.vsi
 
 const settings = {
   'files.hotExit': 'off',
+  // VS Code in the browser saves after a delay by default; tests must decide what reaches disk.
+  'files.autoSave': 'off',
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
@@ -230,6 +232,17 @@ const csCommonArgs = ['--config', configFile, '--user-data-dir', dirs.userData, 
 // ------------------------------------------------------------------------------------------------
 // UI bridge: lets a test inside the extension host drive the page (keys, screenshots, DOM queries).
 let page; // set once the page exists
+async function findFrame(selector, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      if (f === page.mainFrame() || f.isDetached()) continue;
+      try { if (await f.$(selector)) return f; } catch { /* detached while looking */ }
+    }
+    if (Date.now() > deadline) throw new Error(`no frame has ${selector} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 function startBridge(token) {
   const ops = {
     async type({ text, delay }) { await page.keyboard.type(String(text), { delay: delay ?? 0 }); return null; },
@@ -259,6 +272,30 @@ function startBridge(token) {
       const isFn = /^(async\s*)?(\([^)]*\)|[\w$]+)\s*=>/.test(src) || /^(async\s+)?function\b/.test(src);
       if (isFn) return page.evaluate(([s, a]) => (0, eval)(`(${s})`)(a), [src, arg ?? null]);
       return page.evaluate(src);
+    },
+    // Webviews live in nested iframes (iframe.webview → #active-frame). The frame ops find the
+    // frame whose document has `frame` (a CSS selector), e.g. '#inkling-sampling-panel'.
+    async frameEval({ frame, expression, arg, parent, timeout }) {
+      let f = await findFrame(String(frame), timeout ?? 10000);
+      // The outer webview frame carries VS Code's message channel to the extension host.
+      if (parent) f = f.parentFrame() ?? f;
+      return f.evaluate(([s, a]) => (0, eval)(`(${s})`)(a), [String(expression), arg ?? null]);
+    },
+    async frameAction({ frame, selector, action, value, timeout }) {
+      const f = await findFrame(String(frame), timeout ?? 10000);
+      const target = f.locator(String(selector)).first();
+      const o = { timeout: timeout ?? 10000 };
+      switch (action) {
+        case 'click': await target.click(o); return null;
+        case 'focus': await target.focus(o); return null;
+        case 'fill': await target.fill(String(value), o); return null;
+        case 'press': await target.press(String(value), o); return null;
+        case 'selectOption': await target.selectOption(String(value), o); return null;
+        case 'check': await target.check(o); return null;
+        case 'uncheck': await target.uncheck(o); return null;
+        case 'waitFor': await target.waitFor({ state: value ?? 'visible', ...o }); return null;
+        default: throw new Error(`unknown frame action ${action}`);
+      }
     },
   };
   const srv = http.createServer((req, res) => {

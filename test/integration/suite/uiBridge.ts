@@ -118,7 +118,28 @@ export class UiBridge {
   evaluate<R, A = unknown>(fn: string | ((arg: A) => R | Promise<R>), arg?: A): Promise<R> {
     return this.call('evaluate', { expression: typeof fn === 'string' ? fn : fn.toString(), arg });
   }
+
+  /**
+   * Evaluates a self-contained function inside a webview: in the (nested) frame whose document
+   * matches `frame` (a CSS selector such as '#inkling-sampling-panel'), or with `parent`, in the
+   * webview's outer frame, which holds VS Code's message channel to the extension.
+   */
+  frameEval<R, A = unknown>(frame: string, fn: (arg: A) => R | Promise<R>, arg?: A, options: { parent?: boolean; timeout?: number } = {}): Promise<R> {
+    return this.call('frameEval', { frame, expression: fn.toString(), arg, ...options }, (options.timeout ?? 10_000) + 30_000);
+  }
+
+  /**
+   * Acts on the first element matching `selector` inside the webview frame that matches `frame`,
+   * with real input events (Playwright locators): 'fill' and 'selectOption' take the value,
+   * 'press' a key ('Enter', 'ArrowRight'), 'waitFor' a state ('visible', 'attached', …).
+   */
+  frameAction(frame: string, selector: string, action: FrameAction, value?: string, options: { timeout?: number } = {}): Promise<void> {
+    return this.call('frameAction', { frame, selector, action, value, ...options }, (options.timeout ?? 10_000) + 30_000);
+  }
 }
+
+/** An action on an element inside a webview (see UiBridge.frameAction). */
+export type FrameAction = 'click' | 'focus' | 'fill' | 'press' | 'selectOption' | 'check' | 'uncheck' | 'waitFor';
 
 /** The bridge address, when the tests run under runVscode.mjs. */
 export function uiBridgeAddress(): string | undefined {
