@@ -257,4 +257,27 @@ describe('Ghost text', function () {
     assert.strictEqual(inkling.engine.client.state, 'ready');
     await ui.press('Escape');
   });
+
+  it('with no model chosen, Inkling\'s own model writes the ghost text (README screenshot)', async function () {
+    const ui = uiBridgeOrSkip(this);
+    const own = path.join(repoRoot(), 'models', 'inkling-verse');
+    if (!fs.existsSync(path.join(own, 'config.json'))) this.skip();
+    const config = vscode.workspace.getConfiguration('inkling');
+    await config.update('model.path', undefined, vscode.ConfigurationTarget.Global);
+    await config.update('model.dtype', undefined, vscode.ConfigurationTarget.Global);
+    try {
+      const editor = await openAtEnd('poem.md', ui);
+      await ui.press('Enter');
+      await waitFor(() => editor.document.isDirty, 'the new line');
+      await ghostAppears(ui, 30_000);
+      assert.strictEqual(inkling.engine.client.model?.name, 'inkling-verse', 'the default model answered');
+      const ghost = (await ui.innerText(GHOST)).replace(/\u00a0/g, ' ');
+      assert.ok(ghost.trim().length > 0 && !ghost.includes('\n'), `one line of verse: ${JSON.stringify(ghost)}`);
+      await ui.screenshot('ghost-text-inkling-verse');
+      await ui.press('Escape');
+    } finally {
+      await config.update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
+      await config.update('model.dtype', 'fp32', vscode.ConfigurationTarget.Global);
+    }
+  });
 });
