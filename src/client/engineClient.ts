@@ -150,7 +150,9 @@ export class EngineClient extends EventEmitter {
           options.signal?.removeEventListener('abort', onAbort);
           reject(e);
         },
-        onToken: options.onToken,
+        // Tokens already on their way when the caller aborted are not delivered: after abort()
+        // the caller hears only the result.
+        onToken: options.onToken && ((text: string) => void (options.signal?.aborted || options.onToken!(text))),
       });
       this.post(child, sent);
     });

@@ -9,7 +9,7 @@ import type { GenerateParams, GeneratedSample, GenerationResult, StopReason } fr
 import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/samplingSettings';
 import type { LanguageModel } from './languageModel';
 import { EngineError } from './modelFolder';
-import { commonPrefixLength, emptyCache, gatherRows, truncateCache, type KvCache } from './kvCache';
+import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from './kvCache';
 import { applyNoRepeatNgram, applyRepetitionPenalty, logSoftmax, logSumExp, Rng, selectScored, topIndices } from './sampling';
 import { findStop, TextStream } from './textStream';
 import type { FormSteering, RowSteering } from './formSteering';
@@ -73,14 +73,17 @@ export class Generator {
     return this.finish(started, firstTokenAt || performance.now(), prompt.length, reused, outcome.newTokens, seed, outcome.samples);
   }
 
-  /** Token ids for the prompt, keeping the end when prompt + continuation would not fit the context. */
+  /**
+   * Token ids for the prompt, keeping the end when prompt + continuation would not fit the
+   * context. The cut falls on a multiple of a quarter of the room, counted from the prompt's
+   * start, so a prompt that grows at its end (a writer typing) keeps the same cut, and its
+   * cache, until it has grown by that quarter; the cut depends on the prompt alone.
+   */
   private promptTokens(prompt: string, maxNewTokens: number): number[] {
     const ids = this.model.encode(prompt);
     if (ids.length === 0) throw new EngineError('bad-request', 'The prompt is empty.');
     const room = Math.max(8, this.model.contextLength - maxNewTokens);
-    if (ids.length <= room) return ids;
-    const head = this.model.addsBos ? [ids[0]!] : [];
-    return [...head, ...ids.slice(ids.length - (room - head.length))];
+    return keepPromptEnd(ids, room, this.model.addsBos);
   }
 
   private async prefill(prompt: number[], hooks: GenerationHooks): Promise<{ logits: Float32Array | null; reused: number }> {

@@ -53,3 +53,19 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
   while (i < n && a[i] === b[i]) i++;
   return i;
 }
+
+/**
+ * The end of a prompt's ids that fits `room` tokens (the first id kept too when it is the
+ * model's beginning-of-sequence token). The cut is a multiple of `stride` (a quarter of the
+ * room) past the start, so it moves only every `stride` tokens as the prompt grows; at least
+ * three quarters of the room is kept.
+ */
+export function keepPromptEnd(ids: readonly number[], room: number, keepFirst: boolean): number[] {
+  if (ids.length <= room) return ids.slice();
+  const head = keepFirst ? 1 : 0;
+  const body = ids.length - head;
+  const fit = room - head;
+  const stride = Math.max(1, Math.floor(fit / 4));
+  const cut = Math.ceil((body - fit) / stride) * stride;
+  return [...ids.slice(0, head), ...ids.slice(head + cut)];
+}

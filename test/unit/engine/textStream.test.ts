@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findStop, TextStream } from '../../../src/engine/textStream';
-import { commonPrefixLength, emptyCache, gatherRows, truncateCache } from '../../../src/engine/kvCache';
+import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache } from '../../../src/engine/kvCache';
 
 // A toy SentencePiece-like decoder: ids map to pieces, '▁' is a space, a leading space is dropped.
 const pieces: Record<number, string> = { 1: '▁Once', 2: '▁upon', 3: '▁a', 4: '▁time', 5: '\n', 6: '\xE2', 7: '\x80\x94' };
@@ -46,4 +46,19 @@ test('KV cache: truncate keeps a prefix per row, gather tiles and reorders rows'
   assert.equal(emptyCache(layout).length, 0);
   assert.equal(commonPrefixLength([1, 2, 3], [1, 2, 4, 5]), 2);
   assert.equal(commonPrefixLength([], [1]), 0);
+});
+
+test('a prompt longer than the room keeps its end, cut on a stride so a growing prompt keeps its cut', () => {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => i);
+  assert.deepEqual(keepPromptEnd(ids(10), 16, false), ids(10), 'a prompt that fits is kept whole');
+  // room 16: stride 4; at least 12 tokens kept.
+  const cuts = [17, 18, 19, 20, 21, 22, 23, 24, 25].map((n) => keepPromptEnd(ids(n), 16, false));
+  for (const kept of cuts) assert.ok(kept.length >= 12 && kept.length <= 16, `kept ${kept.length}`);
+  assert.deepEqual(cuts.map((k) => k[0]), [4, 4, 4, 4, 8, 8, 8, 8, 12], 'the cut moves only every 4 tokens of growth');
+  assert.deepEqual(keepPromptEnd(ids(17), 16, false), ids(17).slice(4));
+  // The beginning-of-sequence token stays first; the cut is counted after it.
+  const withBos = keepPromptEnd(ids(30), 16, true);
+  assert.equal(withBos[0], 0);
+  assert.ok(withBos.length <= 16 && withBos.length >= 12);
+  assert.deepEqual(withBos.slice(1), ids(30).slice(30 - (withBos.length - 1)));
 });
