@@ -176,6 +176,8 @@ async function benchModel(dir: string): Promise<Row> {
   const rest = sonnets.slice(typingStart.length).split(/(?<=\s)(?=\S)/);
   let typed = typingStart;
   const oneLine: number[] = [];
+  const lineTokens: number[] = [];
+  const lineRan: number[] = [];
   const typingRequests: { prompt: string; maxNewTokens: number; stopStrings: string[]; newTokens: number }[] = [];
   for (let i = 0; oneLine.length < requests && i < rest.length; i++) {
     typed += rest[i]!;
@@ -185,10 +187,12 @@ async function benchModel(dir: string): Promise<Row> {
     const t = performance.now();
     const r = await client.generate({ prompt: asked.prompt, sampling: { maxNewTokens: asked.maxNewTokens, stopStrings: asked.stopStrings, seed: i }, caller: 'bench' });
     oneLine.push(performance.now() - t);
+    lineTokens.push(r.stats.newTokens);
+    lineRan.push(r.stats.promptTokens - r.stats.reusedTokens);
     typingRequests.push({ ...asked, newTokens: r.stats.newTokens });
   }
   const typingTokens = await client.countTokens(typingRequests.at(-1)!.prompt);
-  log(`one line p50 ${r1(median(oneLine))} ms, p95 ${r1(percentile(oneLine, 95))} ms over ${oneLine.length}, prompts of ~${typingTokens} tokens`);
+  log(`one line p50 ${r1(median(oneLine))} ms, p95 ${r1(percentile(oneLine, 95))} ms over ${oneLine.length}, prompts of ~${typingTokens} tokens; per request median ${median(lineTokens)} new tokens, prompt tokens run p50 ${median(lineRan)} / p95 ${percentile(lineRan, 95)}`);
 
   // Decode speed: greedy, long enough to reach steady state, from a prompt that fits every model.
   const decodePrompt = await promptOf(client, sonnets, Math.min(256, contextTokens - 80));
