@@ -111,6 +111,16 @@
     const focused = document.activeElement && document.activeElement.id;
     const kept = {};
     for (const input of settingsArea.querySelectorAll('input[data-keep]')) kept[input.id] = input.value;
+    // What the writer is typing in the focused box, not yet committed, stays too...
+    const active = document.activeElement;
+    const typing = active && active.tagName === 'INPUT' && active.dataset.rendered !== undefined && active.value !== active.dataset.rendered ? { id: active.id, value: active.value, rendered: active.dataset.rendered } : null;
+    // A value the writer typed and the page refused stays in its box with its message: a
+    // re-render (any settings change, from anywhere) must not silently replace it.
+    const refused = [];
+    for (const error of settingsArea.querySelectorAll('p.error[id$="-error"]:not([hidden])')) {
+      const input = document.getElementById(error.id.slice(0, -'-error'.length));
+      if (input) refused.push({ id: input.id, value: input.value, rendered: input.dataset.rendered, message: error.textContent });
+    }
 
     const strategy = state.settings['sampling.strategy'].value;
     const sections = [presetSection(), modelSection()];
@@ -124,6 +134,21 @@
     for (const [id, value] of Object.entries(kept)) {
       const input = document.getElementById(id);
       if (input) input.value = value;
+    }
+    // ...unless the setting itself changed meanwhile (reset, or set elsewhere): then it shows that.
+    const unchanged = (r) => {
+      const input = document.getElementById(r.id);
+      return input && input.dataset.rendered === r.rendered ? input : null;
+    };
+    if (typing && unchanged(typing)) unchanged(typing).value = typing.value;
+    for (const r of refused) {
+      const input = unchanged(r);
+      const error = document.getElementById(`${r.id}-error`);
+      if (!input || !error) continue;
+      input.value = r.value;
+      input.setAttribute('aria-invalid', 'true');
+      error.textContent = r.message;
+      error.hidden = false;
     }
     if (focused) {
       const again = document.getElementById(focused);
@@ -241,7 +266,7 @@
 
   function numberControl(key, spec, view, id, error) {
     const range = el('input', { type: 'range', id: `${id}-range`, min: String(spec.min), max: String(spec.max), step: String(spec.step), value: String(view.value), 'aria-label': `${spec.label} slider`, 'aria-describedby': `${id}-explain`, tabindex: '-1' });
-    const box = el('input', { type: 'number', id, min: String(spec.min), max: String(spec.max), step: String(spec.step), value: String(view.value), 'aria-describedby': `${id}-explain`, required: true });
+    const box = el('input', { type: 'number', id, min: String(spec.min), max: String(spec.max), step: String(spec.step), value: String(view.value), 'data-rendered': String(view.value), 'aria-describedby': `${id}-explain`, required: true });
     const check = (raw) => {
       const v = Number(raw);
       if (raw === '' || !Number.isFinite(v)) return [null, `Enter a number from ${fmt(spec.min)} to ${fmt(spec.max)}.`];
@@ -270,7 +295,7 @@
 
   function seedControl(key, spec, view, id, error) {
     const random = view.value === null;
-    const box = el('input', { type: 'number', id, min: '0', max: String(spec.max), step: '1', value: random ? '' : String(view.value), placeholder: 'random', disabled: random, 'aria-describedby': `${id}-explain` });
+    const box = el('input', { type: 'number', id, min: '0', max: String(spec.max), step: '1', value: random ? '' : String(view.value), 'data-rendered': random ? '' : String(view.value), placeholder: 'random', disabled: random, 'aria-describedby': `${id}-explain` });
     const toggle = el('input', { type: 'checkbox', id: `${id}-random`, checked: random });
     toggle.addEventListener('change', () => {
       if (toggle.checked) send({ type: 'setSetting', key, value: null, scope: ui.scope });

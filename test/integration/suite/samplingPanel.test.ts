@@ -130,11 +130,18 @@ describe('Sampling panel', function () {
     await ui.frameAction(PANEL, '#s-sampling-temperature', 'press', 'ArrowUp');
     await ui.frameAction(PANEL, '#s-sampling-temperature', 'press', 'Enter');
     await waitFor(() => userValue('sampling.temperature') === 1.35, 'temperature 1.35 after ArrowUp', 10_000);
+    await waitFor(async () => (await panelValue(ui, 's-sampling-temperature')) === '1.35', 'the panel to show 1.35');
     // A value out of range typed into the box is refused on the page and never written.
     await ui.frameAction(PANEL, '#s-sampling-temperature', 'fill', '7');
     await ui.frameAction(PANEL, '#s-sampling-temperature', 'press', 'Enter');
     await ui.frameAction(PANEL, '#s-sampling-temperature-error', 'waitFor', 'visible');
     assert.strictEqual(userValue('sampling.temperature'), 1.35);
+    // A settings change from elsewhere re-renders the panel; the refused value and its message stay.
+    await config().update('sampling.topK', 33, vscode.ConfigurationTarget.Global);
+    await waitFor(async () => (await panelValue(ui, 's-sampling-topK')) === '33', 'the panel to show top-k 33');
+    assert.strictEqual(await panelValue(ui, 's-sampling-temperature'), '7', 'the refused value is still in its box');
+    await ui.frameAction(PANEL, '#s-sampling-temperature-error', 'waitFor', 'visible');
+    await config().update('sampling.topK', undefined, vscode.ConfigurationTarget.Global);
     // Reset to default: the reset button, reached with the keyboard.
     await ui.frameAction(PANEL, '#s-sampling-temperature-reset', 'press', 'Enter');
     await waitFor(() => userValue('sampling.temperature') === undefined, 'temperature reset', 10_000);
