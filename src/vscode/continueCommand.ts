@@ -7,9 +7,9 @@ import * as vscode from 'vscode';
 import { buildContinuationRequest } from '../writing/continuationRequest';
 import { withForm, formKind } from '../writing/formRequest';
 import { commandSettings, formSettings, samplingSettings } from './settings';
-import { streamWriting, type WritingOutcome } from './streamedWriting';
+import { recordStreamed, streamWriting, type WritingOutcome } from './streamedWriting';
 import { UndoGroup } from './streamingInsertion';
-import { lfOffset, lfText, recordInsertion, whileWriting, type WritingContext } from './writingContext';
+import { lfOffset, lfText, whileWriting, type WritingContext } from './writingContext';
 
 export interface ContinueResult {
   outcome: WritingOutcome | 'refused' | 'busy';
@@ -44,16 +44,7 @@ export async function continueWriting(ctx: WritingContext, editor: vscode.TextEd
       (_progress, token) => streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group: new UndoGroup(), closeGroup: true, token }),
     );
     if (written.text && written.outcome !== 'interrupted') placeCursorAfter(editor, written.offset, written.text, at);
-    await recordInsertion(ctx, document, {
-      command: 'continue',
-      offset: written.offset,
-      text: written.text,
-      request,
-      sampling,
-      seed: written.seed,
-      complete: written.outcome === 'complete',
-      regenerable: written.outcome === 'complete' || written.outcome === 'cancelled',
-    });
+    await recordStreamed(ctx, document, 'continue', written, request, sampling);
     tellOutcome(written.outcome, written.text);
     return written;
   });

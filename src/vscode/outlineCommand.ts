@@ -6,9 +6,9 @@
 import * as vscode from 'vscode';
 import { buildPassageRequest, lineEndOffset, planOutlineExpansion } from '../writing/outlineExpansion';
 import { samplingSettings } from './settings';
-import { streamWriting, type WritingOutcome } from './streamedWriting';
+import { recordStreamed, streamWriting, type WritingOutcome } from './streamedWriting';
 import { UndoGroup } from './streamingInsertion';
-import { lfText, positionOfLfOffset, recordInsertion, whileWriting, type WritingContext } from './writingContext';
+import { lfText, positionOfLfOffset, whileWriting, type WritingContext } from './writingContext';
 
 export interface OutlineResult {
   outcome: WritingOutcome | 'refused' | 'busy';
@@ -51,16 +51,7 @@ export async function expandOutline(ctx: WritingContext, editor: vscode.TextEdit
         const last = i === points.length - 1;
         const written = await streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group, closeGroup: last, token });
         passages.push({ point: request.slot.title, offset: written.offset, text: written.text, seed: written.seed });
-        await recordInsertion(ctx, document, {
-          command: 'expandOutline',
-          offset: written.offset,
-          text: written.text,
-          request,
-          sampling,
-          seed: written.seed,
-          complete: written.outcome === 'complete',
-          regenerable: written.outcome === 'complete' || written.outcome === 'cancelled',
-        });
+        await recordStreamed(ctx, document, 'expandOutline', written, request, sampling);
         outcome = written.outcome;
         if (outcome !== 'complete') break;
       }

@@ -10,6 +10,8 @@ import type { WritingRequest } from '../writing/continuationRequest';
 import type { SamplingSettings } from '../writing/samplingSettings';
 import type { EngineService } from './engineService';
 import { StreamingInsertion, type UndoGroup } from './streamingInsertion';
+import { recordInsertion, type WritingContext } from './writingContext';
+import type { WritingCommand } from '../writing/provenanceRecord';
 
 /** How a streamed insertion ended. */
 export type WritingOutcome = 'complete' | 'cancelled' | 'interrupted' | 'failed';
@@ -84,4 +86,18 @@ export async function streamWriting(o: StreamOptions): Promise<StreamedWriting> 
   const outcome: WritingOutcome =
     state === 'interrupted' ? 'interrupted' : state === 'failed' || !result ? 'failed' : stoppedBy === 'cancel' || (result.stopReason === 'cancelled' && stoppedBy !== 'complete') ? 'cancelled' : 'complete';
   return { outcome, offset: insertion.offset, text: insertion.text, seed: result?.stats.seed ?? 0, result };
+}
+
+/** Records a streamed insertion for Regenerate and the provenance log (an interrupted one is not regenerable). */
+export function recordStreamed(ctx: WritingContext, document: vscode.TextDocument, command: WritingCommand, written: StreamedWriting, request: WritingRequest, sampling: SamplingSettings): Promise<void> {
+  return recordInsertion(ctx, document, {
+    command,
+    offset: written.offset,
+    text: written.text,
+    request,
+    sampling,
+    seed: written.seed,
+    complete: written.outcome === 'complete',
+    regenerable: written.outcome === 'complete' || written.outcome === 'cancelled',
+  });
 }

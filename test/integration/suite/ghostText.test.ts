@@ -11,19 +11,10 @@ import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/ghos
 import { DEFAULT_FORM_SETTINGS, formConstraintFor } from '../../../src/writing/formRequest';
 import type { InklingApi } from '../../../src/extension';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
+import { repoRoot, api } from './writingSupport';
 
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
 const SEED = 7;
-
-function repoRoot(): string {
-  return process.env.INKLING_TEST_EXTENSION_DIR ?? path.resolve(__dirname, '../../../..');
-}
-
-async function api(): Promise<InklingApi> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'inkling' && e.packageJSON?.publisher === 'inkling');
-  assert.ok(ext, 'Inkling is installed');
-  return (await ext.activate()) as InklingApi;
-}
 
 async function openAtEnd(name: string, ui: UiBridge): Promise<vscode.TextEditor> {
   const folder = vscode.workspace.workspaceFolders![0]!;

@@ -11,15 +11,10 @@ import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
 import { startHubServer, type HubServer } from '../../support/hubServer';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
+import { api } from './writingSupport';
 
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
 const TOASTS = '.notifications-toasts';
-
-async function api(): Promise<InklingApi> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'inkling' && e.packageJSON?.publisher === 'inkling');
-  assert.ok(ext, 'Inkling is installed');
-  return (await ext.activate()) as InklingApi;
-}
 
 function chooseModel(args?: object): Thenable<string | undefined> {
   return vscode.commands.executeCommand<string | undefined>('inkling.chooseModel', args);
@@ -50,11 +45,26 @@ async function ghostTextAppears(ui: UiBridge): Promise<void> {
   }
 }
 
+/**
+ * Waits for a notification whose text matches: first among the toasts; then, since VS Code
+ * does not always show a toast for a message that arrives while another toast is closing, in
+ * the notification centre, which lists every notification.
+ */
 async function toastSays(ui: UiBridge, pattern: RegExp): Promise<string> {
-  return waitFor(async () => {
-    const text = (await ui.count(TOASTS)) ? (await ui.innerText(TOASTS)).replace(/\u00a0/g, ' ') : '';
+  const shown = async (selector: string) => {
+    const text = (await ui.count(selector)) ? (await ui.innerText(selector)).replace(/\u00a0/g, ' ') : '';
     return pattern.test(text) ? text : '';
-  }, `a notification matching ${pattern}`);
+  };
+  try {
+    return await waitFor(() => shown(TOASTS), `a notification matching ${pattern}`, 4000);
+  } catch {
+    await vscode.commands.executeCommand('notifications.showList');
+    try {
+      return await waitFor(() => shown('.notifications-center'), `a notification matching ${pattern} (toast or notification centre)`, 6000);
+    } finally {
+      await vscode.commands.executeCommand('notifications.hideList');
+    }
+  }
 }
 
 describe('Choose Model', function () {

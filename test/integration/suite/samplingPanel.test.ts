@@ -13,6 +13,7 @@ import { GHOST_PROMPT_CHARS } from '../../../src/writing/ghostRequest';
 import { prefixWindow } from '../../../src/writing/prefixWindow';
 import { BUILT_IN_PRESETS, PRESET_KEYS, type PresetValues } from '../../../src/writing/samplingPresets';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
+import { repoRoot, api } from './writingSupport';
 
 const PANEL = '#inkling-sampling-panel';
 const SEED = 1234;
@@ -31,16 +32,6 @@ interface PageWindow {
   __inklingTokens?: number;
   addEventListener(type: string, listener: (e: { data: { type?: string } }) => void): void;
   __vscode_post_message__(channel: string, data: unknown): void;
-}
-
-function repoRoot(): string {
-  return process.env.INKLING_TEST_EXTENSION_DIR ?? path.resolve(__dirname, '../../../..');
-}
-
-async function api(): Promise<InklingApi> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'inkling' && e.packageJSON?.publisher === 'inkling');
-  assert.ok(ext, 'Inkling is installed');
-  return (await ext.activate()) as InklingApi;
 }
 
 /** Every `inkling.*` setting as VS Code holds it in each scope. */
