@@ -49,30 +49,25 @@ stage "engine tests (real model: ../shared/models/stories260K)"
 mapfile -t engine < <(find out/test/engine -name '*.test.js' | sort)
 run_node_tests engine "${engine[@]}"
 
-if [ -f test/integration/run.sh ] && [ "${INKLING_SKIP_INTEGRATION:-}" != 1 ]; then
-  stage "integration tests in a real VS Code"
-  report=.test-artifacts/integration-summary.txt
-  rm -f "$report"
-  bash test/integration/run.sh --timeout 1200 | tee .test-artifacts/integration.log
-  rc=${PIPESTATUS[0]}
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' .test-artifacts/integration.log | tail -1)
+# A VS Code stage: runs a script that ends with "N passed, N failed" and adds its counts.
+run_vscode_stage() {
+  local log=$1; shift
+  bash "$@" | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local line p f
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
   p=$(echo "$line" | awk '{print $1}')
   f=$(echo "$line" | awk '{print $3}')
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
   if [ $rc -ne 0 ]; then status=1; [ "${f:-0}" = 0 ] && failed=$((failed + 1)); fi
-fi
+}
 
-if [ -f test/integration/run-vsix.sh ] && [ "${INKLING_SKIP_INTEGRATION:-}" != 1 ]; then
+if [ "${INKLING_SKIP_INTEGRATION:-}" != 1 ]; then
+  stage "integration tests in a real VS Code"
+  run_vscode_stage .test-artifacts/integration.log test/integration/run.sh --timeout 1200
   stage "ghost text from the packaged .vsix in a fresh VS Code"
-  bash test/integration/run-vsix.sh | tee .test-artifacts/vsix.log
-  rc=${PIPESTATUS[0]}
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' .test-artifacts/vsix.log | tail -1)
-  p=$(echo "$line" | awk '{print $1}')
-  f=$(echo "$line" | awk '{print $3}')
-  passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0}))
-  if [ $rc -ne 0 ]; then status=1; [ "${f:-0}" = 0 ] && failed=$((failed + 1)); fi
+  run_vscode_stage .test-artifacts/vsix.log test/integration/run-vsix.sh
 fi
 
 printf '\n'

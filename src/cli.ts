@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient, EngineRequestError } from './client/engineClient';
-import { defaultModel, preferredDtype } from './engine/modelLocator';
-import { MODEL_DTYPES, type FormConstraint, type GeneratedSample, type GenerationResult, type ModelDtype } from './engine/protocol';
+import { MODEL_ARG_OPTIONS, modelFromArgs } from './engine/modelLocator';
+import type { FormConstraint, GeneratedSample, GenerationResult } from './engine/protocol';
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
 import { validateSampling, type SamplingSettings } from './writing/samplingSettings';
 
@@ -60,9 +60,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      model: { type: 'string' },
-      dtype: { type: 'string' },
-      threads: { type: 'string' },
+      ...MODEL_ARG_OPTIONS,
       'max-tokens': { type: 'string' },
       temperature: { type: 'string' },
       'top-k': { type: 'string' },
@@ -100,10 +98,9 @@ async function main(argv: string[]): Promise<number> {
   if (!prompt.trim()) fail(`${file} is empty: there is nothing to continue.`);
 
   const root = resolve(__dirname, '..');
-  const located = values.model ? { dir: resolve(values.model), dtype: preferredDtype(resolve(values.model)) } : defaultModel(root);
-  if (!located) fail(`no model found. Pass --model DIR, or see README.md for the default model.`);
-  const dtype = (values.dtype ?? located.dtype) as ModelDtype;
-  if (!MODEL_DTYPES.includes(dtype)) fail(`--dtype must be one of ${MODEL_DTYPES.join(', ')}.`);
+  const chosen = modelFromArgs(root, values.model, values.dtype);
+  if (!chosen.ok) fail(chosen.message);
+  const { dir: modelDir, dtype } = chosen.model;
 
   const raw: Partial<Record<keyof SamplingSettings, unknown>> = {
     maxNewTokens: num(values['max-tokens'], 'max-tokens'),
@@ -132,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   try {
-    client.setModel({ dir: located.dir, dtype, threads: num(values.threads, 'threads') ?? 0 });
+    client.setModel({ dir: modelDir, dtype, threads: num(values.threads, 'threads') ?? 0 });
     if (command === 'continue') {
       const stream = !values.json;
       const result = await client.generate(

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient } from './client/engineClient';
-import { defaultModel, preferredDtype } from './engine/modelLocator';
-import { MODEL_DTYPES, type FormConstraint, type ModelDtype } from './engine/protocol';
+import { MODEL_ARG_OPTIONS, modelFromArgs } from './engine/modelLocator';
+import type { FormConstraint } from './engine/protocol';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/formMetrics';
 import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/poemCollection';
 import { loadPronouncingDictionary } from './writing/pronouncingDictionary';
@@ -50,9 +50,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
     args: argv,
     allowPositionals: true,
     options: {
-      model: { type: 'string' },
-      dtype: { type: 'string' },
-      threads: { type: 'string' },
+      ...MODEL_ARG_OPTIONS,
       limit: { type: 'string' },
       samples: { type: 'string' },
       lines: { type: 'string' },
@@ -67,10 +65,9 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
   const samples = Math.min(16, positiveInt(values.samples, 'samples', 3));
   const maxLines = positiveInt(values.lines, 'lines', 4);
   const seed = positiveInt(values.seed, 'seed', 1);
-  const located = values.model ? { dir: resolve(values.model), dtype: preferredDtype(resolve(values.model)) } : defaultModel(root);
-  if (!located) throw new UsageError('no model found. Pass --model DIR.');
-  const dtype = (values.dtype ?? located.dtype) as ModelDtype;
-  if (!MODEL_DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${MODEL_DTYPES.join(', ')}.`);
+  const chosen = modelFromArgs(root, values.model, values.dtype);
+  if (!chosen.ok) throw new UsageError(chosen.message);
+  const located = chosen.model;
 
   // Metrics count syllables and rhymes as the worker does: with the dictionary, not spelling guesses.
   await loadPronouncingDictionary();
@@ -80,7 +77,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
   const client = new EngineClient({ workerPath: join(__dirname, 'worker.js'), restartDelaysMs: [] });
   const started = performance.now();
   try {
-    const info = await client.load({ dir: located.dir, dtype, threads: positiveInt(values.threads, 'threads', 1) });
+    const info = await client.load({ dir: located.dir, dtype: located.dtype, threads: positiveInt(values.threads, 'threads', 1) });
     const runs: PoemRun[] = [];
     const scores: Record<string, SampleScore[]> = { plain: [], form: [], rhyme: [] };
     const texts: Record<string, string[]> = { plain: [], form: [], rhyme: [] };
@@ -124,7 +121,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
     }
     const report = {
       model: info.name,
-      dtype,
+      dtype: located.dtype,
       corpus: dir,
       poems: runs.length,
       samplesPerPoem: samples,

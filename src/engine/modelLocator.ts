@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ModelDtype } from './protocol';
+import { MODEL_DTYPES, type ModelDtype } from './protocol';
 import { ONNX_FILE_FOR_DTYPE } from './modelFolder';
 
 /** The model Inkling ships with, relative to the extension's root. */
@@ -43,4 +43,24 @@ export function defaultModel(extensionRoot: string): LocatedModel | null {
     if (existsSync(join(dir, 'config.json'))) return { dir, dtype: preferredDtype(dir) };
   }
   return null;
+}
+
+/** The command line's model options (`--model`, `--dtype`, `--threads`), shared by its commands. */
+export const MODEL_ARG_OPTIONS = {
+  model: { type: 'string' },
+  dtype: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+/**
+ * The model a command line asks for: `--model DIR` (its best precision unless `--dtype` names
+ * one) or the default model; a message a writer can act on when there is none or the precision
+ * is unknown.
+ */
+export function modelFromArgs(root: string, model: string | undefined, dtype: string | undefined): { ok: true; model: LocatedModel } | { ok: false; message: string } {
+  const located = model ? { dir: resolve(model), dtype: preferredDtype(resolve(model)) } : defaultModel(root);
+  if (!located) return { ok: false, message: 'no model found. Pass --model DIR, or see README.md for the default model.' };
+  const wanted = (dtype ?? located.dtype) as ModelDtype;
+  if (!MODEL_DTYPES.includes(wanted)) return { ok: false, message: `--dtype must be one of ${MODEL_DTYPES.join(', ')}.` };
+  return { ok: true, model: { dir: located.dir, dtype: wanted } };
 }

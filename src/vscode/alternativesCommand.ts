@@ -5,15 +5,14 @@
  */
 import * as vscode from 'vscode';
 import { sampleAlternatives, samplingForAlternatives, type Alternative } from '../client/alternativeSampler';
-import { buildContinuationRequest, type ContinuationRequestReady } from '../writing/continuationRequest';
+import type { ContinuationRequestReady } from '../writing/continuationRequest';
 import { describeAlternative } from '../writing/alternativeLabel';
 import { dedupeAlternatives } from '../writing/nearDuplicate';
 import type { SamplingSettings } from '../writing/samplingSettings';
 import { placeCursorAfter } from './continueCommand';
-import { withForm, formKind } from '../writing/formRequest';
-import { commandSettings, formSettings, samplingSettings } from './settings';
+import { commandSettings, samplingSettings } from './settings';
 import { commandCaller } from './streamedWriting';
-import { lfOffset, lfText, recordInsertion, toDocumentEol, whileWriting, type WritingContext } from './writingContext';
+import { continuationAt, recordInsertion, toDocumentEol, whileWriting, type WritingContext } from './writingContext';
 
 /** Rounds of sampling one "More" may take to find new distinct alternatives. */
 const ROUNDS = 3;
@@ -37,13 +36,8 @@ export async function showAlternatives(ctx: WritingContext, editor: vscode.TextE
   const document = editor.document;
   const at = editor.selection.end;
   const settings = commandSettings(document);
-  const form = formSettings(document);
-  const built = buildContinuationRequest({ text: lfText(document), offset: lfOffset(document, at), lines: settings.continueLines, kind: formKind(form) });
-  if (!built.ok) {
-    void vscode.window.showInformationMessage(built.message);
-    return { outcome: 'refused', offered: [], reason: built.reason };
-  }
-  const request = withForm(built, form);
+  const request = continuationAt(document, at);
+  if (!request.ok) return { outcome: 'refused', offered: [], reason: request.reason };
   const sampling = samplingForAlternatives(samplingSettings(document).settings);
   const run = await whileWriting(ctx, document, () => pick(ctx, editor, request, sampling, settings.alternativesCount, at));
   return run === 'busy' ? { outcome: 'busy', offered: [] } : run;

@@ -4,12 +4,10 @@
  * into the editor behind a cancellable notification, as one undo step.
  */
 import * as vscode from 'vscode';
-import { buildContinuationRequest } from '../writing/continuationRequest';
-import { withForm, formKind } from '../writing/formRequest';
-import { commandSettings, formSettings, samplingSettings } from './settings';
+import { samplingSettings } from './settings';
 import { recordStreamed, streamWriting, type WritingOutcome } from './streamedWriting';
 import { UndoGroup } from './streamingInsertion';
-import { lfOffset, lfText, whileWriting, type WritingContext } from './writingContext';
+import { continuationAt, whileWriting, type WritingContext } from './writingContext';
 
 export interface ContinueResult {
   outcome: WritingOutcome | 'refused' | 'busy';
@@ -24,13 +22,8 @@ export interface ContinueResult {
 export async function continueWriting(ctx: WritingContext, editor: vscode.TextEditor): Promise<ContinueResult> {
   const document = editor.document;
   const at = editor.selection.end;
-  const form = formSettings(document);
-  const built = buildContinuationRequest({ text: lfText(document), offset: lfOffset(document, at), lines: commandSettings(document).continueLines, kind: formKind(form) });
-  if (!built.ok) {
-    void vscode.window.showInformationMessage(built.message);
-    return { outcome: 'refused', reason: built.reason };
-  }
-  const request = withForm(built, form);
+  const request = continuationAt(document, at);
+  if (!request.ok) return { outcome: 'refused', reason: request.reason };
   const { settings: sampling, problems } = samplingSettings(document);
   for (const p of problems) ctx.engine.reportOnce(`Inkling setting: ${p.message}`);
 

@@ -59,9 +59,8 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     ];
   }
 
-  isEnabledFor(document: vscode.TextDocument): boolean {
-    const s = inlineSettings(document);
-    return s.enabled && s.languages.includes(document.languageId) && !this.snooze.active;
+  isEnabledFor(document: vscode.TextDocument, settings = inlineSettings(document)): boolean {
+    return settings.enabled && settings.languages.includes(document.languageId) && !this.snooze.active;
   }
 
   async provideInlineCompletionItems(
@@ -71,7 +70,11 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionList | undefined> {
     const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
-    if (!this.isEnabledFor(document) || document.getText().length > MAX_DOCUMENT_CHARS) return undefined;
+    // Every keystroke reaches here: read the settings and the text once.
+    const inline = inlineSettings(document);
+    if (!this.isEnabledFor(document, inline)) return undefined;
+    const text = document.getText();
+    if (text.length > MAX_DOCUMENT_CHARS) return undefined;
     // Don't compete with an open completion widget: VS Code shows ours only if it agrees anyway.
     if (context.selectedCompletionInfo) return undefined;
     const started = performance.now();
@@ -82,14 +85,13 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
         this.engine.reportOnce(`Inkling setting: ${p.message}`);
       }
     }
-    const text = document.getText();
     const formPrefs = formSettings(document);
     const request = buildGhostRequest({
       text,
       offset: document.offsetAt(position),
       explicit,
       maxPromptChars: GHOST_PROMPT_CHARS,
-      maxWords: inlineSettings(document).maxWords,
+      maxWords: inline.maxWords,
       kind: formKind(formPrefs),
     });
     if (!request.ok) return undefined;

@@ -1,11 +1,13 @@
 /** What the writing commands share: the engine, the last insertion per document, the provenance log. */
 import * as vscode from 'vscode';
-import type { WritingRequest } from '../writing/continuationRequest';
+import { buildContinuationRequest, type ContinuationRequest, type WritingRequest } from '../writing/continuationRequest';
+import { formKind, withForm } from '../writing/formRequest';
 import type { InsertionTracker } from '../writing/insertionTracker';
 import type { WritingCommand } from '../writing/provenanceRecord';
 import type { SamplingSettings } from '../writing/samplingSettings';
 import type { EngineService } from './engineService';
 import type { ProvenanceLog } from './provenanceLog';
+import { commandSettings, formSettings } from './settings';
 
 /** What Regenerate needs to write an insertion again. */
 export interface InsertionDetail {
@@ -90,4 +92,19 @@ export async function whileWriting<T>(ctx: WritingContext, document: vscode.Text
   } finally {
     ctx.busy.delete(key);
   }
+}
+
+/**
+ * The request Continue and Show Alternatives make at a position: the document read as the
+ * writer's form settings say (verse or prose), for `inkling.continue.lines` lines, with the form
+ * constraint those settings give the engine. A refusal is shown to the writer.
+ */
+export function continuationAt(document: vscode.TextDocument, at: vscode.Position): ContinuationRequest {
+  const form = formSettings(document);
+  const built = buildContinuationRequest({ text: lfText(document), offset: lfOffset(document, at), lines: commandSettings(document).continueLines, kind: formKind(form) });
+  if (!built.ok) {
+    void vscode.window.showInformationMessage(built.message);
+    return built;
+  }
+  return withForm(built, form);
 }
