@@ -12,7 +12,7 @@ import { FormSteering, RowSteering } from '../src/engine/formSteering';
 import { Generator } from '../src/engine/generator';
 import { LanguageModel } from '../src/engine/languageModel';
 import { preferredDtype } from '../src/engine/modelLocator';
-import type { FormConstraint } from '../src/engine/protocol';
+import type { FormConstraint } from '../src/common/generation';
 import { repoRoot, sharedDir } from '../test/support/paths';
 import { planLine } from '../src/writing/linePlan';
 import { rhymeKey } from '../src/writing/rhyme';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient, EngineRequestError } from './client/engineClient';
 import { MODEL_ARG_OPTIONS, modelFromArgs } from './engine/modelLocator';
-import type { FormConstraint, GeneratedSample, GenerationResult } from './engine/protocol';
+import type { FormConstraint, GeneratedSample, GenerationResult } from './common/generation';
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
 import { validateSampling, type SamplingSettings } from './writing/samplingSettings';
 

@@ -9,7 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient } from './client/engineClient';
 import { MODEL_ARG_OPTIONS, modelFromArgs } from './engine/modelLocator';
-import type { FormConstraint } from './engine/protocol';
+import type { FormConstraint } from './common/generation';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/formMetrics';
 import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/poemCollection';
 import { loadPronouncingDictionary } from './writing/pronouncingDictionary';

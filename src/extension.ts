@@ -65,7 +65,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
     registerModelPicker(context, logger),
     vscode.commands.registerCommand('inkling.showLog', () => channel.show()),
     vscode.commands.registerCommand('inkling.restartEngine', async () => {
-      await engine.client.restart().catch((e) => engine.reportError(e));
+      await engine.restart().catch((e) => engine.reportError(e));
     }),
     engine.onDidChangeState((s) => {
       engineState = s;

@@ -4,7 +4,7 @@
  * what the request keeps). Used by "Show Alternatives", Regenerate and the benchmark.
  */
 import { randomInt } from 'node:crypto';
-import type { EngineClient } from './engineClient';
+import type { TextGenerator } from './engineClient';
 import { commandParams, endedByModel } from '../writing/commandParams';
 import type { WritingRequest } from '../writing/continuationRequest';
 import { SEED_MAX, type SamplingSettings } from '../writing/samplingSettings';
@@ -40,7 +40,7 @@ export function samplingForAlternatives(sampling: SamplingSettings): SamplingSet
  * request with its own seed gives (the CLI's `continue --seed`). Stops early, with what it
  * has, when the signal aborts.
  */
-export async function sampleAlternatives(client: EngineClient, request: WritingRequest, sampling: SamplingSettings, options: SampleOptions): Promise<Alternative[]> {
+export async function sampleAlternatives(client: TextGenerator, request: WritingRequest, sampling: SamplingSettings, options: SampleOptions): Promise<Alternative[]> {
   const settings = samplingForAlternatives(sampling);
   const first = options.seed ?? settings.seed ?? randomInt(0, SEED_MAX);
   const seeds = Array.from({ length: Math.max(1, options.count) }, (_, i) => (first + i) % (SEED_MAX + 1));
@@ -60,7 +60,7 @@ export async function sampleAlternatives(client: EngineClient, request: WritingR
 }
 
 /** One sample with its own seed, streamed so it can stop as soon as the request has all it keeps. */
-export async function sampleOne(client: EngineClient, request: WritingRequest, sampling: SamplingSettings, seed: number, caller: string, signal?: AbortSignal): Promise<Alternative | null> {
+export async function sampleOne(client: TextGenerator, request: WritingRequest, sampling: SamplingSettings, seed: number, caller: string, signal?: AbortSignal): Promise<Alternative | null> {
   const enough = new AbortController();
   const onAbort = () => enough.abort();
   signal?.addEventListener('abort', onAbort, { once: true });

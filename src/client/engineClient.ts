@@ -5,28 +5,21 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { ErrorCode, GenerateParams, GenerationResult, HostMessage, ModelInfo, ModelSpec, WorkerMessage } from '../engine/protocol';
+import type { HostMessage, ModelInfo, ModelSpec, WorkerMessage } from '../engine/protocol';
+import type { EngineCapabilities, EngineDescription, EngineState, GenerateParams, GenerationResult } from '../common/generation';
+import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from './writingEngine';
 import { PROTOCOL_VERSION } from '../engine/protocol';
 
-export type EngineState = 'stopped' | 'starting' | 'loading' | 'ready' | 'generating' | 'error';
+export { EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions, type TextGenerator } from './writingEngine';
 
-export class EngineRequestError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EngineRequestError';
-  }
-}
-
-export interface EngineLogger {
-  trace(message: string): void;
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+/** What the worker can do: every sampler, form-keeping in the decode loop, batches; no probabilities or grammars yet. */
+export const LOCAL_CAPABILITIES: EngineCapabilities = {
+  grammar: false,
+  logitSteering: true,
+  tokenProbabilities: false,
+  batch: true,
+  samplers: ['temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'seed', 'beam', 'stopStrings'],
+};
 
 export interface EngineClientOptions {
   /** Absolute path of the bundled worker script (dist/worker.js). */
@@ -45,14 +38,9 @@ interface Pending {
   onToken?: (text: string) => void;
 }
 
-export interface GenerateOptions {
-  signal?: AbortSignal;
-  onToken?: (text: string) => void;
-}
 
-const silent: EngineLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
-export class EngineClient extends EventEmitter {
+export class EngineClient extends EventEmitter implements WritingEngine {
+  readonly capabilities = LOCAL_CAPABILITIES;
   private child: ChildProcess | null = null;
   private starting: Promise<ChildProcess> | null = null;
   private readonly pending = new Map<number, Pending>();
@@ -62,6 +50,7 @@ export class EngineClient extends EventEmitter {
   private loadedSpec: ModelSpec | null = null;
   private loadedInfo: ModelInfo | null = null;
   private loading: Promise<ModelInfo> | null = null;
+  private loadingSpec: ModelSpec | null = null;
   private wantedSpec: ModelSpec | null = null;
   private crashes = 0;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -71,7 +60,7 @@ export class EngineClient extends EventEmitter {
 
   constructor(private readonly options: EngineClientOptions) {
     super();
-    this.log = options.logger ?? silent;
+    this.log = options.logger ?? SILENT_LOGGER;
   }
 
   get state(): EngineState {
@@ -80,6 +69,21 @@ export class EngineClient extends EventEmitter {
 
   get model(): ModelInfo | null {
     return this.loadedInfo;
+  }
+
+  get description(): EngineDescription | null {
+    const m = this.loadedInfo;
+    return m ? { kind: 'local', model: m.name, contextLength: m.contextLength, detail: `${m.dir} (${m.dtype})` } : null;
+  }
+
+  onStateChange(listener: (state: EngineState, detail?: string) => void): () => void {
+    this.on('state', listener);
+    return () => this.off('state', listener);
+  }
+
+  async prepare(): Promise<EngineDescription> {
+    await this.load();
+    return this.description!;
   }
 
   /** The worker's process id, for tests and diagnostics. */
@@ -98,12 +102,23 @@ export class EngineClient extends EventEmitter {
     this.wantedSpec = spec;
   }
 
+  /** The model chosen (loaded or not). */
+  get wantedModel(): ModelSpec | null {
+    return this.wantedSpec;
+  }
+
   async load(spec?: ModelSpec): Promise<ModelInfo> {
     if (spec) this.wantedSpec = spec;
     const wanted = this.wantedSpec;
     if (!wanted) throw new EngineRequestError('no-model', 'No model chosen. Choose one with "Inkling: Choose Model".');
     if (this.loadedSpec && sameSpec(this.loadedSpec, wanted) && this.loadedInfo && this.child) return this.loadedInfo;
-    if (this.loading) return this.loading;
+    if (this.loading) {
+      if (this.loadingSpec && sameSpec(this.loadingSpec, wanted)) return this.loading;
+      // Another model was asked for meanwhile: let that load end, then load this one.
+      await this.loading.catch(() => undefined);
+      return this.load();
+    }
+    this.loadingSpec = wanted;
     this.loading = (async () => {
       try {
         const info = (await this.request({ type: 'load', id: 0, model: wanted })) as ModelInfo;
@@ -117,6 +132,7 @@ export class EngineClient extends EventEmitter {
         throw e;
       } finally {
         this.loading = null;
+        this.loadingSpec = null;
       }
     })();
     return this.loading;
@@ -264,6 +280,7 @@ export class EngineClient extends EventEmitter {
     this.loadedSpec = null;
     this.loadedInfo = null;
     const error = new EngineRequestError('worker-crashed', `The Inkling worker stopped unexpectedly (${signal ?? `exit code ${code}`}). It restarts by itself; see the log for details.`);
+    error.logged = !this.disposed && !(code === 0 && signal === null);
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       p.reject(error);
@@ -309,6 +326,9 @@ export class EngineClient extends EventEmitter {
         p.reject(error);
       }
     }
+    // A load that was running on the old worker has just been rejected: let it end, or the new
+    // worker would be handed that failed load instead of a fresh one.
+    await this.loading?.catch(() => undefined);
     this.crashes = 0;
     return this.load();
   }
@@ -335,8 +355,4 @@ export class EngineClient extends EventEmitter {
 
 function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
   return a.dir === b.dir && a.dtype === b.dtype && a.threads === b.threads;
-}
-
-function cancelledResult(): GenerationResult {
-  return { text: '', stopReason: 'cancelled', meanLogProb: 0, stats: { promptTokens: 0, reusedTokens: 0, newTokens: 0, timeToFirstTokenMs: 0, totalMs: 0, tokensPerSecond: 0, seed: 0, model: '' } };
 }

@@ -11,7 +11,7 @@
  * only things carried between steps are positions in a trie and short counters; a row's state
  * clones cheaply for beam search.
  */
-import type { FormConstraint } from './protocol';
+import type { FormConstraint } from '../common/generation';
 import type { VocabularyIndex } from './vocabularyIndex';
 import { ban, banNewWords, boost, keepOnly, probabilityMass } from './logitShaping';
 import { syllableMask, type TrieNode } from './tokenTrie';

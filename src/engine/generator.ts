@@ -5,7 +5,7 @@
  * over a tiled copy of the prompt's cache.
  */
 import { randomInt } from 'node:crypto';
-import type { GenerateParams, GeneratedSample, GenerationResult, StopReason } from './protocol';
+import type { GenerateParams, GeneratedSample, GenerationResult, StopReason } from '../common/generation';
 import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/samplingSettings';
 import type { LanguageModel } from './languageModel';
 import { EngineError } from './modelFolder';
@@ -13,6 +13,7 @@ import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCach
 import { applyNoRepeatNgram, applyRepetitionPenalty, logSoftmax, logSumExp, Rng, selectScored, topIndices } from './sampling';
 import { findStop, TextStream } from './textStream';
 import type { FormSteering, RowSteering } from './formSteering';
+import { agreesWithBlank, dropBlank, splitPromptEnd } from '../writing/promptEnd';
 
 export interface GenerationHooks {
   /** Checked before every forward pass: a cancel takes effect within one token. */
@@ -34,6 +35,8 @@ const DECODE_CONTEXT = 4;
 
 export class Generator {
   private last: PrefixState | null = null;
+  /** Per blank still owed at the start of a continuation: 1 for each token that agrees with it. */
+  private readonly blankMasks = new Map<string, Uint8Array>();
   /** Tokens chosen so far in the running generation (all rows). */
   progress = 0;
 
@@ -50,7 +53,10 @@ export class Generator {
     const { settings } = validateSampling(params.sampling);
     const seed = settings.seed ?? randomInt(0, SEED_MAX);
     const n = Math.max(1, Math.min(16, Math.floor(params.n ?? 1)));
-    const prompt = this.promptTokens(params.prompt, settings.maxNewTokens);
+    // A prompt ending in a blank asks for a new word: the model reads it without the blank and
+    // must begin with it; the blank is dropped from the text returned (see writing/promptEnd).
+    const end = splitPromptEnd(params.prompt);
+    const prompt = this.promptTokens(end.text, settings.maxNewTokens);
 
     const { logits, reused } = await this.prefill(prompt, hooks);
     if (logits === null) {
@@ -65,11 +71,13 @@ export class Generator {
       }
     };
     const wrapped: GenerationHooks = { ...hooks, onFirstToken: markFirst };
+    const blank = end.blank;
 
     let outcome: { samples: Sample[]; newTokens: number };
-    if (settings.strategy === 'beam') outcome = await this.beam(prompt, logits, settings, context, wrapped);
-    else if (n === 1) outcome = await this.single(prompt, logits, settings, seed, context, wrapped, params.stream === true);
-    else outcome = await this.batch(prompt, logits, settings, seed, n, context, wrapped);
+    if (settings.strategy === 'beam') outcome = await this.beam(prompt, logits, settings, context, wrapped, blank);
+    else if (n === 1) outcome = await this.single(prompt, logits, settings, seed, context, wrapped, params.stream === true, blank);
+    else outcome = await this.batch(prompt, logits, settings, seed, n, context, wrapped, blank);
+    for (const s of outcome.samples) s.text = dropBlank(blank, s.text);
     return this.finish(started, firstTokenAt || performance.now(), prompt.length, reused, outcome.newTokens, seed, outcome.samples);
   }
 
@@ -101,7 +109,7 @@ export class Generator {
     return { logits: out.logits, reused };
   }
 
-  private async single(prompt: number[], first: Float32Array, settings: SamplingSettings, seed: number, context: number[], hooks: GenerationHooks, stream: boolean): Promise<{ samples: Sample[]; newTokens: number }> {
+  private async single(prompt: number[], first: Float32Array, settings: SamplingSettings, seed: number, context: number[], hooks: GenerationHooks, stream: boolean, blank: string): Promise<{ samples: Sample[]; newTokens: number }> {
     const rng = new Rng(seed);
     const textStream = new TextStream((ids) => this.model.decode(ids), context);
     const generated: number[] = [];
@@ -112,8 +120,17 @@ export class Generator {
     let logProb = 0;
     const form = hooks.form?.row();
     let streamed = '';
+    // What the caller has been sent: the text after the blank the prompt ended with.
+    let sent = 0;
+    const emit = (upTo: string, index: number) => {
+      const visible = dropBlank(blank, upTo);
+      if (upTo.length >= blank.length && visible.length > sent) {
+        hooks.onToken?.(visible.slice(sent), index);
+        sent = visible.length;
+      }
+    };
     for (;;) {
-      const { token, logProb: lp } = form ? steeredSelect(form, logits, text, settings.maxNewTokens - generated.length, history, settings, rng) : selectScored(logits, history, settings, rng);
+      const { token, logProb: lp } = this.select(logits, text, settings.maxNewTokens - generated.length, history, settings, rng, form, blank);
       this.progress++;
       if (generated.length === 0) hooks.onFirstToken?.();
       if (this.model.eosIds.has(token)) {
@@ -134,7 +151,7 @@ export class Generator {
       const formCut = form?.stopAt(text) ?? null;
       if (formCut !== null) {
         // The streamed text so far is a prefix of the cut; send the rest of the last line.
-        if (stream && formCut.startsWith(streamed) && formCut.length > streamed.length) hooks.onToken?.(formCut.slice(streamed.length), generated.length - 1);
+        if (stream && formCut.startsWith(streamed) && formCut.length > streamed.length) emit(formCut, generated.length - 1);
         text = formCut;
         stopReason = 'form';
         break;
@@ -142,7 +159,7 @@ export class Generator {
       if (stream) {
         const delta = textStream.push(generated);
         streamed += delta;
-        if (delta) hooks.onToken?.(delta, generated.length - 1);
+        if (delta) emit(streamed, generated.length - 1);
       }
       if (generated.length >= settings.maxNewTokens) break;
       if (hooks.isCancelled()) {
@@ -157,7 +174,7 @@ export class Generator {
   }
 
   /** n samples of one prompt as one batch: row i draws with seed + i. */
-  private async batch(prompt: number[], first: Float32Array, settings: SamplingSettings, seed: number, n: number, context: number[], hooks: GenerationHooks): Promise<{ samples: Sample[]; newTokens: number }> {
+  private async batch(prompt: number[], first: Float32Array, settings: SamplingSettings, seed: number, n: number, context: number[], hooks: GenerationHooks, blank: string): Promise<{ samples: Sample[]; newTokens: number }> {
     const V = first.length;
     const rows = Array.from({ length: n }, (_, i) => ({
       rng: new Rng((seed + i) % (SEED_MAX + 1)),
@@ -183,7 +200,7 @@ export class Generator {
           return;
         }
         const rowLogits = logits.subarray(i * V, (i + 1) * V);
-        const { token, logProb } = row.form ? steeredSelect(row.form, rowLogits, row.text, settings.maxNewTokens - row.generated.length, row.history, settings, row.rng) : selectScored(rowLogits, row.history, settings, row.rng);
+        const { token, logProb } = this.select(rowLogits, row.text, settings.maxNewTokens - row.generated.length, row.history, settings, row.rng, row.form, blank);
         this.progress++;
         next.push(token);
         if (this.model.eosIds.has(token)) {
@@ -225,7 +242,7 @@ export class Generator {
    * token budget) join the finished pool; the search ends when the pool holds `numBeams`
    * hypotheses or the budget is spent.
    */
-  private async beam(prompt: number[], first: Float32Array, settings: SamplingSettings, context: number[], hooks: GenerationHooks): Promise<{ samples: Sample[]; newTokens: number }> {
+  private async beam(prompt: number[], first: Float32Array, settings: SamplingSettings, context: number[], hooks: GenerationHooks, blank: string): Promise<{ samples: Sample[]; newTokens: number }> {
     const B = settings.numBeams;
     const V = first.length;
     const stream = new TextStream((ids) => this.model.decode(ids), context);
@@ -249,7 +266,9 @@ export class Generator {
         const row = logits.slice(i * V, (i + 1) * V);
         const lse = logSumExp(row);
         const rawRow = row.slice();
-        beam.form?.shape(row, stream.textOf(beam.tokens), settings.maxNewTokens - beam.tokens.length);
+        const written = stream.textOf(beam.tokens);
+        this.shapeBlank(row, blank, written);
+        beam.form?.shape(row, written, settings.maxNewTokens - beam.tokens.length);
         const history = [...prompt, ...beam.tokens];
         applyRepetitionPenalty(row, history, settings.repetitionPenalty);
         applyNoRepeatNgram(row, history, settings.noRepeatNgramSize);
@@ -310,6 +329,37 @@ export class Generator {
     return { samples, newTokens: steps };
   }
 
+  /**
+   * Shapes a row (the blank the prompt ended with, then the poem's form) and selects; the
+   * log-probability reported stays the unmodified model's, as for unshaped rows.
+   */
+  private select(logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng, form: RowSteering | undefined, blank: string): { token: number; logProb: number } {
+    const owesBlank = blank.length > 0 && text.length < blank.length;
+    if (!form && !owesBlank) return selectScored(logits, history, settings, rng);
+    const lse = logSumExp(logits);
+    // One reused buffer, not a copy per token: at a 49K vocabulary the copies were most of the garbage.
+    if (rawScratch.length !== logits.length) rawScratch = new Float32Array(logits.length);
+    rawScratch.set(logits);
+    if (owesBlank) this.shapeBlank(logits, blank, text);
+    form?.shape(logits, text, tokensLeft);
+    const { token } = selectScored(logits, history, settings, rng);
+    return { token, logProb: rawScratch[token]! - lse };
+  }
+
+  /** Until the continuation has written the blank its prompt ended with, only tokens agreeing with it (and end of text) may come. */
+  private shapeBlank(logits: Float32Array, blank: string, written: string): void {
+    if (!blank || written.length >= blank.length) return;
+    const rest = blank.slice(written.length);
+    let mask = this.blankMasks.get(rest);
+    if (!mask) {
+      const pieces = this.model.pieces;
+      mask = new Uint8Array(logits.length);
+      for (let id = 0; id < mask.length; id++) mask[id] = agreesWithBlank(rest, '', pieces[id] ?? '') || this.model.eosIds.has(id) ? 1 : 0;
+      this.blankMasks.set(rest, mask);
+    }
+    for (let id = 0; id < logits.length; id++) if (!mask[id]) logits[id] = -Infinity;
+  }
+
   private finish(started: number, firstTokenAt: number, promptTokens: number, reused: number, newTokens: number, seed: number, samples: Sample[]): GenerationResult {
     const end = performance.now();
     const decodeSeconds = Math.max(1e-6, (end - firstTokenAt) / 1000);
@@ -335,20 +385,6 @@ export class Generator {
 }
 
 type Sample = GeneratedSample;
-
-/**
- * Shapes a row for the poem's form, then selects; the log-probability reported stays the
- * unmodified model's, as for unsteered rows.
- */
-function steeredSelect(form: RowSteering, logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng): { token: number; logProb: number } {
-  const lse = logSumExp(logits);
-  // One reused buffer, not a copy per token: at a 49K vocabulary the copies were most of the garbage.
-  if (rawScratch.length !== logits.length) rawScratch = new Float32Array(logits.length);
-  rawScratch.set(logits);
-  form.shape(logits, text, tokensLeft);
-  const { token } = selectScored(logits, history, settings, rng);
-  return { token, logProb: rawScratch[token]! - lse };
-}
 
 let rawScratch = new Float32Array(0);
 

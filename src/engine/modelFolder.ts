@@ -4,7 +4,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ErrorCode, ModelDtype } from './protocol';
+import type { ModelDtype } from './protocol';
+import type { ErrorCode } from '../common/generation';
 import { MODEL_DTYPES } from './protocol';
 
 export class EngineError extends Error {

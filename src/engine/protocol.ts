@@ -3,7 +3,7 @@
  * and every event echoes it. Bump PROTOCOL_VERSION on any incompatible change; the client
  * refuses a worker that answers `hello` with another version.
  */
-import type { SamplingSettings } from '../writing/samplingSettings';
+import type { ErrorCode, GenerateParams, GenerationResult } from '../common/generation';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -18,41 +18,6 @@ export interface ModelSpec {
   threads: number;
 }
 
-/**
- * Form-keeping decoding (verse): the worker plans each line from the poem as it grows (its
- * typical length, whether it closes a stanza, which earlier line it rhymes with) and shapes the
- * logits to keep that form. Every switch defaults to on; `{}` keeps lines and stanzas, no rhyme.
- * With lineLength, stanzas and rhyme all off only `lines` applies: plain sampling that stops
- * after N lines.
- */
-export interface FormConstraint {
-  /** Steer each line toward the poem's length (syllables; characters in CJK text). */
-  lineLength?: boolean;
-  /** A blank line where the form's stanza ends, and none inside a stanza. */
-  stanzas?: boolean;
-  /** Rhyme mode: a line the scheme rhymes with an earlier one ends in a strict rhyme of it. Default off. */
-  rhyme?: boolean;
-  /** Target length of the first line (the one the continuation completes or starts), overriding the worker's plan. */
-  firstLineLength?: number;
-  /** Word the first line should rhyme with (rhyme mode; null: none), overriding the worker's plan. */
-  firstLineRhyme?: string | null;
-  /** Stop after this many lines (blank lines not counted), at the line break: stop reason 'form'. */
-  lines?: number;
-}
-
-export interface GenerateParams {
-  prompt: string;
-  sampling: Partial<SamplingSettings>;
-  /** Number of distinct samples to return (alternatives); 1 for a single continuation. */
-  n?: number;
-  /** Requests with the same caller supersede each other: the older ends as cancelled. */
-  caller?: string;
-  /** Stream `token` events (the CLI and commands do; ghost text only needs `done`). */
-  stream?: boolean;
-  /** Keep the poem's form while decoding (see FormConstraint); absent: plain sampling. */
-  form?: FormConstraint;
-}
-
 export type HostMessage =
   | { type: 'hello'; protocolVersion: number }
   | { type: 'load'; id: number; model: ModelSpec }
@@ -60,41 +25,6 @@ export type HostMessage =
   | { type: 'cancel'; id: number }
   | { type: 'tokenize'; id: number; text: string }
   | { type: 'shutdown' };
-
-export type StopReason = 'eos' | 'length' | 'stop' | 'cancelled' | 'form';
-
-export interface GenerationStats {
-  promptTokens: number;
-  /** Prompt tokens whose KV cache was reused from the previous request. */
-  reusedTokens: number;
-  newTokens: number;
-  timeToFirstTokenMs: number;
-  totalMs: number;
-  tokensPerSecond: number;
-  seed: number;
-  model: string;
-  /** When cancelled: tokens the worker generated after the cancel reached it. */
-  tokensAfterCancel?: number;
-}
-
-export interface GeneratedSample {
-  text: string;
-  stopReason: StopReason;
-  seed: number;
-  /** Mean log-probability per new token under the unmodified model (before penalties and filters). */
-  meanLogProb: number;
-  /** Beam search only: the length-normalised score the beams were ranked by. */
-  score?: number;
-}
-
-export interface GenerationResult {
-  text: string;
-  stopReason: StopReason;
-  meanLogProb: number;
-  /** With n > 1 samples, or beam search: every sample (beams best first); `text` is the first. */
-  alternatives?: GeneratedSample[];
-  stats: GenerationStats;
-}
 
 export interface ModelInfo {
   name: string;
@@ -104,16 +34,6 @@ export interface ModelInfo {
   contextLength: number;
   loadMs: number;
 }
-
-export type ErrorCode =
-  | 'model-missing'
-  | 'model-invalid'
-  | 'model-load-failed'
-  | 'no-model'
-  | 'bad-request'
-  | 'generation-failed'
-  | 'protocol-mismatch'
-  | 'worker-crashed';
 
 export type WorkerMessage =
   | { type: 'hello'; protocolVersion: number; pid: number }

@@ -2,13 +2,15 @@
  * The worker child process: owns the model and runs one job at a time. The extension host
  * (or the CLI) talks to it over Node's IPC channel with the messages in protocol.ts.
  */
-import type { FormConstraint, GenerateParams, HostMessage, ModelSpec, WorkerMessage } from './protocol';
+import type { HostMessage, ModelSpec, WorkerMessage } from './protocol';
+import type { FormConstraint, GenerateParams } from '../common/generation';
 import { isHostMessage, PROTOCOL_VERSION } from './protocol';
 import { LanguageModel } from './languageModel';
 import { checkModelFolder, EngineError } from './modelFolder';
 import { Generator } from './generator';
 import { FormResources } from './formResources';
 import { FormSteering } from './formSteering';
+import { splitPromptEnd } from '../writing/promptEnd';
 
 interface Job {
   id: number;
@@ -68,7 +70,8 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
   if (form) {
     formResources ??= new FormResources(generator.model);
     await formResources.prepare(form.rhyme === true);
-    steering = new FormSteering(formResources.context(), form, params.prompt);
+    // The steering reads the prompt as the model does: without a trailing blank (see writing/promptEnd).
+    steering = new FormSteering(formResources.context(), form, splitPromptEnd(params.prompt).text);
   }
   const result = await generator.generate(params, {
     isCancelled: () => job.cancelled,

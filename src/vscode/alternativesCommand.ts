@@ -63,7 +63,7 @@ async function pick(ctx: WritingContext, editor: vscode.TextEditor, request: Con
     for (let round = 0; round < ROUNDS && offered.length - before < count && !abort.signal.aborted; round++) {
       let fresh: Alternative[] = [];
       try {
-        fresh = await sampleAlternatives(ctx.engine.client, request, sampling, { count, seed: nextSeed, caller: commandCaller(document), signal: abort.signal });
+        fresh = await sampleAlternatives(ctx.engine, request, sampling, { count, seed: nextSeed, caller: commandCaller(document), signal: abort.signal });
       } catch (e) {
         ctx.engine.reportError(e);
         break;

@@ -17,6 +17,8 @@ export interface ContinueResult {
   seed?: number;
   /** Why nothing was asked of the model. */
   reason?: string;
+  /** See StreamedWriting.revertFinished. */
+  revertFinished?: boolean;
 }
 
 export async function continueWriting(ctx: WritingContext, editor: vscode.TextEditor): Promise<ContinueResult> {
@@ -36,13 +38,13 @@ export async function continueWriting(ctx: WritingContext, editor: vscode.TextEd
       { location: vscode.ProgressLocation.Notification, title: `Inkling is writing ${what}…`, cancellable: true },
       (_progress, token) => streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group: new UndoGroup(), closeGroup: true, token }),
     );
-    if (written.text && written.outcome !== 'interrupted') placeCursorAfter(editor, written.offset, written.text, at);
+    if (written.text && written.outcome !== 'interrupted' && written.outcome !== 'closed') placeCursorAfter(editor, written.offset, written.text, at);
     await recordStreamed(ctx, document, 'continue', written, request, sampling);
     tellOutcome(written.outcome, written.text);
     return written;
   });
   if (run === 'busy') return { outcome: 'busy' };
-  return { outcome: run.outcome, offset: run.offset, text: run.text, seed: run.seed };
+  return { outcome: run.outcome, offset: run.offset, text: run.text, seed: run.seed, revertFinished: run.revertFinished };
 }
 
 /** Puts the cursor after the inserted text, unless the writer has moved it elsewhere meanwhile. */

@@ -8,13 +8,12 @@ import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '.
 import { CompletionCache } from '../writing/completionCache';
 import { dedupeAlternatives } from '../writing/nearDuplicate';
 import { formConstraintFor, formKind } from '../writing/formRequest';
-import type { FormConstraint } from '../engine/protocol';
+import type { FormConstraint } from '../common/generation';
 import type { EngineService } from './engineService';
-import { formSettings, inlineSettings, samplingSettings } from './settings';
+import { checkedInlineSettings, formSettings, inlineSettings, samplingSettings } from './settings';
+import { windowAround } from '../writing/textWindow';
 import type { Snooze } from './snooze';
 
-/** Files larger than this get no suggestions: reading them per keystroke would cost more than it helps. */
-const MAX_DOCUMENT_CHARS = 2_000_000;
 /** Samples generated when the writer asks to cycle through suggestions. */
 const CYCLE_SAMPLES = 3;
 
@@ -70,25 +69,22 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionList | undefined> {
     const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
-    // Every keystroke reaches here: read the settings and the text once.
-    const inline = inlineSettings(document);
+    // Every keystroke reaches here: read the settings once, and only the window of text a
+    // suggestion needs — a manuscript of megabytes costs what a sonnet does.
+    const { settings: inline, problems: inlineProblems } = checkedInlineSettings(document);
+    this.warnOnce(inlineProblems);
     if (!this.isEnabledFor(document, inline)) return undefined;
-    const text = document.getText();
-    if (text.length > MAX_DOCUMENT_CHARS) return undefined;
     // Don't compete with an open completion widget: VS Code shows ours only if it agrees anyway.
     if (context.selectedCompletionInfo) return undefined;
     const started = performance.now();
     const { settings: sampling, problems } = samplingSettings(document);
-    for (const p of problems) {
-      if (!this.warnedSettings.has(p.message)) {
-        this.warnedSettings.add(p.message);
-        this.engine.reportOnce(`Inkling setting: ${p.message}`);
-      }
-    }
+    this.warnOnce(problems.map((p) => p.message));
+    const window = readWindow(document, position);
     const formPrefs = formSettings(document);
     const request = buildGhostRequest({
-      text,
-      offset: document.offsetAt(position),
+      text: window.text,
+      offset: window.offset,
+      atDocumentStart: window.atDocumentStart,
       explicit,
       maxPromptChars: GHOST_PROMPT_CHARS,
       maxWords: inline.maxWords,
@@ -120,6 +116,15 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     return new vscode.InlineCompletionList(finished.map((t) => new vscode.InlineCompletionItem(t, range)));
   }
 
+  /** Tells the writer once about each setting that could not be used as written. */
+  private warnOnce(messages: readonly string[]): void {
+    for (const message of messages) {
+      if (this.warnedSettings.has(message)) continue;
+      this.warnedSettings.add(message);
+      this.engine.reportOnce(`Inkling setting: ${message}`);
+    }
+  }
+
   private async generate(
     document: vscode.TextDocument,
     request: GhostRequestReady,
@@ -131,7 +136,7 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     const abort = new AbortController();
     const subscription = token.onCancellationRequested(() => abort.abort());
     try {
-      const result = await this.engine.client.generate(
+      const result = await this.engine.generate(
         {
           prompt: request.prompt,
           sampling: {
@@ -162,4 +167,13 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     this.subscriptions.forEach((d) => d.dispose());
     this.metricsEmitter.dispose();
   }
+}
+
+/** The text around a position that a suggestion reads (see writing/textWindow.ts), and the position's offset in it. */
+export function readWindow(document: vscode.TextDocument, position: vscode.Position): { text: string; offset: number; atDocumentStart: boolean } {
+  const offset = document.offsetAt(position);
+  const last = document.lineAt(document.lineCount - 1).range.end;
+  const range = windowAround(offset, document.offsetAt(last), (o) => document.offsetAt(new vscode.Position(document.positionAt(o).line, 0)));
+  const text = document.getText(new vscode.Range(document.positionAt(range.start), document.positionAt(range.end)));
+  return { text, offset: offset - range.start, atDocumentStart: range.atDocumentStart };
 }

@@ -71,7 +71,7 @@ export class TryItRunner implements vscode.Disposable {
     for (const [side, s] of sides.entries()) {
       if (abort.signal.aborted) return;
       try {
-        const result = await this.engine.client.generate(
+        const result = await this.engine.generate(
           { prompt: prompt.text, sampling: s.settings, stream: true, caller: `panel:${side}` },
           { signal: abort.signal, onToken: (text) => this.post({ type: 'tryToken', runId, side, text }) },
         );

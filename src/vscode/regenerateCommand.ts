@@ -45,7 +45,7 @@ export async function regenerate(ctx: WritingContext, editor: vscode.TextEditor)
           let seed = randomInt(0, SEED_MAX);
           while (tried.has(seed)) seed = randomInt(0, SEED_MAX);
           tried.add(seed);
-          const sample = await sampleOne(ctx.engine.client, detail.request, sampling, seed, commandCaller(document), abort.signal);
+          const sample = await sampleOne(ctx.engine, detail.request, sampling, seed, commandCaller(document), abort.signal);
           if (sample && sample.text && toDocumentEol(document, sample.text) !== check.insertion.text) {
             fresh = sample;
             break;

@@ -5,15 +5,20 @@
 import * as vscode from 'vscode';
 import { validateSampling, type SamplingSettings, type SettingsProblem } from '../writing/samplingSettings';
 import { validateFormSettings, type FormSettings } from '../writing/formRequest';
-import { validateInlineSettings, type InlineSettings } from '../writing/inlineSettings';
+import { checkInlineSettings, type InlineSettings } from '../writing/inlineSettings';
 
 export const SECTION = 'inkling';
 
 export type { InlineSettings };
 
 export function inlineSettings(scope?: vscode.ConfigurationScope): InlineSettings {
+  return checkedInlineSettings(scope).settings;
+}
+
+/** The ghost-text settings and what was wrong with them as written (to be said once). */
+export function checkedInlineSettings(scope?: vscode.ConfigurationScope): { settings: InlineSettings; problems: string[] } {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
-  return validateInlineSettings({ enabled: c.get<unknown>('inline.enabled'), languages: c.get<unknown>('inline.languages'), maxWords: c.get<unknown>('inline.maxWords') });
+  return checkInlineSettings({ enabled: c.get<unknown>('inline.enabled'), languages: c.get<unknown>('inline.languages'), maxWords: c.get<unknown>('inline.maxWords') });
 }
 
 const SAMPLING_KEYS: (keyof SamplingSettings)[] = ['strategy', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'maxNewTokens', 'numBeams', 'seed'];

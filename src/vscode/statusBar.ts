@@ -16,6 +16,7 @@ export interface StatusView {
 const ICONS: Record<EngineState, string> = {
   stopped: '$(feather)',
   starting: '$(loading~spin)',
+  connecting: '$(loading~spin)',
   loading: '$(loading~spin)',
   ready: '$(feather)',
   generating: '$(sync~spin)',
@@ -25,6 +26,7 @@ const ICONS: Record<EngineState, string> = {
 const WORDS: Record<EngineState, string> = {
   stopped: 'idle',
   starting: 'starting',
+  connecting: 'connecting to the server',
   loading: 'loading model',
   ready: 'ready',
   generating: 'writing',

@@ -4,7 +4,7 @@
  * request's `finish` makes of the model's final text.
  */
 import * as vscode from 'vscode';
-import type { GenerationResult } from '../engine/protocol';
+import type { GenerationResult } from '../common/generation';
 import { commandParams, endedByModel } from '../writing/commandParams';
 import type { WritingRequest } from '../writing/continuationRequest';
 import type { SamplingSettings } from '../writing/samplingSettings';
@@ -14,7 +14,7 @@ import { recordInsertion, type WritingContext } from './writingContext';
 import type { WritingCommand } from '../writing/provenanceRecord';
 
 /** How a streamed insertion ended. */
-export type WritingOutcome = 'complete' | 'cancelled' | 'interrupted' | 'failed';
+export type WritingOutcome = 'complete' | 'cancelled' | 'interrupted' | 'closed' | 'failed';
 
 export interface StreamedWriting {
   outcome: WritingOutcome;
@@ -24,6 +24,8 @@ export interface StreamedWriting {
   text: string;
   seed: number;
   result?: GenerationResult;
+  /** An edit of ours got in the way of the writer reverting (or closing) the document, and Inkling finished the revert. */
+  revertFinished?: boolean;
 }
 
 /** The caller id for a document's command requests: a newer command in it supersedes the older. */
@@ -63,7 +65,7 @@ export async function streamWriting(o: StreamOptions): Promise<StreamedWriting> 
   let raw = '';
   let result: GenerationResult | undefined;
   try {
-    result = await o.engine.client.generate(commandParams(o.request, o.sampling, commandCaller(o.editor.document), { seed: o.seed }), {
+    result = await o.engine.generate(commandParams(o.request, o.sampling, commandCaller(o.editor.document), { seed: o.seed }), {
       signal: abort.signal,
       onToken: (text) => {
         raw += text;
@@ -84,12 +86,14 @@ export async function streamWriting(o: StreamOptions): Promise<StreamedWriting> 
   const last = o.closeGroup || !result || stoppedBy === 'cancel' || (result.stopReason === 'cancelled' && stoppedBy !== 'complete');
   const state = await insertion.settle(o.request.finish(finalText, finished), last);
   const outcome: WritingOutcome =
-    state === 'interrupted' ? 'interrupted' : state === 'failed' || !result ? 'failed' : stoppedBy === 'cancel' || (result.stopReason === 'cancelled' && stoppedBy !== 'complete') ? 'cancelled' : 'complete';
-  return { outcome, offset: insertion.offset, text: insertion.text, seed: result?.stats.seed ?? 0, result };
+    state === 'interrupted' || state === 'closed' ? state : state === 'failed' || !result ? 'failed' : stoppedBy === 'cancel' || (result.stopReason === 'cancelled' && stoppedBy !== 'complete') ? 'cancelled' : 'complete';
+  return { outcome, offset: insertion.offset, text: insertion.text, seed: result?.stats.seed ?? 0, result, revertFinished: insertion.revertRepaired };
 }
 
 /** Records a streamed insertion for Regenerate and the provenance log (an interrupted one is not regenerable). */
 export function recordStreamed(ctx: WritingContext, document: vscode.TextDocument, command: WritingCommand, written: StreamedWriting, request: WritingRequest, sampling: SamplingSettings): Promise<void> {
+  // A document closed mid-stream keeps nothing of it.
+  if (written.outcome === 'closed' || document.isClosed) return Promise.resolve();
   return recordInsertion(ctx, document, {
     command,
     offset: written.offset,

@@ -13,8 +13,14 @@ export class UndoGroup {
   started = false;
 }
 
-/** Why an insertion stopped changing. */
-export type InsertionState = 'writing' | 'settled' | 'interrupted' | 'failed';
+/**
+ * Why an insertion stopped changing: `interrupted` when the writer edited or reverted the
+ * document meanwhile, `closed` when they closed it.
+ */
+export type InsertionState = 'writing' | 'settled' | 'interrupted' | 'closed' | 'failed';
+
+/** How long writing holds after a dirty-state change it did not cause, waiting to hear of a save. */
+const REVERT_HOLD_MS = 250;
 
 export class StreamingInsertion implements vscode.Disposable {
   private start: number;
@@ -25,8 +31,19 @@ export class StreamingInsertion implements vscode.Disposable {
   /** The edit we have sent and not yet seen come back as a change event, and our text after it. */
   private expected: { edit: TextEdit; shownAfter: string } | null = null;
   private _state: InsertionState = 'writing';
-  private readonly listener: vscode.Disposable;
+  private readonly listeners: vscode.Disposable[];
   private readonly eol: string;
+  /**
+   * VS Code reverts a document (Revert, or "Don't Save" when closing it) by marking it clean and
+   * then reading the file; an edit of ours landing during the read makes it skip the read and
+   * veto the close, so the writer's text comes back with ours in it. The extension hears of the
+   * revert only as a dirty-state change, which a save also causes (and the save event comes
+   * after it): on a dirty-state change we did not cause, writing holds for a moment, and stops
+   * unless a save is heard meanwhile.
+   */
+  private dirtyChangesOwed: number;
+  private hold: Promise<void> | null = null;
+  private savedDuringHold = false;
 
   /**
    * @param onWriterEdit called once, when someone else changes the document: stop generating.
@@ -39,7 +56,26 @@ export class StreamingInsertion implements vscode.Disposable {
   ) {
     this.start = offset;
     this.eol = editor.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-    this.listener = vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e));
+    const document = editor.document;
+    const uri = document.uri.toString();
+    // Our first edit makes a clean document dirty: that one dirty-state change is ours.
+    this.dirtyChangesOwed = document.isDirty ? 0 : 1;
+    this.listeners = [
+      vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
+      vscode.workspace.onDidCloseTextDocument((d) => d === document && this.stop('closed')),
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (d !== document) return;
+        this.savedDuringHold = true;
+        // The next edit of ours makes the saved document dirty again.
+        this.dirtyChangesOwed = 1;
+      }),
+      vscode.window.tabGroups.onDidChangeTabs((e) => {
+        const shows = (t: vscode.Tab) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.toString() === uri;
+        // The writer closed the last tab showing the document: whatever VS Code does with it next,
+        // nothing more may be written into it.
+        if (e.closed.some(shows) && !vscode.window.tabGroups.all.some((g) => g.tabs.some(shows))) this.stop('closed');
+      }),
+    ];
   }
 
   get state(): InsertionState {
@@ -69,7 +105,7 @@ export class StreamingInsertion implements vscode.Disposable {
    */
   async settle(text: string, closeGroup: boolean): Promise<InsertionState> {
     if (this._state === 'writing') this.desired = this.toDocument(text);
-    while (this.pumping) await this.pumping;
+    while (this.pumping || this.hold) await (this.pumping ?? this.hold);
     if (this._state === 'writing' && this.shown !== this.desired) await this.pump();
     if (this._state === 'writing') {
       if (closeGroup && this.group.started) await this.closeGroup();
@@ -98,8 +134,55 @@ export class StreamingInsertion implements vscode.Disposable {
     await this.apply({ offset: this.start + lastBreak, deleted: this.shown.length - lastBreak, inserted: this.shown.slice(lastBreak) }, this.shown, true);
   }
 
-  private async apply(edit: TextEdit, shownAfter: string, stopAfter: boolean): Promise<void> {
+  /** Ends the insertion from outside (closed, reverted): no edit is sent after this. */
+  private stop(state: 'interrupted' | 'closed'): void {
+    if (this._state !== 'writing') return;
+    this._state = state;
+    this.onWriterEdit();
+  }
+
+  /** A dirty-state change we did not cause: a save, or a revert (see `hold`). */
+  private onDirtyChange(): void {
+    if (this.dirtyChangesOwed > 0) {
+      this.dirtyChangesOwed--;
+      return;
+    }
+    if (this._state !== 'writing' || this.hold) return;
+    this.savedDuringHold = false;
+    this.hold = new Promise((resolve) =>
+      setTimeout(() => {
+        if (this.savedDuringHold) {
+          this.hold = null;
+          resolve();
+          return;
+        }
+        this.stop('interrupted');
+        // An edit of ours that was already on its way when VS Code reverted makes it skip reading
+        // the file, so the document keeps our text and the writer's revert is lost: finish it.
+        void this.finishRevert().finally(() => {
+          this.hold = null;
+          resolve();
+        });
+      }, REVERT_HOLD_MS),
+    );
+  }
+
+  /** Reverts the document the writer reverted, if an edit of ours kept it dirty. */
+  private async finishRevert(): Promise<void> {
     const document = this.editor.document;
+    if (document.isClosed || !document.isDirty) return;
+    this.revertRepaired = true;
+    await vscode.commands.executeCommand('workbench.action.files.revert', document.uri).then(undefined, () => undefined);
+  }
+
+  /** Whether an edit of ours got in the way of the writer's revert, and was reverted after it. */
+  revertRepaired = false;
+
+  private async apply(edit: TextEdit, shownAfter: string, stopAfter: boolean): Promise<void> {
+    while (this.hold) await this.hold;
+    const document = this.editor.document;
+    if (document.isClosed) this.stop('closed');
+    if (this._state !== 'writing') return;
     const range = new vscode.Range(document.positionAt(edit.offset), document.positionAt(edit.offset + edit.deleted));
     const first = !this.group.started;
     this.group.started = true;
@@ -118,7 +201,12 @@ export class StreamingInsertion implements vscode.Disposable {
   }
 
   private onChange(e: vscode.TextDocumentChangeEvent): void {
-    if (e.document !== this.editor.document || e.contentChanges.length === 0) return;
+    if (e.document !== this.editor.document) return;
+    // A change event without changes reports a change of the dirty state.
+    if (e.contentChanges.length === 0) {
+      this.onDirtyChange();
+      return;
+    }
     const changes = [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset);
     const expected = this.expected;
     if (expected && changes.length === 1 && matches(changes[0]!, expected.edit)) {
@@ -145,7 +233,7 @@ export class StreamingInsertion implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.listener.dispose();
+    this.listeners.forEach((l) => l.dispose());
   }
 }
 

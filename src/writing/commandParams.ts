@@ -1,4 +1,4 @@
-import type { GenerateParams, StopReason } from '../engine/protocol';
+import type { GenerateParams, StopReason } from '../common/generation';
 import type { WritingRequest } from './continuationRequest';
 import type { SamplingSettings } from './samplingSettings';
 

@@ -1,4 +1,4 @@
-import type { FormConstraint } from '../engine/protocol';
+import type { FormConstraint } from '../common/generation';
 import { isCjkText } from './cjkText';
 import { continuationLines, cutContinuation } from './continuation';
 import { cursorContext, type QuietReason } from './cursorContext';
@@ -40,10 +40,12 @@ export interface WritingRequest {
 }
 
 export interface ContinuationRequestInput {
-  /** The whole document, with `\n` line breaks. */
+  /** The document, or the window of it around the insertion point, with `\n` line breaks. */
   text: string;
-  /** Where the continuation goes (the cursor, or the end of the selection). */
+  /** Where the continuation goes (the cursor, or the end of the selection), in `text`. */
   offset: number;
+  /** `text` starts where the document does (default true). */
+  atDocumentStart?: boolean;
   /** Lines wanted; 0 or absent: the rest of the stanza, a whole stanza, or four (verse). */
   lines?: number;
   /** Prompt budget; characters unless `countTokens` is given. Default CONTINUE_PROMPT_CHARS. */
@@ -77,19 +79,19 @@ const REFUSALS: Record<ContinuationRequestRefused['reason'], string> = {
 
 /**
  * Builds the request for "Continue This Poem / Continue Writing" at an offset: the prompt is the
- * window of text before it (trailing spaces left out, as tokenizers fold them into the next
- * word); verse asks for `lines` lines in the poem's form (by default the rest of the stanza, a
+ * window of text before it (a trailing space kept: the engines then begin a new word, see
+ * promptEnd.ts); verse asks for `lines` lines in the poem's form (by default the rest of the stanza, a
  * stanza, or four) and is cut at a line break; prose asks for the rest of the paragraph.
  */
 export function buildContinuationRequest(input: ContinuationRequestInput): ContinuationRequest {
   const offset = Math.max(0, Math.min(input.offset, input.text.length));
-  const context = cursorContext(input.text, offset, true);
+  const context = cursorContext(input.text, offset, true, input.atDocumentStart ?? true);
   if (context.reason && context.reason !== 'mid-word') return refuse(context.reason);
 
   const before = input.text.slice(0, offset);
   const after = input.text.slice(offset);
-  const window = prefixWindow(before, input.maxPromptChars ?? CONTINUE_PROMPT_CHARS, input.countTokens);
-  const prompt = window.text.replace(/[ \t]+$/, '');
+  const window = prefixWindow(before, input.maxPromptChars ?? CONTINUE_PROMPT_CHARS, input.countTokens, input.atDocumentStart ?? true);
+  const prompt = window.text;
   if (!prompt.trim()) return refuse('empty');
 
   const detected = detectTextKind(window.text);
@@ -111,7 +113,7 @@ export function buildContinuationRequest(input: ContinuationRequestInput): Conti
   };
   return {
     ok: true,
-    prompt: newLine ? `${prompt}\n` : prompt,
+    prompt: newLine ? `${prompt.replace(/[ \t]+$/, '')}\n` : prompt,
     stopStrings: kind === 'prose' ? [unwrapped ? '\n' : '\n\n'] : [],
     maxNewTokens: kind === 'prose' ? PARAGRAPH_TOKENS : verseTokens(lines, form.next.targetLength ?? form.medianLineLength, cjk),
     kind,

@@ -22,11 +22,15 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
  * Where the cursor is, for deciding whether to suggest: front matter, fenced code and HTML
  * comments are never the writer's verse or prose, so nothing is suggested there even on an
  * explicit request; in the middle of a word only an explicit request gets a suggestion.
- * Indented blocks are not treated as code, because verse is often indented.
+ * Indented blocks are not treated as code, because verse is often indented. `text` may be a
+ * window of the document (see textWindow.ts); `atDocumentStart` says whether it starts where the
+ * document does.
  */
-export function cursorContext(text: string, offset: number, explicit = false): CursorContext {
+export function cursorContext(text: string, offset: number, explicit = false, atDocumentStart = true): CursorContext {
   const at = Math.max(0, Math.min(offset, text.length));
-  const frontMatter = findFrontMatter(text);
+  // Front matter exists only at the start of a document; a window read from further on may begin
+  // with a '---' thematic break.
+  const frontMatter = atDocumentStart ? findFrontMatter(text) : null;
   const inFrontMatter = frontMatter !== null && (at < frontMatter.end || (!frontMatter.closed && at <= frontMatter.end));
   const { inCodeBlock, inHtmlComment } = inFrontMatter ? { inCodeBlock: false, inHtmlComment: false } : scanBlocks(text, frontMatter?.end ?? 0, at);
   const midWord = isWordChar(text, at - 1) && isWordChar(text, at);

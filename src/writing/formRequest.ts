@@ -1,4 +1,4 @@
-import type { FormConstraint } from '../engine/protocol';
+import type { FormConstraint } from '../common/generation';
 import type { WritingRequest } from './continuationRequest';
 import type { TextKindName } from './textKind';
 

@@ -15,10 +15,12 @@ import { detectTextKind, type TextKindName } from './textKind';
 export const GHOST_PROMPT_CHARS = 2000;
 
 export interface GhostRequestInput {
-  /** The whole document. */
+  /** The document, or the window of it around the cursor (see textWindow.ts). */
   text: string;
   /** Cursor offset in `text`. */
   offset: number;
+  /** `text` starts where the document does (default true). */
+  atDocumentStart?: boolean;
   /** The writer asked for a suggestion (rather than typing). */
   explicit: boolean;
   /** Prompt budget; in characters unless `countTokens` says otherwise. */
@@ -57,20 +59,22 @@ export type GhostRequest = GhostRequestReady | GhostRequestQuiet;
 
 /**
  * Builds the request for a ghost-text suggestion at a cursor, or says why there should be none.
- * The prompt is the window of text before the cursor (front matter left out) without trailing
- * spaces, which tokenizers fold into the next word; the stop rule follows the form (a verse
+ * The prompt is the window of text before the cursor (front matter left out), a trailing space
+ * included: the engines then begin a new word; the stop rule follows the form (a verse
  * line, a prose sentence); `finish` trims the model's text to the rule and to what already
  * follows the cursor.
  */
 export function buildGhostRequest(input: GhostRequestInput): GhostRequest {
   const offset = Math.max(0, Math.min(input.offset, input.text.length));
-  const context = cursorContext(input.text, offset, input.explicit);
+  const context = cursorContext(input.text, offset, input.explicit, input.atDocumentStart ?? true);
   if (!context.suggest) return { ok: false, reason: context.reason!, context };
 
   const before = input.text.slice(0, offset);
   const after = input.text.slice(offset);
-  const window = prefixWindow(before, input.maxPromptChars, input.countTokens);
-  const prompt = window.text.replace(/[ \t]+$/, '');
+  const window = prefixWindow(before, input.maxPromptChars, input.countTokens, input.atDocumentStart ?? true);
+  // A trailing space stays: it asks the engine for a new word (see promptEnd.ts), and "word" and
+  // "word " are different requests with different cache keys.
+  const prompt = window.text;
   if (!prompt.trim()) return { ok: false, reason: 'empty', context };
 
   const detected = detectTextKind(window.text);

@@ -14,11 +14,47 @@ export interface InlineSettings {
 export const DEFAULT_INLINE_SETTINGS: InlineSettings = { enabled: true, languages: ['markdown', 'plaintext'], maxWords: 12 };
 export const MAX_WORDS_LIMITS = { min: 1, max: 80 } as const;
 
-export function validateInlineSettings(raw: { enabled?: unknown; languages?: unknown; maxWords?: unknown }): InlineSettings {
-  const enabled = typeof raw.enabled === 'boolean' ? raw.enabled : DEFAULT_INLINE_SETTINGS.enabled;
-  const languages = Array.isArray(raw.languages)
-    ? [...new Set(raw.languages.filter((l): l is string => typeof l === 'string').map((l) => l.trim()).filter(Boolean))]
-    : [...DEFAULT_INLINE_SETTINGS.languages];
-  const words = typeof raw.maxWords === 'number' && Number.isFinite(raw.maxWords) ? Math.round(raw.maxWords) : DEFAULT_INLINE_SETTINGS.maxWords;
-  return { enabled, languages, maxWords: Math.min(MAX_WORDS_LIMITS.max, Math.max(MAX_WORDS_LIMITS.min, words)) };
+export interface RawInlineSettings {
+  enabled?: unknown;
+  languages?: unknown;
+  maxWords?: unknown;
+}
+
+export function validateInlineSettings(raw: RawInlineSettings): InlineSettings {
+  return checkInlineSettings(raw).settings;
+}
+
+/**
+ * The settings, and one line for each value that could not be used as written (a writer who sets
+ * `inkling.inline.languages` to `42` is told once that the default list is used instead).
+ */
+export function checkInlineSettings(raw: RawInlineSettings): { settings: InlineSettings; problems: string[] } {
+  const problems: string[] = [];
+  let enabled = DEFAULT_INLINE_SETTINGS.enabled;
+  if (typeof raw.enabled === 'boolean') enabled = raw.enabled;
+  else if (raw.enabled !== undefined && raw.enabled !== null) problems.push(`inkling.inline.enabled must be true or false, not ${show(raw.enabled)}; using ${enabled}.`);
+  let languages = [...DEFAULT_INLINE_SETTINGS.languages];
+  if (Array.isArray(raw.languages)) {
+    const names = raw.languages.filter((l): l is string => typeof l === 'string').map((l) => l.trim()).filter(Boolean);
+    if (names.length !== raw.languages.length) problems.push(`inkling.inline.languages must list language ids such as "markdown"; ignored ${raw.languages.length - names.length} other value(s).`);
+    languages = [...new Set(names)];
+  } else if (raw.languages !== undefined && raw.languages !== null) {
+    problems.push(`inkling.inline.languages must be a list of language ids such as ["markdown", "plaintext"], not ${show(raw.languages)}; using ${JSON.stringify(languages)}.`);
+  }
+  let words = DEFAULT_INLINE_SETTINGS.maxWords;
+  if (typeof raw.maxWords === 'number' && Number.isFinite(raw.maxWords)) {
+    words = Math.round(raw.maxWords);
+    if (words < MAX_WORDS_LIMITS.min || words > MAX_WORDS_LIMITS.max) {
+      const clamped = Math.min(MAX_WORDS_LIMITS.max, Math.max(MAX_WORDS_LIMITS.min, words));
+      problems.push(`inkling.inline.maxWords ${raw.maxWords} is outside ${MAX_WORDS_LIMITS.min}–${MAX_WORDS_LIMITS.max}; using ${clamped}.`);
+      words = clamped;
+    }
+  } else if (raw.maxWords !== undefined && raw.maxWords !== null) {
+    problems.push(`inkling.inline.maxWords must be a number from ${MAX_WORDS_LIMITS.min} to ${MAX_WORDS_LIMITS.max}, not ${show(raw.maxWords)}; using ${words}.`);
+  }
+  return { settings: { enabled, languages, maxWords: words }, problems };
+}
+
+function show(value: unknown): string {
+  return (JSON.stringify(value) ?? String(value)).slice(0, 60);
 }

@@ -17,11 +17,12 @@ export interface PrefixWindow {
 /**
  * The longest end of `before` (the text before the cursor) that fits `budget` tokens, cut at a
  * stanza or paragraph break if one fits, else at a line break, else between words, never inside
- * a word. Front matter is never part of the prompt. `countTokens` defaults to characters; it is
+ * a word. Front matter is never part of the prompt (it is looked for only when `before` starts
+ * where the document does). `countTokens` defaults to characters; it is
  * assumed to grow with the text, and is called O(log n) times.
  */
-export function prefixWindow(before: string, budget: number, countTokens: CountTokens = (t) => t.length): PrefixWindow {
-  const frontMatter = findFrontMatter(before);
+export function prefixWindow(before: string, budget: number, countTokens: CountTokens = (t) => t.length, atDocumentStart = true): PrefixWindow {
+  const frontMatter = atDocumentStart ? findFrontMatter(before) : null;
   const base = frontMatter?.closed ? frontMatter.end : frontMatter ? before.length : 0;
   const fits = (start: number) => countTokens(before.slice(start)) <= budget;
   if (fits(base)) return { text: before.slice(base), start: base, truncated: false, cut: 'none' };

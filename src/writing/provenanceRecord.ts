@@ -1,4 +1,4 @@
-import type { FormConstraint } from '../engine/protocol';
+import type { FormConstraint } from '../common/generation';
 import type { SamplingSettings } from './samplingSettings';
 
 /** The command that wrote a text. */

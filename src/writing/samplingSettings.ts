@@ -5,23 +5,9 @@
  * decode loop.
  */
 
-export type DecodingStrategy = 'sample' | 'greedy' | 'beam';
+import type { DecodingStrategy, SamplingSettings } from '../common/generation';
 
-export interface SamplingSettings {
-  strategy: DecodingStrategy;
-  temperature: number;
-  topK: number;
-  topP: number;
-  minP: number;
-  typicalP: number;
-  repetitionPenalty: number;
-  noRepeatNgramSize: number;
-  maxNewTokens: number;
-  numBeams: number;
-  /** null: a fresh random seed per request (reported back, so any run can be repeated). */
-  seed: number | null;
-  stopStrings: string[];
-}
+export type { DecodingStrategy, SamplingSettings };
 
 interface NumericLimit {
   min: number;
@@ -29,6 +15,8 @@ interface NumericLimit {
   integer: boolean;
   /** One line a writer understands, shown in the settings panel and in error messages. */
   explain: string;
+  /** The value that turns the setting off, when it is one of the limits. */
+  off?: number;
 }
 
 export const SAMPLING_LIMITS: Record<
@@ -36,12 +24,12 @@ export const SAMPLING_LIMITS: Record<
   NumericLimit
 > = {
   temperature: { min: 0.05, max: 2, integer: false, explain: 'How adventurous each word is: low stays safe, high surprises.' },
-  topK: { min: 0, max: 1000, integer: true, explain: 'Choose only among the K likeliest next pieces (0 = no limit).' },
-  topP: { min: 0.05, max: 1, integer: false, explain: 'Choose among the likeliest pieces that together make up this share of probability (1 = off).' },
-  minP: { min: 0, max: 0.5, integer: false, explain: 'Drop pieces less likely than this fraction of the likeliest one (0 = off).' },
-  typicalP: { min: 0.05, max: 1, integer: false, explain: 'Prefer pieces about as surprising as usual; lower is plainer (1 = off).' },
-  repetitionPenalty: { min: 1, max: 2, integer: false, explain: 'Discourage repeating words already in the text (1 = off).' },
-  noRepeatNgramSize: { min: 0, max: 10, integer: true, explain: 'Never repeat a run of this many pieces verbatim (0 = off).' },
+  topK: { min: 0, max: 1000, integer: true, off: 0, explain: 'Choose only among the K likeliest next pieces (0 = no limit).' },
+  topP: { min: 0.05, max: 1, integer: false, off: 1, explain: 'Choose among the likeliest pieces that together make up this share of probability (1 = off).' },
+  minP: { min: 0, max: 0.5, integer: false, off: 0, explain: 'Drop pieces less likely than this fraction of the likeliest one (0 = off).' },
+  typicalP: { min: 0.05, max: 1, integer: false, off: 1, explain: 'Prefer pieces about as surprising as usual; lower is plainer (1 = off).' },
+  repetitionPenalty: { min: 1, max: 2, integer: false, off: 1, explain: 'Discourage repeating words already in the text (1 = off).' },
+  noRepeatNgramSize: { min: 0, max: 10, integer: true, off: 0, explain: 'Never repeat a run of this many pieces verbatim (0 = off).' },
   maxNewTokens: { min: 1, max: 1024, integer: true, explain: 'The longest continuation, in model pieces (about ¾ of a word each).' },
   numBeams: { min: 2, max: 8, integer: true, explain: 'Beam search: how many candidate continuations to keep at each step.' },
 };
@@ -112,8 +100,11 @@ export function validateSampling(input: unknown, base: Readonly<SamplingSettings
     let v = limit.integer ? Math.round(value) : value;
     if (v < limit.min || v > limit.max) {
       const clamped = Math.min(limit.max, Math.max(limit.min, v));
-      problems.push({ setting: key, message: `${key} ${value} is outside ${limit.min}–${limit.max}; using ${clamped}.` });
-      v = clamped;
+      // A value past the limit that means "off" (topK -5 → 0 = no limit) did not ask for the
+      // filter to be off: it gets the default instead of the nearest limit.
+      const fixed = clamped === limit.off && clamped !== base[key] ? base[key] : clamped;
+      problems.push({ setting: key, message: `${key} ${value} is outside ${limit.min}–${limit.max}; using ${fixed}${fixed !== clamped ? ' (the default)' : ''}.` });
+      v = fixed;
     }
     settings[key] = v;
   }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineClient, EngineRequestError, type EngineState } from '../../src/client/engineClient';
+import { EngineClient, EngineRequestError, errorReport, type EngineState } from '../../src/client/engineClient';
 import type { ModelSpec } from '../../src/engine/protocol';
 import { testModelDir, workerPath } from '../support/paths';
 
@@ -219,7 +219,93 @@ describe('faults', () => {
   });
 });
 
+describe('a crash is logged once', () => {
+  test('kill -9: one log line for the crash, and the rejected call says it is logged, so the extension only shows it', async () => {
+    const errors: string[] = [];
+    const client = new EngineClient({ workerPath, restartDelaysMs: [50], logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => errors.push(m) } });
+    try {
+      await client.load(model);
+      const pid = client.pid!;
+      let killed = false;
+      const pending = client.generate({ prompt, sampling: { maxNewTokens: 400 }, stream: true }, { onToken: () => void (killed || ((killed = true), process.kill(pid, 'SIGKILL'))) });
+      let rejected: EngineRequestError | undefined;
+      await assert.rejects(pending, (e: unknown) => ((rejected = e as EngineRequestError), e instanceof EngineRequestError && e.code === 'worker-crashed'));
+      assert.equal(errors.filter((m) => /stopped unexpectedly/.test(m)).length, 1, `the crash is logged once: ${errors.join(' | ')}`);
+      assert.deepEqual(errorReport(rejected!), { show: true, log: false }, 'shown to the writer, not logged again');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  test('errors the client has not logged are logged by whoever reports them; only actionable ones are shown', () => {
+    assert.deepEqual(errorReport({ code: 'model-invalid' }), { show: true, log: true });
+    assert.deepEqual(errorReport({ code: 'worker-crashed' }), { show: true, log: true });
+    assert.deepEqual(errorReport({ code: 'generation-failed' }), { show: false, log: true });
+    assert.deepEqual(errorReport({ code: 'bad-request', logged: true }), { show: false, log: false });
+  });
+});
+
+describe('a prompt that ends in a space', () => {
+  let client: EngineClient;
+  before(async () => {
+    client = newClient();
+    await client.load(model);
+  });
+  after(() => client.dispose());
+
+  // Word beginnings the test model finishes as words when the prompt ends on them.
+  const fragments = ['Once upon a ti', 'They played in the par', 'He felt very sa', 'Lily saw a beauti'];
+
+  test('is continued with a new word, not the end of the word before it (single, batch, beam, streamed)', async () => {
+    for (const fragment of fragments) {
+      const joined = await client.generate({ prompt: fragment, sampling: { strategy: 'greedy', maxNewTokens: 6 } });
+      assert.match(joined.text, /^\p{L}/u, `without the space the model finishes "${fragment}": ${JSON.stringify(joined.text)}`);
+      const head = joined.text.split(/\s/)[0]!;
+      const greedy = await client.generate({ prompt: `${fragment} `, sampling: { strategy: 'greedy', maxNewTokens: 6 } });
+      let streamed = '';
+      const sampled = await client.generate({ prompt: `${fragment} `, sampling: { seed: 3, maxNewTokens: 6 }, stream: true }, { onToken: (t) => (streamed += t) });
+      const batch = await client.generate({ prompt: `${fragment} `, sampling: { seed: 3, maxNewTokens: 6 }, n: 3 });
+      const beam = await client.generate({ prompt: `${fragment} `, sampling: { strategy: 'beam', numBeams: 2, maxNewTokens: 6 } });
+      for (const [how, text] of [['greedy', greedy.text], ['sampled', sampled.text], ...batch.alternatives!.map((a, i) => [`batch row ${i}`, a.text]), ['beam', beam.text]] as [string, string][]) {
+        assert.match(text, /^\S/, `${how}: the space is not written twice: ${JSON.stringify(text)}`);
+        assert.ok(!text.startsWith(head), `${how}: "${fragment} " + ${JSON.stringify(text)} begins a new word`);
+      }
+      assert.equal(streamed, sampled.text, 'the streamed text is the returned text');
+      assert.equal(batch.alternatives![0]!.text, sampled.text, 'batch row 0 equals the single request with its seed');
+    }
+  });
+
+  test('the trailing space is not fed to the model: "word " reuses the cache of "word"', async () => {
+    await client.generate({ prompt: 'Once upon a time there was a girl', sampling: { maxNewTokens: 2 } });
+    const spaced = await client.generate({ prompt: 'Once upon a time there was a girl ', sampling: { maxNewTokens: 2 } });
+    assert.equal(spaced.stats.promptTokens, (await client.generate({ prompt: 'Once upon a time there was a girl', sampling: { maxNewTokens: 2 } })).stats.promptTokens);
+  });
+});
+
 describe('restart', () => {
+  test('a restart while a failing load is in flight loads the model asked for on the fresh worker', async () => {
+    const client = newClient();
+    const scratch = mkdtempSync(join(tmpdir(), 'inkling-restart-'));
+    try {
+      await client.load(model);
+      const broken = join(scratch, 'no-tokenizer');
+      cpSync(testModelDir, broken, { recursive: true });
+      rmSync(join(broken, 'tokenizer.json'));
+      const failing = client.load({ ...model, dir: broken }).catch((e: Error) => e);
+      client.setModel(model);
+      const info = await client.restart();
+      assert.equal(info.name, 'stories260K');
+      assert.ok(client.model, 'a model is loaded after the restart');
+      assert.ok((await failing) instanceof EngineRequestError);
+      const ok = await client.generate({ prompt, sampling: { maxNewTokens: 4 } });
+      assert.ok(ok.text.length > 0);
+    } finally {
+      await client.dispose();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+
   test('restart replaces the worker without counting a crash', async () => {
     const client = newClient();
     try {

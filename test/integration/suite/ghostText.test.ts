@@ -3,15 +3,12 @@
 // the same prompt and settings, one Ctrl+Z restores the document, and the places that must stay
 // quiet (a disabled language, a code fence) stay quiet.
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/ghostRequest';
-import { DEFAULT_FORM_SETTINGS, formConstraintFor } from '../../../src/writing/formRequest';
 import type { InklingApi } from '../../../src/extension';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { repoRoot, api } from './writingSupport';
+import { repoRoot, api, cliGhost } from './writingSupport';
 
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
 const SEED = 7;
@@ -50,15 +47,7 @@ async function noGhostFor(ui: UiBridge, ms: number): Promise<void> {
 
 /** What the CLI writes for the prompt the provider builds at the end of `text`, with the provider's settings. */
 function cliSuggestion(text: string): string {
-  const request = buildGhostRequest({ text, offset: text.length, explicit: true, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
-  assert.ok(request.ok, 'the request builder asks for a suggestion at the end of the poem');
-  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--model', process.env.INKLING_TEST_MODEL!, '--dtype', 'fp32', '--seed', String(SEED), '--json', '--max-tokens', String(Math.min(32, request.maxNewTokens))];
-  for (const s of request.stopStrings) args.push('--stop', s.replace(/\n/g, '\\n'));
-  // Verse ghost text keeps the poem's form (the default settings), so the CLI must too.
-  const form = formConstraintFor(request.kind, DEFAULT_FORM_SETTINGS, { stanzas: false });
-  if (form) args.push('--form', JSON.stringify(form));
-  const out = execFileSync(process.execPath, args, { input: request.prompt, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
-  return request.finish((JSON.parse(out) as { text: string }).text);
+  return cliGhost(text).suggestion;
 }
 
 describe('Ghost text', function () {

@@ -5,11 +5,13 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { StopReason } from '../../../src/engine/protocol';
+import type { StopReason } from '../../../src/common/generation';
 import type { InklingApi } from '../../../src/extension';
 import { endedByModel } from '../../../src/writing/commandParams';
 import { DEFAULT_FORM_SETTINGS, withForm } from '../../../src/writing/formRequest';
 import { buildContinuationRequest, type WritingRequest } from '../../../src/writing/continuationRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/ghostRequest';
+import { formConstraintFor } from '../../../src/writing/formRequest';
 import { waitFor, type UiBridge } from './uiBridge';
 
 export const SEED = 7;
@@ -107,3 +109,21 @@ export async function pickerLabels(ui: UiBridge): Promise<string[]> {
   return ui.evaluate<string[]>(`Array.from(document.querySelectorAll(${JSON.stringify(ROWS)})).map((r) => r.innerText.replace(/\\u00a0/g, ' ').trim())`);
 }
 
+
+/**
+ * What the CLI writes for the ghost-text request the provider builds at `offset` in `text` (by
+ * default its end), with the provider's settings (seed, fp32, the default form settings), as the
+ * provider would show it; `raw` is the model's text before `finish`.
+ */
+export function cliGhost(text: string, offset = text.length, options: { explicit?: boolean } = {}): { suggestion: string; raw: string; prompt: string } {
+  const request = buildGhostRequest({ text, offset, explicit: options.explicit ?? true, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
+  assert.ok(request.ok, 'the request builder asks for a suggestion here');
+  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE, '--seed', String(SEED), '--json', '--max-tokens', String(Math.min(32, request.maxNewTokens))];
+  for (const s of request.stopStrings) args.push('--stop', s.replace(/\n/g, '\\n'));
+  // Verse ghost text keeps the poem's form (the default settings), so the CLI must too.
+  const form = formConstraintFor(request.kind, DEFAULT_FORM_SETTINGS, { stanzas: false });
+  if (form) args.push('--form', JSON.stringify(form));
+  const out = execFileSync(process.execPath, args, { input: request.prompt, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
+  const raw = (JSON.parse(out) as { text: string }).text;
+  return { suggestion: request.finish(raw), raw, prompt: request.prompt };
+}

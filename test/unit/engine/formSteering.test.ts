@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { FAR_BOOST, FormSteering, NEAR_BOOST, type SteeringContext } from '../../../src/engine/formSteering';
-import type { FormConstraint } from '../../../src/engine/protocol';
+import type { FormConstraint } from '../../../src/common/generation';
 import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokenTrie';
 import { VocabularyIndex } from '../../../src/engine/vocabularyIndex';
 import type { LinePlan } from '../../../src/writing/linePlan';

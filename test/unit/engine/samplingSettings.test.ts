@@ -19,11 +19,33 @@ test('values in range pass through untouched', () => {
 test('absurd numbers are clamped with a message naming the setting and the limit', () => {
   const { settings, problems } = validateSampling({ temperature: 1e9, topK: -4, maxNewTokens: 1e6, topP: 0 });
   assert.equal(settings.temperature, SAMPLING_LIMITS.temperature.max);
-  assert.equal(settings.topK, 0);
+  assert.equal(settings.topK, DEFAULT_SAMPLING.topK, 'a negative top-k does not turn the filter off');
   assert.equal(settings.maxNewTokens, SAMPLING_LIMITS.maxNewTokens.max);
   assert.equal(settings.topP, SAMPLING_LIMITS.topP.min);
   assert.equal(problems.length, 4);
   assert.match(problems[0]!.message, /temperature 1000000000 is outside 0\.05–2; using 2/);
+});
+
+test('a value past the limit that means "off" gets the default, not the limit (topK -5 is not "no limit")', () => {
+  const cases: [Partial<Record<keyof typeof SAMPLING_LIMITS, number>>, keyof typeof SAMPLING_LIMITS, number][] = [
+    [{ topK: -5 }, 'topK', DEFAULT_SAMPLING.topK],
+    [{ topP: 1.5 }, 'topP', DEFAULT_SAMPLING.topP],
+    [{ repetitionPenalty: 0.5 }, 'repetitionPenalty', DEFAULT_SAMPLING.repetitionPenalty],
+    // Where the default is "off" anyway, the limit is the default.
+    [{ minP: -0.2 }, 'minP', 0],
+    [{ noRepeatNgramSize: -3 }, 'noRepeatNgramSize', 0],
+    [{ typicalP: 3 }, 'typicalP', 1],
+    // Limits that do not mean "off" still clamp.
+    [{ topK: 5000 }, 'topK', 1000],
+    [{ topP: 0 }, 'topP', 0.05],
+  ];
+  for (const [input, key, expected] of cases) {
+    const { settings, problems } = validateSampling(input);
+    assert.equal(settings[key], expected, JSON.stringify(input));
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.message, new RegExp(`^${key} .* is outside`));
+  }
+  assert.match(validateSampling({ topK: -5 }).problems[0]!.message, /topK -5 is outside 0–1000; using 50 \(the default\)/);
 });
 
 test('wrong types fall back to the default', () => {

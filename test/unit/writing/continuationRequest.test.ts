@@ -141,10 +141,10 @@ describe('continuation request: prose, placement and refusals', () => {
     assert.equal(r.finish(cutOff, false), ' It is a truth.');
   });
 
-  it('the prompt is the text before the cursor without trailing spaces, whose space the continuation then skips', () => {
+  it('the prompt is the text before the cursor with its trailing space (a new word follows), which the continuation never doubles', () => {
     const text = 'Two roads diverged in a yellow wood,\nAnd sorry I could not ';
     const r = ready(buildContinuationRequest({ text, offset: text.length }));
-    assert.equal(r.prompt, 'Two roads diverged in a yellow wood,\nAnd sorry I could not');
+    assert.equal(r.prompt, 'Two roads diverged in a yellow wood,\nAnd sorry I could not ');
     assert.equal(r.finish(' travel both\nAnd be one traveler, long I stood\n', false).startsWith('travel both'), true);
   });
 

@@ -333,8 +333,16 @@ describe('ghost request', () => {
     const after = ';\n';
     const r = ready(buildGhostRequest({ text: text + after, offset: text.length, explicit: false, maxPromptChars: 6000 }));
     assert.equal(r.stop.mode, 'line');
-    assert.equal(r.prompt, text.trimEnd(), 'trailing spaces leave the prompt: the model writes them with the next word');
-    assert.equal(r.finish(' undergrowth;\nThen took'), 'undergrowth');
+    assert.equal(r.prompt, text, 'the trailing space stays: it asks the engine for a new word');
+    assert.equal(r.finish('undergrowth;\nThen took'), 'undergrowth');
+    assert.equal(r.finish(' undergrowth;\nThen took'), 'undergrowth', 'a leading space is never doubled');
+  });
+
+  it('"word" and "word " are different requests', () => {
+    const a = ready(buildGhostRequest({ text: 'The thorn', offset: 9, explicit: true, maxPromptChars: 6000 }));
+    const b = ready(buildGhostRequest({ text: 'The thorn ', offset: 10, explicit: true, maxPromptChars: 6000 }));
+    assert.notEqual(a.cacheKey, b.cacheKey);
+    assert.equal(b.prompt, 'The thorn ');
   });
 
   it('asks prose for a sentence within the word budget', () => {
