@@ -71,7 +71,8 @@ const ownModel = join(root, 'models/inkling-verse');
 if (existsSync(join(ownModel, 'config.json'))) {
   cpSync(ownModel, join(stage, 'models/inkling-verse'), {
     recursive: true,
-    filter: (src) => !/(^|[\\/])\.[^\\/]+$/.test(relative(ownModel, src)) && !src.endsWith('.onnx_data'),
+    // The GGUF is for writers who run the model in llama.cpp or Ollama: it stays in the repository.
+    filter: (src) => !/(^|[\\/])\.[^\\/]+$/.test(relative(ownModel, src)) && !src.endsWith('.onnx_data') && !src.endsWith('.gguf'),
   });
   log(`including Inkling's own model (${mb(folderBytes(join(stage, 'models/inkling-verse')))})`);
 } else {

@@ -5,7 +5,8 @@
 #   TRAIN_ARGS="--max-steps 20000 --batch 64" PRESET=large models/recipe/make.sh   # GPU (auto-detected)
 #   RESUME=1 models/recipe/make.sh             # continue an interrupted run from work/ckpt.pt
 # Env: PRESET, MINUTES, THREADS (torch threads, default 1), OUT (default models/inkling-verse),
-#      CORPUS (default ../shared/corpus-train), PY (default /usr/bin/python3), TRAIN_ARGS.
+#      CORPUS (default ../shared/corpus-train), PY (default /usr/bin/python3), TRAIN_ARGS,
+#      LLAMA_ROOT (unpacked llama.cpp .debs, default /tmp/llama/root), GGUF=0 (no GGUF export).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -24,6 +25,16 @@ if [ "${SKIP_TRAIN:-0}" != 1 ]; then
       --threads "$THREADS" ${RESUME:+--resume} ${TRAIN_ARGS:-} 2>&1 | tee -a "$WORK/train.log"
 fi
 "$PY" "$HERE/export.py" --ckpt "$WORK/best.pt" --spm "$WORK/spm.model" --out "$OUT" --fp32-dir "$WORK/fp32"
+# GGUF for llama.cpp: F32 from the fp32 ONNX into work/, then Q8_0 into the model folder with llama.cpp's
+# llama-quantize (the .debs of /work/shared/llama-server unpacked into LLAMA_ROOT; GGUF=0 skips this).
+LLAMA_ROOT="${LLAMA_ROOT:-/tmp/llama/root}"; LL="$LLAMA_ROOT/usr/lib/x86_64-linux-gnu"
+if [ "${GGUF:-1}" != 0 ] && [ -x "$LLAMA_ROOT/usr/bin/llama-quantize" ]; then
+  LLAMA_ROOT="$LLAMA_ROOT" "$PY" "$HERE/export_gguf.py" "$OUT" --onnx "$WORK/fp32/model.onnx" --out "$WORK/$(basename "$OUT")-f32.gguf"
+  GGML_BACKEND_PATH="$LL/ggml/backends0/libggml-cpu-x64.so" "$LL/ld-linux-x86-64.so.2" --library-path "$LL/llama:$LL" \
+    "$LLAMA_ROOT/usr/bin/llama-quantize" "$WORK/$(basename "$OUT")-f32.gguf" "$OUT/$(basename "$OUT")-q8_0.gguf" Q8_0 1 > "$WORK/quantize.log" 2>&1
+elif [ "${GGUF:-1}" != 0 ]; then
+  echo "no llama.cpp under LLAMA_ROOT=$LLAMA_ROOT: skipping the GGUF (see README, GGUF export)" >&2
+fi
 "$PY" "$HERE/verify_ref.py" --ckpt "$WORK/best.pt" --spm "$WORK/spm.model" --out "$WORK/verify_ref.json"
 NAME="$(basename "$OUT")"; MODELS="$(dirname "$OUT")"
 node "$HERE/verify.mjs" "$MODELS" "$NAME" "$WORK/verify_ref.json" "$WORK/fp32/model.onnx" | tee "$WORK/verify.log"
