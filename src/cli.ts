@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EngineClient, EngineRequestError } from './client/engineClient';
-import { MODEL_ARG_OPTIONS, modelFromArgs } from './engine/modelLocator';
+import { EngineRequestError, type TextGenerator } from './client/writingEngine';
+import { ENGINE_ARG_OPTIONS, ENGINE_ARG_USAGE, engineFromArgs } from './client/engineArgs';
 import type { FormConstraint, GeneratedSample, GenerationResult } from './common/generation';
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
 import { validateSampling, type SamplingSettings } from './writing/samplingSettings';
@@ -18,10 +18,7 @@ const USAGE = `Usage:
   node dist/cli.js alternatives FILE|- --n N [...]  N distinct continuations
 ${EVAL_FORM_USAGE}
 Options:
-  --model DIR            model folder (Hugging Face layout); default: Inkling's own model
-  --dtype q8|fp32|...    model precision (default: q8 when the folder has it)
-  --threads N            ONNX Runtime threads (default 1)
-  --max-tokens N         longest continuation in tokens (default 32)
+${ENGINE_ARG_USAGE}  --max-tokens N         longest continuation in tokens (default 32)
   --temperature T --top-k K --top-p P --min-p P --typical-p P
   --repetition-penalty R --no-repeat-ngram N
   --strategy sample|greedy|beam   --beams N
@@ -60,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      ...MODEL_ARG_OPTIONS,
+      ...ENGINE_ARG_OPTIONS,
       'max-tokens': { type: 'string' },
       temperature: { type: 'string' },
       'top-k': { type: 'string' },
@@ -98,9 +95,10 @@ async function main(argv: string[]): Promise<number> {
   if (!prompt.trim()) fail(`${file} is empty: there is nothing to continue.`);
 
   const root = resolve(__dirname, '..');
-  const chosen = modelFromArgs(root, values.model, values.dtype);
+  const logger = { trace() {}, debug() {}, info() {}, warn: (m: string) => process.stderr.write(`inkling: ${m}\n`), error: (m: string) => process.stderr.write(`inkling: ${m}\n`) };
+  const chosen = engineFromArgs(root, join(__dirname, 'worker.js'), values, { logger });
   if (!chosen.ok) fail(chosen.message);
-  const { dir: modelDir, dtype } = chosen.model;
+  const engine = chosen.engine;
 
   const raw: Partial<Record<keyof SamplingSettings, unknown>> = {
     maxNewTokens: num(values['max-tokens'], 'max-tokens'),
@@ -121,28 +119,22 @@ async function main(argv: string[]): Promise<number> {
   for (const p of problems) process.stderr.write(`inkling: ${p.message}\n`);
   const form = formOption(values.form, values.rhyme, num(values.lines, 'lines'));
 
-  const client = new EngineClient({
-    workerPath: join(__dirname, 'worker.js'),
-    logger: { trace() {}, debug() {}, info() {}, warn: (m) => process.stderr.write(`inkling: ${m}\n`), error: (m) => process.stderr.write(`inkling: ${m}\n`) },
-    restartDelaysMs: [],
-  });
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   try {
-    client.setModel({ dir: modelDir, dtype, threads: num(values.threads, 'threads') ?? 0 });
     if (command === 'continue') {
       const stream = !values.json;
-      const result = await client.generate(
+      const result = await engine.generate(
         { prompt, sampling: settings, stream, form },
         { signal: abort.signal, onToken: stream ? (t) => process.stdout.write(t) : undefined },
       );
-      if (values.json) process.stdout.write(`${JSON.stringify(summary(result, client.model?.name))}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify(summary(result, engine.description?.model))}\n`);
       else process.stdout.write('\n');
     } else {
       const n = Math.max(1, Math.min(16, Math.round(num(values.n, 'n') ?? 3)));
-      const alternatives = await distinctAlternatives(client, prompt, settings, n, abort.signal, form);
+      const alternatives = await distinctAlternatives(engine, prompt, settings, n, abort.signal, form);
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ ...summary(alternatives.last, client.model?.name), alternatives: alternatives.texts })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...summary(alternatives.last, engine.description?.model), alternatives: alternatives.texts })}\n`);
       } else {
         alternatives.texts.forEach((t, i) => process.stdout.write(`--- ${i + 1} (seed ${t.seed})\n${t.text}\n`));
       }
@@ -152,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof EngineRequestError) fail(e.message, 1);
     throw e;
   } finally {
-    await client.dispose();
+    await engine.dispose();
   }
 }
 
@@ -170,7 +162,10 @@ function formOption(form: string | undefined, rhyme: boolean, lines: number | un
     if (typeof constraint !== 'object' || constraint === null || Array.isArray(constraint)) fail('--form JSON must be an object.');
   }
   if (rhyme) constraint.rhyme = true;
-  if (lines !== undefined) constraint.lines = Math.max(1, Math.round(lines));
+  if (lines !== undefined) {
+    constraint.lines = Math.min(40, Math.max(1, Math.round(lines)));
+    if (constraint.lines !== lines) process.stderr.write(`inkling: --lines ${lines} is outside 1–40; using ${constraint.lines}.\n`);
+  }
   return constraint;
 }
 
@@ -179,7 +174,7 @@ function summary(result: GenerationResult, model: string | undefined) {
 }
 
 /** Samples until n distinct texts (after whitespace normalisation) are found, at most three rounds. */
-async function distinctAlternatives(client: EngineClient, prompt: string, settings: SamplingSettings, n: number, signal: AbortSignal, form?: FormConstraint) {
+async function distinctAlternatives(client: TextGenerator, prompt: string, settings: SamplingSettings, n: number, signal: AbortSignal, form?: FormConstraint) {
   const seen = new Set<string>();
   const texts: GeneratedSample[] = [];
   let seed = settings.seed ?? Math.floor(Math.random() * 2 ** 30);
@@ -200,7 +195,28 @@ async function distinctAlternatives(client: EngineClient, prompt: string, settin
   return { texts, last: last! };
 }
 
-main(process.argv.slice(2)).then(
+/**
+ * Joins "--name -1" into "--name=-1": Node's parseArgs reads a value that starts with a dash as
+ * another option, and a negative number is a value (then clamped like any absurd one).
+ */
+export function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (/^--[a-z][\w-]*$/.test(a) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+main(joinNegativeValues(process.argv.slice(2))).then(
   (code) => process.exit(code),
-  (e: Error) => fail(e.stack ?? String(e), 1),
+  (e: Error & { code?: string }) => {
+    // A bad argument is one line, never a stack trace; "--temperature -1" reads -1 as an option.
+    if (e.code?.startsWith('ERR_PARSE_ARGS')) fail(`${e.message.split('\n')[0]!.split('. To specify')[0]}.\n${USAGE}`);
+    fail(e.stack ?? String(e), 1);
+  },
 );

@@ -7,15 +7,14 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EngineClient } from './client/engineClient';
-import { MODEL_ARG_OPTIONS, modelFromArgs } from './engine/modelLocator';
+import { ENGINE_ARG_OPTIONS, engineFromArgs } from './client/engineArgs';
 import type { FormConstraint } from './common/generation';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/formMetrics';
 import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/poemCollection';
 import { loadPronouncingDictionary } from './writing/pronouncingDictionary';
 import { validateSampling } from './writing/samplingSettings';
 
-export const EVAL_FORM_USAGE = `  node dist/cli.js eval-form DIR [--model DIR] [--limit N] [--samples N] [--lines N]
+export const EVAL_FORM_USAGE = `  node dist/cli.js eval-form DIR [--model DIR | --server URL] [--limit N] [--samples N] [--lines N]
                  [--seed S] [--json] [--out FILE]   form-keeping vs plain sampling on DIR's poems
 `;
 
@@ -50,7 +49,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
     args: argv,
     allowPositionals: true,
     options: {
-      ...MODEL_ARG_OPTIONS,
+      ...ENGINE_ARG_OPTIONS,
       limit: { type: 'string' },
       samples: { type: 'string' },
       lines: { type: 'string' },
@@ -65,19 +64,19 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
   const samples = Math.min(16, positiveInt(values.samples, 'samples', 3));
   const maxLines = positiveInt(values.lines, 'lines', 4);
   const seed = positiveInt(values.seed, 'seed', 1);
-  const chosen = modelFromArgs(root, values.model, values.dtype);
+  const chosen = engineFromArgs(root, join(__dirname, 'worker.js'), values, { defaultThreads: 1 });
   if (!chosen.ok) throw new UsageError(chosen.message);
-  const located = chosen.model;
+  const engine = chosen.engine;
 
   // Metrics count syllables and rhymes as the worker does: with the dictionary, not spelling guesses.
   await loadPronouncingDictionary();
   const { poems, skipped } = collect(resolve(dir), limit);
   if (poems.length === 0) throw new UsageError(`${dir} holds no poems (.txt or .md files read as verse).`);
 
-  const client = new EngineClient({ workerPath: join(__dirname, 'worker.js'), restartDelaysMs: [] });
   const started = performance.now();
   try {
-    const info = await client.load({ dir: located.dir, dtype: located.dtype, threads: positiveInt(values.threads, 'threads', 1) });
+    const info = await engine.prepare();
+    const contextLength = info.contextLength ?? 2048;
     const runs: PoemRun[] = [];
     const scores: Record<string, SampleScore[]> = { plain: [], form: [], rhyme: [] };
     const texts: Record<string, string[]> = { plain: [], form: [], rhyme: [] };
@@ -86,16 +85,16 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
     for (const [i, poem] of poems.entries()) {
       const { prompt, cutAfterLines, wanted } = cutPoem(poem.text, maxLines);
       if (wanted < 1) continue;
-      const promptTokens = await client.countTokens(prompt);
+      const promptTokens = await engine.countTokens(prompt);
       const perLine = promptTokens / Math.max(1, formLines(prompt));
       // Room for lines twice as long as the poem's in tokens, within half the model's context
       // (the engine keeps the end of a prompt that would not fit beside it).
-      const maxNewTokens = Math.max(16, Math.min(Math.floor(info.contextLength / 2), Math.ceil(wanted * perLine * 2) + 16));
+      const maxNewTokens = Math.max(16, Math.min(Math.floor(contextLength / 2), Math.ceil(wanted * perLine * 2) + 16));
       const runSeed = seed + i * 1000;
       const sampling = validateSampling({ seed: runSeed, maxNewTokens }).settings;
       const run: PoemRun = { file: poem.file, title: poem.title, cutAfterLines, wanted, seed: runSeed, continuations: {} };
       for (const arm of Object.keys(ARMS) as Arm[]) {
-        const result = await client.generate({ prompt, sampling, n: samples, form: ARMS[arm]!(wanted) });
+        const result = await engine.generate({ prompt, sampling, n: samples, form: ARMS[arm]!(wanted) });
         const outs = result.alternatives ?? [{ text: result.text, stopReason: result.stopReason }];
         run.continuations[arm] = outs.map((o) => ({ text: o.text, stopReason: o.stopReason }));
         if (!perFile.has(poem.file)) perFile.set(poem.file, { plain: { scores: [], texts: [] }, form: { scores: [], texts: [] }, rhyme: { scores: [], texts: [] } });
@@ -120,8 +119,8 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       arms[arm] = { summary: summarize(scores[arm]!, texts[arm]!), decodeMsPerToken: t.tokens ? Math.round((t.ms / t.tokens) * 100) / 100 : 0, newTokens: t.tokens };
     }
     const report = {
-      model: info.name,
-      dtype: located.dtype,
+      model: info.model,
+      engine: info.kind === 'local' ? `Inkling's worker (${info.detail ?? ''})` : `${info.kind}${info.version ? ` ${info.version}` : ''} at ${info.url}`,
       corpus: dir,
       poems: runs.length,
       samplesPerPoem: samples,
@@ -139,7 +138,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report.model, arms, report.met) + fileTable(report.byFile));
     return 0;
   } finally {
-    await client.dispose();
+    await engine.dispose();
   }
 }
 

@@ -11,6 +11,7 @@ import { StatusBar } from './vscode/statusBar';
 import { SamplingPanels } from './vscode/samplingPanel';
 import { inlineSettings, SECTION } from './vscode/settings';
 import { registerWritingCommands, type WritingCommands } from './vscode/writingCommands';
+import { registerServerCommands } from './vscode/serverCommands';
 
 export interface InklingApi {
   engine: EngineService;
@@ -32,13 +33,13 @@ export function activate(context: vscode.ExtensionContext): InklingApi {
 }
 
 function activateServices(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel, logger: ReturnType<typeof createLogger>['logger']): InklingApi {
-  const engine = new EngineService(context.extensionPath, logger, () => channel.show());
+  const engine = new EngineService(context.extensionPath, logger, () => channel.show(), context.secrets);
   const snooze = new Snooze();
   const ghostText = new GhostTextProvider(engine, snooze);
   const status = new StatusBar('inkling.toggleInline');
   const samplingPanels = new SamplingPanels(context, engine, logger);
   const writing = registerWritingCommands(engine, logger);
-  let engineState: { state: EngineState; detail?: string } = { state: engine.client.state };
+  let engineState: { state: EngineState; detail?: string } = { state: engine.state };
   const render = () => {
     const editor = vscode.window.activeTextEditor;
     const s = inlineSettings(editor?.document);
@@ -48,7 +49,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
       languageEnabled: !editor || s.languages.includes(editor.document.languageId),
       snoozedMinutes: snooze.active ? snooze.remainingMinutes : 0,
       metrics: ghostText.metrics,
-      model: engine.client.model?.name,
+      engine: engine.description,
     });
   };
   render();
@@ -67,6 +68,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
     vscode.commands.registerCommand('inkling.restartEngine', async () => {
       await engine.restart().catch((e) => engine.reportError(e));
     }),
+    registerServerCommands(context, engine, logger),
     engine.onDidChangeState((s) => {
       engineState = s;
       render();

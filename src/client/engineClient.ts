@@ -333,6 +333,27 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     return this.load();
   }
 
+  /** Stops the worker for now (its memory is freed); the next request starts a fresh one. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.retired.add(child);
+    this.child = null;
+    this.loadedSpec = null;
+    this.loadedInfo = null;
+    this.post(child, { type: 'shutdown' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+    const error = new EngineRequestError('worker-crashed', 'The model worker was stopped.');
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(error);
+    }
+    this.setState('stopped');
+  }
+
   /** Stops the worker; pending requests are rejected. */
   async dispose(): Promise<void> {
     this.disposed = true;

@@ -27,6 +27,8 @@ export interface WritingEngine extends TextGenerator {
   onStateChange(listener: (state: EngineState, detail?: string) => void): () => void;
   /** Gets ready now (loads the model, or finds out what the server is) instead of on the first request. */
   prepare(): Promise<EngineDescription>;
+  /** Tokens the model reads for `text` (an estimate where a server cannot count them). */
+  countTokens(text: string): Promise<number>;
   /** Starts afresh: a new worker, or a new look at the server. */
   restart(): Promise<unknown>;
   dispose(): Promise<void>;

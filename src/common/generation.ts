@@ -62,6 +62,19 @@ export interface GenerateParams {
   stream?: boolean;
   /** Keep the poem's form while decoding (see FormConstraint); absent: plain sampling. */
   form?: FormConstraint;
+  /** Report each generated token's probability and its N likeliest alternatives (0 or absent: none). */
+  probabilities?: number;
+}
+
+/** One choice at a token: its text and its probability after the sampling filters. */
+export interface TokenChoice {
+  text: string;
+  probability: number;
+}
+
+/** A generated token, how likely it was, and what else could have come there (likeliest first). */
+export interface GeneratedToken extends TokenChoice {
+  alternatives: TokenChoice[];
 }
 
 export type StopReason = 'eos' | 'length' | 'stop' | 'cancelled' | 'form';
@@ -98,6 +111,8 @@ export interface GenerationResult {
   meanLogProb: number;
   /** With n > 1 samples, or beam search: every sample (beams best first); `text` is the first. */
   alternatives?: GeneratedSample[];
+  /** With `probabilities`: the first sample's tokens, where the engine can report them. */
+  tokens?: GeneratedToken[];
   stats: GenerationStats;
 }
 

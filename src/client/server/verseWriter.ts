@@ -1,0 +1,224 @@
+/**
+ * Form-keeping on a server: the same FormConstraint the worker keeps by shaping logits, kept
+ * line by line from the host. Each line is planned from the poem as it stands (writing/linePlan:
+ * its target length, whether it closes a stanza, which earlier line it rhymes with), then
+ * written by one request: with a grammar where the server takes one (writing/lineGrammar:
+ * whole words, the length band, the rhyme word, the line break), otherwise by asking for a few
+ * candidates of the line and keeping the one that fits best. The server's prompt cache makes
+ * each line's request pay only for the line before it.
+ */
+import type { FormConstraint, SamplingSettings, StopReason } from '../../common/generation';
+import { lengthBand, lineInProgress, lineLength, planLine, type LinePlan } from '../../writing/linePlan';
+import { leadGrammar, lineGrammar } from '../../writing/lineGrammar';
+import { lineRhymesWith } from '../../writing/lineEnding';
+import { lineRhymeKey } from '../../writing/rhyme';
+import type { RhymeLexicon } from '../../writing/rhymeLexicon';
+import { findStop } from '../../engine/textStream';
+import type { Usage } from './dialect';
+
+/** One request the writer makes: the server engine sends it and streams its text back. */
+export interface LineCall {
+  prompt: string;
+  grammar?: string;
+  maxTokens: number;
+  stop: string[];
+  seed: number;
+}
+
+export interface LineAnswer {
+  text: string;
+  stop: StopReason;
+  usage: Usage;
+}
+
+export interface VerseJob {
+  /** The prompt without a trailing blank (see writing/promptEnd.ts), and that blank. */
+  prompt: string;
+  blank: string;
+  form: FormConstraint;
+  sampling: SamplingSettings;
+  seed: number;
+  /** The server takes grammars. */
+  grammar: boolean;
+  /** Rhyme words (rhyme mode), or null when the lexicon is not loaded. */
+  lexicon: RhymeLexicon | null;
+  /** Sends one request; `onText` receives its text as it streams (only with a grammar, where the text is final). */
+  complete(call: LineCall, onText?: (text: string) => void): Promise<LineAnswer>;
+  /** The continuation as it grows (deltas). */
+  onText?(delta: string): void;
+  isCancelled(): boolean;
+}
+
+export interface VerseResult {
+  text: string;
+  stopReason: StopReason;
+  usage: Required<Pick<Usage, 'promptTokens' | 'newTokens'>> & Usage;
+  lines: number;
+}
+
+/** Rhyme words offered per line: the commonest first. */
+const RHYME_WORDS = 60;
+/** Candidates asked for per line where the server takes no grammar. */
+const CANDIDATES = 3;
+
+export async function writeVerse(job: VerseJob): Promise<VerseResult> {
+  const form = job.form;
+  const stops = job.sampling.stopStrings;
+  let written = '';
+  let lines = 0;
+  let tokensLeft = job.sampling.maxNewTokens;
+  const usage = { promptTokens: 0, newTokens: 0, cachedTokens: 0, serverMs: 0, requests: 0 };
+  let stopReason: StopReason = 'length';
+  let spent = 0;
+  // Line breaks at the end of what has streamed are held back until more text follows: the last
+  // line's break is not part of the continuation (the writer's next line is), as with the worker.
+  let held = '';
+  const emit = (delta: string) => {
+    if (!delta) return;
+    const text = held + delta;
+    const body = text.replace(/\n+$/, '');
+    held = text.slice(body.length);
+    if (body) job.onText?.(body);
+  };
+
+  for (let round = 0; tokensLeft > 0; round++) {
+    if (job.isCancelled()) {
+      stopReason = 'cancelled';
+      break;
+    }
+    const first = round === 0;
+    // The text the model continues: the prompt, its blank once a word follows it, and the lines so far.
+    const context = first ? job.prompt : job.prompt + job.blank + written;
+    const plan = linePlanFor(context, form, first, job);
+    const head = first ? lineInProgress(job.prompt, plan.unit) : '';
+    const lead = (first ? job.blank : '') + (plan.needsStanzaBreak ? '\n' : '');
+    const end: '\n' | '\n\n' = plan.endsStanza ? '\n\n' : '\n';
+    const rhymes = plan.rhymeWith && job.lexicon ? job.lexicon.candidates(plan.rhymeWith, RHYME_WORDS).map((c) => c.word) : [];
+    // The grammar (or the line-break stop) ends the line; the budget only bounds a runaway.
+    const budget = job.grammar ? tokensLeft : Math.min(tokensLeft, lineTokens(plan.target));
+
+    let line: string;
+    let answerStop: StopReason;
+    if (job.grammar) {
+      const grammar = form.lineLength === false && form.stanzas === false && !form.rhyme ? (lead ? leadGrammar(lead) : undefined) : lineGrammar({ unit: plan.unit, target: form.lineLength === false ? null : plan.target, head, midWord: !lead && /[\p{L}\p{N}]$/u.test(head), lead, rhymes, end });
+      let streamed = '';
+      const answer = await job.complete({ prompt: context, grammar, maxTokens: budget, stop: [], seed: job.seed + round }, (t) => {
+        // The first line's blank is already in the writer's text: it is not sent on.
+        const visible = first ? dropLead(streamed + t, job.blank) : streamed + t;
+        const before = first ? dropLead(streamed, job.blank) : streamed;
+        streamed += t;
+        emit(visible.slice(before.length));
+      });
+      add(usage, answer.usage);
+      line = first ? dropLead(answer.text, job.blank) : answer.text;
+      answerStop = answer.stop;
+      // Anything the stream did not deliver (a server that sent the text whole) goes out now.
+      const sent = first ? dropLead(streamed, job.blank) : streamed;
+      if (line.startsWith(sent)) emit(line.slice(sent.length));
+    } else {
+      // No grammar: the lead goes into the prompt, and the best of a few candidates is kept.
+      const chosen = await bestCandidate(job, context + lead, head, plan, budget, round);
+      add(usage, chosen.usage);
+      const closed = chosen.stop === 'length' ? chosen.text : `${chosen.text.replace(/[ \t]+$/, '')}${end}`;
+      line = (first ? dropLead(lead, job.blank) : lead) + closed;
+      answerStop = chosen.stop === 'length' ? 'length' : 'form';
+      emit(line);
+    }
+    written += line;
+    // The server's own count where it gives one; else about four characters a token.
+    const used = usage.newTokens - spent;
+    tokensLeft -= used > 0 ? used : Math.ceil(line.length / 4) + 1;
+    spent = usage.newTokens;
+    if (/[\p{L}\p{N}]/u.test(line)) lines++;
+
+    const stopAt = findStop(written, stops);
+    if (stopAt >= 0) {
+      written = written.slice(0, stopAt);
+      stopReason = 'stop';
+      break;
+    }
+    if (!/\n$/.test(line)) {
+      // The line did not end: out of tokens (or the server stopped early).
+      stopReason = answerStop === 'eos' ? 'eos' : 'length';
+      break;
+    }
+    if (form.lines !== undefined && lines >= form.lines) {
+      // The last line's break belongs to the next line's writer: stop at the line end.
+      written = written.replace(/\n+$/, '');
+      stopReason = 'form';
+      break;
+    }
+  }
+  // What was held back and is part of the text after all (a continuation cut by its budget after a line break).
+  const tail = written.slice(written.replace(/\n+$/, '').length);
+  if (tail && stopReason !== 'form' && stopReason !== 'stop') job.onText?.(tail);
+  return { text: written, stopReason, usage, lines };
+}
+
+/** The plan for the next line, with the constraint's overrides for the first one. */
+function linePlanFor(context: string, form: FormConstraint, first: boolean, job: VerseJob): LinePlan {
+  const plan = planLine(context, { rhyme: form.rhyme === true });
+  const out: LinePlan = { ...plan };
+  if (first && form.firstLineLength && form.firstLineLength > 0) out.target = Math.round(form.firstLineLength);
+  if (first && form.firstLineRhyme !== undefined) out.rhymeWith = form.firstLineRhyme === null ? null : lineRhymeKey(form.firstLineRhyme);
+  if (!form.rhyme || !job.lexicon) out.rhymeWith = null;
+  if (form.stanzas === false) {
+    out.endsStanza = false;
+    out.needsStanzaBreak = false;
+  }
+  return out;
+}
+
+/** Tokens a candidate line may take: about three per syllable (small vocabularies spell words in many pieces), and room to finish. */
+function lineTokens(target: number | null): number {
+  return Math.ceil((target ?? 12) * 3) + 8;
+}
+
+/** Several samples of the line; the one whose length and rhyme fit best. */
+async function bestCandidate(job: VerseJob, prompt: string, head: string, plan: LinePlan, budget: number, round: number): Promise<LineAnswer> {
+  const answers: LineAnswer[] = [];
+  for (let i = 0; i < CANDIDATES && !job.isCancelled(); i++) {
+    const a = await job.complete({ prompt, maxTokens: budget, stop: ['\n'], seed: job.seed + round * CANDIDATES + i });
+    answers.push(a);
+    if (fit(a, head, plan) >= PERFECT) break;
+  }
+  let best = answers[0]!;
+  for (const a of answers) if (fit(a, head, plan) > fit(best, head, plan)) best = a;
+  return { ...best, usage: answers.reduce((u, a) => sum(u, a.usage), {} as Usage) };
+}
+
+const PERFECT = 6;
+
+/** How well a candidate line fits its plan: whole, in its length band, on its rhyme. */
+function fit(a: LineAnswer, head: string, plan: LinePlan): number {
+  const line = head + a.text;
+  if (!/[\p{L}\p{N}]/u.test(a.text)) return -10;
+  let score = a.stop === 'length' ? 0 : 2;
+  if (plan.target) {
+    const n = lineLength(line, plan.unit);
+    const band = lengthBand(plan.target);
+    score += n >= band.low && n <= band.high ? 2 : -Math.abs(n - plan.target) / plan.target;
+  } else score += 2;
+  if (plan.rhymeWith) score += lineRhymesWith(line, plan.rhymeWith) ? 2 : 0;
+  else score += 2;
+  return score;
+}
+
+function dropLead(text: string, blank: string): string {
+  return blank && text.startsWith(blank) ? text.slice(blank.length) : text;
+}
+
+/** Adds a request's usage: tokens and time sum up; the prompt and its reused part are the first request's. */
+function add(total: { promptTokens: number; newTokens: number; cachedTokens: number; serverMs: number; requests?: number }, u: Usage): void {
+  if (!total.requests) {
+    total.promptTokens = u.promptTokens ?? 0;
+    total.cachedTokens = u.cachedTokens ?? 0;
+  }
+  total.requests = (total.requests ?? 0) + 1;
+  total.newTokens += u.newTokens ?? 0;
+  total.serverMs += u.serverMs ?? 0;
+}
+
+function sum(a: Usage, b: Usage): Usage {
+  return { promptTokens: Math.max(a.promptTokens ?? 0, b.promptTokens ?? 0), newTokens: (a.newTokens ?? 0) + (b.newTokens ?? 0), cachedTokens: (a.cachedTokens ?? 0) + (b.cachedTokens ?? 0), serverMs: (a.serverMs ?? 0) + (b.serverMs ?? 0) };
+}

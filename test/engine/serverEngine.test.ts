@@ -1,0 +1,165 @@
+/**
+ * The server engine against a real llama.cpp llama-server (from ../shared/llama-server, serving
+ * the test model converted to GGUF): streaming, seeds, cancelling, form-keeping by grammar, token
+ * probabilities, a new word after a space, the server killed mid-stream and restarted — and the
+ * same greedy text as Inkling's own worker on the same model.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ServerEngine } from '../../src/client/server/serverEngine';
+import { EngineClient } from '../../src/client/engineClient';
+import { EngineRequestError } from '../../src/client/writingEngine';
+import { groupBand, heardVowelGroups } from '../../src/writing/lineGrammar';
+import { lineRhymeKey } from '../../src/writing/rhyme';
+import { lineRhymesWith } from '../../src/writing/lineEnding';
+import { planLine } from '../../src/writing/linePlan';
+import { loadPronouncingDictionary } from '../../src/writing/pronouncingDictionary';
+import { llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
+import { testModelDir, workerPath } from '../support/paths';
+
+const prompt = 'Once upon a time, there was a little girl named Lily. She';
+const poem = 'The morning light is soft upon the hill,\nAnd every bird is singing in the tree;\nThe river runs beside the ancient mill,\nAnd all the fields are green as green can be.\n\n';
+
+describe('server engine on a real llama-server', { skip: !llamaServerAvailable() && 'no llama-server packages beside the checkout' }, () => {
+  let server: LlamaServer;
+  let engine: ServerEngine;
+  before(async () => {
+    await loadPronouncingDictionary();
+    server = await startLlamaServer(storiesGguf, { ctx: 512 });
+    engine = new ServerEngine({ url: server.url, kind: 'auto', model: '' });
+  });
+  after(async () => {
+    await engine?.dispose();
+    await server?.stop();
+  });
+
+  test('finds llama.cpp by probing: its build, the model, the context size', async () => {
+    const d = await engine.prepare();
+    assert.equal(d.kind, 'llama.cpp');
+    assert.match(d.version ?? '', /^b\d+/);
+    assert.equal(d.model, 'stories260K-f32.gguf');
+    assert.equal(d.contextLength, 512);
+    assert.equal(engine.capabilities.grammar, true);
+  });
+
+  test('streams; the same seed gives the same text, another seed another', async () => {
+    let streamed = '';
+    const a = await engine.generate({ prompt, sampling: { seed: 11, maxNewTokens: 24 }, stream: true }, { onToken: (t) => (streamed += t) });
+    const b = await engine.generate({ prompt, sampling: { seed: 11, maxNewTokens: 24 } });
+    const c = await engine.generate({ prompt, sampling: { seed: 12, maxNewTokens: 24 } });
+    assert.ok(a.text.length > 20, a.text);
+    assert.equal(streamed, a.text);
+    assert.equal(a.text, b.text);
+    assert.notEqual(a.text, c.text);
+    assert.equal(a.stats.newTokens, 24);
+    assert.equal(a.stopReason, 'length');
+    assert.ok(a.stats.serverMs! > 0 && a.stats.serverMs! <= a.stats.totalMs, 'the server\'s own time is within the request\'s');
+    assert.ok(b.stats.reusedTokens > 0, 'the prompt cache is reused');
+  });
+
+  test('the same greedy text as Inkling\'s worker on the same model', async () => {
+    const client = new EngineClient({ workerPath });
+    try {
+      await client.load({ dir: testModelDir, dtype: 'fp32', threads: 1 });
+      for (const p of [prompt, 'The old man walked down to the sea,\nand the wind', 'Tom had a red ball. He']) {
+        const greedy = { strategy: 'greedy' as const, maxNewTokens: 20, repetitionPenalty: 1 };
+        const local = await client.generate({ prompt: p, sampling: greedy });
+        const served = await engine.generate({ prompt: p, sampling: greedy });
+        assert.equal(served.text, local.text, `greedy on ${JSON.stringify(p)}`);
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  test('a prompt ending in a space begins a new word (the grammar heals the blank)', async () => {
+    for (const fragment of ['Once upon a ti', 'They played in the par', 'He felt very sa']) {
+      const joined = await engine.generate({ prompt: fragment, sampling: { strategy: 'greedy', maxNewTokens: 4 } });
+      assert.match(joined.text, /^\p{L}/u, `without the space the model finishes the word: ${JSON.stringify(joined.text)}`);
+      const spaced = await engine.generate({ prompt: `${fragment} `, sampling: { strategy: 'greedy', maxNewTokens: 4 } });
+      assert.match(spaced.text, /^\S/, 'the space is not written twice');
+      assert.ok(!spaced.text.startsWith(joined.text.split(/\s/)[0]!), `"${fragment} " + ${JSON.stringify(spaced.text)} begins a new word`);
+    }
+  });
+
+  test('cancel mid-stream: it stops within a moment, and the server goes on serving', async () => {
+    const abort = new AbortController();
+    let tokens = 0;
+    const started = performance.now();
+    const r = await engine.generate({ prompt, sampling: { seed: 1, maxNewTokens: 400 }, stream: true }, { signal: abort.signal, onToken: () => ++tokens === 3 && abort.abort() });
+    assert.equal(r.stopReason, 'cancelled');
+    assert.ok(performance.now() - started < 2000);
+    const next = await engine.generate({ prompt, sampling: { seed: 2, maxNewTokens: 8 } });
+    assert.equal(next.stats.newTokens, 8);
+  });
+
+  test('form by grammar: every line ends at a line break with its vowel groups in the band', async () => {
+    const plan = planLine(poem);
+    assert.equal(plan.target, 10);
+    const band = groupBand(plan.target!);
+    for (const seed of [1, 2, 3]) {
+      const r = await engine.generate({ prompt: poem, sampling: { seed, maxNewTokens: 160 }, form: { lines: 3 } });
+      assert.equal(r.stopReason, 'form', JSON.stringify(r.text));
+      const lines = r.text.split('\n').filter((l) => l.trim());
+      assert.equal(lines.length, 3, JSON.stringify(r.text));
+      for (const line of lines) {
+        const groups = heardVowelGroups(line);
+        // The word in progress may finish with one more group past the band's top.
+        assert.ok(groups >= band.low - 1 && groups <= band.high + 2, `${groups} vowel groups in ${JSON.stringify(line)} (band ${band.low}–${band.high})`);
+      }
+    }
+  });
+
+  test('rhyme mode: a line the scheme pairs with an earlier one ends on a rhyme of it', async () => {
+    // ABAB: the next line rhymes with "hill" (line 1 of the next quatrain pairs with line 3).
+    const quatrain = `${poem}The summer sun is warm upon the hill,\nThe children laugh and run beside the stream;\n`;
+    const partner = lineRhymeKey('The summer sun is warm upon the hill,')!;
+    const r = await engine.generate({ prompt: quatrain, sampling: { seed: 5, maxNewTokens: 80 }, form: { lines: 1, rhyme: true } });
+    assert.equal(planLine(quatrain, { rhyme: true }).rhymeWith?.word, 'hill');
+    assert.ok(lineRhymesWith(r.text, partner), `${JSON.stringify(r.text)} rhymes with "hill"`);
+  });
+
+  test('token probabilities: one per token, after the sampling filters, the alternatives likeliest first', async () => {
+    const r = await engine.generate({ prompt, sampling: { seed: 3, maxNewTokens: 10, topK: 5 }, probabilities: 5 });
+    assert.equal(r.tokens?.length, 10);
+    assert.equal(r.tokens!.map((t) => t.text).join(''), r.text);
+    for (const t of r.tokens!) {
+      assert.ok(t.probability > 0 && t.probability <= 1);
+      assert.ok(t.alternatives.length <= 5, 'top-k 5 leaves at most five');
+      const ps = t.alternatives.map((a) => a.probability);
+      assert.deepEqual(ps, [...ps].sort((x, y) => y - x));
+      assert.ok(Math.abs(ps.reduce((x, y) => x + y, 0) - 1) < 0.02, 'after the filters the choices sum to one');
+    }
+  });
+});
+
+describe('a server that dies', { skip: !llamaServerAvailable() && 'no llama-server packages beside the checkout' }, () => {
+  test('killed mid-stream: a clear error, nothing kept; restarted on the same port: the next request works', async () => {
+    const first = await startLlamaServer(storiesGguf, { ctx: 512 });
+    const engine = new ServerEngine({ url: first.url, kind: 'auto', model: '' });
+    try {
+      let killed = false;
+      await assert.rejects(
+        engine.generate({ prompt, sampling: { seed: 1, maxNewTokens: 400 }, stream: true }, { onToken: () => void (killed || ((killed = true), process.kill(first.pid, 'SIGKILL'))) }),
+        (e: unknown) => e instanceof EngineRequestError && e.code === 'server-failed' && /stopped answering halfway; nothing was inserted/.test(e.message),
+      );
+      assert.equal(engine.state, 'error');
+      await rejectsRefused(engine);
+      const second = await startLlamaServer(storiesGguf, { ctx: 512, port: first.port });
+      try {
+        const r = await engine.generate({ prompt, sampling: { seed: 1, maxNewTokens: 6 } });
+        assert.equal(r.stats.newTokens, 6);
+        assert.equal(engine.state, 'ready');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await engine.dispose();
+      await first.stop();
+    }
+  });
+});
+
+async function rejectsRefused(engine: ServerEngine): Promise<void> {
+  await assert.rejects(engine.generate({ prompt, sampling: { maxNewTokens: 4 } }), (e: unknown) => e instanceof EngineRequestError && e.code === 'server-unreachable' && /refused the connection — is it running\?/.test(e.message));
+}

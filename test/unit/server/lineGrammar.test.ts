@@ -1,0 +1,78 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { groupBand, heardVowelGroups, leadGrammar, lineGrammar, literal, vowelGroups } from '../../../src/writing/lineGrammar';
+import { gbnfToRegExp } from '../../support/gbnfRegex';
+
+const allows = (grammar: string, text: string) => gbnfToRegExp(grammar).test(text);
+
+describe('a verse line as a grammar', () => {
+  it('counts vowel groups, the grammar\'s measure of syllables', () => {
+    assert.equal(vowelGroups('Shall I compare thee to a summer\'s day?'), 11);
+    assert.equal(vowelGroups('rhythm'), 1);
+    assert.equal(vowelGroups(''), 0);
+    assert.deepEqual(groupBand(10), { low: 8, high: 10 });
+    assert.equal(heardVowelGroups('the lovely machine came home'), 7, 'silent e: lov(e)-ly, ma-chin(e), cam(e), hom(e)');
+    assert.equal(heardVowelGroups('the'), 1, 'an e that is the only vowel counts');
+  });
+
+  it('allows a whole line of about the target length, ending in a line break', () => {
+    const g = lineGrammar({ unit: 'syllable', target: 10, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(g, "Shall I compare thee to a summer's day?\n"));
+    assert.ok(allows(g, 'Rough winds do shake the darling buds of May,\n'));
+    assert.ok(!allows(g, 'Rough winds do shake the darling buds of May,'), 'the line break is required');
+    assert.ok(!allows(g, 'Rough winds do shake\n'), 'too short');
+    assert.ok(!allows(g, 'Rough winds do shake the darling buds of May and summer flowers too,\n'), 'too long');
+  });
+
+  it('lets the word in progress finish but starts no new word past the length', () => {
+    const g = lineGrammar({ unit: 'syllable', target: 6, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(g, 'The sun goes down behind\n'));
+    assert.ok(allows(g, 'The sun goes down behind the hills\n') === false, 'a new word after the band');
+    const eight = lineGrammar({ unit: 'syllable', target: 8, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(eight, 'The sun went down upon the sea.\n'), 'closing punctuation is fine');
+    assert.ok(!allows(eight, 'The sun went down upon the sea.,;!\n'), 'but not a run of it');
+  });
+
+  it('a silent e may count as no group ("machine", "lovely")', () => {
+    const g = lineGrammar({ unit: 'syllable', target: 4, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(g, 'the lovely machine\n'), 'five groups spelled, four heard');
+  });
+
+  it('counts what the line in progress already holds, and begins with the lead', () => {
+    const g = lineGrammar({ unit: 'syllable', target: 10, head: 'Shall I compare', midWord: false, lead: ' ', end: '\n' });
+    assert.ok(allows(g, " thee to a summer's day?\n"));
+    assert.ok(!allows(g, "thee to a summer's day?\n"), 'the blank the prompt ended with comes first');
+    const stanza = lineGrammar({ unit: 'syllable', target: 6, head: '', midWord: false, lead: '\n', end: '\n\n' });
+    assert.ok(allows(stanza, '\nThe sun goes down behind\n\n'), 'a stanza break before, a blank line after');
+  });
+
+  it('in rhyme mode the line ends on one of the rhyme words', () => {
+    const g = lineGrammar({ unit: 'syllable', target: 10, head: '', midWord: false, lead: '', rhymes: ['day', 'away', 'May'], end: '\n' });
+    assert.ok(allows(g, 'And summer flowers fade and fall away.\n'));
+    assert.ok(allows(g, 'And all the children play the livelong day\n'));
+    assert.ok(!allows(g, 'And all the children play the livelong night\n'));
+    assert.ok(!allows(g, 'And all the children play the livelong dayz\n'), 'the rhyme word whole');
+  });
+
+  it('CJK verse counts characters (a word in another script as one), then a clause mark', () => {
+    const g = lineGrammar({ unit: 'character', target: 5, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(g, '西陸蟬聲唱，\n'));
+    assert.ok(allows(g, '南冠客思侵\n'));
+    assert.ok(!allows(g, '南冠客思侵南冠客\n'));
+    assert.ok(allows(g, '西陸 cicada 聲唱\n'), 'four characters and a word');
+  });
+
+  it('free verse: any whole line', () => {
+    const g = lineGrammar({ unit: 'syllable', target: null, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(g, 'so much depends\n'));
+    assert.ok(!allows(g, 'so much depends'));
+  });
+
+  it('escapes literals and keeps to rule names llama.cpp parses (letters, digits, dashes)', () => {
+    assert.equal(literal('say "hi"\n\\'), '"say \\"hi\\"\\n\\\\"');
+    const g = lineGrammar({ unit: 'syllable', target: 8, head: '', midWord: false, lead: ' ', rhymes: ["o'er", 'door', 'more'], end: '\n\n' });
+    for (const line of g.split('\n')) assert.match(line, /^[a-zA-Z0-9-]+ ::= /);
+    assert.ok(allows(leadGrammar(' '), ' she loved to play'));
+    assert.ok(!allows(leadGrammar(' '), 'me, she loved to play'), 'the first piece must begin with the blank');
+  });
+});
