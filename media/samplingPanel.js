@@ -227,7 +227,11 @@
         el('div', { class: 'row-head' }, el('label', { for: 'model-select', text: 'Model' }), el('span', { class: 'badge', text: 'user' })),
         el('div', { class: 'control' }, select,
           el('button', { type: 'button', id: 'choose-folder', class: 'secondary', onclick: () => send({ type: 'chooseModelFolder' }) }, icon('folder-opened'), ' Choose folder…')),
-        el('p', { class: 'explain', id: 'model-explain', text: 'A folder in the Hugging Face layout (config.json, tokenizer.json, onnx/). Always saved to your user settings.' })),
+        el('p', { class: 'explain', id: 'model-explain', text: state.onServer ? 'A server writes now (inkling.engine): the model folder is used again with "Inkling: Use Inkling\'s Own Model".' : 'A folder in the Hugging Face layout (config.json, tokenizer.json, onnx/). Always saved to your user settings.' })),
+      el('p', { class: 'engine-line', id: 'engine-line', role: 'status' }, el('strong', { text: 'Writing with: ' }), state.engine || ''),
+      state.unsupported && state.unsupported.length
+        ? el('p', { class: 'explain', id: 'engine-unsupported', text: `This server has no ${state.unsupported.join(', ')}: ${state.unsupported.length === 1 ? 'that setting is' : 'those settings are'} ignored there.` })
+        : null,
       ...rows);
   }
 

@@ -15,7 +15,9 @@ import type { EngineService } from './engineService';
 import { guarded } from './logger';
 import { PanelSettings } from './panelSettings';
 import { TryItRunner, tryPrompt } from './panelTryIt';
-import { inlineSettings, modelSettings, SECTION } from './settings';
+import { inlineSettings, modelSettings, samplingSettings, SECTION } from './settings';
+import { describeEngine } from './statusBar';
+import { ignoredSettings } from '../client/server/dialect';
 
 export const SAMPLING_PANEL_VIEW_TYPE = 'inkling.samplingSettings';
 const RECENT_MODELS_KEY = 'inkling.recentModelFolders';
@@ -101,7 +103,7 @@ export class SamplingPanel implements vscode.Disposable {
   constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly context: vscode.ExtensionContext,
-    engine: EngineService,
+    private readonly engine: EngineService,
     private readonly logger: EngineLogger,
     private readonly lastEditor: () => vscode.TextEditor | undefined,
     private readonly onRejected: (reason: string) => void,
@@ -117,6 +119,8 @@ export class SamplingPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       vscode.workspace.onDidChangeConfiguration(guarded(logger, 'Sampling panel update', (e: vscode.ConfigurationChangeEvent) => e.affectsConfiguration(SECTION) && this.scheduleState())),
       vscode.window.onDidChangeActiveTextEditor(() => this.scheduleState()),
+      // What writes (a server found, a model loaded) is part of what the panel shows.
+      engine.onDidChangeState(() => this.scheduleState()),
     );
   }
 
@@ -238,7 +242,19 @@ export class SamplingPanel implements vscode.Disposable {
 
   private state(): PanelState {
     const current = modelSettings().path;
-    return { ...this.settings.read(), models: this.models(), modelPath: current ? resolve(current) : '', promptSource: tryPrompt(this.lastEditor()).source };
+    const read = this.settings.read();
+    const d = this.engine.description;
+    const sampling = samplingSettings().settings;
+    const unsupported = ignoredSettings(this.engine.capabilities, sampling).map((name) => read.settings[`sampling.${name}`]?.spec.label ?? name);
+    return {
+      ...read,
+      models: this.models(),
+      modelPath: current ? resolve(current) : '',
+      promptSource: tryPrompt(this.lastEditor()).source,
+      engine: d ? describeEngine(d) : this.engine.state === 'error' ? 'not available (see the status bar)' : 'not started yet (the first request starts it)',
+      onServer: d ? d.kind !== 'local' : this.engine.current !== this.engine.client,
+      unsupported: d && d.kind !== 'local' ? unsupported : [],
+    };
   }
 
   /** Settings change in bursts (a preset writes nine keys): render once per burst. */

@@ -209,6 +209,12 @@ export interface PanelState {
   problems: string[];
   /** Where "Try it" takes its text from. */
   promptSource: string;
+  /** What writes, in one line: the worker's model or the server found (kind, version, model, context). */
+  engine: string;
+  /** A server writes (the model list then does not apply). */
+  onServer: boolean;
+  /** Labels of the sampling settings the server does not honour. */
+  unsupported: string[];
 }
 
 /** Messages from the extension to the page. */

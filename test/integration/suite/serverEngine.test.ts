@@ -81,6 +81,28 @@ describe('Server engine', function () {
     await waitFor(() => doc.getText() === before, 'one undo to restore the document', 5000);
   });
 
+  it('the sampling panel says what writes and which settings this server ignores', async function () {
+    const ui = uiBridgeOrSkip(this);
+    await inkling.engine.restart();
+    await config().update('sampling.noRepeatNgramSize', 3, vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.commands.executeCommand('inkling.openSamplingSettings');
+      const PANEL = '#inkling-sampling-panel';
+      await ui.frameAction(PANEL, '#engine-line', 'waitFor', 'visible', { timeout: 20_000 });
+      const line = await waitFor(async () => {
+        const t = await ui.frameEval(PANEL, () => (globalThis as unknown as { document: { getElementById(i: string): { textContent: string } | null } }).document.getElementById('engine-line')?.textContent ?? '');
+        return /llama\.cpp/.test(t) ? t : '';
+      }, 'the panel to name the server', 10_000);
+      assert.match(line, /llama\.cpp b\d+.* at http:\/\/127\.0\.0\.1:\d+: model stories260K-f32\.gguf, 512-token context/);
+      const ignored = await ui.frameEval(PANEL, () => (globalThis as unknown as { document: { getElementById(i: string): { textContent: string } | null } }).document.getElementById('engine-unsupported')?.textContent ?? '');
+      assert.match(ignored, /no .*repeat/i);
+      await ui.screenshot('server-sampling-panel');
+    } finally {
+      await config().update('sampling.noRepeatNgramSize', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
   it('a server that stops: one clear error, nothing inserted; back, and the next request works', async function () {
     const ui = uiBridgeOrSkip(this);
     const port = server.port;
