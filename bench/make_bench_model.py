@@ -2,6 +2,7 @@
 """Build a random-weight Llama ONNX model with SmolLM2-135M's shapes for benchmarking.
 
   /usr/bin/python3 bench/make_bench_model.py            # -> bench/models/smollm2-135m-shape/
+  /usr/bin/python3 bench/make_bench_model.py --gguf     # + bench/models/smollm2-135m-shape-{f32,q8_0}.gguf
 
 Shapes: hidden 576, 30 layers, 9 heads / 3 KV heads, head_dim 64, intermediate 1536,
 vocab 49152, tied embeddings, rope theta 100000, max positions 2048. Weights are random
@@ -12,8 +13,15 @@ programmatically from a SentencePiece BPE trained on the Inkling training corpus
 tokenizes to realistic lengths (~4 characters per token).
 
 Model and export code are the recipe's own (models/recipe/model.py, export.py).
+
+--gguf: llama.cpp files next to the folder (bench/models/, git-ignored): F32 from the int8 ONNX
+with models/recipe/export_gguf.py (byte-level "gpt2" vocab, pre-tokenizer "smollm"), then Q8_0 with
+llama-quantize from the llama.cpp .debs unpacked in --llama-root ($LLAMA_ROOT, default
+/tmp/llama/root). Each step is skipped when its file exists, and the ONNX folder is only built
+when onnx/model_quantized.onnx is missing. --verify also runs models/recipe/verify_gguf.mjs on
+the Q8_0 file (llama-server /tokenize + greedy vs the int8 ONNX).
 """
-import argparse, json, os, random, sys, time
+import argparse, json, os, random, subprocess, sys, time
 import numpy as np
 import torch
 
@@ -124,12 +132,55 @@ console.log('rss MB', (process.memoryUsage().rss / 1e6).toFixed(0));
 
 def check(out):
     """transformers.js loads the folder and generates 16 tokens (prints load time, RSS)."""
-    import subprocess
     work = os.path.join(os.path.dirname(out), '.work')
     os.makedirs(work, exist_ok=True)
     js = os.path.join(work, 'check.mjs')  # under the repo, so node resolves node_modules
     open(js, 'w').write(CHECK_MJS.replace("'smollm2-135m-shape'", repr(os.path.basename(out))))
     subprocess.run(['node', js, os.path.dirname(os.path.abspath(out))], check=True, cwd=ROOT)
+
+
+def run_logged(cmd, **kw):
+    t = time.time()
+    print('$ ' + ' '.join(cmd), flush=True)
+    subprocess.run(cmd, check=True, **kw)
+    return time.time() - t
+
+
+def make_gguf(out, root, verify=False):
+    """F32 GGUF (export_gguf.py from the int8 ONNX) -> Q8_0 (llama-quantize); skips existing files."""
+    out = os.path.abspath(out)
+    d, name = os.path.dirname(out), os.path.basename(out)
+    f32, q8 = os.path.join(d, f'{name}-f32.gguf'), os.path.join(d, f'{name}-q8_0.gguf')
+    root = os.path.abspath(root)
+    L = os.path.join(root, 'usr/lib/x86_64-linux-gnu')
+    if not os.path.exists(q8):
+        if os.path.exists(f32):
+            print(f'{os.path.relpath(f32, ROOT)} exists, not re-exported', flush=True)
+        else:
+            env = dict(os.environ, LLAMA_ROOT=root, OMP_NUM_THREADS='1')
+            dt = run_logged([sys.executable, os.path.join(ROOT, 'models', 'recipe', 'export_gguf.py'), out,
+                             '--onnx', 'onnx/model_quantized.onnx', '--out', f32 + '.part'], env=env)
+            os.replace(f32 + '.part', f32)
+            print(f'F32 GGUF in {dt:.0f}s', flush=True)
+        cpu = open('/proc/cpuinfo').read()
+        backend = 'libggml-cpu-haswell.so' if (' avx2' in cpu and ' fma' in cpu) else 'libggml-cpu-x64.so'
+        env = dict(os.environ, GGML_BACKEND_PATH=os.path.join(L, 'ggml', 'backends0', backend))
+        qlog = os.path.join(d, '.work', 'llama-quantize.log')
+        os.makedirs(os.path.dirname(qlog), exist_ok=True)
+        with open(qlog, 'w') as fh:
+            dt = run_logged([os.path.join(L, 'ld-linux-x86-64.so.2'), '--library-path', f'{L}/llama:{L}',
+                             os.path.join(root, 'usr/bin/llama-quantize'), f32, q8 + '.part', 'Q8_0', '1'],
+                            env=env, stdout=fh, stderr=subprocess.STDOUT)
+        os.replace(q8 + '.part', q8)
+        print(f'Q8_0 GGUF in {dt:.0f}s (log: {os.path.relpath(qlog, ROOT)})', flush=True)
+    else:
+        print(f'{os.path.relpath(q8, ROOT)} exists, skipped (delete it to rebuild)', flush=True)
+    for f in (f32, q8):
+        if os.path.exists(f):
+            print(f'  {os.path.relpath(f, ROOT)}: {os.path.getsize(f):,} bytes', flush=True)
+    if verify:
+        run_logged(['node', os.path.join(ROOT, 'models', 'recipe', 'verify_gguf.mjs'), '--root', root, '--gguf', q8,
+                    '--model', out, '--onnx', 'onnx/model_quantized.onnx'], cwd=ROOT)
 
 
 def main():
@@ -140,9 +191,17 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--no-check', action='store_true', help='skip the transformers.js load + generate check')
     ap.add_argument('--check-only', action='store_true', help='only run the check on an existing folder')
+    ap.add_argument('--gguf', action='store_true', help='also write <out>-f32.gguf and <out>-q8_0.gguf for llama.cpp '
+                    '(existing files are kept; the ONNX folder is built only if missing)')
+    ap.add_argument('--llama-root', default=os.environ.get('LLAMA_ROOT', '/tmp/llama/root'),
+                    help='where the llama.cpp .debs are unpacked (llama-quantize, gguf-py)')
+    ap.add_argument('--verify', action='store_true', help='with --gguf: run models/recipe/verify_gguf.mjs on the Q8_0 file')
     a = ap.parse_args()
     if a.check_only:
         return check(a.out)
+    if a.gguf and all(os.path.exists(os.path.join(a.out, f)) for f in ('onnx/model_quantized.onnx', 'config.json', 'tokenizer.json')):
+        print(f'{os.path.relpath(a.out, ROOT)} exists, not rebuilt', flush=True)
+        return make_gguf(a.out, a.llama_root, a.verify)
     torch.set_num_threads(1)
     work = os.path.join(os.path.dirname(a.out), '.work')
     os.makedirs(os.path.join(a.out, 'onnx'), exist_ok=True)
@@ -174,6 +233,8 @@ def main():
             print(f'  {os.path.relpath(p, ROOT)}: {os.path.getsize(p)/1e6:.1f} MB')
     if not a.no_check:
         check(a.out)
+    if a.gguf:
+        make_gguf(a.out, a.llama_root, a.verify)
 
 
 if __name__ == '__main__':

@@ -3,6 +3,7 @@
 
   /usr/bin/python3 models/recipe/export_gguf.py MODEL_DIR \
       [--onnx onnx/model.onnx] [--out FILE.gguf] [--outtype f32|f16] [--rope auto|neox|norm]
+      [--vocab auto|llama|gpt2] [--tokenizer-pre NAME]
 
 gguf-py (pure Python, numpy) is found on PYTHONPATH, else in $GGUF_PY, else in
 $LLAMA_ROOT/usr/lib/python3/dist-packages (the python3-gguf .deb from
@@ -43,7 +44,9 @@ What it does, and why:
   (q with n_head, k with n_head_kv). --rope auto reads the convention from the graph: a Neg on
   the k path (rotate_half) -> "neox" (permute); a Sub and no Neg (the interleaved complex-product
   form, e.g. llama2.c exports such as stories260K) -> "norm" (no permutation).
-- Tokenizer: SentencePiece-style vocabulary ("llama" tokenizer model). Token types: the ids in
+- Tokenizer, two kinds (--vocab auto picks gpt2 when tokenizer.json's pre-tokenizer contains
+  ByteLevel, else llama):
+- "llama" (SentencePiece-style vocabulary, Inkling's own models and stories260K). Token types: the ids in
   added_tokens that are special -> CONTROL (the unk token -> UNKNOWN), <0xXX> -> BYTE, other added
   -> USER_DEFINED, the rest NORMAL. Scores: llama.cpp's SPM tokenizer merges the adjacent pair
   whose concatenation has the highest score, so score(t) = -(rank of the first merge in
@@ -51,6 +54,16 @@ What it does, and why:
   produces get a score below all of them). add_space_prefix is true only when the normalizer
   prepends "▁" (Prepend) or a Metaspace pre-tokenizer adds a prefix space; add_bos/add_eos from
   tokenizer_config.json (else the post-processor template).
+- "gpt2" (GPT-2 / SmolLM-style byte-level BPE), written as convert_hf_to_gguf.py does
+  (get_vocab_base + gguf.SpecialVocab): tokens in id order exactly as tokenizer.json stores them
+  (byte-level characters such as "Ġthe"), added special tokens CONTROL, other added tokens
+  USER_DEFINED, the rest NORMAL, ids without a token "[PAD{i}]" UNUSED; the merges from
+  tokenizer.json verbatim; no scores and no add_space_prefix; bos/eos/unk/pad ids from
+  tokenizer_config.json (else config.json); add_bos/add_eos false under a ByteLevel
+  post-processor. tokenizer.ggml.pre names one of llama.cpp's fixed pre-tokenizer regex sets
+  (src/llama-vocab.cpp), read from the pre-tokenizer's structure: ByteLevel alone -> "gpt-2"
+  (GPT-2's regex); Digits(individual_digits) + ByteLevel -> "smollm" ("\\p{N}", then GPT-2's regex,
+  and no space clean-up on decoding). Others need --tokenizer-pre.
 """
 import argparse, json, os, re, sys
 
@@ -370,13 +383,8 @@ def _normalizers(n):
     return [n]
 
 
-def read_tokenizer(model_dir):
-    tj = json.load(open(os.path.join(model_dir, 'tokenizer.json'), encoding='utf-8'))
-    tc_path = os.path.join(model_dir, 'tokenizer_config.json')
-    tc = json.load(open(tc_path, encoding='utf-8')) if os.path.exists(tc_path) else {}
+def read_tokenizer_spm(tj, tc):
     m = tj['model']
-    if m.get('type') != 'BPE':
-        raise SystemExit(f'tokenizer model {m.get("type")}: only SentencePiece-style BPE is handled')
     vocab = m['vocab']
     added = {a['id']: a for a in tj.get('added_tokens', [])}
     n = max(list(vocab.values()) + list(added)) + 1
@@ -455,11 +463,133 @@ def read_tokenizer(model_dir):
     eos_name = tc.get('eos_token') if isinstance(tc.get('eos_token'), str) else (tc.get('eos_token') or {}).get('content')
     add_bos = tc.get('add_bos_token', any(x == bos_name for x in tpl[:seq_at]) if tpl else False)
     add_eos = tc.get('add_eos_token', any(x == eos_name for x in [y['SpecialToken']['id'] for y in single[seq_at + 1:] if 'SpecialToken' in y]))
-    return dict(tokens=tokens, scores=scores, types=types, add_space_prefix=prepend,
+    return dict(model='llama', pre='default', tokens=tokens, scores=scores, types=types, add_space_prefix=prepend,
                 bos=special_id('bos_token'), eos=special_id('eos_token'),
                 unk=vocab.get(unk) if unk else None, pad=special_id('pad_token'),
                 add_bos=bool(add_bos), add_eos=bool(add_eos), n_merges=len(merges),
                 extra_splits=extra, unreachable=unreachable)
+
+
+def _flat(node, key):
+    if not node:
+        return []
+    if node.get('type') == 'Sequence':
+        return [x for s in node.get(key, []) for x in _flat(s, key)]
+    return [node]
+
+
+def _token_content(v):
+    return v.get('content') if isinstance(v, dict) else v
+
+
+def is_bytelevel(tj):
+    """GPT-2 style byte-level BPE: a ByteLevel pre-tokenizer (bytes mapped to printable characters)."""
+    return any(x.get('type') == 'ByteLevel' for x in _flat(tj.get('pre_tokenizer'), 'pretokenizers'))
+
+
+def bpe_pre_name(tj):
+    """llama.cpp's tokenizer.ggml.pre for a byte-level BPE pre-tokenizer, from its structure.
+    llama.cpp does not read the regex from the file; it has one fixed list of regexes per name
+    (src/llama-vocab.cpp). Recognised here:
+      ByteLevel(use_regex)                              -> "gpt-2"  (GPT-2's regex)
+      Digits(individual_digits) + ByteLevel(use_regex)  -> "smollm" ("\\p{N}" first, then GPT-2's
+                                                           regex; SmolLM/SmolLM2; no clean-up of
+                                                           spaces when decoding)
+    Anything else needs --tokenizer-pre NAME (and a check with verify_gguf.mjs)."""
+    pts = _flat(tj.get('pre_tokenizer'), 'pretokenizers')
+    kinds = [x.get('type') for x in pts]
+    bl = [x for x in pts if x.get('type') == 'ByteLevel']
+    if len(bl) != 1 or not bl[0].get('use_regex', True):
+        return None
+    if kinds == ['ByteLevel']:
+        return 'gpt-2'
+    if kinds == ['Digits', 'ByteLevel'] and pts[0].get('individual_digits'):
+        return 'smollm'
+    return None
+
+
+def read_tokenizer_gpt2(tj, tc, n_vocab=None, pre=None):
+    """Byte-level BPE the way convert_hf_to_gguf.py writes it (get_vocab_base + SpecialVocab):
+    tokens in id order as stored in tokenizer.json (byte-level characters, e.g. "Ġthe"), ids
+    without a token as "[PAD{i}]" (UNUSED), added special tokens CONTROL, other added tokens
+    USER_DEFINED, the rest NORMAL; merges verbatim ("a b"; the [a, b] list form with spaces
+    encoded as U+0120 like gguf-py); no scores; bos/eos/unk/pad from tokenizer_config.json (else
+    config.json, in main); add_bos/add_eos false for a ByteLevel post-processor, else from a
+    TemplateProcessing, else tokenizer_config.json."""
+    m = tj['model']
+    vocab = m['vocab']
+    added = {a['id']: a for a in tj.get('added_tokens', [])}
+    n = max([max(vocab.values()) + 1, max(added, default=-1) + 1, n_vocab or 0])
+    tokens, types = [None] * n, [None] * n
+    for t, i in vocab.items():
+        tokens[i] = t
+    for i, a in added.items():
+        tokens[i] = a['content']
+    for i, t in enumerate(tokens):
+        a = added.get(i)
+        if t is None:
+            tokens[i], types[i] = f'[PAD{i}]', gguf.TokenType.UNUSED
+        elif a is not None:
+            types[i] = gguf.TokenType.CONTROL if a.get('special') else gguf.TokenType.USER_DEFINED
+        else:
+            types[i] = gguf.TokenType.NORMAL
+    merges = []
+    for x in m.get('merges', []):
+        if isinstance(x, str):
+            merges.append(x)
+        else:
+            merges.append(' '.join(''.join('\u0120' if c == ' ' else c for c in part) for part in x))
+    if tj.get('normalizer'):
+        log(f'warning: normalizer {tj["normalizer"].get("type")} is not exported; llama.cpp applies none')
+    bl = [x for x in _flat(tj.get('pre_tokenizer'), 'pretokenizers') if x.get('type') == 'ByteLevel']
+    if bl and bl[0].get('add_prefix_space'):
+        log('warning: ByteLevel add_prefix_space=true; llama.cpp\'s byte-level BPE adds no prefix space')
+    pre = pre or bpe_pre_name(tj)
+    if pre is None:
+        raise SystemExit(f'unrecognised byte-level pre-tokenizer {json.dumps(tj.get("pre_tokenizer"))[:300]}; '
+                         f'pass --tokenizer-pre NAME (a name from llama.cpp\'s src/llama-vocab.cpp whose regexes match)')
+
+    def special_id(key):
+        v = _token_content(tc.get(key))
+        if not isinstance(v, str):
+            return None
+        if v in vocab:
+            return vocab[v]
+        return next((i for i, a in added.items() if a['content'] == v), None)
+    pps = _flat(tj.get('post_processor'), 'processors')
+    add_bos = add_eos = None
+    for pp in pps:
+        if pp.get('type') == 'ByteLevel':
+            add_bos = False if add_bos is None else add_bos
+            add_eos = False if add_eos is None else add_eos
+        elif pp.get('type') == 'TemplateProcessing':
+            single = pp.get('single', [])
+            if len(single) > 1:
+                first = single[0].get('SpecialToken', {}).get('id')
+                last = single[-1].get('SpecialToken', {}).get('id')
+                add_bos = bool(first) and first == _token_content(tc.get('bos_token'))
+                add_eos = bool(last) and last == _token_content(tc.get('eos_token'))
+    if add_bos is None:
+        add_bos = bool(tc.get('add_bos_token', False))
+    if add_eos is None:
+        add_eos = bool(tc.get('add_eos_token', False))
+    return dict(model='gpt2', pre=pre, tokens=tokens, types=types, merges=merges, n_merges=len(merges),
+                bos=special_id('bos_token'), eos=special_id('eos_token'), unk=special_id('unk_token'),
+                pad=special_id('pad_token'), add_bos=add_bos, add_eos=add_eos, add_space_prefix=None)
+
+
+def read_tokenizer(model_dir, kind='auto', n_vocab=None, pre=None):
+    """tokenizer.json -> GGUF vocabulary: "llama" (SentencePiece-style, read_tokenizer_spm) or "gpt2"
+    (byte-level BPE, read_tokenizer_gpt2); auto = gpt2 when the pre-tokenizer is ByteLevel."""
+    tj = json.load(open(os.path.join(model_dir, 'tokenizer.json'), encoding='utf-8'))
+    tc_path = os.path.join(model_dir, 'tokenizer_config.json')
+    tc = json.load(open(tc_path, encoding='utf-8')) if os.path.exists(tc_path) else {}
+    m = tj['model']
+    if m.get('type') != 'BPE':
+        raise SystemExit(f'tokenizer model {m.get("type")}: only BPE (SentencePiece-style or byte-level) is handled')
+    if kind == 'auto':
+        kind = 'gpt2' if is_bytelevel(tj) else 'llama'
+    return read_tokenizer_gpt2(tj, tc, n_vocab, pre) if kind == 'gpt2' else read_tokenizer_spm(tj, tc)
 
 
 # ----------------------------------------------------------------------------- GGUF
@@ -473,6 +603,11 @@ def main():
                     help='RoPE convention of the ONNX graph: neox = HF rotate_half (q/k get permuted), '
                          'norm = adjacent pairs (llama2.c); auto reads it from the graph')
     ap.add_argument('--name', help='general.name (default: folder name)')
+    ap.add_argument('--vocab', choices=['auto', 'llama', 'gpt2'], default='auto',
+                    help='GGUF tokenizer model: llama = SentencePiece-style, gpt2 = byte-level BPE; '
+                         'auto = gpt2 when tokenizer.json has a ByteLevel pre-tokenizer')
+    ap.add_argument('--tokenizer-pre', help='tokenizer.ggml.pre for a gpt2 vocab (default: read from the '
+                                            'pre-tokenizer: "gpt-2" or "smollm")')
     a = ap.parse_args()
     d = os.path.abspath(a.model_dir)
     cfg = json.load(open(os.path.join(d, 'config.json')))
@@ -490,7 +625,7 @@ def main():
     out = a.out or os.path.join(d, f'{name}-{a.outtype}.gguf')
     log(f'reading {onnx_path}')
     M = read_model(onnx_path, cfg, a.rope)
-    T = read_tokenizer(d)
+    T = read_tokenizer(d, a.vocab, M['V'], a.tokenizer_pre)
     if len(T['tokens']) != M['V']:
         raise SystemExit(f'tokenizer has {len(T["tokens"])} tokens, the model {M["V"]} rows')
     theta = float(cfg.get('rope_theta', 10000.0))
@@ -525,11 +660,14 @@ def main():
     w.add_vocab_size(M['V'])
     w.add_file_type(ftype)
     w.add_quantization_version(gguf.GGML_QUANT_VERSION)
-    w.add_tokenizer_model('llama')
-    w.add_tokenizer_pre('default')
+    w.add_tokenizer_model(T['model'])
+    w.add_tokenizer_pre(T['pre'])
     w.add_token_list([t.encode('utf-8') for t in T['tokens']])
-    w.add_token_scores(T['scores'])
+    if T['model'] == 'llama':
+        w.add_token_scores(T['scores'])
     w.add_token_types([int(t) for t in T['types']])
+    if T['model'] == 'gpt2':
+        w.add_token_merges(T['merges'])
     bos = T['bos'] if T['bos'] is not None else cfg.get('bos_token_id')
     eos = T['eos'] if T['eos'] is not None else cfg.get('eos_token_id')
     if isinstance(eos, list):
@@ -545,7 +683,8 @@ def main():
         w.add_pad_token_id(int(pad))
     w.add_add_bos_token(T['add_bos'])
     w.add_add_eos_token(T['add_eos'])
-    w.add_add_space_prefix(T['add_space_prefix'])
+    if T['add_space_prefix'] is not None:  # SPM only, as convert_hf_to_gguf.py
+        w.add_add_space_prefix(T['add_space_prefix'])
     gen_eos = gen.get('eos_token_id')
     gen_eos = gen_eos if isinstance(gen_eos, list) else ([gen_eos] if gen_eos is not None else [])
     other_eos = [e for e in gen_eos if e != eos]
@@ -574,8 +713,11 @@ def main():
                 layers=M['L'], hidden=M['D'], heads=M['nh'], kv_heads=M['nkv'], head_dim=M['hd'], ffn=M['ff'],
                 vocab=M['V'], rope_theta=theta, rms_norm_eps=float(cfg.get('rms_norm_eps', 1e-5)),
                 context_length=int(cfg.get('max_position_embeddings', 2048)),
+                tokenizer_model=T['model'], tokenizer_pre=T['pre'],
                 bos=bos, eos=eos, unk=T['unk'], pad=pad, add_bos=T['add_bos'], add_space_prefix=T['add_space_prefix'],
-                merges=T['n_merges'], splits_without_merge=T['extra_splits'], pieces_without_merge=T['unreachable'])
+                merges=T['n_merges'])
+    if T['model'] == 'llama':
+        info.update(splits_without_merge=T['extra_splits'], pieces_without_merge=T['unreachable'])
     print(json.dumps(info))
 
 

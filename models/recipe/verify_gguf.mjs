@@ -2,6 +2,7 @@
 //
 //   node models/recipe/verify_gguf.mjs --root /tmp/llama/root --gguf FILE.gguf --model DIR \
 //        [--onnx onnx/model.onnx] [--n-predict 24] [--prompt TEXT ...] [--tie 0.25] [--port N]
+//        [--text TEXT ...]   (extra strings for the tokenization check, after the built-in nine)
 //        [--server-arg=-ctk --server-arg=f32 ...]   (extra llama-server arguments, one per flag)
 //        [--cli dist/cli.js]   (also run Inkling's CLI: continue --strategy greedy, compare its text)
 //
@@ -15,7 +16,9 @@
 // Checks:
 // 1. tokenization: POST /tokenize with add_special false and true == transformers.js
 //    AutoTokenizer.encode(text, { add_special_tokens }) on prose, a poem with newlines and a blank
-//    line, leading spaces, tabs, accents, emoji, a trailing space, a double space, CRLF.
+//    line, leading spaces, tabs, accents, emoji, a trailing space, a double space, CRLF (plus
+//    any --text). Works for both GGUF vocab kinds (SentencePiece-style "llama" and byte-level
+//    "gpt2"): it only compares ids, and texts decoded by transformers.js vs the server's.
 // 2. greedy: POST /completion (temperature 0, top_k 1, n_predict N, no prompt cache) vs the
 //    ONNX model's greedy continuation run with onnxruntime-node (whole-prompt prefill, then one
 //    token per step with the KV cache, as Inkling's engine does): generated token ids, the
@@ -42,6 +45,7 @@ const { values: a } = parseArgs({
     port: { type: 'string' },
     'n-predict': { type: 'string', default: '24' },
     prompt: { type: 'string', multiple: true },
+    text: { type: 'string', multiple: true },
     tie: { type: 'string', default: '0.25' },
     ctx: { type: 'string', default: '512' },
     'server-arg': { type: 'string', multiple: true },
@@ -65,6 +69,7 @@ const TEXTS = [
   'word ',
   'two  spaces and  more',
   'line one\r\nline two',
+  ...(a.text ?? []),
 ];
 const PROMPTS = a.prompt?.length ? a.prompt : [
   'Once upon a time',

@@ -82,6 +82,17 @@ describe('server engine on a real llama-server', { skip: !llamaServerAvailable()
     }
   });
 
+  test('a prompt longer than the server\'s context is cut to fit, and keeps its cut (and the server\'s cache) as it grows', async () => {
+    const long = `${'The sea is calm tonight, the tide is full, the moon lies fair upon the straits.\n'.repeat(60)}And then`;
+    // The first long prompt teaches the engine this model's characters per token (its cut may move once).
+    await engine.generate({ prompt: `${long} it`, sampling: { seed: 1, maxNewTokens: 2 } });
+    const a = await engine.generate({ prompt: long, sampling: { seed: 1, maxNewTokens: 8 } });
+    assert.equal(a.stats.newTokens, 8);
+    assert.ok(a.stats.promptTokens < 512, `${a.stats.promptTokens} prompt tokens within a 512-token context`);
+    const b = await engine.generate({ prompt: `${long} she`, sampling: { seed: 1, maxNewTokens: 8 } });
+    assert.ok(b.stats.reusedTokens > a.stats.promptTokens - 8, `the grown prompt reused ${b.stats.reusedTokens} of ${a.stats.promptTokens} tokens`);
+  });
+
   test('cancel mid-stream: it stops within a moment, and the server goes on serving', async () => {
     const abort = new AbortController();
     let tokens = 0;

@@ -11,6 +11,7 @@ import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { EngineCapabilities, EngineDescription, EngineState, ErrorCode, GeneratedToken, GenerateParams, GenerationResult, SamplingSettings, StopReason } from '../../common/generation';
 import { splitPromptEnd } from '../../writing/promptEnd';
+import { fitPrompt } from '../../writing/promptFit';
 import { leadGrammar } from '../../writing/lineGrammar';
 import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/rhymeLexicon';
 import { loadPronouncingDictionary } from '../../writing/pronouncingDictionary';
@@ -57,6 +58,8 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
   private readonly inflight = new Map<string, AbortController>();
   private readonly warned = new Set<string>();
   private lexicon: Promise<RhymeLexicon> | null = null;
+  /** Characters per prompt token, learnt from what the server reports (starts low: small vocabularies). */
+  private charsPerToken = 2.5;
   private disposed = false;
   private readonly log: EngineLogger;
   /** Where the server is, for messages: its host and port. */
@@ -289,6 +292,29 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
    * their number), and the request is cut as soon as every sample has stopped.
    */
   private async complete(dialect: ServerDialect, call: CompletionCall, signal: AbortSignal, onPiece?: (index: number, text: string) => void): Promise<{ texts: string[]; stops: StopReason[]; usage: Usage; tokens: GeneratedToken[] }> {
+    const context = this.probe?.contextLength;
+    const fitted = context ? fitPrompt(call.prompt, context, call.maxTokens, this.charsPerToken) : { text: call.prompt, cut: 0 };
+    try {
+      const answer = await this.completeOnce(dialect, { ...call, prompt: fitted.text }, signal, onPiece);
+      const evaluated = answer.usage.promptTokens;
+      // Learnt only when clearly off: every change of the estimate may move the cut (and lose the cache).
+      const observed = evaluated && evaluated > 32 ? fitted.text.length / evaluated : 0;
+      if (observed && Math.abs(observed - this.charsPerToken) / this.charsPerToken > 0.2) this.charsPerToken = observed * 0.95;
+      return answer;
+    } catch (e) {
+      // The estimate was off: learn the server's count from its refusal and cut once more.
+      if (e instanceof EngineRequestError && e.code === 'server-context-exceeded' && context && !signal.aborted) {
+        const told = /\((\d+) tokens\)[^(]*\((\d+) tokens\)|requested (\d+) tokens/.exec(e.message);
+        const tokens = told ? Number(told[1] ?? told[3]) : 0;
+        this.charsPerToken = tokens > 0 ? Math.min(this.charsPerToken, (fitted.text.length / tokens) * 0.95) : this.charsPerToken * 0.7;
+        const again = fitPrompt(call.prompt, context, call.maxTokens, this.charsPerToken);
+        if (again.text.length < fitted.text.length) return this.completeOnce(dialect, { ...call, prompt: again.text }, signal, onPiece);
+      }
+      throw e;
+    }
+  }
+
+  private async completeOnce(dialect: ServerDialect, call: CompletionCall, signal: AbortSignal, onPiece?: (index: number, text: string) => void): Promise<{ texts: string[]; stops: StopReason[]; usage: Usage; tokens: GeneratedToken[] }> {
     const { path, body } = dialect.request(call);
     const texts: string[] = [];
     const tokens: GeneratedToken[] = [];

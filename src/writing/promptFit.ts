@@ -1,0 +1,32 @@
+/**
+ * Keeps a prompt within a server's context. The worker cuts its token ids itself; a server sees
+ * text, so the host cuts the text: by an estimate of characters per token (learnt from what the
+ * server reports), at a line start (or else a word start), and on a stride — the cut moves only
+ * when the prompt has grown by a quarter of the room — so a prompt that grows as the writer types
+ * keeps its start, and the server's prompt cache keeps matching.
+ */
+export interface PromptFit {
+  /** The prompt's end that fits. */
+  text: string;
+  /** Characters left out at the start. */
+  cut: number;
+}
+
+export function fitPrompt(prompt: string, contextTokens: number, maxNewTokens: number, charsPerToken: number): PromptFit {
+  // A margin for the estimate's error and the tokens a server adds (BOS).
+  const roomTokens = Math.max(16, Math.floor((contextTokens - maxNewTokens) * 0.9) - 8);
+  // Rounded down to a grid, so that a slightly better estimate does not move the cut.
+  const room = Math.max(64, Math.floor((roomTokens * charsPerToken) / 256) * 256);
+  if (prompt.length <= room) return { text: prompt, cut: 0 };
+  const stride = Math.max(16, Math.floor(room / 4));
+  const over = prompt.length - room;
+  let cut = Math.ceil(over / stride) * stride;
+  // Start at the next line, or else the next word, if one is near.
+  const line = prompt.indexOf('\n', cut);
+  if (line >= 0 && line - cut < stride) cut = line + 1;
+  else {
+    const word = prompt.slice(cut).search(/\s\S/);
+    if (word >= 0 && word < 64) cut += word + 1;
+  }
+  return { text: prompt.slice(cut), cut };
+}

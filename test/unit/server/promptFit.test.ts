@@ -1,0 +1,28 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitPrompt } from '../../../src/writing/promptFit';
+
+describe('a prompt within a server\'s context', () => {
+  it('a short prompt is left alone', () => {
+    assert.deepEqual(fitPrompt('Shall I compare thee', 512, 32, 3), { text: 'Shall I compare thee', cut: 0 });
+  });
+
+  it('a long one keeps its end, from a line start, within the room the estimate gives', () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `Line ${i} of a long poem about the sea and its sound`);
+    const prompt = lines.join('\n');
+    const fit = fitPrompt(prompt, 512, 32, 3);
+    assert.ok(fit.cut > 0);
+    assert.ok(fit.text.length <= Math.floor((512 - 32) * 0.9 - 8) * 3, `${fit.text.length} characters`);
+    assert.equal(prompt[fit.cut - 1], '\n', 'starts at a line start');
+    assert.ok(prompt.endsWith(fit.text));
+  });
+
+  it('as the writer types, the cut stays put (the server\'s prompt cache keeps matching) until the prompt grows by a stride', () => {
+    const base = 'word '.repeat(2000);
+    const cuts = new Set<number>();
+    for (let extra = 0; extra < 60; extra += 5) cuts.add(fitPrompt(base + 'x'.repeat(extra), 512, 32, 3).cut);
+    assert.equal(cuts.size, 1, `one cut while typing 60 characters: ${[...cuts]}`);
+    const far = fitPrompt(base + ' more'.repeat(200), 512, 32, 3).cut;
+    assert.ok(far > [...cuts][0]!, 'a prompt grown by a stride moves the cut');
+  });
+});
