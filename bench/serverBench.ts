@@ -64,6 +64,10 @@ interface Row {
   serverOwnP50Ms: number;
   overheadP50Ms: number;
   overheadP95Ms: number;
+  /** The same for a bare HTTP client (one streamed POST read to its end): what any client pays. */
+  bareOverheadP50Ms: number;
+  /** Inkling's own share: the engine's overhead minus the bare client's, median of per-request differences. */
+  inklingP50Ms: number;
   serverTokensPerSecond: number;
   workerTokensPerSecond: number;
   newTokensP50: number;
@@ -88,6 +92,7 @@ async function benchPair(gguf: string, dir: string): Promise<Row> {
     const wrk: number[] = [];
     const own: number[] = [];
     const overhead: number[] = [];
+    const bareOverhead: number[] = [];
     const srvTps: number[] = [];
     const wrkTps: number[] = [];
     const newTokens: number[] = [];
@@ -99,8 +104,20 @@ async function benchPair(gguf: string, dir: string): Promise<Row> {
       // The same plain request to both (form-keeping differs by design: logits vs a grammar).
       const params = { prompt: r.prompt, sampling: { seed: i, maxNewTokens: Math.min(16, r.maxNewTokens), stopStrings: r.stopStrings }, caller: 'bench' };
       // Alternate which engine goes first, so neither always follows the other's cache warm-up.
-      const order = i % 2 ? ['server', 'worker'] : ['worker', 'server'];
+      const order = i % 2 ? ['server', 'bare', 'worker'] : ['worker', 'bare', 'server'];
       for (const which of order) {
+        if (which === 'bare') {
+          // The body the engine sends (its dialect's), read by nothing but fetch.
+          const body = { prompt: r.prompt, n_predict: params.sampling.maxNewTokens, seed: i, stop: params.sampling.stopStrings, temperature: 0.8, top_k: 50, top_p: 0.95, cache_prompt: true, stream: true };
+          const t = performance.now();
+          const answer = await fetch(`${server.url}/completion`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+          const text = await answer.text();
+          const ms = performance.now() - t;
+          const last = text.trim().split('\n').filter((l) => l.startsWith('data:')).pop() ?? '';
+          const timings = (JSON.parse(last.slice(5)) as { timings?: { prompt_ms: number; predicted_ms: number } }).timings;
+          if (warm >= 6 && timings) bareOverhead.push(ms - (timings.prompt_ms + timings.predicted_ms));
+          continue;
+        }
         const t = performance.now();
         const res = which === 'server' ? await engine.generate(params) : await client.generate(params);
         const ms = performance.now() - t;
@@ -131,11 +148,13 @@ async function benchPair(gguf: string, dir: string): Promise<Row> {
       serverOwnP50Ms: r1(median(own)),
       overheadP50Ms: r1(median(overhead)),
       overheadP95Ms: r1(pct(overhead, 95)),
+      bareOverheadP50Ms: r1(median(bareOverhead)),
+      inklingP50Ms: r1(median(overhead) - median(bareOverhead)),
       serverTokensPerSecond: r1(median(srvTps)),
       workerTokensPerSecond: r1(median(wrkTps)),
       newTokensP50: median(newTokens),
     };
-    log(`one line: server engine p50 ${row.serverP50Ms} / p95 ${row.serverP95Ms} ms (llama-server's own p50 ${row.serverOwnP50Ms} ms; Inkling's overhead p50 ${row.overheadP50Ms} / p95 ${row.overheadP95Ms} ms); worker p50 ${row.workerP50Ms} / p95 ${row.workerP95Ms} ms; decode ${row.serverTokensPerSecond} vs ${row.workerTokensPerSecond} tok/s; ${row.newTokensP50} new tokens p50`);
+    log(`one line: server engine p50 ${row.serverP50Ms} / p95 ${row.serverP95Ms} ms (llama-server's own p50 ${row.serverOwnP50Ms} ms; the rest p50 ${row.overheadP50Ms} / p95 ${row.overheadP95Ms} ms, a bare fetch's ${row.bareOverheadP50Ms} ms, Inkling's own ${row.inklingP50Ms} ms); worker p50 ${row.workerP50Ms} / p95 ${row.workerP95Ms} ms; decode ${row.serverTokensPerSecond} vs ${row.workerTokensPerSecond} tok/s; ${row.newTokensP50} new tokens p50`);
     return row;
   } finally {
     await engine.dispose();
@@ -154,7 +173,9 @@ async function benchPair(gguf: string, dir: string): Promise<Row> {
   const cols: [string, (r: Row) => string][] = [
     ['one line, server engine p50 / p95', (r) => `${r.serverP50Ms} / ${r.serverP95Ms} ms`],
     ['  of which llama-server\'s own time p50', (r) => `${r.serverOwnP50Ms} ms`],
-    ['  Inkling\'s client overhead p50 / p95', (r) => `${r.overheadP50Ms} / ${r.overheadP95Ms} ms`],
+    ['  the rest (HTTP, prompt tokenizing, streaming) p50 / p95', (r) => `${r.overheadP50Ms} / ${r.overheadP95Ms} ms`],
+    ['  the same for a bare fetch of the same request p50', (r) => `${r.bareOverheadP50Ms} ms`],
+    ['  Inkling\'s own share p50', (r) => `${r.inklingP50Ms} ms`],
     ['one line, Inkling\'s worker p50 / p95', (r) => `${r.workerP50Ms} / ${r.workerP95Ms} ms`],
     ['decode tokens/s, llama-server / worker', (r) => `${r.serverTokensPerSecond} / ${r.workerTokensPerSecond}`],
     ['requests (new tokens p50)', (r) => `${r.requests} (${r.newTokensP50})`],

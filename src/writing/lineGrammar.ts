@@ -87,7 +87,7 @@ export function lineGrammar(input: LineGrammarInput): string {
   if (input.unit === 'character') {
     // A CJK character is one unit; so is a word in another script (as writing/linePlan counts),
     // and spaces and punctuation between them are none.
-    rules.push(`cjk ::= [${CJK_RANGES}]`, `other ::= [^${CJK_RANGES}\\n \\t${classChars(CLAUSE_MARKS)}.,;:!?'"、]+`, `sep ::= [ \\t.,;:!?'"、]*`, 'unit ::= cjk | other');
+    rules.push(`cjk ::= [${CJK_RANGES}]`, `other ::= [^${CJK_RANGES}\\n \\t${classChars(CLAUSE_MARKS)}.,;:!?'"、]+`, `sep ::= [ \\t.,;:!?'"、]{0,2}`, 'unit ::= cjk | other');
     if (input.target === null) {
       rules.push(`root ::= ${lead}sep (unit sep)+ [${CLAUSE_MARKS}]? ${end}`);
     } else {
