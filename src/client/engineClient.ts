@@ -30,6 +30,8 @@ export interface EngineClientOptions {
   /** Extra environment for the worker. */
   env?: NodeJS.ProcessEnv;
   handshakeTimeoutMs?: number;
+  /** Stop the worker (and free its memory) after this long without a request; 0 or absent: never. */
+  idleUnloadMs?: number;
 }
 
 interface Pending {
@@ -54,6 +56,8 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   private wantedSpec: ModelSpec | null = null;
   private crashes = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private idleMs = 0;
   private disposed = false;
   private _state: EngineState = 'stopped';
   private readonly log: EngineLogger;
@@ -61,6 +65,31 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   constructor(private readonly options: EngineClientOptions) {
     super();
     this.log = options.logger ?? SILENT_LOGGER;
+    this.idleMs = options.idleUnloadMs ?? 0;
+  }
+
+  /**
+   * Gives the worker's memory back after `ms` without a request (0: never): the process stops,
+   * and the next request starts it and loads the model again (the state says so meanwhile).
+   */
+  setIdleUnload(ms: number): void {
+    this.idleMs = Math.max(0, ms);
+    this.armIdle();
+  }
+
+  private armIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.idleMs <= 0 || !this.child || this.pending.size > 0 || this.disposed) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.pending.size > 0 || !this.child) return;
+      const minutes = Math.round(this.idleMs / 6000) / 10;
+      this.log.info(`No request for ${minutes} minutes: the model worker stops to free its memory; the next request starts it again.`);
+      void this.stop().then(() => this.setState('stopped', `unloaded after ${minutes} minutes without a request; it loads again on the next one`));
+    }, this.idleMs);
+    // An idle timer never keeps a process (the CLI, a test) alive.
+    this.idleTimer.unref();
   }
 
   get state(): EngineState {
@@ -151,6 +180,8 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   }
 
   private async request(message: HostMessage & { id: number }, options: GenerateOptions = {}): Promise<unknown> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const child = await this.ensureWorker();
     const id = this.nextId++;
     const sent = { ...message, id } as HostMessage;
@@ -272,6 +303,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     this.pending.delete(id);
     if (this.pending.size === 0 && this._state === 'generating') this.setState('ready');
     action(p);
+    if (this.pending.size === 0) this.armIdle();
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -358,6 +390,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   async dispose(): Promise<void> {
     this.disposed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const child = this.child;
     if (!child) return;
     await new Promise<void>((resolve) => {

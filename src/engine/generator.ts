@@ -14,6 +14,7 @@ import { applyNoRepeatNgram, applyRepetitionPenalty, logSoftmax, logSumExp, Rng,
 import { findStop, TextStream } from './textStream';
 import type { FormSteering, RowSteering } from './formSteering';
 import { agreesWithBlank, dropBlank, splitPromptEnd } from '../writing/promptEnd';
+import { textTail } from '../writing/promptFit';
 
 export interface GenerationHooks {
   /** Checked before every forward pass: a cancel takes effect within one token. */
@@ -88,7 +89,10 @@ export class Generator {
    * cache, until it has grown by that quarter; the cut depends on the prompt alone.
    */
   private promptTokens(prompt: string, maxNewTokens: number): number[] {
-    const ids = this.model.encode(prompt);
+    // Cost follows the window, not the document: a manuscript of megabytes is cut to its end
+    // before it is tokenized (a token is rarely more than 16 characters), on a grid so that a
+    // growing prompt keeps its cut and its cache.
+    const ids = this.model.encode(textTail(prompt, this.model.contextLength * 16).text);
     if (ids.length === 0) throw new EngineError('bad-request', 'The prompt is empty.');
     const room = Math.max(8, this.model.contextLength - maxNewTokens);
     return keepPromptEnd(ids, room, this.model.addsBos);

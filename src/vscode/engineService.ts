@@ -163,6 +163,7 @@ export class EngineService implements vscode.Disposable {
   }
 
   private applyModelSettings(): void {
+    this.client.setIdleUnload(modelSettings().unloadAfterMinutes * 60_000);
     const before = this.client.wantedModel;
     const spec = this.followSettings();
     // A fixed setting brings Inkling back at once (the status bar leaves "error" without waiting

@@ -11,6 +11,7 @@ import { GHOST_PROMPT_CHARS } from '../writing/ghostRequest';
 import { CURRENT_SETTINGS, type PanelUpdate, type TrySampling } from '../writing/panelProtocol';
 import type { SamplingPreset } from '../writing/samplingPresets';
 import type { EngineService } from './engineService';
+import { readLfWindow } from './writingContext';
 
 /** What "Try it" continues when no text editor has been used. */
 export const SAMPLE_LINE = 'Once upon a time, in a house by the sea, there lived';
@@ -25,8 +26,9 @@ export interface TryPrompt {
 export function tryPrompt(editor: vscode.TextEditor | undefined): TryPrompt {
   if (editor && !editor.document.isClosed) {
     const doc = editor.document;
-    const before = doc.getText(new vscode.Range(new vscode.Position(0, 0), editor.selection.active));
-    const text = prefixWindow(before, GHOST_PROMPT_CHARS).text.replace(/[ \t]+$/, '');
+    // The window before the cursor only, as ghost text reads it (never the whole document).
+    const window = readLfWindow(doc, editor.selection.active);
+    const text = prefixWindow(window.text.slice(0, window.offset), GHOST_PROMPT_CHARS, undefined, window.atDocumentStart).text.replace(/[ \t]+$/, '');
     if (text.trim()) return { text, source: `${vscode.workspace.asRelativePath(doc.uri)}, line ${editor.selection.active.line + 1}` };
   }
   return { text: SAMPLE_LINE, source: 'a sample line (no text before the cursor of an open editor)' };

@@ -46,6 +46,8 @@ export interface ModelSettings {
   path: string;
   dtype: 'auto' | 'q8' | 'fp32';
   threads: number;
+  /** Minutes without a request before the worker stops to free its memory; 0: never. */
+  unloadAfterMinutes: number;
 }
 
 export function modelSettings(): ModelSettings {
@@ -58,6 +60,7 @@ export function modelSettings(): ModelSettings {
     path: typeof path === 'string' ? path.trim() : '',
     dtype: dtype === 'q8' || dtype === 'fp32' ? dtype : 'auto',
     threads: clampInt(c.get<unknown>('threads') ?? 0, 0, 16),
+    unloadAfterMinutes: clampInt(c.get<unknown>('unloadAfterMinutes') ?? 15, 0, 1440),
   };
 }
 

@@ -62,7 +62,7 @@ export class StatusBar implements vscode.Disposable {
     tooltip.appendMarkdown(`**Inkling** — ${view.engine && view.engine.kind !== 'local' ? 'server' : 'model'} ${WORDS[view.state]}\n\n`);
     const e = view.engine;
     if (e) tooltip.appendText(`${describeEngine(e)}\n\n`);
-    if (view.detail && view.state === 'error') tooltip.appendText(`${view.detail}\n\n`);
+    if (view.detail && (view.state === 'error' || view.state === 'stopped')) tooltip.appendText(`${view.state === 'stopped' ? 'The model was ' : ''}${view.detail}\n\n`);
     if (m.requests) tooltip.appendMarkdown(`Last suggestion ${m.lastLatencyMs} ms · ${m.lastTokensPerSecond} tokens/s · cache hits ${m.cacheHits}/${m.requests}\n\n`);
     tooltip.appendMarkdown(
       `[${view.enabled ? 'Turn off' : 'Turn on'}](command:inkling.toggleInline) · [This language](command:inkling.toggleInlineForLanguage) · [Snooze](command:inkling.snooze) · [Sampling settings](command:inkling.openSamplingSettings) · [Show log](command:inkling.showLog)`,

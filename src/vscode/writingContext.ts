@@ -8,6 +8,7 @@ import type { SamplingSettings } from '../writing/samplingSettings';
 import type { EngineService } from './engineService';
 import type { ProvenanceLog } from './provenanceLog';
 import { commandSettings, formSettings } from './settings';
+import { windowAround } from '../writing/textWindow';
 
 /** What Regenerate needs to write an insertion again. */
 export interface InsertionDetail {
@@ -55,16 +56,27 @@ export async function recordInsertion(ctx: WritingContext, document: vscode.Text
   });
 }
 
+/**
+ * The window of a document around a position that a request reads (writing/textWindow.ts), with
+ * `\n` line breaks, and the position's offset in it: a command on a manuscript of megabytes reads
+ * what a sonnet costs.
+ */
+export function readLfWindow(document: vscode.TextDocument, at: vscode.Position): { text: string; offset: number; atDocumentStart: boolean } {
+  const offset = document.offsetAt(at);
+  const last = document.lineAt(document.lineCount - 1).range.end;
+  const range = windowAround(offset, document.offsetAt(last), (o) => document.offsetAt(new vscode.Position(document.positionAt(o).line, 0)));
+  const start = document.positionAt(range.start);
+  const before = document.getText(new vscode.Range(start, at));
+  const after = document.getText(new vscode.Range(at, document.positionAt(range.end)));
+  const crlf = document.eol === vscode.EndOfLine.CRLF;
+  const lf = (t: string) => (crlf ? t.replace(/\r\n/g, '\n') : t);
+  return { text: lf(before) + lf(after), offset: lf(before).length, atDocumentStart: range.atDocumentStart };
+}
+
 /** The document's text with `\n` line breaks, as the pure request builders take it. */
 export function lfText(document: vscode.TextDocument): string {
   const text = document.getText();
   return document.eol === vscode.EndOfLine.CRLF ? text.replace(/\r\n/g, '\n') : text;
-}
-
-/** A position's offset in `lfText(document)`. */
-export function lfOffset(document: vscode.TextDocument, position: vscode.Position): number {
-  const offset = document.offsetAt(position);
-  return document.eol === vscode.EndOfLine.CRLF ? offset - document.validatePosition(position).line : offset;
 }
 
 /** The position of an offset in `lfText(document)`. */
@@ -101,7 +113,8 @@ export async function whileWriting<T>(ctx: WritingContext, document: vscode.Text
  */
 export function continuationAt(document: vscode.TextDocument, at: vscode.Position): ContinuationRequest {
   const form = formSettings(document);
-  const built = buildContinuationRequest({ text: lfText(document), offset: lfOffset(document, at), lines: commandSettings(document).continueLines, kind: formKind(form) });
+  const window = readLfWindow(document, at);
+  const built = buildContinuationRequest({ text: window.text, offset: window.offset, atDocumentStart: window.atDocumentStart, lines: commandSettings(document).continueLines, kind: formKind(form) });
   if (!built.ok) {
     void vscode.window.showInformationMessage(built.message);
     return built;

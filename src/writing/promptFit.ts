@@ -30,3 +30,21 @@ export function fitPrompt(prompt: string, contextTokens: number, maxNewTokens: n
   }
   return { text: prompt.slice(cut), cut };
 }
+
+/**
+ * The end of a text, at most about `maxChars` long, for a tokenizer that would otherwise read a
+ * whole manuscript: cut on a grid of `grid` characters from the start (so a text that grows at
+ * its end keeps its cut, and a model's cache keeps matching, until it has grown by a grid step),
+ * then moved to the next line or word start nearby.
+ */
+export function textTail(text: string, maxChars: number, grid = 4096): PromptFit {
+  if (text.length <= maxChars) return { text, cut: 0 };
+  let cut = Math.ceil((text.length - maxChars) / grid) * grid;
+  const line = text.indexOf('\n', cut);
+  if (line >= 0 && line - cut < 1024) cut = line + 1;
+  else {
+    const word = text.slice(cut, cut + 256).search(/\s\S/);
+    if (word >= 0) cut += word + 1;
+  }
+  return { text: text.slice(cut), cut };
+}

@@ -219,6 +219,56 @@ describe('faults', () => {
   });
 });
 
+describe('memory given back when idle', () => {
+  test('after the idle time the worker stops and says why; the next request loads the model again', async () => {
+    const client = new EngineClient({ workerPath, idleUnloadMs: 300 });
+    const states: string[] = [];
+    client.on('state', (s: EngineState, detail?: string) => states.push(`${s}${detail ? `: ${detail}` : ''}`));
+    try {
+      await client.load(model);
+      const first = client.pid!;
+      await client.generate({ prompt, sampling: { maxNewTokens: 4 } });
+      await new Promise((r) => setTimeout(r, 900));
+      assert.equal(client.pid, undefined, 'the worker process is gone');
+      assert.equal(client.state, 'stopped');
+      assert.ok(states.some((s) => /^stopped: unloaded after/.test(s)), states.join(' | '));
+      let alive = true;
+      try {
+        process.kill(first, 0);
+      } catch {
+        alive = false;
+      }
+      assert.equal(alive, false, 'its memory is back with the system');
+      const again = await client.generate({ prompt, sampling: { maxNewTokens: 4, seed: 1 } });
+      assert.ok(again.text.length > 0);
+      assert.ok(client.pid && client.pid !== first);
+      // Busy: a request in flight is never cut by the idle timer.
+      client.setIdleUnload(50);
+      const long = await client.generate({ prompt, sampling: { maxNewTokens: 200 } });
+      assert.notEqual(long.stopReason, 'cancelled');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('a manuscript of megabytes', () => {
+  test('only its end is tokenized: the prompt fits the context, and typing at its end reuses the cache', async () => {
+    const client = newClient();
+    try {
+      await client.load(model);
+      const para = 'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.\n\n';
+      const novel = para.repeat(Math.ceil(3_000_000 / para.length));
+      const a = await client.generate({ prompt: novel, sampling: { maxNewTokens: 4, seed: 1 } });
+      assert.ok(a.stats.promptTokens <= 512, `${a.stats.promptTokens} prompt tokens`);
+      const b = await client.generate({ prompt: `${novel}He said`, sampling: { maxNewTokens: 4, seed: 1 } });
+      assert.ok(b.stats.reusedTokens > 100, `reused ${b.stats.reusedTokens} tokens of a 3 MB prompt`);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
 describe('a crash is logged once', () => {
   test('kill -9: one log line for the crash, and the rejected call says it is logged, so the extension only shows it', async () => {
     const errors: string[] = [];

@@ -26,3 +26,16 @@ describe('a prompt within a server\'s context', () => {
     assert.ok(far > [...cuts][0]!, 'a prompt grown by a stride moves the cut');
   });
 });
+
+describe('the end of a manuscript, before tokenizing', () => {
+  it('is cut on a grid, from a line start, and keeps its cut as the text grows', async () => {
+    const { textTail } = await import('../../../src/writing/promptFit');
+    const para = 'She walked to the window and looked out at the rain falling on the harbour.\n';
+    const novel = para.repeat(50_000);
+    const a = textTail(novel, 8192);
+    assert.ok(a.text.length <= 8192 + 1024 && a.text.length > 4096, `${a.text.length} characters kept`);
+    assert.equal(novel[a.cut - 1], '\n');
+    assert.equal(textTail(`${novel}And then she`, 8192).cut, a.cut, 'typing at the end keeps the cut');
+    assert.deepEqual(textTail('short', 8192), { text: 'short', cut: 0 });
+  });
+});
