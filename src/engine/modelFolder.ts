@@ -55,6 +55,19 @@ export function checkModelFolder(dir: string, dtype: ModelDtype): { config: Mode
   } catch (e) {
     throw new EngineError('model-invalid', `Model config.json is not valid JSON (${(e as Error).message}): ${configPath}.`);
   }
+  // Sizes a model cannot have are a broken folder, not something to run with.
+  const sizes: [keyof ModelConfig, number, number][] = [
+    ['max_position_embeddings', 8, 10_000_000],
+    ['vocab_size', 2, 10_000_000],
+  ];
+  for (const [key, min, max] of sizes) {
+    const v = config[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) {
+      throw new EngineError('model-invalid', `Model config.json gives ${key} ${JSON.stringify(v)}, which no model has (expected a whole number from ${min} to ${max}): ${configPath}.`);
+    }
+  }
+  const eos = config.eos_token_id;
+  if (eos !== undefined && !(Number.isInteger(eos) || (Array.isArray(eos) && eos.every((e) => Number.isInteger(e))))) delete config.eos_token_id;
   if (!existsSync(join(dir, 'tokenizer.json'))) {
     throw new EngineError('model-invalid', `Model folder has no tokenizer.json: ${dir}.`);
   }
