@@ -46,6 +46,8 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   private child: ChildProcess | null = null;
   private starting: Promise<ChildProcess> | null = null;
   private readonly pending = new Map<number, Pending>();
+  /** Ids of generate requests whose caller still waits for them. */
+  private readonly generating = new Set<number>();
   /** Workers stopped on purpose: their exit is not a crash. */
   private readonly retired = new WeakSet<ChildProcess>();
   private nextId = 1;
@@ -113,6 +115,11 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   async prepare(): Promise<EngineDescription> {
     await this.load();
     return this.description!;
+  }
+
+  /** Generations asked for and neither answered nor given up by their caller (for tests and diagnostics). */
+  get inFlight(): number {
+    return this.generating.size;
   }
 
   /** The worker's process id, for tests and diagnostics. */
@@ -185,15 +192,21 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     const child = await this.ensureWorker();
     const id = this.nextId++;
     const sent = { ...message, id } as HostMessage;
+    if (message.type === 'generate') this.generating.add(id);
     return new Promise((resolve, reject) => {
-      const onAbort = () => this.post(child, { type: 'cancel', id });
+      const onAbort = () => {
+        this.generating.delete(id);
+        this.post(child, { type: 'cancel', id });
+      };
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         resolve: (v) => {
+          this.generating.delete(id);
           options.signal?.removeEventListener('abort', onAbort);
           resolve(v);
         },
         reject: (e) => {
+          this.generating.delete(id);
           options.signal?.removeEventListener('abort', onAbort);
           reject(e);
         },
@@ -275,6 +288,8 @@ export class EngineClient extends EventEmitter implements WritingEngine {
         this.pending.get(message.id)?.onToken?.(message.text);
         return;
       case 'loaded':
+        // A worker that came up and loaded its model is healthy: crashes before this one were not "in a row".
+        this.crashes = 0;
         this.settle(message.id, (p) => p.resolve(message.model));
         return;
       case 'done':
