@@ -44,6 +44,12 @@ export interface FormConstraint {
   firstLineRhyme?: string | null;
   /** Stop after this many lines (blank lines not counted), at the line break: stop reason 'form'. */
   lines?: number;
+  /**
+   * A song with labelled verses and a chorus: after a verse, bring the chorus back word for word
+   * (`repeat`, the default), its first line then new lines in its pattern (`vary`), or write
+   * another verse (`off`). A section label is never counted as a line.
+   */
+  chorus?: 'repeat' | 'vary' | 'off';
 }
 
 /**
@@ -108,6 +114,7 @@ export interface GeneratedSample {
 export interface GenerationResult {
   text: string;
   stopReason: StopReason;
+  /** Mean log-probability per new token; reported with `probabilities` and by beam search, else 0. */
   meanLogProb: number;
   /** With n > 1 samples, or beam search: every sample (beams best first); `text` is the first. */
   alternatives?: GeneratedSample[];

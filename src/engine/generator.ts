@@ -5,12 +5,12 @@
  * over a tiled copy of the prompt's cache.
  */
 import { randomInt } from 'node:crypto';
-import type { GenerateParams, GeneratedSample, GenerationResult, StopReason } from '../common/generation';
+import type { GeneratedToken, GenerateParams, GeneratedSample, GenerationResult, StopReason } from '../common/generation';
 import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/samplingSettings';
 import type { LanguageModel } from './languageModel';
 import { EngineError } from './modelFolder';
 import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from './kvCache';
-import { applyNoRepeatNgram, applyRepetitionPenalty, logSoftmax, logSumExp, Rng, selectScored, topIndices } from './sampling';
+import { applyNoRepeatNgram, applyRepetitionPenalty, logSoftmax, logSumExp, Rng, select, topIndices, type Selection } from './sampling';
 import { findStop, TextStream } from './textStream';
 import type { FormSteering, RowSteering } from './formSteering';
 import { agreesWithBlank, dropBlank, splitPromptEnd } from '../writing/promptEnd';
@@ -40,6 +40,9 @@ export class Generator {
   private readonly blankMasks = new Map<string, Uint8Array>();
   /** Tokens chosen so far in the running generation (all rows). */
   progress = 0;
+  private want: { logProb?: boolean; choices?: number } = {};
+  /** The single row's tokens with their probabilities, when asked for. */
+  private tokens: GeneratedToken[] | null = null;
 
   constructor(readonly model: LanguageModel) {}
 
@@ -73,12 +76,18 @@ export class Generator {
     };
     const wrapped: GenerationHooks = { ...hooks, onFirstToken: markFirst };
     const blank = end.blank;
+    // Log-probabilities and the choices after the filters cost a pass over the vocabulary per
+    // token: computed only for a caller that asks (the CLI's --json, word alternatives).
+    const probabilities = Math.max(0, Math.min(20, Math.floor(params.probabilities ?? 0)));
+    this.want = probabilities > 0 ? { logProb: true, choices: probabilities } : {};
+    this.tokens = null;
 
     let outcome: { samples: Sample[]; newTokens: number };
     if (settings.strategy === 'beam') outcome = await this.beam(prompt, logits, settings, context, wrapped, blank);
     else if (n === 1) outcome = await this.single(prompt, logits, settings, seed, context, wrapped, params.stream === true, blank);
     else outcome = await this.batch(prompt, logits, settings, seed, n, context, wrapped, blank);
     for (const s of outcome.samples) s.text = dropBlank(blank, s.text);
+    if (this.tokens) this.tokens = fitTokens(this.tokens, blank, outcome.samples[0]?.text ?? '');
     return this.finish(started, firstTokenAt || performance.now(), prompt.length, reused, outcome.newTokens, seed, outcome.samples);
   }
 
@@ -133,8 +142,10 @@ export class Generator {
         sent = visible.length;
       }
     };
+    const tokens: GeneratedToken[] | null = this.want.choices ? [] : null;
     for (;;) {
-      const { token, logProb: lp } = this.select(logits, text, settings.maxNewTokens - generated.length, history, settings, rng, form, blank);
+      const chosen = this.select(logits, text, settings.maxNewTokens - generated.length, history, settings, rng, form, blank);
+      const { token, logProb: lp } = chosen;
       this.progress++;
       if (generated.length === 0) hooks.onFirstToken?.();
       if (this.model.eosIds.has(token)) {
@@ -144,7 +155,9 @@ export class Generator {
       generated.push(token);
       history.push(token);
       logProb += lp;
+      const before = text;
       text = textStream.textOf(generated);
+      if (tokens) tokens.push(this.tokenOf(chosen, text.startsWith(before) ? text.slice(before.length) : this.model.pieces[token] ?? ''));
       const stopAt = findStop(text, settings.stopStrings);
       if (stopAt >= 0) {
         text = text.slice(0, stopAt);
@@ -174,7 +187,14 @@ export class Generator {
       this.last = { tokens: [...this.last!.tokens, token], cache: out.cache };
       logits = out.logits;
     }
+    this.tokens = tokens;
     return { samples: [{ text, stopReason, seed, meanLogProb: mean(logProb, generated.length) }], newTokens: generated.length };
+  }
+
+  /** A generated token with its probability and the likeliest choices there, as the writer's filters left them. */
+  private tokenOf(chosen: Selection, text: string): GeneratedToken {
+    const pieces = this.model.pieces;
+    return { text, probability: round4(chosen.probability ?? 0), alternatives: (chosen.choices ?? []).map((c) => ({ text: pieces[c.id] ?? '', probability: round4(c.prob) })) };
   }
 
   /** n samples of one prompt as one batch: row i draws with seed + i. */
@@ -337,17 +357,19 @@ export class Generator {
    * Shapes a row (the blank the prompt ended with, then the poem's form) and selects; the
    * log-probability reported stays the unmodified model's, as for unshaped rows.
    */
-  private select(logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng, form: RowSteering | undefined, blank: string): { token: number; logProb: number } {
+  private select(logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng, form: RowSteering | undefined, blank: string): Selection {
     const owesBlank = blank.length > 0 && text.length < blank.length;
-    if (!form && !owesBlank) return selectScored(logits, history, settings, rng);
-    const lse = logSumExp(logits);
-    // One reused buffer, not a copy per token: at a 49K vocabulary the copies were most of the garbage.
-    if (rawScratch.length !== logits.length) rawScratch = new Float32Array(logits.length);
-    rawScratch.set(logits);
+    if (!form && !owesBlank) return select(logits, history, settings, rng, this.want);
+    const lse = this.want.logProb ? logSumExp(logits) : 0;
+    if (this.want.logProb) {
+      // One reused buffer, not a copy per token: at a 49K vocabulary the copies were most of the garbage.
+      if (rawScratch.length !== logits.length) rawScratch = new Float32Array(logits.length);
+      rawScratch.set(logits);
+    }
     if (owesBlank) this.shapeBlank(logits, blank, text);
     form?.shape(logits, text, tokensLeft);
-    const { token } = selectScored(logits, history, settings, rng);
-    return { token, logProb: rawScratch[token]! - lse };
+    const chosen = select(logits, history, settings, rng, { choices: this.want.choices });
+    return { ...chosen, logProb: this.want.logProb ? rawScratch[chosen.token]! - lse : 0 };
   }
 
   /** Until the continuation has written the blank its prompt ended with, only tokens agreeing with it (and end of text) may come. */
@@ -384,6 +406,7 @@ export class Generator {
       },
     };
     if (samples.length > 1) result.alternatives = samples;
+    if (this.tokens) result.tokens = this.tokens;
     return result;
   }
 }
@@ -398,4 +421,25 @@ function mean(sum: number, count: number): number {
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/**
+ * The tokens of a finished text: the blank the prompt ended with left out of the first, and
+ * those past a stop string or a line the form cut dropped (the last one trimmed to the text).
+ */
+function fitTokens(tokens: GeneratedToken[], blank: string, text: string): GeneratedToken[] {
+  const out: GeneratedToken[] = [];
+  let at = 0;
+  for (const [i, t] of tokens.entries()) {
+    let piece = i === 0 && blank && t.text.startsWith(blank) ? t.text.slice(blank.length) : t.text;
+    if (at >= text.length) break;
+    if (at + piece.length > text.length) piece = text.slice(at);
+    out.push({ ...t, text: piece });
+    at += piece.length;
+  }
+  return out;
 }

@@ -234,8 +234,36 @@ export function selectToken(logits: Float32Array, history: ArrayLike<number>, se
  * (before penalties and filters), so strategies can be compared on one scale.
  */
 export function selectScored(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng): { token: number; logProb: number } {
-  const lse = logSumExp(logits);
+  return select(logits, history, settings, rng, { logProb: true });
+}
+
+export interface Selection {
+  token: number;
+  /** Under the unmodified model; 0 when not asked for (it costs a pass over the vocabulary). */
+  logProb: number;
+  /** With `choices`: the chosen token's probability and the likeliest choices, after the writer's filters. */
+  probability?: number;
+  choices?: Candidate[];
+}
+
+/**
+ * Selects a token; the log-probability (a pass of exp over the whole vocabulary) and the choices
+ * after the filters are computed only when asked for, so ghost text pays for neither.
+ */
+export function select(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng, want: { logProb?: boolean; choices?: number } = {}): Selection {
+  const lse = want.logProb ? logSumExp(logits) : 0;
+  if (want.choices && want.choices > 0) {
+    applyRepetitionPenalty(logits, history, settings.repetitionPenalty);
+    applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
+    const cands = candidateDistribution(logits, settings.strategy === 'sample' ? settings : { ...settings, temperature: 1 });
+    const token = settings.strategy === 'greedy' ? cands[0]!.id : drawCandidate(cands, rng.next());
+    let raw = logits[token]!;
+    if (settings.repetitionPenalty !== 1 && includes(history, token)) raw = raw > 0 ? raw * settings.repetitionPenalty : raw / settings.repetitionPenalty;
+    const probability = cands.find((c) => c.id === token)?.prob ?? 0;
+    return { token, logProb: want.logProb ? raw - lse : 0, probability, choices: cands.slice(0, want.choices) };
+  }
   const token = choose(logits, history, settings, rng);
+  if (!want.logProb) return { token, logProb: 0 };
   // Penalties changed the chosen logit in place only if it was in the history; undo that rather
   // than copying the whole row first (a copy per token cost more than the rest of the selection).
   let raw = logits[token]!;

@@ -1,0 +1,59 @@
+/**
+ * Token probabilities from Inkling's worker (word alternatives, the CLI's --json): each reported
+ * probability is the model's own, after the writer's sampling filters — recomputed here from the
+ * model's logits in this process — and asking for them changes nothing about the text.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EngineClient } from '../../src/client/engineClient';
+import { LanguageModel } from '../../src/engine/languageModel';
+import { emptyCache } from '../../src/engine/kvCache';
+import { applyRepetitionPenalty, candidateDistribution } from '../../src/engine/sampling';
+import { validateSampling } from '../../src/writing/samplingSettings';
+import { testModelDir, workerPath } from '../support/paths';
+
+const prompt = 'Once upon a time, there was a little girl named Lily. She';
+const spec = { dir: testModelDir, dtype: 'fp32' as const, threads: 1 };
+
+describe('token probabilities', () => {
+  let client: EngineClient;
+  let model: LanguageModel;
+  before(async () => {
+    client = new EngineClient({ workerPath });
+    await client.load(spec);
+    model = await LanguageModel.load(spec);
+  });
+  after(async () => {
+    await client.dispose();
+    await model.dispose();
+  });
+
+  for (const sampling of [{ strategy: 'greedy' as const, topK: 5, repetitionPenalty: 1 }, { seed: 4, temperature: 0.9, topK: 20, topP: 0.9, repetitionPenalty: 1.2 }]) {
+    test(`equal the softmax of the model's logits after the filters (${sampling.strategy ?? 'sample'})`, async () => {
+      const settings = validateSampling({ ...sampling, maxNewTokens: 12 }).settings;
+      const r = await client.generate({ prompt, sampling: settings, probabilities: 5 });
+      const plain = await client.generate({ prompt, sampling: settings });
+      assert.equal(r.text, plain.text, 'asking for probabilities changes nothing about the text');
+      assert.equal(r.tokens?.length, r.stats.newTokens);
+      assert.equal(r.tokens!.map((t) => t.text).join(''), r.text);
+      assert.ok(r.meanLogProb < 0, 'the mean log-probability is reported with them');
+      // Recompute: the model's logits at each step, the same penalty and filters.
+      const ids = model.encode(prompt);
+      let out = await model.forward([ids], emptyCache(model.layout));
+      const history = ids.slice();
+      for (const t of r.tokens!) {
+        const logits = out.logits.slice();
+        applyRepetitionPenalty(logits, history, settings.repetitionPenalty);
+        const cands = candidateDistribution(logits, settings.strategy === 'sample' ? settings : { ...settings, temperature: 1 });
+        const chosen = model.encodeContinuation(t.text) ?? [];
+        const id = cands.find((c) => (model.pieces[c.id] ?? '') === t.text)?.id ?? chosen[0]!;
+        const expected = cands.find((c) => c.id === id)?.prob ?? 0;
+        assert.ok(Math.abs(t.probability - expected) < 1e-3, `${JSON.stringify(t.text)}: reported ${t.probability}, the model's ${expected}`);
+        assert.deepEqual(t.alternatives.map((a) => a.text), cands.slice(0, 5).map((c) => model.pieces[c.id] ?? ''), 'the likeliest choices, in order');
+        for (const [i, a] of t.alternatives.entries()) assert.ok(Math.abs(a.probability - cands[i]!.prob) < 1e-3);
+        history.push(id);
+        out = await model.forward([[id]], out.cache);
+      }
+    });
+  }
+});
