@@ -24,6 +24,9 @@ ${ENGINE_ARG_USAGE}  --max-tokens N         longest continuation in tokens (defa
   --strategy sample|greedy|beam   --beams N
   --seed S               make the run reproducible
   --stop STR             stop before STR (repeatable; \\n for a newline)
+  --ban PHRASE           never write PHRASE (repeatable; case-insensitive, whole words)
+  --dry M                DRY repetition penalty strength (0 = off; 0.8 is a common start)
+  --xtc P                XTC: set aside the obvious choices with probability P (threshold 0.1)
   --form keep|free|JSON  keep the poem's line lengths and stanzas (keep), or a FormConstraint as JSON
   --rhyme                rhyme mode: lines the scheme pairs end in a rhyme (implies --form keep)
   --lines N              stop after N lines, at the line break
@@ -70,6 +73,9 @@ async function main(argv: string[]): Promise<number> {
       beams: { type: 'string' },
       seed: { type: 'string' },
       stop: { type: 'string', multiple: true },
+      ban: { type: 'string', multiple: true },
+      dry: { type: 'string' },
+      xtc: { type: 'string' },
       n: { type: 'string' },
       form: { type: 'string' },
       rhyme: { type: 'boolean', default: false },
@@ -113,6 +119,9 @@ async function main(argv: string[]): Promise<number> {
     seed: num(values.seed, 'seed'),
     strategy: values.strategy,
     stopStrings: values.stop?.map((s) => s.replace(/\\n/g, '\n')),
+    bannedPhrases: values.ban,
+    dryMultiplier: num(values.dry, 'dry'),
+    xtcProbability: num(values.xtc, 'xtc'),
   };
   for (const key of Object.keys(raw) as (keyof SamplingSettings)[]) if (raw[key] === undefined) delete raw[key];
   const { settings, problems } = validateSampling(raw);

@@ -5,6 +5,7 @@ import { createLogger, guarded } from './vscode/logger';
 import { EngineService } from './vscode/engineService';
 import { GhostTextProvider } from './vscode/ghostText';
 import { registerModelPicker } from './vscode/modelPicker';
+import { registerPhraseCommands } from './vscode/phraseCommands';
 import { registerGhostCommands } from './vscode/ghostCommands';
 import { Snooze } from './vscode/snooze';
 import { StatusBar } from './vscode/statusBar';
@@ -62,6 +63,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
     samplingPanels,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, ghostText),
     ...registerGhostCommands(ghostText, snooze),
+    ...registerPhraseCommands(),
     writing,
     registerModelPicker(context, logger),
     vscode.commands.registerCommand('inkling.showLog', () => channel.show()),

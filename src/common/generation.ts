@@ -22,6 +22,20 @@ export interface SamplingSettings {
   /** null: a fresh random seed per request (reported back, so any run can be repeated). */
   seed: number | null;
   stopStrings: string[];
+  /** DRY: penalise a token that would extend a repetition of the text; 0 = off. */
+  dryMultiplier: number;
+  /** DRY: how fast the penalty grows with the repetition's length. */
+  dryBase: number;
+  /** DRY: repetitions up to this many tokens are free. */
+  dryAllowedLength: number;
+  /** DRY: texts that end a repetition (a line break, a colon, quotes). */
+  drySequenceBreakers: string[];
+  /** XTC: how often the likeliest choices are set aside for the least likely of them above the threshold; 0 = off. */
+  xtcProbability: number;
+  /** XTC: choices at least this likely count as "top choices". */
+  xtcThreshold: number;
+  /** Phrases never to write (case-insensitive, whole words). */
+  bannedPhrases: string[];
 }
 
 /**
@@ -151,7 +165,7 @@ export type ErrorCode =
 export type EngineState = 'stopped' | 'starting' | 'connecting' | 'loading' | 'ready' | 'generating' | 'error';
 
 /** The sampling settings an engine may honour. */
-export type SamplerName = 'temperature' | 'topK' | 'topP' | 'minP' | 'typicalP' | 'repetitionPenalty' | 'noRepeatNgramSize' | 'seed' | 'beam' | 'stopStrings';
+export type SamplerName = 'temperature' | 'topK' | 'topP' | 'minP' | 'typicalP' | 'repetitionPenalty' | 'noRepeatNgramSize' | 'seed' | 'beam' | 'stopStrings' | 'dry' | 'xtc' | 'bannedPhrases';
 
 /** What an engine can do; callers adapt, and say once what a server lacks. */
 export interface EngineCapabilities {

@@ -10,7 +10,8 @@ import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/sa
 import type { LanguageModel } from './languageModel';
 import { EngineError } from './modelFolder';
 import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from './kvCache';
-import { applyNoRepeatNgram, applyRepetitionPenalty, logSoftmax, logSumExp, Rng, select, topIndices, type Selection } from './sampling';
+import { applyPenalties, logSoftmax, logSumExp, Rng, select, topIndices, type SamplerExtras, type Selection } from './sampling';
+import { BannedPhrases, type BannedMatch } from '../writing/bannedPhrases';
 import { findStop, TextStream } from './textStream';
 import type { FormSteering, RowSteering } from './formSteering';
 import { agreesWithBlank, dropBlank, splitPromptEnd } from '../writing/promptEnd';
@@ -34,10 +35,17 @@ interface PrefixState {
 /** Tokens of the prompt kept as decode context so the first new piece keeps its leading space. */
 const DECODE_CONTEXT = 4;
 
+/** Rewinds one continuation may make to avoid banned phrases before it ends short of the phrase instead. */
+const MAX_BACKTRACKS = 64;
+
 export class Generator {
   private last: PrefixState | null = null;
   /** Per blank still owed at the start of a continuation: 1 for each token that agrees with it. */
   private readonly blankMasks = new Map<string, Uint8Array>();
+  /** DRY's sequence breakers per list of breakers: 1 for each token whose text holds one. */
+  private readonly breakerMasks = new Map<string, Uint8Array>();
+  private extras: SamplerExtras = {};
+  private bans = new BannedPhrases([]);
   /** Tokens chosen so far in the running generation (all rows). */
   progress = 0;
   private want: { logProb?: boolean; choices?: number } = {};
@@ -81,10 +89,13 @@ export class Generator {
     const probabilities = Math.max(0, Math.min(20, Math.floor(params.probabilities ?? 0)));
     this.want = probabilities > 0 ? { logProb: true, choices: probabilities } : {};
     this.tokens = null;
+    this.extras = settings.dryMultiplier > 0 ? { dryBreakers: this.breakerMask(settings.drySequenceBreakers) } : {};
+    this.bans = new BannedPhrases(settings.bannedPhrases);
 
     let outcome: { samples: Sample[]; newTokens: number };
     if (settings.strategy === 'beam') outcome = await this.beam(prompt, logits, settings, context, wrapped, blank);
     else if (n === 1) outcome = await this.single(prompt, logits, settings, seed, context, wrapped, params.stream === true, blank);
+    else if (!this.bans.empty) outcome = await this.oneByOne(prompt, logits, settings, seed, n, context, wrapped, blank);
     else outcome = await this.batch(prompt, logits, settings, seed, n, context, wrapped, blank);
     for (const s of outcome.samples) s.text = dropBlank(blank, s.text);
     if (this.tokens) this.tokens = fitTokens(this.tokens, blank, outcome.samples[0]?.text ?? '');
@@ -131,7 +142,7 @@ export class Generator {
     let stopReason: StopReason = 'length';
     let text = '';
     let logProb = 0;
-    const form = hooks.form?.row();
+    let form = hooks.form?.row();
     let streamed = '';
     // What the caller has been sent: the text after the blank the prompt ended with.
     let sent = 0;
@@ -143,42 +154,119 @@ export class Generator {
       }
     };
     const tokens: GeneratedToken[] | null = this.want.choices ? [] : null;
+    // Banned phrases: each step remembers what a rewind to it must restore, and a position may
+    // have tokens banned there (the first token of a phrase the model wrote from that point).
+    const bans = this.bans.empty ? null : this.bans;
+    const steps: { logProb: number; textLength: number; form?: RowSteering }[] = [];
+    const banned = new Map<number, Set<number>>();
+    const pristine = bans ? first.slice() : null;
+    let rewinds = 0;
+    /** Rewinds to the token where the phrase began and bans that token there; false once out of rewinds. */
+    const rewind = async (match: BannedMatch): Promise<boolean> => {
+      const k = Math.max(0, steps.findIndex((st) => st.textLength > match.start));
+      if (++rewinds > MAX_BACKTRACKS) {
+        text = text.slice(0, match.start).trimEnd();
+        stopReason = 'stop';
+        return false;
+      }
+      let at = banned.get(k);
+      if (!at) banned.set(k, (at = new Set()));
+      at.add(generated[k]!);
+      form = steps[k]!.form;
+      generated.length = k;
+      history.length = prompt.length + k;
+      if (tokens) tokens.length = k;
+      steps.length = k;
+      logProb = steps.reduce((sum, st) => sum + st.logProb, 0);
+      text = textStream.textOf(generated);
+      const layout = this.model.layout;
+      if (k === 0) {
+        this.last = { tokens: prompt.slice(), cache: truncateCache(this.last!.cache, layout, prompt.length) };
+        logits = pristine!.slice();
+      } else {
+        const cache = truncateCache(this.last!.cache, layout, prompt.length + k - 1);
+        const out = await this.model.forward([[generated[k - 1]!]], cache);
+        this.last = { tokens: [...prompt, ...generated], cache: out.cache };
+        logits = out.logits;
+      }
+      return true;
+    };
+    /** At the end of a continuation: a banned phrase at its very end counts too. */
+    const endsClean = async (): Promise<boolean> => {
+      const match = bans?.find(text, true);
+      return !match || !(await rewind(match));
+    };
     for (;;) {
+      const ban = bans ? banned.get(generated.length) : undefined;
+      if (ban) for (const id of ban) logits[id] = -Infinity;
       const chosen = this.select(logits, text, settings.maxNewTokens - generated.length, history, settings, rng, form, blank);
       const { token, logProb: lp } = chosen;
       this.progress++;
       if (generated.length === 0) hooks.onFirstToken?.();
       if (this.model.eosIds.has(token)) {
         stopReason = 'eos';
-        break;
+        if (await endsClean()) break;
+        continue;
       }
+      if (bans) steps.push({ logProb: lp, textLength: 0, form: form?.clone() });
       generated.push(token);
       history.push(token);
       logProb += lp;
       const before = text;
       text = textStream.textOf(generated);
+      if (bans) steps[steps.length - 1]!.textLength = text.length;
       if (tokens) tokens.push(this.tokenOf(chosen, text.startsWith(before) ? text.slice(before.length) : this.model.pieces[token] ?? ''));
       const stopAt = findStop(text, settings.stopStrings);
       if (stopAt >= 0) {
         text = text.slice(0, stopAt);
         stopReason = 'stop';
-        break;
+        if (await endsClean()) break;
+        continue;
       }
       form?.accept(token, text);
       const formCut = form?.stopAt(text) ?? null;
       if (formCut !== null) {
+        const match = bans?.find(formCut, true);
+        if (match) {
+          if (await rewind(match)) continue;
+          break;
+        }
         // The streamed text so far is a prefix of the cut; send the rest of the last line.
         if (stream && formCut.startsWith(streamed) && formCut.length > streamed.length) emit(formCut, generated.length - 1);
         text = formCut;
         stopReason = 'form';
         break;
       }
-      if (stream) {
-        const delta = textStream.push(generated);
-        streamed += delta;
-        if (delta) emit(streamed, generated.length - 1);
+      if (bans) {
+        const match = bans.find(text, false);
+        if (match) {
+          if (await rewind(match)) continue;
+          break;
+        }
       }
-      if (generated.length >= settings.maxNewTokens) break;
+      if (stream) {
+        if (bans) {
+          // Show only what can no longer become a banned phrase, up to the start of the token
+          // holding that point: a rewind never takes back text the writer has seen.
+          let stable = text;
+          while (stable.endsWith('\uFFFD')) stable = stable.slice(0, -1);
+          const safe = bans.safeLength(stable);
+          const held = steps.findIndex((st) => st.textLength > safe);
+          const upTo = held < 0 ? stable : stable.slice(0, held === 0 ? 0 : steps[held - 1]!.textLength);
+          if (upTo.length > streamed.length && upTo.startsWith(streamed)) {
+            streamed = upTo;
+            emit(streamed, generated.length - 1);
+          }
+        } else {
+          const delta = textStream.push(generated);
+          streamed += delta;
+          if (delta) emit(streamed, generated.length - 1);
+        }
+      }
+      if (generated.length >= settings.maxNewTokens) {
+        if (await endsClean()) break;
+        continue;
+      }
       if (hooks.isCancelled()) {
         stopReason = 'cancelled';
         break;
@@ -187,8 +275,26 @@ export class Generator {
       this.last = { tokens: [...this.last!.tokens, token], cache: out.cache };
       logits = out.logits;
     }
+    // Text held back while it could have become a banned phrase is sent once it is settled.
+    if (stream && bans && stopReason !== 'cancelled' && text.startsWith(streamed) && text.length > streamed.length) emit(text, generated.length - 1);
     this.tokens = tokens;
     return { samples: [{ text, stopReason, seed, meanLogProb: mean(logProb, generated.length) }], newTokens: generated.length };
+  }
+
+  /** n samples one after another (banned phrases rewind one row at a time): sample i draws with seed + i. */
+  private async oneByOne(prompt: number[], first: Float32Array, settings: SamplingSettings, seed: number, n: number, context: number[], hooks: GenerationHooks, blank: string): Promise<{ samples: Sample[]; newTokens: number }> {
+    const samples: Sample[] = [];
+    let newTokens = 0;
+    const pristine = first.slice();
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && hooks.isCancelled()) break;
+      this.last = { tokens: prompt.slice(), cache: truncateCache(this.last!.cache, this.model.layout, prompt.length) };
+      const out = await this.single(prompt, pristine.slice(), settings, (seed + i) % (SEED_MAX + 1), context, hooks, false, blank);
+      samples.push(...out.samples);
+      newTokens += out.newTokens;
+    }
+    this.tokens = null;
+    return { samples, newTokens };
   }
 
   /** A generated token with its probability and the likeliest choices there, as the writer's filters left them. */
@@ -294,8 +400,7 @@ export class Generator {
         this.shapeBlank(row, blank, written);
         beam.form?.shape(row, written, settings.maxNewTokens - beam.tokens.length);
         const history = [...prompt, ...beam.tokens];
-        applyRepetitionPenalty(row, history, settings.repetitionPenalty);
-        applyNoRepeatNgram(row, history, settings.noRepeatNgramSize);
+        applyPenalties(row, history, settings, this.extras);
         const logp = logSoftmax(row);
         for (const id of topIndices(logp, 2 * B)) if (logp[id]! > -Infinity) candidates.push({ parent: i, token: id, score: beam.score + logp[id]!, raw: beam.raw + rawRow[id]! - lse });
       });
@@ -313,6 +418,8 @@ export class Generator {
         }
         tokens.push(c.token);
         const text = stream.textOf(tokens);
+        // A beam that writes a banned phrase is dropped; a phrase at its end counts already.
+        if (this.bans.find(text, true)) continue;
         const stopAt = findStop(text, settings.stopStrings);
         if (stopAt >= 0) {
           finished.push({ tokens, score: normalised(c.score, tokens.length), raw: c.raw, text: text.slice(0, stopAt), stopReason: 'stop' });
@@ -359,7 +466,7 @@ export class Generator {
    */
   private select(logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng, form: RowSteering | undefined, blank: string): Selection {
     const owesBlank = blank.length > 0 && text.length < blank.length;
-    if (!form && !owesBlank) return select(logits, history, settings, rng, this.want);
+    if (!form && !owesBlank) return select(logits, history, settings, rng, this.want, this.extras);
     const lse = this.want.logProb ? logSumExp(logits) : 0;
     if (this.want.logProb) {
       // One reused buffer, not a copy per token: at a 49K vocabulary the copies were most of the garbage.
@@ -368,8 +475,24 @@ export class Generator {
     }
     if (owesBlank) this.shapeBlank(logits, blank, text);
     form?.shape(logits, text, tokensLeft);
-    const chosen = select(logits, history, settings, rng, { choices: this.want.choices });
+    const chosen = select(logits, history, settings, rng, { choices: this.want.choices }, this.extras);
     return { ...chosen, logProb: this.want.logProb ? rawScratch[chosen.token]! - lse : 0 };
+  }
+
+  /** 1 for every token whose text holds one of DRY's sequence breakers; built once per list. */
+  private breakerMask(breakers: readonly string[]): Uint8Array {
+    const key = JSON.stringify(breakers);
+    let mask = this.breakerMasks.get(key);
+    if (!mask) {
+      const pieces = this.model.pieces;
+      mask = new Uint8Array(pieces.length);
+      for (let id = 0; id < pieces.length; id++) {
+        const piece = pieces[id] ?? '';
+        mask[id] = breakers.some((b) => piece.includes(b)) ? 1 : 0;
+      }
+      this.breakerMasks.set(key, mask);
+    }
+    return mask;
   }
 
   /** Until the continuation has written the blank its prompt ended with, only tokens agreeing with it (and end of text) may come. */

@@ -49,6 +49,52 @@ export function bannedByNgram(history: ArrayLike<number>, n: number): number[] {
   return banned;
 }
 
+/**
+ * DRY ("don't repeat yourself", p-e-w's sampler as in text-generation-webui and llama.cpp): a
+ * token that would extend a repetition of earlier text is penalised by
+ * multiplier · base^(length − allowedLength), where length is how many tokens before it already
+ * repeat. A repetition cannot reach across a sequence breaker (`breakers[id]` = 1: a line break,
+ * a colon, quotes), so a poem's refrain after a line break or a name after "Mr." costs nothing.
+ * Only positions where the last token recurs are examined, so the cost is one pass over the
+ * history per token.
+ */
+export function applyDry(
+  logits: Float32Array,
+  history: ArrayLike<number>,
+  settings: Pick<SamplingSettings, 'dryMultiplier' | 'dryBase' | 'dryAllowedLength'>,
+  breakers: Uint8Array | undefined,
+  range = 1024,
+): Map<number, number> | null {
+  if (!(settings.dryMultiplier > 0)) return null;
+  const len = history.length;
+  if (len < 2) return null;
+  const last = history[len - 1]!;
+  if (breakers?.[last]) return null;
+  const start = Math.max(0, len - range);
+  const longest = new Map<number, number>();
+  // j: a position holding a token that once followed a copy of the history's end.
+  for (let j = len - 1; j > start; j--) {
+    if (history[j - 1] !== last) continue;
+    const next = history[j]!;
+    if (breakers?.[next]) continue;
+    let n = 1;
+    while (j - 1 - n >= start && n < len - j) {
+      const a = history[j - 1 - n]!;
+      if (a !== history[len - 1 - n] || breakers?.[a]) break;
+      n++;
+    }
+    if (n > (longest.get(next) ?? 0)) longest.set(next, n);
+  }
+  const penalties = new Map<number, number>();
+  for (const [id, n] of longest) {
+    if (n < settings.dryAllowedLength || id < 0 || id >= logits.length) continue;
+    const penalty = settings.dryMultiplier * Math.pow(settings.dryBase, n - settings.dryAllowedLength);
+    logits[id]! -= penalty;
+    penalties.set(id, penalty);
+  }
+  return penalties;
+}
+
 export function applyNoRepeatNgram(logits: Float32Array, history: ArrayLike<number>, n: number): void {
   for (const id of bannedByNgram(history, n)) logits[id] = -Infinity;
 }
@@ -132,6 +178,21 @@ export interface Candidate {
 }
 
 type Filters = Pick<SamplingSettings, 'temperature' | 'topK' | 'topP' | 'minP' | 'typicalP'>;
+
+/**
+ * XTC ("exclude top choices", as in text-generation-webui and llama.cpp): when two or more
+ * candidates are at least `threshold` likely, all but the least likely of them are set aside, so
+ * the text takes a turn that is still plausible but not the most obvious. Applied with
+ * probability `probability` per token (the caller draws); `cands` are likeliest first.
+ */
+export function excludeTopChoices(cands: Candidate[], threshold: number): Candidate[] {
+  let above = 0;
+  while (above < cands.length && cands[above]!.prob >= threshold) above++;
+  if (above < 2) return cands;
+  const kept = cands.slice(above - 1);
+  const total = kept.reduce((s, c) => s + c.prob, 0);
+  return kept.map((c) => ({ id: c.id, prob: c.prob / total }));
+}
 
 /**
  * Turns processed logits into the renormalised candidate set the filters allow, likeliest
@@ -250,25 +311,23 @@ export interface Selection {
  * Selects a token; the log-probability (a pass of exp over the whole vocabulary) and the choices
  * after the filters are computed only when asked for, so ghost text pays for neither.
  */
-export function select(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng, want: { logProb?: boolean; choices?: number } = {}): Selection {
+export function select(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng, want: { logProb?: boolean; choices?: number } = {}, extras: SamplerExtras = {}): Selection {
   const lse = want.logProb ? logSumExp(logits) : 0;
   if (want.choices && want.choices > 0) {
-    applyRepetitionPenalty(logits, history, settings.repetitionPenalty);
-    applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
-    const cands = candidateDistribution(logits, settings.strategy === 'sample' ? settings : { ...settings, temperature: 1 });
+    const dry = applyPenalties(logits, history, settings, extras);
+    let cands = candidateDistribution(logits, settings.strategy === 'sample' ? settings : { ...settings, temperature: 1 });
+    if (settings.strategy === 'sample') cands = maybeExcludeTop(cands, settings, rng);
     const token = settings.strategy === 'greedy' ? cands[0]!.id : drawCandidate(cands, rng.next());
-    let raw = logits[token]!;
-    if (settings.repetitionPenalty !== 1 && includes(history, token)) raw = raw > 0 ? raw * settings.repetitionPenalty : raw / settings.repetitionPenalty;
+    const raw = unpenalised(logits[token]!, token, history, settings, dry);
     const probability = cands.find((c) => c.id === token)?.prob ?? 0;
     return { token, logProb: want.logProb ? raw - lse : 0, probability, choices: cands.slice(0, want.choices) };
   }
-  const token = choose(logits, history, settings, rng);
+  // Penalties change the chosen logit in place; undo them rather than copying the whole row
+  // first (a copy per token cost more than the rest of the selection).
+  const dry = applyPenalties(logits, history, settings, extras);
+  const token = settings.strategy === 'greedy' ? argmax(logits) : drawCandidate(maybeExcludeTop(candidateDistribution(logits, settings), settings, rng), rng.next());
   if (!want.logProb) return { token, logProb: 0 };
-  // Penalties changed the chosen logit in place only if it was in the history; undo that rather
-  // than copying the whole row first (a copy per token cost more than the rest of the selection).
-  let raw = logits[token]!;
-  if (settings.repetitionPenalty !== 1 && includes(history, token)) raw = raw > 0 ? raw * settings.repetitionPenalty : raw / settings.repetitionPenalty;
-  return { token, logProb: raw - lse };
+  return { token, logProb: unpenalised(logits[token]!, token, history, settings, dry) - lse };
 }
 
 function includes(values: ArrayLike<number>, x: number): boolean {
@@ -276,9 +335,33 @@ function includes(values: ArrayLike<number>, x: number): boolean {
   return false;
 }
 
-function choose(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, rng: Rng): number {
-  applyRepetitionPenalty(logits, history, settings.repetitionPenalty);
-  applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
-  if (settings.strategy === 'greedy') return argmax(logits);
-  return drawCandidate(candidateDistribution(logits, settings), rng.next());
+/** What the samplers need beyond the settings: computed once per model and request by the caller. */
+export interface SamplerExtras {
+  /** DRY's sequence breakers: 1 for every token whose text holds one. */
+  dryBreakers?: Uint8Array;
 }
+
+/**
+ * The penalties on raw logits, in llama.cpp's order: repetition, DRY, then n-gram bans. Returns
+ * what DRY subtracted, so a chosen token's unpenalised logit can be recovered without a copy.
+ */
+export function applyPenalties(logits: Float32Array, history: ArrayLike<number>, settings: SamplingSettings, extras: SamplerExtras = {}): Map<number, number> | null {
+  applyRepetitionPenalty(logits, history, settings.repetitionPenalty);
+  const dry = applyDry(logits, history, settings, extras.dryBreakers);
+  applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
+  return dry;
+}
+
+/** The chosen token's logit before the penalties (n-gram bans never touch a chosen token). */
+function unpenalised(logit: number, token: number, history: ArrayLike<number>, settings: SamplingSettings, dry: Map<number, number> | null): number {
+  let raw = logit + (dry?.get(token) ?? 0);
+  if (settings.repetitionPenalty !== 1 && includes(history, token)) raw = raw > 0 ? raw * settings.repetitionPenalty : raw / settings.repetitionPenalty;
+  return raw;
+}
+
+/** XTC on a candidate set, when on and this token's draw says so (one extra draw only when on). */
+function maybeExcludeTop(cands: Candidate[], settings: SamplingSettings, rng: Rng): Candidate[] {
+  if (!(settings.xtcProbability > 0) || cands.length < 2) return cands;
+  return rng.next() < settings.xtcProbability ? excludeTopChoices(cands, settings.xtcThreshold) : cands;
+}
+

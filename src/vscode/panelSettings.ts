@@ -13,6 +13,7 @@ const USER_PRESETS = 'sampling.userPresets';
 const GROUPS: { id: string; title: string; keys: string[] }[] = [
   { id: 'decoding', title: 'Decoding', keys: ['sampling.strategy', 'sampling.numBeams'] },
   { id: 'sampling', title: 'Sampling', keys: ['sampling.temperature', 'sampling.topK', 'sampling.topP', 'sampling.minP', 'sampling.typicalP', 'sampling.repetitionPenalty', 'sampling.noRepeatNgramSize'] },
+  { id: 'repetition', title: 'Repetition and surprise (DRY, XTC)', keys: ['sampling.dryMultiplier', 'sampling.dryBase', 'sampling.dryAllowedLength', 'sampling.xtcProbability', 'sampling.xtcThreshold'] },
   { id: 'length', title: 'Length and repeatability', keys: ['sampling.maxNewTokens', 'inline.maxWords', 'continue.lines', 'sampling.seed'] },
   { id: 'model', title: 'Model', keys: ['model.dtype'] },
 ];

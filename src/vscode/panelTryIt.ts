@@ -48,7 +48,7 @@ export class TryItRunner implements vscode.Disposable {
    * Runs one side (the panel's settings) or two (a comparison), on one seed: the settings' seed,
    * or a fresh one shared by both sides. A newer run cancels this one.
    */
-  async run(sampling: TrySampling, compare: [string, string] | null, presets: readonly SamplingPreset[], prompt: TryPrompt): Promise<void> {
+  async run(sampling: TrySampling, compare: [string, string] | null, presets: readonly SamplingPreset[], prompt: TryPrompt, lists: Pick<SamplingSettings, 'drySequenceBreakers' | 'bannedPhrases'>): Promise<void> {
     this.stop();
     const runId = ++this.runId;
     const abort = new AbortController();
@@ -57,7 +57,7 @@ export class TryItRunner implements vscode.Disposable {
     const sides: { label: string; settings: SamplingSettings }[] = [];
     for (const name of compare ?? [CURRENT_SETTINGS]) {
       if (name === CURRENT_SETTINGS) {
-        sides.push({ label: compare ? 'Current settings' : 'Your settings', settings: { ...sampling, seed, stopStrings: [] } });
+        sides.push({ label: compare ? 'Current settings' : 'Your settings', settings: { ...sampling, ...lists, seed, stopStrings: [] } });
         continue;
       }
       const preset = presets.find((p) => p.name === name);
@@ -66,7 +66,7 @@ export class TryItRunner implements vscode.Disposable {
         return;
       }
       // A preset sets the style; length and seed stay the panel's so the sides differ only in style.
-      sides.push({ label: preset.name, settings: { ...sampling, ...preset.values, seed, stopStrings: [] } });
+      sides.push({ label: preset.name, settings: { ...sampling, ...preset.values, ...lists, seed, stopStrings: [] } });
     }
     this.post({ type: 'tryStarted', runId, sides: sides.map((s) => ({ label: s.label, seed })), prompt: prompt.text.slice(-400), promptSource: prompt.source });
     // The worker runs one generation at a time: the sides run one after the other.

@@ -186,7 +186,11 @@ export class SamplingPanel implements vscode.Disposable {
       case 'chooseModelFolder':
         return this.chooseModelFolder();
       case 'tryIt':
-        return this.tryIt.run(m.sampling, m.compare, this.settings.allPresets(), tryPrompt(this.lastEditor()));
+      {
+        const editor = this.lastEditor();
+        const { drySequenceBreakers, bannedPhrases } = samplingSettings(editor?.document.uri).settings;
+        return this.tryIt.run(m.sampling, m.compare, this.settings.allPresets(), tryPrompt(editor), { drySequenceBreakers, bannedPhrases });
+      }
       case 'stopTry':
         this.tryIt.stop();
         return;

@@ -22,7 +22,7 @@ export function checkedInlineSettings(scope?: vscode.ConfigurationScope): { sett
   return checkInlineSettings({ enabled: c.get<unknown>('inline.enabled'), languages: c.get<unknown>('inline.languages'), maxWords: c.get<unknown>('inline.maxWords') });
 }
 
-const SAMPLING_KEYS: (keyof SamplingSettings)[] = ['strategy', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'maxNewTokens', 'numBeams', 'seed'];
+const SAMPLING_KEYS: (keyof SamplingSettings)[] = ['strategy', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'maxNewTokens', 'numBeams', 'seed', 'dryMultiplier', 'dryBase', 'dryAllowedLength', 'drySequenceBreakers', 'xtcProbability', 'xtcThreshold', 'bannedPhrases'];
 
 /** The sampling settings in force for a document, validated; problems are returned to be shown once. */
 export function samplingSettings(scope?: vscode.ConfigurationScope): { settings: SamplingSettings; problems: SettingsProblem[] } {

@@ -49,6 +49,11 @@ const SAMPLING_LABELS: Record<keyof typeof SAMPLING_LIMITS, { label: string; ste
   noRepeatNgramSize: { label: 'No-repeat n-gram size', step: 1 },
   maxNewTokens: { label: 'Max new tokens', step: 1 },
   numBeams: { label: 'Beams', step: 1 },
+  dryMultiplier: { label: 'DRY strength', step: 0.05 },
+  dryBase: { label: 'DRY growth', step: 0.05 },
+  dryAllowedLength: { label: 'DRY free length', step: 1 },
+  xtcProbability: { label: 'XTC probability', step: 0.05 },
+  xtcThreshold: { label: 'XTC threshold', step: 0.01 },
 };
 
 /** What a host knows from the manifest about settings that are not sampling settings. */
@@ -155,8 +160,9 @@ export function settingValueProblem(spec: SettingSpec, value: unknown): string |
 }
 
 /** The panel's sampling values, complete (the page sends them with "Try it"). */
-export type TrySampling = Omit<SamplingSettings, 'stopStrings'>;
-const TRY_KEYS: (keyof TrySampling)[] = ['strategy', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'maxNewTokens', 'numBeams', 'seed'];
+/** The panel's sampling settings; the lists (stop strings, DRY's breakers, banned phrases) come from the writer's settings. */
+export type TrySampling = Omit<SamplingSettings, 'stopStrings' | 'drySequenceBreakers' | 'bannedPhrases'>;
+const TRY_KEYS: (keyof TrySampling)[] = ['strategy', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'maxNewTokens', 'numBeams', 'seed', 'dryMultiplier', 'dryBase', 'dryAllowedLength', 'xtcProbability', 'xtcThreshold'];
 /** The name the page uses for "the settings as they are in the panel" in a comparison. */
 export const CURRENT_SETTINGS = '(current)';
 

@@ -7,7 +7,7 @@
 import { DEFAULT_SAMPLING, validateSampling, type SamplingSettings } from './samplingSettings';
 
 /** The settings a preset sets. */
-export const PRESET_KEYS = ['strategy', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'numBeams'] as const;
+export const PRESET_KEYS = ['strategy', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'numBeams', 'dryMultiplier', 'xtcProbability', 'xtcThreshold'] as const;
 export type PresetKey = (typeof PRESET_KEYS)[number];
 export type PresetValues = Pick<SamplingSettings, PresetKey>;
 
@@ -28,7 +28,8 @@ export const BUILT_IN_PRESETS: readonly SamplingPreset[] = Object.freeze([
   {
     name: 'Faithful',
     explain: 'Stays with the likeliest words: plain, steady, close to what you have written.',
-    values: base({ temperature: 0.5, topK: 40, topP: 0.9, minP: 0.05, repetitionPenalty: 1.15 }),
+    // Low temperature loops easily: DRY breaks the loops without penalising single words.
+    values: base({ temperature: 0.5, topK: 40, topP: 0.9, minP: 0.05, repetitionPenalty: 1.15, dryMultiplier: 0.8 }),
     builtIn: true,
   },
   {
@@ -40,13 +41,14 @@ export const BUILT_IN_PRESETS: readonly SamplingPreset[] = Object.freeze([
   {
     name: 'Imaginative',
     explain: 'Reaches for less obvious words while staying on the subject.',
-    values: base({ temperature: 1.05, topK: 0, topP: 0.95, minP: 0.05, repetitionPenalty: 1.1 }),
+    values: base({ temperature: 1.05, topK: 0, topP: 0.95, minP: 0.05, repetitionPenalty: 1.1, dryMultiplier: 0.8 }),
     builtIn: true,
   },
   {
     name: 'Wild',
     explain: 'Surprising and sometimes strange: good for unblocking, expect to edit.',
-    values: base({ temperature: 1.4, topK: 0, topP: 1, minP: 0.02, repetitionPenalty: 1.05 }),
+    // XTC gives the surprise without the incoherence a still higher temperature brings.
+    values: base({ temperature: 1.2, topK: 0, topP: 1, minP: 0.02, repetitionPenalty: 1.05, dryMultiplier: 0.8, xtcProbability: 0.5, xtcThreshold: 0.1 }),
     builtIn: true,
   },
   {

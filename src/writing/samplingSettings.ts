@@ -20,7 +20,7 @@ interface NumericLimit {
 }
 
 export const SAMPLING_LIMITS: Record<
-  'temperature' | 'topK' | 'topP' | 'minP' | 'typicalP' | 'repetitionPenalty' | 'noRepeatNgramSize' | 'maxNewTokens' | 'numBeams',
+  'temperature' | 'topK' | 'topP' | 'minP' | 'typicalP' | 'repetitionPenalty' | 'noRepeatNgramSize' | 'maxNewTokens' | 'numBeams' | 'dryMultiplier' | 'dryBase' | 'dryAllowedLength' | 'xtcProbability' | 'xtcThreshold',
   NumericLimit
 > = {
   temperature: { min: 0.05, max: 2, integer: false, explain: 'How adventurous each word is: low stays safe, high surprises.' },
@@ -32,7 +32,38 @@ export const SAMPLING_LIMITS: Record<
   noRepeatNgramSize: { min: 0, max: 10, integer: true, off: 0, explain: 'Never repeat a run of this many pieces verbatim (0 = off).' },
   maxNewTokens: { min: 1, max: 1024, integer: true, explain: 'The longest continuation, in model pieces (about ¾ of a word each).' },
   numBeams: { min: 2, max: 8, integer: true, explain: 'Beam search: how many candidate continuations to keep at each step.' },
+  dryMultiplier: { min: 0, max: 5, integer: false, off: 0, explain: 'DRY: discourage words that would repeat a passage already written, more the longer the repeat (0 = off; 0.8 is a common start).' },
+  dryBase: { min: 1, max: 4, integer: false, explain: 'DRY: how fast the discouragement grows with each further repeated piece.' },
+  dryAllowedLength: { min: 1, max: 20, integer: true, explain: 'DRY: repeats up to this many pieces are free (names, common phrases).' },
+  xtcProbability: { min: 0, max: 1, integer: false, off: 0, explain: 'XTC: how often the most obvious choices are set aside for a less obvious one that is still likely (0 = off).' },
+  xtcThreshold: { min: 0, max: 0.5, integer: false, explain: 'XTC: a choice at least this likely counts as obvious; only when two or more are does XTC act.' },
 };
+
+export const MAX_BANNED_PHRASES = 200;
+export const MAX_BANNED_PHRASE_LENGTH = 80;
+export const DEFAULT_DRY_BREAKERS: readonly string[] = ['\n', ':', '"', '*'];
+
+/**
+ * Stock phrases writers complain about, offered as an optional list (inkling.sampling.bannedPhrases
+ * starts empty: a writer adds these with one click in the sampling panel, or by hand).
+ */
+export const STOCK_PHRASES: readonly string[] = [
+  'a testament to',
+  'shivers down',
+  'tapestry of',
+  'a symphony of',
+  'delve into',
+  'in the grand scheme of things',
+  'a dance of',
+  'barely above a whisper',
+  'the weight of the world',
+  'little did they know',
+  'sent shivers',
+  'a wave of emotion',
+  'palpable tension',
+  'ministrations',
+  'eyes sparkling with mischief',
+];
 
 export const SEED_MAX = 2 ** 31 - 1;
 export const MAX_STOP_STRINGS = 16;
@@ -51,6 +82,13 @@ export const DEFAULT_SAMPLING: Readonly<SamplingSettings> = Object.freeze({
   numBeams: 4,
   seed: null,
   stopStrings: [],
+  dryMultiplier: 0,
+  dryBase: 1.75,
+  dryAllowedLength: 2,
+  drySequenceBreakers: [...DEFAULT_DRY_BREAKERS],
+  xtcProbability: 0,
+  xtcThreshold: 0.1,
+  bannedPhrases: [],
 });
 
 export interface SettingsProblem {
@@ -73,7 +111,7 @@ const STRATEGIES: readonly DecodingStrategy[] = ['sample', 'greedy', 'beam'];
  */
 export function validateSampling(input: unknown, base: Readonly<SamplingSettings> = DEFAULT_SAMPLING): ValidatedSampling {
   const problems: SettingsProblem[] = [];
-  const settings: SamplingSettings = { ...base, stopStrings: [...base.stopStrings] };
+  const settings: SamplingSettings = { ...base, stopStrings: [...base.stopStrings], drySequenceBreakers: [...base.drySequenceBreakers], bannedPhrases: [...base.bannedPhrases] };
   if (input === undefined || input === null) return { settings, problems };
   if (typeof input !== 'object' || Array.isArray(input)) {
     problems.push({ setting: 'strategy', message: 'Sampling settings must be an object; using the defaults.' });
@@ -130,5 +168,20 @@ export function validateSampling(input: unknown, base: Readonly<SamplingSettings
     }
   }
 
+  settings.bannedPhrases = stringList(raw.bannedPhrases, 'bannedPhrases', MAX_BANNED_PHRASES, MAX_BANNED_PHRASE_LENGTH, settings.bannedPhrases, problems, (p) => p.trim().replace(/\s+/g, ' ').toLowerCase());
+  settings.drySequenceBreakers = stringList(raw.drySequenceBreakers, 'drySequenceBreakers', 16, 8, settings.drySequenceBreakers, problems, (b) => b);
+
   return { settings, problems };
+}
+
+/** A list of short strings, or the fallback with a problem reported. */
+function stringList(value: unknown, setting: keyof SamplingSettings, max: number, maxLength: number, fallback: string[], problems: SettingsProblem[], normalise: (s: string) => string): string[] {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value)) {
+    problems.push({ setting, message: `${setting} must be a list of texts; ignoring it.` });
+    return fallback;
+  }
+  const kept = value.filter((s): s is string => typeof s === 'string').map(normalise).filter((s) => s.length > 0 && s.length <= maxLength);
+  if (kept.length !== value.length || kept.length > max) problems.push({ setting, message: `${setting} takes at most ${max} texts of 1–${maxLength} characters; dropped the others.` });
+  return [...new Set(kept)].slice(0, max);
 }

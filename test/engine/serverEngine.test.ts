@@ -13,6 +13,7 @@ import { groupBand, heardVowelGroups } from '../../src/writing/lineGrammar';
 import { lineRhymeKey } from '../../src/writing/rhyme';
 import { lineRhymesWith } from '../../src/writing/lineEnding';
 import { planLine } from '../../src/writing/linePlan';
+import { BannedPhrases } from '../../src/writing/bannedPhrases';
 import { loadPronouncingDictionary } from '../../src/writing/pronouncingDictionary';
 import { llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
 import { testModelDir, workerPath } from '../support/paths';
@@ -128,6 +129,51 @@ describe('server engine on a real llama-server', { skip: !llamaServerAvailable()
     const r = await engine.generate({ prompt: quatrain, sampling: { seed: 5, maxNewTokens: 80 }, form: { lines: 1, rhyme: true } });
     assert.equal(planLine(quatrain, { rhyme: true }).rhymeWith?.word, 'hill');
     assert.ok(lineRhymesWith(r.text, partner), `${JSON.stringify(r.text)} rhymes with "hill"`);
+  });
+
+  for (const strategy of ['greedy', 'sample'] as const) {
+    test(`banned phrases on a server (${strategy}): never shown, streamed or not, and the text goes on past them`, async () => {
+      const base = { strategy, seed: 21, temperature: 0.8, maxNewTokens: 60 };
+      const plain = await engine.generate({ prompt, sampling: base });
+      const words = plain.text.match(/[A-Za-z]+/g) ?? [];
+      assert.ok(words.length >= 12, plain.text);
+      const phrases = [words.slice(1, 3).join(' '), words.slice(6, 8).join(' ')];
+      const bans = new BannedPhrases(phrases);
+      assert.ok(bans.find(plain.text, true), `the text without the ban has one: ${phrases.join(' | ')} in ${plain.text}`);
+      let streamed = '';
+      const logged: string[] = [];
+      const watched = new ServerEngine({ url: server.url, kind: 'auto', model: '', logger: { trace() {}, debug: (m) => logged.push(m), info() {}, warn() {}, error() {} } });
+      const r = await watched.generate({ prompt, sampling: { ...base, bannedPhrases: phrases }, stream: true }, { onToken: (t) => (streamed += t) });
+      await watched.dispose();
+      assert.ok(logged.some((m) => /stepped to the server's next choice/.test(m)), `it stepped past a phrase by the server's own ranking: ${logged.join(' / ')}`);
+      assert.equal(bans.find(r.text, true), null, `no banned phrase in ${JSON.stringify(r.text)}`);
+      assert.equal(streamed, r.text, 'nothing shown was taken back');
+      assert.ok((r.text.match(/[A-Za-z]+/g) ?? []).length >= 8, `it goes on past the phrase: ${JSON.stringify(r.text)}`);
+    });
+  }
+
+  test('DRY and XTC reach llama.cpp\'s own samplers: DRY lowers the repeats of a looping prompt', async () => {
+    const loop = 'The cat sat on the mat. The dog sat on the log. The cat sat on the mat. The dog sat on the log. The cat sat on the mat.';
+    const base = { strategy: 'greedy' as const, repetitionPenalty: 1, maxNewTokens: 120 };
+    const repeats = (text: string) => {
+      const words = (loop + text).toLowerCase().match(/[a-z']+/g) ?? [];
+      const first = (loop.toLowerCase().match(/[a-z']+/g) ?? []).length;
+      const seen = new Set<string>();
+      let n = 0;
+      for (let i = 0; i + 4 <= words.length; i++) {
+        const g = words.slice(i, i + 4).join(' ');
+        if (i + 4 > first && seen.has(g)) n++;
+        seen.add(g);
+      }
+      return n;
+    };
+    const plain = await engine.generate({ prompt: loop, sampling: base });
+    const dry = await engine.generate({ prompt: loop, sampling: { ...base, dryMultiplier: 0.8 } });
+    console.log(`repeated 4-grams in 120 tokens on llama-server: ${repeats(plain.text)} without DRY, ${repeats(dry.text)} with DRY`);
+    assert.ok(repeats(dry.text) < repeats(plain.text), `${repeats(dry.text)} < ${repeats(plain.text)}`);
+    const xtcA = await engine.generate({ prompt, sampling: { seed: 5, maxNewTokens: 30, xtcProbability: 1, xtcThreshold: 0.05 } });
+    const noXtc = await engine.generate({ prompt, sampling: { seed: 5, maxNewTokens: 30 } });
+    assert.notEqual(xtcA.text, noXtc.text, 'XTC changes the text at the same seed');
   });
 
   test('token probabilities: one per token, after the sampling filters, the alternatives likeliest first', async () => {

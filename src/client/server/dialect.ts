@@ -21,6 +21,8 @@ export interface CompletionCall {
   stream: boolean;
   /** Report the N likeliest alternatives of each token (dialects with `tokenProbabilities`). */
   probabilities?: number;
+  /** The alternatives as the model ranks them, before the sampling filters (to step past a banned phrase even when greedy). */
+  rawProbabilities?: boolean;
 }
 
 export interface Usage {
@@ -74,6 +76,8 @@ export function ignoredSettings(capabilities: EngineCapabilities, s: SamplingSet
   if (!has('noRepeatNgramSize') && s.noRepeatNgramSize !== 0) out.push('noRepeatNgramSize');
   if (!has('beam') && s.strategy === 'beam') out.push('strategy "beam" (sampling greedily instead)');
   if (!has('seed') && s.seed !== null) out.push('seed');
+  if (!has('dry') && s.dryMultiplier > 0) out.push('dryMultiplier');
+  if (!has('xtc') && s.xtcProbability > 0 && s.strategy === 'sample') out.push('xtcProbability');
   return out;
 }
 

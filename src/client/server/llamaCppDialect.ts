@@ -1,6 +1,6 @@
 /**
  * llama.cpp's `llama-server`, on its native `POST /completion`: every sampler Inkling has but
- * the n-gram ban, a GBNF `grammar`, `cache_prompt` (a growing prompt reuses the server's KV
+ * the n-gram ban (DRY and XTC as `dry_*` and `xtc_*`), a GBNF `grammar`, `cache_prompt` (a growing prompt reuses the server's KV
  * cache), SSE streaming without a closing `[DONE]`, and `timings` to measure the client against.
  */
 import type { GeneratedToken, StopReason } from '../../common/generation';
@@ -27,6 +27,9 @@ interface LlamaProb {
   top_logprobs?: LlamaProb[];
 }
 
+/** How far back DRY looks for a repetition, in tokens (the worker's range). */
+export const DRY_RANGE = 1024;
+
 export const llamaCppDialect: ServerDialect = {
   kind: 'llama.cpp',
   streamFormat: 'sse',
@@ -35,7 +38,7 @@ export const llamaCppDialect: ServerDialect = {
     logitSteering: false,
     tokenProbabilities: true,
     batch: false,
-    samplers: ['temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'seed', 'stopStrings'],
+    samplers: ['temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'seed', 'stopStrings', 'dry', 'xtc', 'bannedPhrases'],
   },
 
   request(call: CompletionCall) {
@@ -55,9 +58,13 @@ export const llamaCppDialect: ServerDialect = {
       cache_prompt: true,
       stream: call.stream,
     };
+    // DRY and XTC are llama.cpp's own samplers, the same algorithms as Inkling's worker; DRY looks
+    // back as far as the worker does (the server's default is only 64 tokens).
+    if (s.dryMultiplier > 0) Object.assign(body, { dry_multiplier: s.dryMultiplier, dry_base: s.dryBase, dry_allowed_length: s.dryAllowedLength, dry_penalty_last_n: DRY_RANGE, dry_sequence_breakers: [...s.drySequenceBreakers] });
+    if (s.xtcProbability > 0 && s.strategy === 'sample') Object.assign(body, { xtc_probability: s.xtcProbability, xtc_threshold: s.xtcThreshold });
     if (call.grammar) body.grammar = call.grammar;
     // Probabilities after the sampling filters: what the writer's settings let through.
-    if (call.probabilities) Object.assign(body, { n_probs: call.probabilities, post_sampling_probs: true });
+    if (call.probabilities) Object.assign(body, { n_probs: call.probabilities, post_sampling_probs: !call.rawProbabilities });
     return { path: '/completion', body };
   },
 

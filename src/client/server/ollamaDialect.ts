@@ -26,7 +26,7 @@ export const ollamaDialect: ServerDialect = {
     // From Ollama 0.12.11; earlier versions answer without them.
     tokenProbabilities: true,
     batch: false,
-    samplers: ['temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'seed', 'stopStrings'],
+    samplers: ['temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'seed', 'stopStrings', 'bannedPhrases'],
   },
   request(call: CompletionCall) {
     const s = call.sampling;

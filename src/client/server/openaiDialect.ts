@@ -70,7 +70,7 @@ const OPENAI_CAPABILITIES: EngineCapabilities = {
   logitSteering: false,
   tokenProbabilities: false,
   batch: false,
-  samplers: ['temperature', 'topP', 'seed', 'stopStrings'],
+  samplers: ['temperature', 'topP', 'seed', 'stopStrings', 'bannedPhrases'],
 };
 
 export const openaiDialect: ServerDialect = {

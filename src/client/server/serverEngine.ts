@@ -18,6 +18,7 @@ import { loadPronouncingDictionary } from '../../writing/pronouncingDictionary';
 import { SEED_MAX, validateSampling } from '../../writing/samplingSettings';
 import type { ServerKind } from '../../writing/serverSettings';
 import { findStop } from '../../engine/textStream';
+import { BannedPhrases } from '../../writing/bannedPhrases';
 import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from '../writingEngine';
 import { ignoredSettings, type CompletionCall, type ServerDialect, type Usage } from './dialect';
 import { NdjsonParser, SseParser } from './eventStream';
@@ -28,6 +29,19 @@ import { openaiDialect } from './openaiDialect';
 import { MissingModel, probeServer, type ServerProbe } from './probe';
 import { vllmDialect } from './vllmDialect';
 import { writeVerse } from './verseWriter';
+
+/** One completion request's outcome per sample: text, why it ended, and where a banned phrase was cut off. */
+interface Completion {
+  texts: string[];
+  stops: StopReason[];
+  usage: Usage;
+  tokens: GeneratedToken[];
+  /** Where a banned phrase began, per sample that was cut there. */
+  banned: (number | undefined)[];
+}
+
+/** Fresh attempts a continuation may make past banned phrases before it ends short of one. */
+const MAX_BAN_REWINDS = 8;
 
 export const DIALECTS: Record<ServerKind, ServerDialect> = { 'llama.cpp': llamaCppDialect, vllm: vllmDialect, ollama: ollamaDialect, openai: openaiDialect };
 
@@ -262,12 +276,17 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
     const strip = (t: string) => (healed && t.startsWith(end.blank) ? t.slice(end.blank.length) : t);
     if (n === 1) {
       let raw = '';
-      const one = await this.complete(dialect, { ...call, sampling: { ...settings, seed } }, signal, (_i, t) => {
+      const onPiece = (_i: number, t: string) => {
         const before = strip(raw);
         raw += t;
         onText(strip(raw).slice(before.length));
-      });
-      return { text: strip(one.texts[0] ?? ''), stopReason: one.stops[0] ?? 'length', usage: one.usage, tokens: call.probabilities ? one.tokens : undefined };
+      };
+      const bans = new BannedPhrases(settings.bannedPhrases);
+      if (bans.empty) {
+        const one = await this.complete(dialect, { ...call, sampling: { ...settings, seed } }, signal, onPiece);
+        return { text: strip(one.texts[0] ?? ''), stopReason: one.stops[0] ?? 'length', usage: one.usage, tokens: call.probabilities ? one.tokens : undefined };
+      }
+      return this.pastBans(dialect, call, settings, seed, signal, onPiece, () => raw, strip);
     }
     const samples: { text: string; stopReason: StopReason; seed: number }[] = [];
     let usage: Usage = {};
@@ -287,11 +306,78 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
   }
 
   /**
+   * One continuation that never writes a banned phrase, on any server. Where a phrase begins the
+   * answer is cut; the next request continues from the text before it with the choice the
+   * server ranked next at that point (its token probabilities, where it gives them: the same
+   * step back the worker takes over its KV cache), or with a fresh seed where it gives none.
+   * After MAX_BAN_REWINDS the continuation ends before the phrase.
+   */
+  private async pastBans(
+    dialect: ServerDialect,
+    call: CompletionCall,
+    settings: SamplingSettings,
+    seed: number,
+    signal: AbortSignal,
+    onPiece: (index: number, text: string) => void,
+    written: () => string,
+    strip: (t: string) => string,
+  ): Promise<{ text: string; stopReason: StopReason; usage: Usage }> {
+    const bans = new BannedPhrases(settings.bannedPhrases);
+    const ranked = dialect.capabilities.tokenProbabilities;
+    const usage: Usage = {};
+    let left = settings.maxNewTokens;
+    let stopReason: StopReason = 'length';
+    for (let attempt = 0; ; attempt++) {
+      const sofar = written();
+      const one = await this.complete(
+        dialect,
+        {
+          ...call,
+          prompt: call.prompt + sofar,
+          // Once the blank a prompt ended with is written, later requests need no grammar for it.
+          grammar: sofar.length > 0 ? undefined : call.grammar,
+          maxTokens: Math.max(1, left),
+          sampling: { ...settings, seed: (seed + attempt * 7919) % (SEED_MAX + 1) },
+          probabilities: ranked ? Math.max(call.probabilities ?? 0, 8) : call.probabilities,
+          rawProbabilities: ranked,
+        },
+        signal,
+        onPiece,
+      );
+      usage.promptTokens ??= one.usage.promptTokens;
+      usage.cachedTokens ??= one.usage.cachedTokens;
+      usage.newTokens = (usage.newTokens ?? 0) + (one.usage.newTokens ?? one.tokens.length);
+      usage.serverMs = (usage.serverMs ?? 0) + (one.usage.serverMs ?? 0);
+      left -= one.usage.newTokens ?? (one.tokens.length || Math.ceil((one.texts[0] ?? '').length / 4));
+      stopReason = one.stops[0] ?? 'length';
+      const cutAt = one.banned[0];
+      if (cutAt === undefined || signal.aborted || left <= 0) break;
+      if (attempt + 1 >= MAX_BAN_REWINDS || (!ranked && settings.strategy !== 'sample')) {
+        // Out of attempts (or greedy on a server that ranks nothing: every attempt would be the same).
+        stopReason = 'stop';
+        break;
+      }
+      // The server's next choice at the token where the phrase began. What of that token was
+      // already shown (a space before the phrase's first word) stays: the choice must begin with it.
+      let end = 0;
+      const token = one.tokens.find((t) => (end += t.text.length) > cutAt);
+      if (!token) continue; // no ranking here: try a fresh seed from the text before the phrase
+      const start = end - token.text.length;
+      const shownOfToken = (one.texts[0] ?? '').slice(start, cutAt);
+      const before = written();
+      const choice = token.alternatives.find((a) => a.text !== token.text && a.text.startsWith(shownOfToken) && a.text.length > shownOfToken.length && bans.safeLength(before + a.text.slice(shownOfToken.length)) === before.length + a.text.length - shownOfToken.length);
+      this.log.debug(`Banned phrase at ${written().length} characters: ${choice ? `stepped to the server's next choice ${JSON.stringify(choice.text)}` : 'no usable next choice; trying a fresh seed'}.`);
+      if (choice) onPiece(0, choice.text.slice(shownOfToken.length));
+    }
+    return { text: strip(written()), stopReason, usage };
+  }
+
+  /**
    * One completion request, streamed: the text of each sample as it arrives, why each ended,
    * and what the server says it spent. Stop strings are also applied here (a server may cap
    * their number), and the request is cut as soon as every sample has stopped.
    */
-  private async complete(dialect: ServerDialect, call: CompletionCall, signal: AbortSignal, onPiece?: (index: number, text: string) => void): Promise<{ texts: string[]; stops: StopReason[]; usage: Usage; tokens: GeneratedToken[] }> {
+  private async complete(dialect: ServerDialect, call: CompletionCall, signal: AbortSignal, onPiece?: (index: number, text: string) => void): Promise<Completion> {
     const context = this.probe?.contextLength;
     const fitted = context ? fitPrompt(call.prompt, context, call.maxTokens, this.charsPerToken) : { text: call.prompt, cut: 0 };
     try {
@@ -314,11 +400,32 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
     }
   }
 
-  private async completeOnce(dialect: ServerDialect, call: CompletionCall, signal: AbortSignal, onPiece?: (index: number, text: string) => void): Promise<{ texts: string[]; stops: StopReason[]; usage: Usage; tokens: GeneratedToken[] }> {
+  private async completeOnce(dialect: ServerDialect, call: CompletionCall, signal: AbortSignal, onPiece?: (index: number, text: string) => void): Promise<Completion> {
     const { path, body } = dialect.request(call);
     const texts: string[] = [];
     const tokens: GeneratedToken[] = [];
     const stops: StopReason[] = [];
+    // Banned phrases: a sample is cut where one begins (the rest is never shown), and text that
+    // could still become one is held back until it cannot.
+    const bans = new BannedPhrases(call.sampling.bannedPhrases);
+    const banned: (number | undefined)[] = [];
+    const shown: number[] = [];
+    const show = (index: number) => {
+      const text = texts[index] ?? '';
+      const upTo = bans.empty || stops[index] ? text.length : bans.safeLength(text);
+      const from = shown[index] ?? 0;
+      if (upTo > from) {
+        shown[index] = upTo;
+        onPiece?.(index, text.slice(from, upTo));
+      }
+    };
+    const cutAtBan = (index: number, final: boolean) => {
+      const match = bans.find(texts[index] ?? '', final);
+      if (!match) return;
+      texts[index] = texts[index]!.slice(0, match.start);
+      banned[index] = match.start;
+      stops[index] = 'stop';
+    };
     let usage: Usage = {};
     let finished = false;
     const local = new AbortController();
@@ -337,9 +444,15 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
           stops[p.index] = 'stop';
         }
         texts[p.index] = now;
-        if (now.length > before.length) onPiece?.(p.index, now.slice(before.length));
+        if (!bans.empty) cutAtBan(p.index, stops[p.index] !== undefined);
+        show(p.index);
       }
-      for (const e of out.ends) stops[e.index] ??= e.stop;
+      for (const e of out.ends) {
+        if (stops[e.index]) continue;
+        stops[e.index] = e.stop;
+        if (!bans.empty) cutAtBan(e.index, true);
+        show(e.index);
+      }
       for (const t of out.tokens ?? []) if (t.index === 0 && !stops[0]) tokens.push(t.token);
       if (out.usage) usage = { ...usage, ...Object.fromEntries(Object.entries(out.usage).filter(([, v]) => v !== undefined)) };
       if (out.done) finished = true;
@@ -361,7 +474,7 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
       signal.removeEventListener('abort', onAbort);
     }
     if (!finished && !signal.aborted) throw new HttpFailure('cut', 'the answer ended before the server said it was done');
-    return { texts, stops, usage, tokens };
+    return { texts, stops, usage, tokens, banned };
   }
 
   private async headers(): Promise<Record<string, string>> {

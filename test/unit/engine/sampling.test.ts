@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  applyDry,
   applyNoRepeatNgram,
   applyRepetitionPenalty,
   argmax,
   bannedByNgram,
   candidateDistribution,
   drawCandidate,
+  excludeTopChoices,
   logSoftmax,
   logSumExp,
   Rng,
@@ -161,4 +163,86 @@ test('selectScored reports the unpenalised log-probability even for a penalised 
   const { token, logProb } = selectScored(logits, [0], s, new Rng(1));
   assert.equal(token, 0);
   assert.ok(Math.abs(logProb - Math.log(0.9)) < 1e-6, `${logProb}`);
+});
+
+const dry = { dryMultiplier: 0.8, dryBase: 1.75, dryAllowedLength: 2 };
+
+test('DRY penalises the token that would extend a repetition, growing with its length', () => {
+  // History "1 2 3 4 ... 1 2 3": token 4 would repeat a run of 3 (1 2 3 → 4).
+  const history = [1, 2, 3, 4, 9, 8, 1, 2, 3];
+  const logits = new Float32Array(10);
+  const penalties = applyDry(logits, history, dry, undefined);
+  assert.ok(Math.abs(logits[4]! - -(0.8 * Math.pow(1.75, 3 - 2))) < 1e-6, `${logits[4]}`);
+  // Nothing else was penalised: 9 followed "4", which the end of the history is not.
+  for (const id of [0, 1, 2, 3, 5, 6, 7, 8, 9]) assert.equal(logits[id], 0, `token ${id}`);
+  assert.deepEqual([...penalties!.keys()], [4]);
+
+  // A longer repeat costs more: base^(n - allowed).
+  const longer = new Float32Array(10);
+  applyDry(longer, [5, 1, 2, 3, 4, 9, 5, 1, 2, 3], dry, undefined);
+  assert.ok(longer[4]! < logits[4]!, `${longer[4]} < ${logits[4]}`);
+  assert.ok(Math.abs(longer[4]! - -(0.8 * Math.pow(1.75, 4 - 2))) < 1e-6);
+});
+
+test('DRY lets repeats up to the allowed length go free and is off at multiplier 0', () => {
+  const logits = new Float32Array(10);
+  applyDry(logits, [1, 4, 9, 1], dry, undefined); // a run of 1 before 4
+  assert.equal(logits[4], 0);
+  applyDry(logits, [1, 2, 3, 4, 1, 2, 3], { ...dry, dryMultiplier: 0 }, undefined);
+  assert.ok(logits.every((x) => x === 0));
+});
+
+test('DRY does not reach across a sequence breaker', () => {
+  const breakers = new Uint8Array(10);
+  breakers[7] = 1; // say, a line break
+  // Without the breaker "7 1 2" would be a run of 3 before 4; with it, the run is "1 2" (= allowed, penalised at base^0).
+  const withBreak = new Float32Array(10);
+  applyDry(withBreak, [7, 1, 2, 4, 0, 7, 1, 2], dry, breakers);
+  const without = new Float32Array(10);
+  applyDry(without, [7, 1, 2, 4, 0, 7, 1, 2], dry, undefined);
+  assert.ok(Math.abs(withBreak[4]! - -0.8) < 1e-6, `${withBreak[4]}`);
+  assert.ok(without[4]! < withBreak[4]!);
+  // A breaker as the last token ends every repetition; a breaker is never penalised as the next token.
+  const afterBreak = new Float32Array(10);
+  applyDry(afterBreak, [1, 2, 7, 3, 1, 2], dry, breakers);
+  assert.equal(afterBreak[7], 0);
+  const endsInBreak = new Float32Array(10);
+  applyDry(endsInBreak, [1, 7, 3, 1, 7], dry, breakers);
+  assert.ok(endsInBreak.every((x) => x === 0));
+});
+
+test('selectScored undoes DRY when reporting the log-probability', () => {
+  const s: SamplingSettings = { ...DEFAULT_SAMPLING, strategy: 'greedy', repetitionPenalty: 1, ...dry };
+  const logits = logitsOf([0.05, 0.05, 0.05, 0.05, 0.8]);
+  const { token, logProb } = selectScored(logits, [1, 2, 3, 4, 0, 1, 2, 3], s, new Rng(1));
+  assert.equal(token, 4); // still the likeliest after a penalty of 0.8·1.75
+  assert.ok(Math.abs(logProb - Math.log(0.8)) < 1e-6, `${logProb}`);
+});
+
+test('XTC sets aside every top choice above the threshold but the least likely of them', () => {
+  const cands = [
+    { id: 0, prob: 0.5 },
+    { id: 1, prob: 0.3 },
+    { id: 2, prob: 0.15 },
+    { id: 3, prob: 0.05 },
+  ];
+  assert.deepEqual(ids(excludeTopChoices(cands, 0.1)), [2, 3]);
+  const kept = excludeTopChoices(cands, 0.1);
+  assert.ok(Math.abs(kept[0]!.prob - 0.75) < 1e-9 && Math.abs(kept[1]!.prob - 0.25) < 1e-9);
+  // Only one choice above the threshold: nothing to exclude.
+  assert.equal(excludeTopChoices(cands, 0.4), cands);
+});
+
+test('XTC at probability 1 never picks the likeliest of several strong choices; at 0 the draw is unchanged', () => {
+  const probs = [0.4, 0.35, 0.2, 0.05];
+  const s: SamplingSettings = { ...DEFAULT_SAMPLING, strategy: 'sample', topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, xtcProbability: 1, xtcThreshold: 0.1 };
+  const rng = new Rng(7);
+  const seen = new Set<number>();
+  for (let i = 0; i < 200; i++) seen.add(selectToken(logitsOf(probs), [], s, rng));
+  assert.deepEqual([...seen].sort(), [2, 3]);
+  const a = new Rng(3);
+  const b = new Rng(3);
+  const offXtc = { ...s, xtcProbability: 0 };
+  const plain = { ...DEFAULT_SAMPLING, strategy: 'sample' as const, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 };
+  for (let i = 0; i < 50; i++) assert.equal(selectToken(logitsOf(probs), [], offXtc, a), selectToken(logitsOf(probs), [], plain, b));
 });

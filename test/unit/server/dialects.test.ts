@@ -22,6 +22,18 @@ describe('llama.cpp /completion', () => {
     assert.deepEqual(body, { prompt: 'Shall I compare thee', n_predict: 64, temperature: 0.7, top_k: 40, top_p: 0.9, min_p: 0.05, typical_p: 0.95, repeat_penalty: 1.1, seed: 42, stop: ['\n'], cache_prompt: true, stream: true, grammar: 'root ::= "x"', n_probs: 5, post_sampling_probs: true });
   });
 
+  it('DRY and XTC as llama.cpp\'s dry_* and xtc_* (DRY over the worker\'s range); off, they are not sent; raw probabilities on request', () => {
+    const on = { ...sampling, dryMultiplier: 0.8, dryBase: 1.75, dryAllowedLength: 2, drySequenceBreakers: ['\n', ':'], xtcProbability: 0.5, xtcThreshold: 0.1 };
+    const { body } = llamaCppDialect.request({ ...call, sampling: on, probabilities: 8, rawProbabilities: true });
+    assert.deepEqual(
+      { dry_multiplier: body.dry_multiplier, dry_base: body.dry_base, dry_allowed_length: body.dry_allowed_length, dry_penalty_last_n: body.dry_penalty_last_n, dry_sequence_breakers: body.dry_sequence_breakers, xtc_probability: body.xtc_probability, xtc_threshold: body.xtc_threshold, post_sampling_probs: body.post_sampling_probs },
+      { dry_multiplier: 0.8, dry_base: 1.75, dry_allowed_length: 2, dry_penalty_last_n: 1024, dry_sequence_breakers: ['\n', ':'], xtc_probability: 0.5, xtc_threshold: 0.1, post_sampling_probs: false },
+    );
+    const off = llamaCppDialect.request(call).body;
+    assert.ok(!Object.keys(off).some((k) => k.startsWith('dry_') || k.startsWith('xtc_')));
+    assert.ok(!('xtc_probability' in llamaCppDialect.request({ ...call, sampling: { ...on, strategy: 'greedy' } }).body), 'XTC is a sampler: not sent for greedy');
+  });
+
   it('greedy is temperature 0 and top-k 1; a random seed is -1', () => {
     const { body } = llamaCppDialect.request({ ...call, sampling: { ...DEFAULT_SAMPLING, strategy: 'greedy', seed: null } });
     assert.equal(body.temperature, 0);
@@ -59,6 +71,12 @@ describe('vLLM /v1/completions', () => {
     assert.deepEqual(body, { prompt: 'Shall I compare thee', max_tokens: 64, temperature: 0.7, top_p: 0.9, n: 3, stream: true, model: 'm', stop: ['\n'], seed: 42, logprobs: 2, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, structured_outputs: { grammar: 'root ::= "x"' } });
     assert.ok(!('guided_grammar' in body) && !('typical_p' in body));
     assert.equal(vllmDialect.request({ ...call, sampling: { ...sampling, topK: 0 } }).body.top_k, -1, 'no top-k is -1');
+  });
+
+  it('banned phrases as bad_words, as written and capitalised (vLLM matches case)', () => {
+    const { body } = vllmDialect.request({ ...call, sampling: { ...sampling, bannedPhrases: ['a testament to', 'shivers down'] } });
+    assert.deepEqual(body.bad_words, ['a testament to', 'A testament to', 'shivers down', 'Shivers down']);
+    assert.ok(!('bad_words' in vllmDialect.request(call).body));
   });
 
   it('reads a stream (with the usage chunk) and a whole answer with n samples and logprobs', () => {
@@ -113,5 +131,8 @@ describe('OpenAI-compatible /v1/completions (LM Studio)', () => {
     assert.deepEqual(ignoredSettings(vllmDialect.capabilities, sampling), ['typicalP']);
     assert.deepEqual(ignoredSettings(llamaCppDialect.capabilities, { ...sampling, noRepeatNgramSize: 3 }), ['noRepeatNgramSize']);
     assert.deepEqual(ignoredSettings(llamaCppDialect.capabilities, DEFAULT_SAMPLING), [], 'defaults that are "off" are not mentioned');
+    const fiction = { ...sampling, dryMultiplier: 0.8, xtcProbability: 0.5, bannedPhrases: ['tapestry of'] };
+    assert.deepEqual(ignoredSettings(vllmDialect.capabilities, fiction), ['typicalP', 'dryMultiplier', 'xtcProbability'], 'banned phrases are kept on every server (by the client where the server cannot)');
+    assert.deepEqual(ignoredSettings(llamaCppDialect.capabilities, fiction), []);
   });
 });

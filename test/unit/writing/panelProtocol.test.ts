@@ -20,7 +20,7 @@ const rejected = (raw: unknown, why?: RegExp): string => {
   if (why) assert.match(r.reason, why);
   return r.reason;
 };
-const { stopStrings: _unused, ...trySampling } = DEFAULT_SAMPLING;
+const { stopStrings: _unused, drySequenceBreakers: _breakers, bannedPhrases: _bans, ...trySampling } = DEFAULT_SAMPLING;
 
 describe('panel setting specs', () => {
   it('take limits, defaults and explanations from the sampling module', () => {
