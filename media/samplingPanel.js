@@ -232,6 +232,9 @@
       state.unsupported && state.unsupported.length
         ? el('p', { class: 'explain', id: 'engine-unsupported', text: `This server has no ${state.unsupported.join(', ')}: ${state.unsupported.length === 1 ? 'that setting is' : 'those settings are'} ignored there.` })
         : null,
+      state.notesUsed
+        ? el('p', { class: 'explain', id: 'notes-used', role: 'status' }, el('strong', { text: 'Story notes in the last suggestion: ' }), state.notesUsed.used.length ? state.notesUsed.used.join(', ') : 'none', state.notesUsed.left.length ? ` (over the budget: ${state.notesUsed.left.join(', ')})` : '')
+        : null,
       ...rows);
   }
 

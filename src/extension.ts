@@ -13,6 +13,7 @@ import { SamplingPanels } from './vscode/samplingPanel';
 import { inlineSettings, SECTION } from './vscode/settings';
 import { registerWritingCommands, type WritingCommands } from './vscode/writingCommands';
 import { registerServerCommands } from './vscode/serverCommands';
+import { StoryNotes } from './vscode/storyNotes';
 
 export interface InklingApi {
   engine: EngineService;
@@ -35,6 +36,8 @@ export function activate(context: vscode.ExtensionContext): InklingApi {
 
 function activateServices(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel, logger: ReturnType<typeof createLogger>['logger']): InklingApi {
   const engine = new EngineService(context.extensionPath, logger, () => channel.show(), context.secrets);
+  const storyNotes = new StoryNotes(logger);
+  engine.storyNotes = storyNotes;
   const snooze = new Snooze();
   const ghostText = new GhostTextProvider(engine, snooze);
   const status = new StatusBar('inkling.toggleInline');
@@ -51,6 +54,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
       snoozedMinutes: snooze.active ? snooze.remainingMinutes : 0,
       metrics: ghostText.metrics,
       engine: engine.description,
+      notes: storyNotes.lastUse && storyNotes.lastUse.document === editor?.document.uri.toString() ? storyNotes.lastUse : null,
     });
   };
   render();
@@ -64,6 +68,9 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, ghostText),
     ...registerGhostCommands(ghostText, snooze),
     ...registerPhraseCommands(),
+    storyNotes,
+    storyNotes.onDidUse(render),
+    vscode.commands.registerCommand('inkling.newStoryNote', () => storyNotes.createFromSelection(vscode.window.activeTextEditor)),
     writing,
     registerModelPicker(context, logger),
     vscode.commands.registerCommand('inkling.showLog', () => channel.show()),

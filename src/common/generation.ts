@@ -84,6 +84,11 @@ export interface GenerateParams {
   form?: FormConstraint;
   /** Report each generated token's probability and its N likeliest alternatives (0 or absent: none). */
   probabilities?: number;
+  /**
+   * Story notes to read before the prompt (writing/storyNotes.ts). Engines keep them whole and
+   * cut the prompt's start instead when both do not fit the model's context.
+   */
+  notes?: string;
 }
 
 /** One choice at a token: its text and its probability after the sampling filters. */

@@ -68,7 +68,7 @@ export class Generator {
     // A prompt ending in a blank asks for a new word: the model reads it without the blank and
     // must begin with it; the blank is dropped from the text returned (see writing/promptEnd).
     const end = splitPromptEnd(params.prompt);
-    const prompt = this.promptTokens(end.text, settings.maxNewTokens);
+    const prompt = this.promptTokens(end.text, settings.maxNewTokens, params.notes ?? '');
 
     const { logits, reused } = await this.prefill(prompt, hooks);
     if (logits === null) {
@@ -108,14 +108,22 @@ export class Generator {
    * start, so a prompt that grows at its end (a writer typing) keeps the same cut, and its
    * cache, until it has grown by that quarter; the cut depends on the prompt alone.
    */
-  private promptTokens(prompt: string, maxNewTokens: number): number[] {
+  private promptTokens(prompt: string, maxNewTokens: number, notes: string): number[] {
     // Cost follows the window, not the document: a manuscript of megabytes is cut to its end
     // before it is tokenized (a token is rarely more than 16 characters), on a grid so that a
     // growing prompt keeps its cut and its cache.
-    const ids = this.model.encode(textTail(prompt, this.model.contextLength * 16).text);
-    if (ids.length === 0) throw new EngineError('bad-request', 'The prompt is empty.');
     const room = Math.max(8, this.model.contextLength - maxNewTokens);
-    return keepPromptEnd(ids, room, this.model.addsBos);
+    if (!notes) {
+      const ids = this.model.encode(textTail(prompt, this.model.contextLength * 16).text);
+      if (ids.length === 0) throw new EngineError('bad-request', 'The prompt is empty.');
+      return keepPromptEnd(ids, room, this.model.addsBos);
+    }
+    // Story notes stand first, whole (at most half the room), and the passage is cut after them:
+    // while the notes do not change, a growing passage keeps its cut and the cache of both.
+    const head = this.model.encode(notes).slice(0, Math.floor(room / 2));
+    const body = this.model.encodeRaw(textTail(prompt, this.model.contextLength * 16).text);
+    if (body.length === 0) throw new EngineError('bad-request', 'The prompt is empty.');
+    return [...head, ...keepPromptEnd(body, room - head.length, false)];
   }
 
   private async prefill(prompt: number[], hooks: GenerationHooks): Promise<{ logits: Float32Array | null; reused: number }> {

@@ -16,6 +16,7 @@ import { defaultModel, dtypeFor } from '../engine/modelLocator';
 import type { ModelSpec } from '../engine/protocol';
 import type { GenerateParams, GenerationResult } from '../common/generation';
 import { guarded } from './logger';
+import type { StoryNotes } from './storyNotes';
 import { modelSettings, SECTION, serverSettings } from './settings';
 
 /** Where the server's API key is kept in VS Code's secret storage, per server origin. */
@@ -36,6 +37,8 @@ export class EngineService implements vscode.Disposable {
   /** Why the chosen server cannot be used (its settings), or null. */
   private serverProblem: string | null = null;
   private readonly warnedWorkspace = new Set<string>();
+  /** Adds the story notes a request's text calls for (set by the extension). */
+  storyNotes?: StoryNotes;
 
   constructor(
     private readonly extensionPath: string,
@@ -174,12 +177,14 @@ export class EngineService implements vscode.Disposable {
   }
 
   /** Every request goes through here, so it always runs on the engine and model the settings name now. */
-  generate(params: GenerateParams, options?: GenerateOptions): Promise<GenerationResult> {
+  async generate(params: GenerateParams, options?: GenerateOptions): Promise<GenerationResult> {
     this.followEngineSettings();
-    if (this.serverProblem) return Promise.reject(new EngineRequestError('server-settings', this.serverProblem));
-    if (this.server) return this.server.engine.generate(params, options);
+    if (this.serverProblem) throw new EngineRequestError('server-settings', this.serverProblem);
+    // Story notes for the document the request is for: the same for every engine and caller.
+    const request = this.storyNotes ? await this.storyNotes.forRequest(params) : params;
+    if (this.server) return this.server.engine.generate(request, options);
     this.followSettings();
-    return this.client.generate(params, options);
+    return this.client.generate(request, options);
   }
 
   /** Restart Model Worker: a fresh worker with the model the settings name now, or a fresh look at the server. */

@@ -121,6 +121,7 @@ export class SamplingPanel implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.scheduleState()),
       // What writes (a server found, a model loaded) is part of what the panel shows.
       engine.onDidChangeState(() => this.scheduleState()),
+      ...(engine.storyNotes ? [engine.storyNotes.onDidUse(() => this.scheduleState())] : []),
     );
   }
 
@@ -258,6 +259,7 @@ export class SamplingPanel implements vscode.Disposable {
       engine: d ? describeEngine(d) : this.engine.state === 'error' ? 'not available (see the status bar)' : 'not started yet (the first request starts it)',
       onServer: d ? d.kind !== 'local' : this.engine.current !== this.engine.client,
       unsupported: d && d.kind !== 'local' ? unsupported : [],
+      notesUsed: this.engine.storyNotes?.lastUse ? { used: this.engine.storyNotes.lastUse.used, left: this.engine.storyNotes.lastUse.left } : null,
     };
   }
 

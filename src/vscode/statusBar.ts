@@ -13,6 +13,8 @@ export interface StatusView {
   metrics: GhostMetrics;
   /** What writes: the worker's model, or the server found. */
   engine?: EngineDescription | null;
+  /** The story notes the last suggestion for this document read. */
+  notes?: { used: string[]; left: string[] } | null;
 }
 
 const ICONS: Record<EngineState, string> = {
@@ -64,6 +66,9 @@ export class StatusBar implements vscode.Disposable {
     if (e) tooltip.appendText(`${describeEngine(e)}\n\n`);
     if (view.detail && (view.state === 'error' || view.state === 'stopped')) tooltip.appendText(`${view.state === 'stopped' ? 'The model was ' : ''}${view.detail}\n\n`);
     if (m.requests) tooltip.appendMarkdown(`Last suggestion ${m.lastLatencyMs} ms · ${m.lastTokensPerSecond} tokens/s · cache hits ${m.cacheHits}/${m.requests}\n\n`);
+    if (view.notes && (view.notes.used.length || view.notes.left.length)) {
+      tooltip.appendText(`Story notes read: ${view.notes.used.join(', ') || 'none'}${view.notes.left.length ? ` (over the budget: ${view.notes.left.join(', ')})` : ''}\n\n`);
+    }
     tooltip.appendMarkdown(
       `[${view.enabled ? 'Turn off' : 'Turn on'}](command:inkling.toggleInline) · [This language](command:inkling.toggleInlineForLanguage) · [Snooze](command:inkling.snooze) · [Sampling settings](command:inkling.openSamplingSettings) · [Show log](command:inkling.showLog)`,
     );

@@ -221,6 +221,8 @@ export interface PanelState {
   onServer: boolean;
   /** Labels of the sampling settings the server does not honour. */
   unsupported: string[];
+  /** The story notes the last suggestion read (null: none looked for yet). */
+  notesUsed: { used: string[]; left: string[] } | null;
 }
 
 /** Messages from the extension to the page. */

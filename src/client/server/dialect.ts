@@ -9,6 +9,8 @@ import type { ServerKind } from '../../writing/serverSettings';
 /** One completion as Inkling asks for it. */
 export interface CompletionCall {
   prompt: string;
+  /** Story notes before the prompt: the engine keeps them whole and cuts the prompt's start to fit (dialects never see them apart). */
+  notes?: string;
   /** The model to ask for ('' where the server serves one model). */
   model: string;
   sampling: SamplingSettings;

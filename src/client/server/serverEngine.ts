@@ -196,7 +196,7 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
             isCancelled: () => abort.signal.aborted,
             onText: i === 0 ? onText : undefined,
             complete: async (call, stream) => {
-              const one = await this.complete(dialect, { prompt: call.prompt, model: probe.model, sampling: { ...settings, seed: call.seed }, maxTokens: call.maxTokens, stop: call.stop, grammar: call.grammar, n: 1, stream: true }, abort.signal, (_i, t) => stream?.(t));
+              const one = await this.complete(dialect, { prompt: call.prompt, notes: params.notes, model: probe.model, sampling: { ...settings, seed: call.seed }, maxTokens: call.maxTokens, stop: call.stop, grammar: call.grammar, n: 1, stream: true }, abort.signal, (_i, t) => stream?.(t));
               return { text: one.texts[0] ?? '', stop: one.stops[0] ?? 'length', usage: one.usage };
             },
           });
@@ -264,6 +264,7 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
     const healed = end.blank !== '' && dialect.capabilities.grammar;
     const call: CompletionCall = {
       prompt: healed ? end.text : params.prompt,
+      notes: params.notes,
       model: probe.model,
       sampling: settings,
       maxTokens: settings.maxNewTokens,
@@ -379,12 +380,15 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
    */
   private async complete(dialect: ServerDialect, call: CompletionCall, signal: AbortSignal, onPiece?: (index: number, text: string) => void): Promise<Completion> {
     const context = this.probe?.contextLength;
-    const fitted = context ? fitPrompt(call.prompt, context, call.maxTokens, this.charsPerToken) : { text: call.prompt, cut: 0 };
+    // Story notes stand before the prompt, whole; the prompt's start is cut to leave them room.
+    const notes = call.notes ?? '';
+    const room = (cpt: number) => (context ? Math.max(call.maxTokens + 32, context - Math.ceil(notes.length / cpt)) : 0);
+    const fitted = context ? fitPrompt(call.prompt, room(this.charsPerToken), call.maxTokens, this.charsPerToken) : { text: call.prompt, cut: 0 };
     try {
-      const answer = await this.completeOnce(dialect, { ...call, prompt: fitted.text }, signal, onPiece);
+      const answer = await this.completeOnce(dialect, { ...call, prompt: notes + fitted.text }, signal, onPiece);
       const evaluated = answer.usage.promptTokens;
       // Learnt only when clearly off: every change of the estimate may move the cut (and lose the cache).
-      const observed = evaluated && evaluated > 32 ? fitted.text.length / evaluated : 0;
+      const observed = evaluated && evaluated > 32 ? (notes.length + fitted.text.length) / evaluated : 0;
       if (observed && Math.abs(observed - this.charsPerToken) / this.charsPerToken > 0.2) this.charsPerToken = observed * 0.95;
       return answer;
     } catch (e) {
@@ -392,13 +396,14 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
       if (e instanceof EngineRequestError && e.code === 'server-context-exceeded' && context && !signal.aborted) {
         const told = /\((\d+) tokens\)[^(]*\((\d+) tokens\)|requested (\d+) tokens/.exec(e.message);
         const tokens = told ? Number(told[1] ?? told[3]) : 0;
-        this.charsPerToken = tokens > 0 ? Math.min(this.charsPerToken, (fitted.text.length / tokens) * 0.95) : this.charsPerToken * 0.7;
-        const again = fitPrompt(call.prompt, context, call.maxTokens, this.charsPerToken);
-        if (again.text.length < fitted.text.length) return this.completeOnce(dialect, { ...call, prompt: again.text }, signal, onPiece);
+        this.charsPerToken = tokens > 0 ? Math.min(this.charsPerToken, ((notes.length + fitted.text.length) / tokens) * 0.95) : this.charsPerToken * 0.7;
+        const again = fitPrompt(call.prompt, room(this.charsPerToken), call.maxTokens, this.charsPerToken);
+        if (again.text.length < fitted.text.length) return this.completeOnce(dialect, { ...call, prompt: notes + again.text }, signal, onPiece);
       }
       throw e;
     }
   }
+
 
   private async completeOnce(dialect: ServerDialect, call: CompletionCall, signal: AbortSignal, onPiece?: (index: number, text: string) => void): Promise<Completion> {
     const { path, body } = dialect.request(call);
