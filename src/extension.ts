@@ -14,6 +14,7 @@ import { inlineSettings, SECTION } from './vscode/settings';
 import { registerWritingCommands, type WritingCommands } from './vscode/writingCommands';
 import { registerServerCommands } from './vscode/serverCommands';
 import { StoryNotes } from './vscode/storyNotes';
+import { registerWalkthrough } from './vscode/walkthrough';
 
 export interface InklingApi {
   engine: EngineService;
@@ -68,6 +69,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, ghostText),
     ...registerGhostCommands(ghostText, snooze),
     ...registerPhraseCommands(),
+    ...registerWalkthrough(context),
     storyNotes,
     storyNotes.onDidUse(render),
     vscode.commands.registerCommand('inkling.newStoryNote', () => storyNotes.createFromSelection(vscode.window.activeTextEditor)),
