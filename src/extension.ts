@@ -44,6 +44,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
   const status = new StatusBar('inkling.toggleInline');
   const samplingPanels = new SamplingPanels(context, engine, logger);
   const writing = registerWritingCommands(engine, logger);
+  ghostText.acceptance = writing.ghostAcceptance;
   let engineState: { state: EngineState; detail?: string } = { state: engine.state };
   const render = () => {
     const editor = vscode.window.activeTextEditor;

@@ -4,6 +4,7 @@
  * what the request keeps). Used by "Show Alternatives", Regenerate and the benchmark.
  */
 import { randomInt } from 'node:crypto';
+import type { GeneratedToken } from '../common/generation';
 import type { TextGenerator } from './engineClient';
 import { commandParams, endedByModel } from '../writing/commandParams';
 import type { WritingRequest } from '../writing/continuationRequest';
@@ -17,6 +18,8 @@ export interface Alternative {
   raw: string;
   /** The model ended it itself (end of sequence or a stop string). */
   finished: boolean;
+  /** Each token of `raw` with its probability and alternatives, when they were asked for. */
+  tokens?: GeneratedToken[];
 }
 
 export type SamplingMode = 'batch' | 'sequential';
@@ -59,15 +62,19 @@ export async function sampleAlternatives(client: TextGenerator, request: Writing
   return out;
 }
 
-/** One sample with its own seed, streamed so it can stop as soon as the request has all it keeps. */
-export async function sampleOne(client: TextGenerator, request: WritingRequest, sampling: SamplingSettings, seed: number, caller: string, signal?: AbortSignal): Promise<Alternative | null> {
+/**
+ * One sample with its own seed, streamed so it can stop as soon as the request has all it keeps.
+ * `probabilities`: report each token's probability and that many alternatives (word choices).
+ */
+export async function sampleOne(client: TextGenerator, request: WritingRequest, sampling: SamplingSettings, seed: number, caller: string, signal?: AbortSignal, probabilities = 0): Promise<Alternative | null> {
   const enough = new AbortController();
   const onAbort = () => enough.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   let raw = '';
   let complete = false;
   try {
-    const result = await client.generate(commandParams(request, sampling, caller, { seed, stream: true }), {
+    const params = commandParams(request, sampling, caller, { seed, stream: true });
+    const result = await client.generate(probabilities > 0 ? { ...params, probabilities } : params, {
       signal: enough.signal,
       onToken: (t) => {
         raw += t;
@@ -80,7 +87,8 @@ export async function sampleOne(client: TextGenerator, request: WritingRequest, 
     if (signal?.aborted || (result.stopReason === 'cancelled' && !complete)) return null;
     // Stopped early because it was complete: the text so far is what a full run keeps too.
     const text = result.stopReason === 'cancelled' ? result.text || raw : result.text;
-    return alternative(request, text, seed, endedByModel(result.stopReason));
+    const one = alternative(request, text, seed, endedByModel(result.stopReason));
+    return result.tokens ? { ...one, tokens: result.tokens } : one;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

@@ -12,11 +12,11 @@ import { PROTOCOL_VERSION } from '../engine/protocol';
 
 export { EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions, type TextGenerator } from './writingEngine';
 
-/** What the worker can do: every sampler, form-keeping in the decode loop, batches; no probabilities or grammars yet. */
+/** What the worker can do: every sampler, form-keeping in the decode loop, batches, token probabilities (one sample at a time); no grammars. */
 export const LOCAL_CAPABILITIES: EngineCapabilities = {
   grammar: false,
   logitSteering: true,
-  tokenProbabilities: false,
+  tokenProbabilities: true,
   batch: true,
   samplers: ['temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'noRepeatNgramSize', 'seed', 'beam', 'stopStrings'],
 };

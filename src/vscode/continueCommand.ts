@@ -36,7 +36,7 @@ export async function continueWriting(ctx: WritingContext, editor: vscode.TextEd
     const what = request.kind === 'verse' ? `${request.lines} line${request.lines === 1 ? '' : 's'}` : 'a paragraph';
     const written = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Inkling is writing ${what}…`, cancellable: true },
-      (_progress, token) => streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group: new UndoGroup(), closeGroup: true, token }),
+      (_progress, token) => streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group: new UndoGroup(), closeGroup: true, token, probabilities: ctx.wordChoices?.probabilitiesFor(document) }),
     );
     if (written.text && written.outcome !== 'interrupted' && written.outcome !== 'closed') placeCursorAfter(editor, written.offset, written.text, at);
     await recordStreamed(ctx, document, 'continue', written, request, sampling);

@@ -8,11 +8,22 @@ import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '.
 import { CompletionCache } from '../writing/completionCache';
 import { dedupeAlternatives } from '../writing/nearDuplicate';
 import { formConstraintFor, formKind } from '../writing/formRequest';
-import type { FormConstraint } from '../common/generation';
+import type { FormConstraint, GenerateParams } from '../common/generation';
 import type { EngineService } from './engineService';
 import { checkedInlineSettings, formSettings, inlineSettings, samplingSettings } from './settings';
 import { windowAround } from '../writing/textWindow';
 import type { Snooze } from './snooze';
+
+/** A suggestion the model wrote, and the seed that wrote it (to ask for its word choices once taken). */
+export interface GhostSample {
+  text: string;
+  seed: number;
+}
+
+/** Hears of the suggestions shown, and gives each the command that runs when the writer takes it. */
+export interface GhostAcceptanceHook {
+  commandFor(document: vscode.TextDocument, position: vscode.Position, request: GhostRequestReady, params: GenerateParams, shown: { text: string; sample: GhostSample }[]): (vscode.Command | undefined)[];
+}
 
 /** Samples generated when the writer asks to cycle through suggestions. */
 const CYCLE_SAMPLES = 3;
@@ -36,13 +47,15 @@ export interface GhostMetrics {
 const LATENCY_SAMPLES = 500;
 
 export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
-  private readonly cache = new CompletionCache<string[]>(64);
+  private readonly cache = new CompletionCache<GhostSample[]>(64);
   private readonly metricsEmitter = new vscode.EventEmitter<GhostMetrics>();
   readonly onDidUpdateMetrics = this.metricsEmitter.event;
   readonly metrics: GhostMetrics = { lastLatencyMs: 0, lastTokensPerSecond: 0, requests: 0, cacheHits: 0, latencies: [] };
   /** The suggestion last returned, for "accept line". */
   lastShown: ShownSuggestion | null = null;
   private readonly warnedSettings = new Set<string>();
+  /** Gives suggestions a command to run when taken (word choices, the provenance log); set by the extension. */
+  acceptance: GhostAcceptanceHook | null = null;
 
   private readonly subscriptions: vscode.Disposable[];
 
@@ -98,14 +111,19 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}\u0000${JSON.stringify(form ?? null)}`;
     let texts = this.cache.get(key);
     this.metrics.requests++;
+    const params = ghostParams(document, request, sampling, samples, form);
     if (texts) this.metrics.cacheHits++;
     else {
-      texts = await this.generate(document, request, sampling, samples, token, form);
+      texts = await this.generate(params, token);
       if (texts === undefined) return undefined;
       this.cache.set(key, texts);
     }
     if (token.isCancellationRequested) return undefined;
-    const finished = dedupeAlternatives(texts.map((t) => request.finish(t)).filter((t) => t.trim().length > 0));
+    const shown = dedupeAlternatives(
+      texts.map((sample) => ({ text: request.finish(sample.text), sample })).filter((t) => t.text.trim().length > 0),
+      (t) => t.text,
+    );
+    const finished = shown.map((t) => t.text);
     this.metrics.lastLatencyMs = Math.round(performance.now() - started);
     this.metrics.latencies.push(this.metrics.lastLatencyMs);
     if (this.metrics.latencies.length > LATENCY_SAMPLES) this.metrics.latencies.shift();
@@ -113,7 +131,8 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     if (finished.length === 0) return undefined;
     this.lastShown = { uri: document.uri.toString(), version: document.version, position, text: finished[0]! };
     const range = new vscode.Range(position, position);
-    return new vscode.InlineCompletionList(finished.map((t) => new vscode.InlineCompletionItem(t, range)));
+    const commands = this.acceptance?.commandFor(document, position, request, params, shown) ?? [];
+    return new vscode.InlineCompletionList(finished.map((t, i) => new vscode.InlineCompletionItem(t, range, commands[i])));
   }
 
   /** Tells the writer once about each setting that could not be used as written. */
@@ -125,36 +144,14 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     }
   }
 
-  private async generate(
-    document: vscode.TextDocument,
-    request: GhostRequestReady,
-    sampling: ReturnType<typeof samplingSettings>['settings'],
-    samples: number,
-    token: vscode.CancellationToken,
-    form: FormConstraint | undefined,
-  ): Promise<string[] | undefined> {
+  private async generate(params: GenerateParams, token: vscode.CancellationToken): Promise<GhostSample[] | undefined> {
     const abort = new AbortController();
     const subscription = token.onCancellationRequested(() => abort.abort());
     try {
-      const result = await this.engine.generate(
-        {
-          prompt: request.prompt,
-          sampling: {
-            ...sampling,
-            // Ghost text is always sampled (beam search is for deliberate commands) and short.
-            strategy: sampling.strategy === 'beam' ? 'sample' : sampling.strategy,
-            maxNewTokens: Math.min(sampling.maxNewTokens, request.maxNewTokens),
-            stopStrings: [...sampling.stopStrings, ...request.stopStrings],
-          },
-          n: samples,
-          caller: `ghost:${document.uri.toString()}`,
-          form,
-        },
-        { signal: abort.signal },
-      );
+      const result = await this.engine.generate(params, { signal: abort.signal });
       if (result.stopReason === 'cancelled') return undefined;
       this.metrics.lastTokensPerSecond = result.stats.tokensPerSecond;
-      return result.alternatives ? result.alternatives.map((a) => a.text) : [result.text];
+      return result.alternatives ? result.alternatives.map((a) => ({ text: a.text, seed: a.seed })) : [{ text: result.text, seed: result.stats.seed }];
     } catch (e) {
       this.engine.reportError(e);
       return undefined;
@@ -167,6 +164,22 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     this.subscriptions.forEach((d) => d.dispose());
     this.metricsEmitter.dispose();
   }
+}
+
+/** The engine request for a suggestion: always sampled (beam search is for deliberate commands) and short. */
+function ghostParams(document: vscode.TextDocument, request: GhostRequestReady, sampling: ReturnType<typeof samplingSettings>['settings'], samples: number, form: FormConstraint | undefined): GenerateParams {
+  return {
+    prompt: request.prompt,
+    sampling: {
+      ...sampling,
+      strategy: sampling.strategy === 'beam' ? 'sample' : sampling.strategy,
+      maxNewTokens: Math.min(sampling.maxNewTokens, request.maxNewTokens),
+      stopStrings: [...sampling.stopStrings, ...request.stopStrings],
+    },
+    n: samples,
+    caller: `ghost:${document.uri.toString()}`,
+    form,
+  };
 }
 
 /** The text around a position that a suggestion reads (see writing/textWindow.ts), and the position's offset in it. */

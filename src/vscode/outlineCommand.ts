@@ -49,7 +49,7 @@ export async function expandOutline(ctx: WritingContext, editor: vscode.TextEdit
         progress.report({ message: `${i + 1} of ${points.length}: ${request.slot.title}`, increment: i === 0 ? 0 : 100 / points.length });
         const offset = document.offsetAt(positionOfLfOffset(text, lineEndOffset(text, request.slot.afterLine)));
         const last = i === points.length - 1;
-        const written = await streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group, closeGroup: last, token });
+        const written = await streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group, closeGroup: last, token, probabilities: ctx.wordChoices?.probabilitiesFor(document) });
         passages.push({ point: request.slot.title, offset: written.offset, text: written.text, seed: written.seed });
         await recordStreamed(ctx, document, 'expandOutline', written, request, sampling);
         outcome = written.outcome;

@@ -45,7 +45,7 @@ export async function regenerate(ctx: WritingContext, editor: vscode.TextEditor)
           let seed = randomInt(0, SEED_MAX);
           while (tried.has(seed)) seed = randomInt(0, SEED_MAX);
           tried.add(seed);
-          const sample = await sampleOne(ctx.engine, detail.request, sampling, seed, commandCaller(document), abort.signal);
+          const sample = await sampleOne(ctx.engine, detail.request, sampling, seed, commandCaller(document), abort.signal, ctx.wordChoices?.probabilitiesFor(document));
           if (sample && sample.text && toDocumentEol(document, sample.text) !== check.insertion.text) {
             fresh = sample;
             break;
@@ -96,6 +96,7 @@ async function replace(ctx: WritingContext, editor: vscode.TextEditor, fresh: Al
     complete: true,
     regenerable: true,
     replaced: old.text,
+    tokens: fresh.tokens,
   });
   return { outcome: 'replaced', text, seed: fresh.seed, offset: old.start };
 }

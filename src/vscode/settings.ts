@@ -82,6 +82,23 @@ export function commandSettings(scope?: vscode.ConfigurationScope): CommandSetti
   };
 }
 
+/** Word alternatives (`inkling.alternatives.wordChoices`, `inkling.alternatives.shadeBelow`). */
+export interface WordChoiceSettings {
+  /** Keep each inserted word's alternatives and show them on hover; off: nothing is computed. */
+  enabled: boolean;
+  /** Shade words the model chose with less than this probability; 0: no shading. */
+  shadeBelow: number;
+}
+
+export function wordChoiceSettings(scope?: vscode.ConfigurationScope): WordChoiceSettings {
+  const c = vscode.workspace.getConfiguration(`${SECTION}.alternatives`, scope);
+  const shade = c.get<unknown>('shadeBelow');
+  return {
+    enabled: c.get<unknown>('wordChoices') === true,
+    shadeBelow: typeof shade === 'number' && Number.isFinite(shade) ? Math.min(1, Math.max(0, shade)) : 0.1,
+  };
+}
+
 function clampInt(value: unknown, min: number, max: number): number {
   const n = typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : min;
   return Math.min(max, Math.max(min, n));

@@ -234,7 +234,7 @@ export class StoryNotes implements vscode.Disposable {
 
 /** The document a request is for, from its caller ("ghost:URI", "command:URI"). */
 function documentOf(caller: string | undefined): vscode.Uri | null {
-  const m = caller ? /^(?:ghost|command):(.+)$/.exec(caller) : null;
+  const m = caller ? /^(?:ghost|command|words):(.+)$/.exec(caller) : null;
   if (!m) return null;
   try {
     return vscode.Uri.parse(m[1]!, true);

@@ -45,6 +45,8 @@ export interface StreamOptions {
   /** Close the undo group after this insertion (the last of a command); cancelling closes it too. */
   closeGroup: boolean;
   token: vscode.CancellationToken;
+  /** Ask for each token's probability and this many alternatives (word choices); 0 or absent: none. */
+  probabilities?: number;
 }
 
 /**
@@ -65,7 +67,8 @@ export async function streamWriting(o: StreamOptions): Promise<StreamedWriting> 
   let raw = '';
   let result: GenerationResult | undefined;
   try {
-    result = await o.engine.generate(commandParams(o.request, o.sampling, commandCaller(o.editor.document), { seed: o.seed }), {
+    const params = commandParams(o.request, o.sampling, commandCaller(o.editor.document), { seed: o.seed });
+    result = await o.engine.generate(o.probabilities ? { ...params, probabilities: o.probabilities } : params, {
       signal: abort.signal,
       onToken: (text) => {
         raw += text;
@@ -103,5 +106,6 @@ export function recordStreamed(ctx: WritingContext, document: vscode.TextDocumen
     seed: written.seed,
     complete: written.outcome === 'complete',
     regenerable: written.outcome === 'complete' || written.outcome === 'cancelled',
+    tokens: written.result?.tokens,
   });
 }

@@ -12,12 +12,18 @@ import type { EngineService } from './engineService';
 import { expandOutline } from './outlineCommand';
 import { ProvenanceLog } from './provenanceLog';
 import { regenerate } from './regenerateCommand';
+import { GhostAcceptance } from './ghostAcceptance';
+import { chooseWord } from './wordChoiceCommand';
+import { WordChoices } from './wordChoices';
 import type { InsertionDetail, WritingContext } from './writingContext';
 
 export class WritingCommands implements vscode.Disposable, WritingContext {
   readonly tracker = new InsertionTracker<InsertionDetail>();
   readonly provenance: ProvenanceLog;
   readonly busy = new Set<string>();
+  readonly wordChoices: WordChoices;
+  /** Ghost text taken becomes an insertion too (set as the ghost-text provider's hook). */
+  readonly ghostAcceptance: GhostAcceptance;
   /** The last Show Alternatives, for tests and diagnostics. */
   lastAlternatives: AlternativesResult | null = null;
   private readonly disposables: vscode.Disposable[];
@@ -27,7 +33,13 @@ export class WritingCommands implements vscode.Disposable, WritingContext {
     logger: EngineLogger,
   ) {
     this.provenance = new ProvenanceLog(logger);
+    this.wordChoices = new WordChoices(engine, logger);
+    this.ghostAcceptance = new GhostAcceptance(this);
     this.disposables = [
+      vscode.commands.registerCommand('inkling.ghostTextAccepted', (id: unknown, index: unknown) => this.ghostAcceptance.accepted(id, index)),
+      this.wordChoices,
+      vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], this.wordChoices),
+      vscode.commands.registerCommand('inkling.chooseWord', (args?: Parameters<typeof chooseWord>[1]) => chooseWord(this, args)),
       // Plain commands, not text-editor ones: those run inside an edit and drop the return value.
       vscode.commands.registerCommand('inkling.continueWriting', () => inEditor((editor) => continueWriting(this, editor))),
       vscode.commands.registerCommand('inkling.showAlternatives', () => inEditor(async (editor) => (this.lastAlternatives = await showAlternatives(this, editor)))),

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { buildContinuationRequest, type ContinuationRequest, type WritingRequest } from '../writing/continuationRequest';
 import { formKind, withForm } from '../writing/formRequest';
+import type { GeneratedToken } from '../common/generation';
 import type { InsertionTracker } from '../writing/insertionTracker';
 import type { WritingCommand } from '../writing/provenanceRecord';
 import type { SamplingSettings } from '../writing/samplingSettings';
@@ -23,6 +24,16 @@ export interface WritingContext {
   provenance: ProvenanceLog;
   /** Documents a command is writing in now. */
   busy: Set<string>;
+  /** Word alternatives of the insertions (absent: not kept). */
+  wordChoices?: WordChoiceKeeper;
+}
+
+/** Keeps the word alternatives of an insertion (vscode/wordChoices.ts). */
+export interface WordChoiceKeeper {
+  /** Alternatives per token to ask the engine for with a request in this document; 0 when word choices are off. */
+  probabilitiesFor(document: vscode.TextDocument): number;
+  /** Keeps an insertion's tokens, or asks the engine for them again (same request and seed) when it has none. */
+  keep(document: vscode.TextDocument, r: InsertionRecord): void;
 }
 
 export interface InsertionRecord {
@@ -38,12 +49,15 @@ export interface InsertionRecord {
   /** Keep it for Regenerate (not when the writer interrupted it). */
   regenerable: boolean;
   replaced?: string;
+  /** The model's tokens with their probabilities and alternatives, when they were asked for. */
+  tokens?: GeneratedToken[];
 }
 
 /** Remembers an insertion for Regenerate and writes it to the provenance log (when that is on). */
 export async function recordInsertion(ctx: WritingContext, document: vscode.TextDocument, r: InsertionRecord): Promise<void> {
   if (!r.text) return;
   if (r.regenerable) ctx.tracker.record(document.uri.toString(), r.offset, r.text, { command: r.command, request: r.request, seed: r.seed });
+  if (r.regenerable) ctx.wordChoices?.keep(document, r);
   await ctx.provenance.record(document, {
     command: r.command,
     offset: r.offset,
