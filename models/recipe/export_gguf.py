@@ -78,7 +78,10 @@ except ImportError:  # else: $GGUF_PY, or python3-gguf unpacked into $LLAMA_ROOT
         if _p and os.path.isdir(os.path.join(_p, 'gguf')):
             sys.path.append(_p)
             break
-    import gguf  # noqa: E402
+    try:
+        import gguf  # noqa: E402
+    except ImportError:  # the ONNX readers (read_model, used by export_kvin.py) work without it
+        gguf = None
 
 
 def log(*a):
@@ -609,6 +612,8 @@ def main():
     ap.add_argument('--tokenizer-pre', help='tokenizer.ggml.pre for a gpt2 vocab (default: read from the '
                                             'pre-tokenizer: "gpt-2" or "smollm")')
     a = ap.parse_args()
+    if gguf is None:
+        raise SystemExit('gguf-py not found: put it on PYTHONPATH, or set GGUF_PY / LLAMA_ROOT (see the docstring)')
     d = os.path.abspath(a.model_dir)
     cfg = json.load(open(os.path.join(d, 'config.json')))
     gen_path = os.path.join(d, 'generation_config.json')

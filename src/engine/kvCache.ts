@@ -15,15 +15,24 @@ export interface KvCache {
   batch: number;
   length: number;
   data: Float32Array[];
+  /**
+   * Copy-free models (see LanguageModel): each tensor is a buffer of this many positions per
+   * row, of which the first `length` are valid; the rest may hold anything finite (the attention
+   * mask hides them). A forward pass writes its new positions into the buffers in place, so a
+   * cache object stays valid for its first `length` positions until a pass runs from a shorter
+   * cache over the same buffers. Absent: the arrays hold exactly `length` positions.
+   */
+  capacity?: number;
 }
 
 export function emptyCache(layout: KvLayout, batch = 1): KvCache {
   return { batch, length: 0, data: Array.from({ length: layout.tensors }, () => new Float32Array(0)) };
 }
 
-/** Keeps the first `length` positions of every row. */
+/** Keeps the first `length` positions of every row (a copy-free cache only forgets the rest: no copy). */
 export function truncateCache(cache: KvCache, layout: KvLayout, length: number): KvCache {
   if (length >= cache.length) return cache;
+  if (cache.capacity !== undefined) return { ...cache, length };
   const { kvHeads, headDim } = layout;
   const rows = cache.batch * kvHeads;
   const data = cache.data.map((src) => {
@@ -36,15 +45,43 @@ export function truncateCache(cache: KvCache, layout: KvLayout, length: number):
   return { batch: cache.batch, length, data };
 }
 
-/** Builds a batch whose row i is row `rows[i]` of `cache` (tiling a single row, or reordering beams). */
+/** Builds a batch whose row i is row `rows[i]` of `cache` (tiling a single row, or reordering beams), in new buffers. */
 export function gatherRows(cache: KvCache, layout: KvLayout, rows: readonly number[]): KvCache {
-  const block = layout.kvHeads * cache.length * layout.headDim;
+  const slots = cache.capacity ?? cache.length;
+  const block = layout.kvHeads * slots * layout.headDim;
   const data = cache.data.map((src) => {
     const out = new Float32Array(rows.length * block);
     rows.forEach((from, to) => out.set(src.subarray(from * block, (from + 1) * block), to * block));
     return out;
   });
-  return { batch: rows.length, length: cache.length, data };
+  return cache.capacity === undefined ? { batch: rows.length, length: cache.length, data } : { batch: rows.length, length: cache.length, capacity: cache.capacity, data };
+}
+
+/**
+ * Writes `s` new positions per row (`fresh[t]`: [batch, kvHeads, s, headDim]) after the first
+ * `length` of a copy-free cache, growing its buffers (to the next multiple of `granule`
+ * positions, the valid ones copied) when they are full. Returns the cache after the write.
+ */
+export function appendToCache(cache: KvCache, layout: KvLayout, fresh: readonly Float32Array[], s: number, granule = 64): KvCache {
+  const { kvHeads, headDim } = layout;
+  const rows = cache.batch * kvHeads;
+  const len = cache.length;
+  let capacity = cache.capacity ?? cache.length;
+  let data = cache.data;
+  if (len + s > capacity) {
+    const grown = Math.ceil((len + s) / granule) * granule;
+    data = cache.data.map((src) => {
+      const out = new Float32Array(rows * grown * headDim);
+      for (let r = 0; r < rows; r++) out.set(src.subarray(r * capacity * headDim, (r * capacity + len) * headDim), r * grown * headDim);
+      return out;
+    });
+    capacity = grown;
+  }
+  data.forEach((dst, t) => {
+    const src = fresh[t]!;
+    for (let r = 0; r < rows; r++) dst.set(src.subarray(r * s * headDim, (r + 1) * s * headDim), (r * capacity + len) * headDim);
+  });
+  return { batch: cache.batch, length: len + s, capacity, data };
 }
 
 export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {

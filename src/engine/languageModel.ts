@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env as hfEnv } from '@huggingface/transformers';
 import type { ModelSpec } from './protocol';
 import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
-import type { KvCache, KvLayout } from './kvCache';
+import { appendToCache, type KvCache, type KvLayout } from './kvCache';
 
 export interface ForwardResult {
   /** Logits of the last position of each row: batch × vocab, row-major. */
@@ -28,6 +28,14 @@ export class LanguageModel {
   private readonly pastNames: string[];
   private readonly presentNames: string[];
   private readonly hasPositionIds: boolean;
+  /**
+   * The copy-free layout (models/recipe/export_kvin.py): the cache is only an input, buffers the
+   * decode loop owns with a mask over their valid part; the model returns the last position's
+   * logits and the new positions' keys and values. Else the transformers.js layout, whose
+   * `present.*` outputs are the whole cache again each step.
+   */
+  readonly copyFree: boolean;
+  private readonly newNames: string[];
 
   private constructor(
     readonly name: string,
@@ -40,6 +48,8 @@ export class LanguageModel {
     const meta = session.inputMetadata as unknown as { name: string; shape?: (string | number)[] }[];
     this.pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
     this.presentNames = this.pastNames.map((n) => n.replace('past_key_values.', 'present.'));
+    this.newNames = this.pastNames.map((n) => n.replace('past_key_values.', 'new_key_values.'));
+    this.copyFree = this.newNames.every((n) => session.outputNames.includes(n));
     const first = meta.find((m) => m.name === this.pastNames[0]);
     const shape = first?.shape ?? [];
     const kvHeads = typeof shape[1] === 'number' ? shape[1] : NaN;
@@ -58,7 +68,7 @@ export class LanguageModel {
 
   static async load(spec: ModelSpec): Promise<LanguageModel> {
     const started = performance.now();
-    const { config, onnxPath } = checkModelFolder(spec.dir, spec.dtype);
+    const { config, onnxPath } = checkModelFolder(spec.dir, spec.dtype, spec.layout);
     // Never touch the network from the worker: downloads happen in the model manager, with consent.
     hfEnv.allowRemoteModels = false;
     hfEnv.allowLocalModels = true;
@@ -154,6 +164,7 @@ export class LanguageModel {
   }
 
   private async step(tokens: readonly (readonly number[])[], cache: KvCache): Promise<ForwardResult> {
+    if (this.copyFree) return this.stepCopyFree(tokens, cache);
     const batch = tokens.length;
     const seq = tokens[0]!.length;
     const past = cache.length;
@@ -183,6 +194,47 @@ export class LanguageModel {
     for (let b = 0; b < batch; b++) logits.set(all.subarray((b * seq + seq - 1) * vocab, (b * seq + seq) * vocab), b * vocab);
     const data = this.presentNames.map((n) => out[n]!.data as Float32Array);
     return { logits, cache: { batch, length: past + seq, data } };
+  }
+
+  /**
+   * One pass of a copy-free model: the cache's buffers go in as they are (capacity ≥ valid
+   * length), the mask marks the valid slots and the new tokens, and the new keys and values are
+   * written into the buffers (grown by 64 positions when full). Nothing proportional to the
+   * context is copied per token.
+   */
+  private async stepCopyFree(tokens: readonly (readonly number[])[], cache: KvCache): Promise<ForwardResult> {
+    const batch = tokens.length;
+    const seq = tokens[0]!.length;
+    const len = cache.length;
+    const capacity = cache.capacity ?? cache.length;
+    if (cache.batch !== batch && len > 0) throw new EngineError('generation-failed', `A cache of ${cache.batch} rows cannot run ${batch}.`);
+    const ids = new BigInt64Array(batch * seq);
+    const pos = new BigInt64Array(batch * seq);
+    const width = capacity + seq;
+    const mask = new BigInt64Array(batch * width);
+    for (let b = 0; b < batch; b++) {
+      mask.fill(1n, b * width, b * width + len);
+      mask.fill(1n, b * width + capacity, (b + 1) * width);
+      for (let s = 0; s < seq; s++) {
+        ids[b * seq + s] = BigInt(tokens[b]![s]!);
+        pos[b * seq + s] = BigInt(len + s);
+      }
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+      attention_mask: new ort.Tensor('int64', mask, [batch, width]),
+      position_ids: new ort.Tensor('int64', pos, [batch, seq]),
+    };
+    const { kvHeads, headDim } = this.layout;
+    const empty = len === 0 && capacity === 0;
+    this.pastNames.forEach((name, i) => {
+      feeds[name] = new ort.Tensor('float32', empty ? new Float32Array(0) : cache.data[i]!, [batch, kvHeads, capacity, headDim]);
+    });
+    const out = await this.session.run(feeds);
+    const logits = out.logits!.data as Float32Array;
+    const fresh = this.newNames.map((n) => out[n]!.data as Float32Array);
+    const base: KvCache = empty ? { batch, length: 0, capacity: 0, data: this.pastNames.map(() => new Float32Array(0)) } : { ...cache, capacity };
+    return { logits, cache: appendToCache(base, this.layout, fresh, seq) };
   }
 
   async dispose(): Promise<void> {

@@ -30,6 +30,27 @@ export const ONNX_FILE_FOR_DTYPE: Record<ModelDtype, string> = {
   q4f16: 'model_q4f16.onnx',
 };
 
+/**
+ * Inkling's copy-free export of the same weights (models/recipe/export_kvin.py): preferred over
+ * the transformers.js file of its precision when a folder has both. The standard file stays
+ * beside it, so the folder still loads anywhere a Hugging Face ONNX model does.
+ */
+export const COPY_FREE_FILE_FOR_DTYPE: Partial<Record<ModelDtype, string>> = {
+  fp32: 'model_kvin_f32.onnx',
+  q8: 'model_kvin_q8.onnx',
+  q4: 'model_kvin_q4.onnx',
+};
+
+/** Which graph runs: the copy-free one when the folder has it (`auto`), or always the transformers.js one. */
+export type GraphLayout = 'auto' | 'standard';
+
+/** The ONNX file a folder runs for a precision (the copy-free one first), or null when it has neither. */
+export function onnxFileFor(dir: string, dtype: ModelDtype, layout: GraphLayout = 'auto'): string | null {
+  const fast = COPY_FREE_FILE_FOR_DTYPE[dtype];
+  if (layout === 'auto' && fast && existsSync(join(dir, 'onnx', fast))) return fast;
+  return existsSync(join(dir, 'onnx', ONNX_FILE_FOR_DTYPE[dtype])) ? ONNX_FILE_FOR_DTYPE[dtype] : null;
+}
+
 export interface ModelConfig {
   model_type?: string;
   vocab_size?: number;
@@ -38,7 +59,7 @@ export interface ModelConfig {
   bos_token_id?: number;
 }
 
-export function checkModelFolder(dir: string, dtype: ModelDtype): { config: ModelConfig; onnxPath: string } {
+export function checkModelFolder(dir: string, dtype: ModelDtype, layout: GraphLayout = 'auto'): { config: ModelConfig; onnxPath: string } {
   if (!MODEL_DTYPES.includes(dtype)) {
     throw new EngineError('bad-request', `Unknown model precision "${dtype}". Choose one of: ${MODEL_DTYPES.join(', ')}.`);
   }
@@ -71,10 +92,10 @@ export function checkModelFolder(dir: string, dtype: ModelDtype): { config: Mode
   if (!existsSync(join(dir, 'tokenizer.json'))) {
     throw new EngineError('model-invalid', `Model folder has no tokenizer.json: ${dir}.`);
   }
-  const onnxPath = join(dir, 'onnx', ONNX_FILE_FOR_DTYPE[dtype]);
-  if (!existsSync(onnxPath)) {
+  const file = onnxFileFor(dir, dtype, layout);
+  if (!file) {
     throw new EngineError('model-invalid', `Model folder has no onnx/${ONNX_FILE_FOR_DTYPE[dtype]} for precision "${dtype}": ${dir}. Pick a precision the folder has.`);
   }
-  return { config, onnxPath };
+  return { config, onnxPath: join(dir, 'onnx', file) };
 }
 

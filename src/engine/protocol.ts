@@ -16,6 +16,8 @@ export interface ModelSpec {
   dtype: ModelDtype;
   /** Intra-op threads for ONNX Runtime; 0 lets the worker choose. */
   threads: number;
+  /** `standard`: the transformers.js graph even where the folder has Inkling's copy-free one (benchmarks, comparisons). */
+  layout?: 'auto' | 'standard';
 }
 
 export type HostMessage =

@@ -13,11 +13,12 @@ export class TextStream {
     private readonly decode: (ids: readonly number[]) => string,
     private readonly context: readonly number[],
   ) {
-    this.contextText = decode(context);
+    this.contextText = context.length ? decode(context) : '';
   }
 
   /** The full text of `generated`, as a continuation of the context. */
   textOf(generated: readonly number[]): string {
+    if (generated.length === 0) return '';
     const full = this.decode([...this.context, ...generated]);
     return full.startsWith(this.contextText) ? full.slice(this.contextText.length) : this.decode(generated);
   }

@@ -129,11 +129,12 @@ export function panelSettingSpecs(extra: readonly ExtraNumberSetting[] = []): Re
     kind: 'choice',
     key: 'model.dtype',
     label: 'Precision',
-    explain: "Which of the model's files to run: int8 is smaller and faster, fp32 exact.",
+    explain: "Which of the model's files to run: 4-bit and int8 are smaller and faster, fp32 exact.",
     defaultValue: 'auto',
     options: [
-      { value: 'auto', label: 'Fastest available', explain: 'int8 when the folder has it.' },
-      { value: 'q8', label: 'int8 (q8)', explain: 'model_quantized.onnx' },
+      { value: 'auto', label: 'Fastest available', explain: "Inkling's copy-free 4-bit export when the folder has it, else int8." },
+      { value: 'q4', label: '4-bit (q4)', explain: 'model_kvin_q4.onnx or model_q4.onnx' },
+      { value: 'q8', label: 'int8 (q8)', explain: 'model_kvin_q8.onnx or model_quantized.onnx' },
       { value: 'fp32', label: 'Full (fp32)', explain: 'model.onnx' },
     ],
   };

@@ -39,12 +39,16 @@ export function fitPrompt(prompt: string, contextTokens: number, maxNewTokens: n
  */
 export function textTail(text: string, maxChars: number, grid = 4096): PromptFit {
   if (text.length <= maxChars) return { text, cut: 0 };
-  let cut = Math.ceil((text.length - maxChars) / grid) * grid;
+  // The grid is at most a quarter of what is kept, so at least three quarters of it remain.
+  const step = Math.max(1, Math.min(grid, Math.floor(maxChars / 4)));
+  let cut = Math.ceil((text.length - maxChars) / step) * step;
+  // Start at the next line, or else the next word, when one is near: never past what must remain.
+  const latest = text.length - Math.ceil(maxChars / 2);
   const line = text.indexOf('\n', cut);
-  if (line >= 0 && line - cut < 1024) cut = line + 1;
+  if (line >= 0 && line - cut < Math.min(1024, step) && line + 1 <= latest) cut = line + 1;
   else {
     const word = text.slice(cut, cut + 256).search(/\s\S/);
-    if (word >= 0) cut += word + 1;
+    if (word >= 0 && cut + word + 1 <= latest) cut += word + 1;
   }
   return { text: text.slice(cut), cut };
 }

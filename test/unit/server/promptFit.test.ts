@@ -38,4 +38,17 @@ describe('the end of a manuscript, before tokenizing', () => {
     assert.equal(textTail(`${novel}And then she`, 8192).cut, a.cut, 'typing at the end keeps the cut');
     assert.deepEqual(textTail('short', 8192), { text: 'short', cut: 0 });
   });
+
+  it('keeps at least half of the room, whatever the length and however the lines fall', async () => {
+    const { textTail } = await import('../../../src/writing/promptFit');
+    // The regression: 12,329 characters with a 4,096 budget rounded the cut up to 12,288, and the
+    // next line break (the text's last character) took the rest: an empty prompt.
+    const stanza = 'Which made a long debate; but I must halt,\n';
+    for (let length = 4097; length < 20_000; length += 37) {
+      const text = stanza.repeat(Math.ceil(length / stanza.length)).slice(0, length - 1) + '\n';
+      const kept = textTail(text, 4096).text;
+      assert.ok(kept.length >= 2048 && kept.length <= 4096 + 1024, `${length} characters: kept ${kept.length}`);
+      assert.ok(text.endsWith(kept));
+    }
+  });
 });

@@ -1,0 +1,89 @@
+/**
+ * The copy-free decode loop (a model whose KV cache is input-only buffers the loop owns, see
+ * models/recipe/export_kvin.py) against the transformers.js graph of the same weights, on the
+ * test model: the same logits, and every decoding path — greedy past several buffer growths,
+ * seeded samples in a batch, beam search, a banned phrase's rewind, token probabilities, the
+ * prompt cache — gives the same text.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { EngineClient } from '../../src/client/engineClient';
+import { LanguageModel } from '../../src/engine/languageModel';
+import { emptyCache } from '../../src/engine/kvCache';
+import { repoRoot, testModelDir, workerPath } from '../support/paths';
+
+const copyFreeDir = join(repoRoot, 'test', 'fixtures', 'kvin-stories260K');
+const prompt = 'Once upon a time, there was a little girl named Lily. She';
+
+describe('the copy-free decode loop', () => {
+  let fast: EngineClient;
+  let standard: EngineClient;
+  before(async () => {
+    fast = new EngineClient({ workerPath });
+    standard = new EngineClient({ workerPath });
+    await fast.load({ dir: copyFreeDir, dtype: 'fp32', threads: 1 });
+    await standard.load({ dir: testModelDir, dtype: 'fp32', threads: 1 });
+  });
+  after(async () => {
+    await fast.dispose();
+    await standard.dispose();
+  });
+
+  test('the model reads as copy-free, and its logits match the standard graph through prefill and steps', async () => {
+    const a = await LanguageModel.load({ dir: copyFreeDir, dtype: 'fp32', threads: 1 });
+    const b = await LanguageModel.load({ dir: testModelDir, dtype: 'fp32', threads: 1 });
+    try {
+      assert.equal(a.copyFree, true);
+      assert.equal(b.copyFree, false);
+      const ids = a.encode(prompt);
+      // Prefill in chunks of 5 (several buffer growths), then steps.
+      let ra = await a.forward([ids], emptyCache(a.layout), 5);
+      let rb = await b.forward([ids], emptyCache(b.layout), 5);
+      let worst = 0;
+      for (let step = 0; step < 80; step++) {
+        for (let i = 0; i < ra.logits.length; i++) worst = Math.max(worst, Math.abs(ra.logits[i]! - rb.logits[i]!));
+        let next = 0;
+        for (let i = 1; i < ra.logits.length; i++) if (ra.logits[i]! > ra.logits[next]!) next = i;
+        ra = await a.forward([[next]], ra.cache);
+        rb = await b.forward([[next]], rb.cache);
+      }
+      assert.ok(worst < 1e-3, `largest logit difference ${worst}`);
+      assert.equal(ra.cache.length, ids.length + 80);
+      assert.ok(ra.cache.capacity! >= ra.cache.length && ra.cache.capacity! % 64 === 0, `capacity ${ra.cache.capacity} in steps of 64`);
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  });
+
+  test('greedy, seeded batches, beam search and token probabilities give the standard graph\'s text', async () => {
+    const requests = [
+      { prompt, sampling: { strategy: 'greedy' as const, maxNewTokens: 150, repetitionPenalty: 1 } },
+      { prompt, sampling: { seed: 5, temperature: 0.9, maxNewTokens: 40 }, n: 3 },
+      { prompt, sampling: { strategy: 'beam' as const, numBeams: 3, maxNewTokens: 24 } },
+      { prompt, sampling: { seed: 9, maxNewTokens: 20, dryMultiplier: 0.8 }, probabilities: 3 },
+    ];
+    for (const r of requests) {
+      const x = await fast.generate(r);
+      const y = await standard.generate(r);
+      assert.equal(x.text, y.text, JSON.stringify(r.sampling));
+      assert.deepEqual(x.alternatives?.map((s) => s.text), y.alternatives?.map((s) => s.text));
+      if (r.probabilities) assert.deepEqual(x.tokens?.map((t) => t.text), y.tokens?.map((t) => t.text));
+    }
+  });
+
+  test('a banned phrase rewinds the buffers and the prompt cache carries over to the next keystroke', async () => {
+    const base = { seed: 11, temperature: 0.8, maxNewTokens: 60 };
+    const plain = await fast.generate({ prompt, sampling: base });
+    const words = plain.text.match(/[A-Za-z]+/g) ?? [];
+    const ban = { ...base, bannedPhrases: [words.slice(3, 5).join(' ')] };
+    const x = await fast.generate({ prompt, sampling: ban });
+    const y = await standard.generate({ prompt, sampling: ban });
+    assert.equal(x.text, y.text);
+    assert.notEqual(x.text, plain.text);
+    const next = await fast.generate({ prompt: `${prompt} went`, sampling: base });
+    assert.ok(next.stats.reusedTokens >= next.stats.promptTokens - 2, `reused ${next.stats.reusedTokens} of ${next.stats.promptTokens}`);
+    assert.equal(next.text, (await standard.generate({ prompt: `${prompt} went`, sampling: base })).text);
+  });
+});
