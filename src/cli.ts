@@ -3,6 +3,9 @@
  *   node dist/cli.js continue FILE|- [options]
  *   node dist/cli.js alternatives FILE|- --n N [options]
  *   node dist/cli.js eval-form DIR [options]
+ * `continue` does what Continue This Poem / Continue Writing does in the editor at the end of
+ * the file (the same request and the same finish); `--form free`, `--form JSON` or
+ * `--max-tokens N` ask for the model's raw continuation instead.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,14 +14,18 @@ import { EngineRequestError, type TextGenerator } from './client/writingEngine';
 import { ENGINE_ARG_OPTIONS, ENGINE_ARG_USAGE, engineFromArgs } from './client/engineArgs';
 import type { FormConstraint, GeneratedSample, GenerationResult } from './common/generation';
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
+import { buildContinuationRequest, type WritingRequest } from './writing/continuationRequest';
+import { withForm, type FormSettings } from './writing/formRequest';
 import { validateSampling, type SamplingSettings } from './writing/samplingSettings';
 
 const USAGE = `Usage:
-  node dist/cli.js continue FILE|- [options]        continue the text in FILE (or stdin)
+  node dist/cli.js continue FILE|- [options]        continue the text in FILE (or stdin) as the editor's
+                                                    Continue does: verse in the poem's form to the end of
+                                                    the stanza, prose to the end of the paragraph
   node dist/cli.js alternatives FILE|- --n N [...]  N distinct continuations
 ${EVAL_FORM_USAGE}
 Options:
-${ENGINE_ARG_USAGE}  --max-tokens N         longest continuation in tokens (default 32)
+${ENGINE_ARG_USAGE}  --max-tokens N         the raw continuation, N tokens at most (alternatives: default 32)
   --temperature T --top-k K --top-p P --min-p P --typical-p P
   --repetition-penalty R --no-repeat-ngram N
   --strategy sample|greedy|beam   --beams N
@@ -27,9 +34,12 @@ ${ENGINE_ARG_USAGE}  --max-tokens N         longest continuation in tokens (defa
   --ban PHRASE           never write PHRASE (repeatable; case-insensitive, whole words)
   --dry M                DRY repetition penalty strength (0 = off; 0.8 is a common start)
   --xtc P                XTC: set aside the obvious choices with probability P (threshold 0.1)
-  --form keep|free|JSON  keep the poem's line lengths and stanzas (keep), or a FormConstraint as JSON
-  --rhyme                rhyme mode: lines the scheme pairs end in a rhyme (implies --form keep)
-  --lines N              stop after N lines, at the line break
+  --form keep|free|JSON  keep: read the text as verse; free: the raw continuation, no form;
+                         JSON: the raw continuation under that FormConstraint
+  --rhyme                rhyme mode (continue: the default; with --form JSON: adds it)
+  --no-rhyme             continue without rhyme mode
+  --chorus repeat|vary|off  a song's chorus after a verse: word for word (default), varied, or none
+  --lines N              lines to write (continue), or stop after N lines at the line break
   --n N                  alternatives: how many (default 3)
   --json                 print one JSON object instead of the text
 `;
@@ -79,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
       n: { type: 'string' },
       form: { type: 'string' },
       rhyme: { type: 'boolean', default: false },
+      'no-rhyme': { type: 'boolean', default: false },
+      chorus: { type: 'string' },
       lines: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -126,6 +138,21 @@ async function main(argv: string[]): Promise<number> {
   for (const key of Object.keys(raw) as (keyof SamplingSettings)[]) if (raw[key] === undefined) delete raw[key];
   const { settings, problems } = validateSampling(raw);
   for (const p of problems) process.stderr.write(`inkling: ${p.message}\n`);
+  if (values.chorus !== undefined && !['repeat', 'vary', 'off'].includes(values.chorus)) fail(`--chorus expects repeat, vary or off, got "${values.chorus}"`);
+  // The editor's Continue unless the raw continuation is asked for.
+  const rawWanted = values.form === 'free' || (values.form !== undefined && values.form !== 'keep') || values['max-tokens'] !== undefined;
+  if (command === 'continue' && !rawWanted) {
+    const formSettings: FormSettings = { mode: values.form === 'keep' ? 'keep' : 'auto', rhyme: values['no-rhyme'] ? 'off' : 'followScheme', chorus: (values.chorus as FormSettings['chorus']) ?? 'repeat' };
+    const request = continueRequest(prompt, formSettings, num(values.lines, 'lines'));
+    try {
+      return await continueAsEditor(engine, request, settings, { json: values.json, model: engine.description?.model });
+    } catch (e) {
+      if (e instanceof EngineRequestError) fail(e.message, 1);
+      throw e;
+    } finally {
+      await engine.dispose();
+    }
+  }
   const form = formOption(values.form, values.rhyme, num(values.lines, 'lines'));
 
   const abort = new AbortController();
@@ -155,6 +182,54 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
+}
+
+/**
+ * The request Continue makes at the end of the text: the same builder and form settings as the
+ * editor's command (a file's Windows line breaks read as the editor reads them).
+ */
+function continueRequest(text: string, form: FormSettings, lines: number | undefined): WritingRequest {
+  const normalized = text.replace(/\r\n?/g, '\n');
+  const built = buildContinuationRequest({ text: normalized, offset: normalized.length, lines: lines === undefined ? 0 : Math.max(1, Math.round(lines)), kind: form.mode === 'keep' ? 'verse' : undefined });
+  if (!built.ok) fail(built.message);
+  return withForm(built, form);
+}
+
+/**
+ * Writes the continuation as the editor inserts it: whole lines (or sentences) as they come,
+ * then the request's finish — never a line cut off. The writer's sampling settings apply, but
+ * the request sizes the continuation and its stops.
+ */
+async function continueAsEditor(engine: TextGenerator, request: WritingRequest, sampling: SamplingSettings, options: { json: boolean; model?: string }): Promise<number> {
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  let raw = '';
+  let shown = '';
+  const show = (text: string) => {
+    if (options.json || !text.startsWith(shown) || text.length === shown.length) return;
+    process.stdout.write(text.slice(shown.length));
+    shown = text;
+  };
+  const result = await engine.generate(
+    { prompt: request.prompt, sampling: { ...sampling, maxNewTokens: request.maxNewTokens, stopStrings: [...request.stopStrings, ...sampling.stopStrings] }, stream: !options.json, form: request.formConstraint },
+    {
+      signal: abort.signal,
+      onToken: (t) => {
+        raw += t;
+        // Everything the insertion will hold is here: stop early, as the editor does.
+        if (request.isComplete(raw)) abort.abort();
+        show(request.finish(raw, false));
+      },
+    },
+  );
+  const finished = result.stopReason === 'eos' || result.stopReason === 'stop' || result.stopReason === 'form' || request.isComplete(result.text);
+  const text = request.finish(result.text, finished);
+  if (options.json) process.stdout.write(`${JSON.stringify({ ...summary(result, options.model), text, raw: result.text, kind: request.kind, lines: request.lines })}\n`);
+  else {
+    show(text);
+    process.stdout.write('\n');
+  }
+  return 0;
 }
 
 /** `--form`, `--rhyme` and `--lines` as one constraint; undefined for plain sampling. */

@@ -1,14 +1,17 @@
 /**
  * `eval-form`: how well continuations keep a poem's form, with and without form-keeping
- * decoding. Each sampled poem is cut after about two fifths of its lines and continued for a
- * few lines three ways, with the same seeds: plain sampling (stopped after the lines asked
- * for), form-keeping (line length and stanzas), and form-keeping with rhyme mode.
+ * decoding. Each sampled poem (a file may hold many: see poemCollection.ts) is cut after about
+ * two fifths of its lines and continued for a few lines three ways, with the same seeds: plain
+ * sampling (stopped after the lines asked for), form-keeping (line lengths by position,
+ * indentation, refrains, stanzas), and form-keeping with rhyme mode. Reported overall, per
+ * kind of form and per file.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENGINE_ARG_OPTIONS, engineFromArgs } from './client/engineArgs';
-import type { FormConstraint } from './common/generation';
+import type { FormConstraint, GenerationResult } from './common/generation';
+import { EngineRequestError } from './client/writingEngine';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/formMetrics';
 import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/poemCollection';
 import { loadPronouncingDictionary } from './writing/pronouncingDictionary';
@@ -25,8 +28,8 @@ const ARMS: Record<string, (lines: number) => FormConstraint> = {
 };
 type Arm = keyof typeof ARMS;
 
-/** What the issue asks of form-keeping, checked against plain sampling with the same model. */
-const TARGETS = { endsOnLine: 0.95, linesWithinBand: 0.8, rhymeKept: 0.8 };
+/** What form-keeping must reach on poems it was not tuned on, checked against plain sampling with the same model. */
+const TARGETS = { endsOnLine: 0.95, linesWithinPositionBand: 0.9, stanzaAccuracy: 0.9, originalRhymeKept: 0.8 };
 
 interface ArmResult {
   summary: FormSummary;
@@ -41,6 +44,7 @@ interface PoemRun {
   cutAfterLines: number;
   wanted: number;
   seed: number;
+  formClass?: string;
   continuations: Record<string, { text: string; stopReason: string }[]>;
 }
 
@@ -78,10 +82,16 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
     const info = await engine.prepare();
     const contextLength = info.contextLength ?? 2048;
     const runs: PoemRun[] = [];
+    const failed: { file: string; title: string; message: string }[] = [];
     const scores: Record<string, SampleScore[]> = { plain: [], form: [], rhyme: [] };
     const texts: Record<string, string[]> = { plain: [], form: [], rhyme: [] };
     const timing: Record<string, { ms: number; tokens: number }> = { plain: { ms: 0, tokens: 0 }, form: { ms: 0, tokens: 0 }, rhyme: { ms: 0, tokens: 0 } };
     const perFile = new Map<string, Record<string, { scores: SampleScore[]; texts: string[] }>>();
+    const perForm = new Map<string, Record<string, { scores: SampleScore[]; texts: string[] }>>();
+    const bucket = (map: typeof perFile, key: string, arm: string) => {
+      if (!map.has(key)) map.set(key, { plain: { scores: [], texts: [] }, form: { scores: [], texts: [] }, rhyme: { scores: [], texts: [] } });
+      return map.get(key)![arm]!;
+    };
     for (const [i, poem] of poems.entries()) {
       const { prompt, cutAfterLines, wanted } = cutPoem(poem.text, maxLines);
       if (wanted < 1) continue;
@@ -93,18 +103,29 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       const runSeed = seed + i * 1000;
       const sampling = validateSampling({ seed: runSeed, maxNewTokens }).settings;
       const run: PoemRun = { file: poem.file, title: poem.title, cutAfterLines, wanted, seed: runSeed, continuations: {} };
+      // Every arm first, then the scores: a poem the engine fails on counts in no arm, so the arms stay comparable.
+      const results: Partial<Record<Arm, GenerationResult>> = {};
+      try {
+        for (const arm of Object.keys(ARMS) as Arm[]) {
+          // probabilities: 1 so that the engine reports each sample's log-probability (the perplexity row).
+          results[arm] = await engine.generate({ prompt, sampling, n: samples, form: ARMS[arm]!(wanted), probabilities: 1 });
+        }
+      } catch (e) {
+        if (!(e instanceof EngineRequestError)) throw e;
+        failed.push({ file: poem.file, title: poem.title, message: e.message });
+        continue;
+      }
       for (const arm of Object.keys(ARMS) as Arm[]) {
-        const result = await engine.generate({ prompt, sampling, n: samples, form: ARMS[arm]!(wanted) });
-        const outs = result.alternatives ?? [{ text: result.text, stopReason: result.stopReason }];
+        const result = results[arm]!;
+        const outs = result.alternatives ?? [{ text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb }];
         run.continuations[arm] = outs.map((o) => ({ text: o.text, stopReason: o.stopReason }));
-        if (!perFile.has(poem.file)) perFile.set(poem.file, { plain: { scores: [], texts: [] }, form: { scores: [], texts: [] }, rhyme: { scores: [], texts: [] } });
-        const fileArm = perFile.get(poem.file)![arm]!;
         for (const o of outs) {
-          const score = scoreSample({ prompt, original: poem.text, wanted, text: o.text, stopReason: o.stopReason });
-          scores[arm]!.push(score);
-          texts[arm]!.push(o.text);
-          fileArm.scores.push(score);
-          fileArm.texts.push(o.text);
+          const score = scoreSample({ prompt, original: poem.text, wanted, text: o.text, stopReason: o.stopReason, meanLogProb: o.meanLogProb });
+          run.formClass = score.formClass;
+          for (const b of [{ scores: scores[arm]!, texts: texts[arm]! }, bucket(perFile, poem.file, arm), bucket(perForm, score.formClass, arm)]) {
+            b.scores.push(score);
+            b.texts.push(o.text);
+          }
         }
         timing[arm]!.ms += result.stats.totalMs - result.stats.timeToFirstTokenMs;
         timing[arm]!.tokens += Math.max(0, result.stats.newTokens - outs.length);
@@ -127,15 +148,18 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       maxLines,
       seed,
       skippedFiles: skipped,
+      failedPoems: failed,
       targets: TARGETS,
       met: targetsMet(arms),
       arms,
-      byFile: Object.fromEntries([...perFile].map(([file, byArm]) => [file, Object.fromEntries(Object.entries(byArm).map(([arm, a]) => [arm, summarize(a.scores, a.texts)]))])),
+      byForm: summarizeGroups(perForm),
+      byFile: summarizeGroups(perFile),
       wallSeconds: Math.round((performance.now() - started) / 100) / 10,
       runs,
     };
     if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report.model, arms, report.met) + fileTable(report.byFile));
+    for (const f of failed) process.stderr.write(`inkling: the engine failed on ${f.file} "${f.title}" (${f.message}); that poem is left out of every arm.\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report.model, arms, report.met) + groupTable('by form', report.byForm) + groupTable('by file', report.byFile));
     return 0;
   } finally {
     await engine.dispose();
@@ -166,30 +190,43 @@ function collect(dir: string, limit: number): { poems: (CollectedPoem & { file: 
   return { poems: samplePoems(files, limit), skipped };
 }
 
+function summarizeGroups(groups: Map<string, Record<string, { scores: SampleScore[]; texts: string[] }>>): Record<string, Record<string, FormSummary>> {
+  const sorted = [...groups].sort(([a], [b]) => a.localeCompare(b));
+  return Object.fromEntries(sorted.map(([key, byArm]) => [key, Object.fromEntries(Object.entries(byArm).map(([arm, a]) => [arm, summarize(a.scores, a.texts)]))]));
+}
+
 function targetsMet(arms: Record<string, ArmResult>) {
   const plain = arms.plain!.summary;
   const form = arms.form!.summary;
   const rhyme = arms.rhyme!.summary;
   return {
-    endsOnLine: form.endsOnLine >= TARGETS.endsOnLine,
-    linesWithinBand: form.linesWithinBand >= TARGETS.linesWithinBand,
-    rhymeKept: rhyme.rhymeKept !== null && rhyme.rhymeKept >= TARGETS.rhymeKept,
+    endsOnLine: form.endsOnLine >= TARGETS.endsOnLine && rhyme.endsOnLine >= TARGETS.endsOnLine,
+    linesWithinPositionBand: form.linesWithinPositionBand >= TARGETS.linesWithinPositionBand,
+    stanzaAccuracy: (form.stanzaAccuracy ?? 1) >= TARGETS.stanzaAccuracy,
+    originalRhymeKept: rhyme.originalRhymeKept !== null && rhyme.originalRhymeKept >= TARGETS.originalRhymeKept,
     distinct2: form.distinct2 >= plain.distinct2 && rhyme.distinct2 >= plain.distinct2,
   };
 }
 
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
+const tick = (ok: boolean) => (ok ? '✓' : '✗');
+
 function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<typeof targetsMet>): string {
-  const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
   const rows: [string, (a: ArmResult) => string, string][] = [
     ['continuations', (a) => String(a.summary.samples), ''],
-    ['end on a line boundary', (a) => pct(a.summary.endsOnLine), `≥ 95 % ${met.endsOnLine ? '✓' : '✗'}`],
-    ['lines within ±25 % of median', (a) => pct(a.summary.linesWithinBand), `≥ 80 % ${met.linesWithinBand ? '✓' : '✗'}`],
-    ['mean |len − median| / median', (a) => a.summary.meanLineDeviation.toFixed(3), ''],
-    ['generated lines', (a) => String(a.summary.lines), ''],
-    ['stanza-break accuracy', (a) => pct(a.summary.stanzaAccuracy), ''],
-    ['rhyme kept (scheme as read)', (a) => `${pct(a.summary.rhymeKept)} of ${a.summary.rhymeDemanded}`, `≥ 80 % (rhyme) ${met.rhymeKept ? '✓' : '✗'}`],
-    ['rhyme kept (original scheme)', (a) => `${pct(a.summary.originalRhymeKept)} of ${a.summary.originalRhymeDemanded}`, ''],
-    ['distinct-2', (a) => a.summary.distinct2.toFixed(3), `≥ plain ${met.distinct2 ? '✓' : '✗'}`],
+    ['end on a line boundary', (a) => pct(a.summary.endsOnLine), `≥ 95 % ${tick(met.endsOnLine)}`],
+    ['lines within ±25 % of their position’s target', (a) => `${pct(a.summary.linesWithinPositionBand)} of ${a.summary.positionLines}`, `≥ 90 % ${tick(met.linesWithinPositionBand)}`],
+    ['lines at free-verse positions (no target)', (a) => String(a.summary.freeLines), ''],
+    ['lines within ±25 % of the poem’s median', (a) => pct(a.summary.linesWithinBand), ''],
+    ['stanza-break accuracy', (a) => pct(a.summary.stanzaAccuracy), `≥ 90 % ${tick(met.stanzaAccuracy)}`],
+    ['poem’s own rhyme scheme kept', (a) => `${pct(a.summary.originalRhymeKept)} of ${a.summary.originalRhymeDemanded}`, `≥ 80 % (rhyme) ${tick(met.originalRhymeKept)}`],
+    ['  … after the poem’s first stanza', (a) => `${pct(a.summary.laterRhymeKept)} of ${a.summary.laterRhymeDemanded}`, ''],
+    ['rhyme kept (scheme as read)', (a) => `${pct(a.summary.rhymeKept)} of ${a.summary.rhymeDemanded}`, ''],
+    ['metre kept (poem’s dominant foot)', (a) => `${pct(a.summary.metreKept)} of ${a.summary.metreLines}`, ''],
+    ['refrain kept', (a) => `${pct(a.summary.refrainKept)} of ${a.summary.refrainDemanded}`, ''],
+    ['indentation as the poem’s (all / indented positions)', (a) => `${pct(a.summary.indentKept)} / ${pct(a.summary.indentedKept)} of ${a.summary.indentedLines}`, ''],
+    ['distinct-2', (a) => a.summary.distinct2.toFixed(3), `≥ plain ${tick(met.distinct2)}`],
+    ['perplexity (unshaped model)', (a) => (a.summary.perplexity === null ? '—' : a.summary.perplexity.toFixed(1)), ''],
     ['longest prompt overlap (mean / max words)', (a) => `${a.summary.meanOverlap.toFixed(1)} / ${a.summary.maxOverlap}`, ''],
     ['decode ms / token', (a) => a.decodeMsPerToken.toFixed(2), ''],
   ];
@@ -199,12 +236,22 @@ function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<t
   return `${out.join('\n')}\n`;
 }
 
-/** Per file: the three headline figures, plain → form → rhyme. */
-function fileTable(byFile: Record<string, Record<string, FormSummary>>): string {
-  const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)} %`);
-  const trio = (f: Record<string, FormSummary>, get: (s: FormSummary) => number | null) => ['plain', 'form', 'rhyme'].map((a) => pct(get(f[a]!))).join(' / ');
-  const out = ['', 'by file (plain / form / rhyme)', '| file | continuations | end on a line | lines within ±25 % | rhyme kept (as read) |', '|---|---|---|---|---|'];
-  for (const [file, f] of Object.entries(byFile)) out.push(`| ${file} | ${f.plain!.samples} | ${trio(f, (s) => s.endsOnLine)} | ${trio(f, (s) => s.linesWithinBand)} | ${trio(f, (s) => s.rhymeKept)} |`);
+/** Per group (form or file): the headline figures, plain / form / rhyme. */
+function groupTable(title: string, groups: Record<string, Record<string, FormSummary>>): string {
+  const short = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}`);
+  const trio = (g: Record<string, FormSummary>, get: (s: FormSummary) => number | null) => ['plain', 'form', 'rhyme'].map((a) => short(get(g[a]!))).join(' / ');
+  const out = [
+    '',
+    `${title} (plain / form / rhyme, %)`,
+    '| | continuations | end on a line | lines in position band | stanza breaks | own rhyme kept | metre kept | refrain kept | distinct-2 |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [key, g] of Object.entries(groups)) {
+    const d2 = ['plain', 'form', 'rhyme'].map((a) => g[a]!.distinct2.toFixed(2)).join(' / ');
+    out.push(
+      `| ${key} | ${g.plain!.samples} | ${trio(g, (s) => s.endsOnLine)} | ${trio(g, (s) => (s.positionLines ? s.linesWithinPositionBand : null))} | ${trio(g, (s) => s.stanzaAccuracy)} | ${trio(g, (s) => s.originalRhymeKept)} | ${trio(g, (s) => s.metreKept)} | ${trio(g, (s) => s.refrainKept)} | ${d2} |`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }
 

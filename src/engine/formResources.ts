@@ -7,7 +7,7 @@ import type { LanguageModel } from './languageModel';
 import type { SteeringContext } from './formSteering';
 import { buildTokenTrie, type TrieEntry, type TrieNode } from './tokenTrie';
 import { VocabularyIndex } from './vocabularyIndex';
-import { planLine, type LinePlan } from '../writing/linePlan';
+import { planLine, type LinePlan, type PlanOptions } from '../writing/linePlan';
 import { loadPronouncingDictionary } from '../writing/pronouncingDictionary';
 import type { RhymeKey } from '../writing/rhyme';
 import { loadRhymeLexicon, type RhymeLexicon } from '../writing/rhymeLexicon';
@@ -45,7 +45,8 @@ export class FormResources {
     return {
       vocab: this.vocab,
       eosIds: this.model.eosIds,
-      plan: (text) => this.plan(text),
+      plan: (text, options) => this.plan(text, options),
+      spell: (text, atLineStart) => this.spell(text, atLineStart),
       rhymeTrie: (partner) => this.rhymeTrie(partner),
       clauseMarks: () => (this.marks ??= buildTokenTrie(CLAUSE_MARKS.map((m) => ({ ids: this.model.encodeContinuation(m) ?? [], word: m, syllables: 1 })))),
     };
@@ -56,16 +57,31 @@ export class FormResources {
    * progress, only on the lines before it, so ghost text typed within a line plans once
    * (analysing a 2000-character window costs a few milliseconds).
    */
-  private plan(text: string): LinePlan {
+  private plan(text: string, options: PlanOptions = { rhyme: true }): LinePlan {
     let end = text.length;
     while (end > 0 && !LINE_END.test(text[end - 1]!)) end--;
-    const key = `${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
+    const key = `${options.rhyme ? 1 : 0}${options.chorus ?? ''}\u0000${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
     const hit = this.plans.get(key);
     if (hit) return hit;
-    const plan = planLine(text, { rhyme: true });
+    const plan = planLine(text, options);
     this.plans.set(key, plan);
     if (this.plans.size > PLAN_CACHE) this.plans.delete(this.plans.keys().next().value!);
     return plan;
+  }
+
+  /**
+   * Tokens for `text` where it goes. At a line start it is spelled after a line break (whose
+   * tokens are dropped), so that the tokenizer does not glue it to a word before it.
+   */
+  private spell(text: string, atLineStart: boolean): number[] | null {
+    if (!atLineStart) return this.model.encodeContinuation(text);
+    const ids = this.model.encodeContinuation(`\n${text}`);
+    if (!ids) return null;
+    const pieces = this.model.pieces;
+    let i = 0;
+    while (i < ids.length && /^\n+$/.test(pieces[ids[i]!] ?? '')) i++;
+    // A line break merged into the text's first token cannot be split off.
+    return i > 0 ? ids.slice(i) : null;
   }
 
   private rhymeTrie(partner: RhymeKey): TrieNode | null {

@@ -15,7 +15,8 @@ import type { FormConstraint } from '../common/generation';
 import type { VocabularyIndex } from './vocabularyIndex';
 import { ban, banNewWords, boost, keepOnly, probabilityMass } from './logitShaping';
 import { syllableMask, type TrieNode } from './tokenTrie';
-import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan } from '../writing/linePlan';
+import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan, type PlanOptions } from '../writing/linePlan';
+import { lineWords } from '../writing/lineWords';
 import { lineRhymeKey, type RhymeKey } from '../writing/rhyme';
 import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../writing/lineEnding';
 
@@ -24,7 +25,12 @@ export interface SteeringContext {
   vocab: VocabularyIndex;
   eosIds: ReadonlySet<number>;
   /** Plans the line being written at the end of a text. */
-  plan(text: string): LinePlan;
+  plan(text: string, options?: PlanOptions): LinePlan;
+  /**
+   * The tokens that spell `text` where it goes: at the start of a line, or after the text of
+   * one. Absent, or null for a text the tokenizer cannot spell there: refrains are left to the model.
+   */
+  spell?(text: string, atLineStart: boolean): number[] | null;
   /** Words rhyming with `partner` as the model spells them mid-line; null when there are none. */
   rhymeTrie(partner: RhymeKey): TrieNode | null;
   /** CJK clause marks (，。！？；) as the model spells them. */
@@ -56,13 +62,16 @@ export class FormSteering {
   readonly shapes: boolean;
   /** CJK verse whose lines end in clause marks (classical verse) ends each clause with one; other CJK verse ends lines with a newline. */
   readonly clausesEndInMarks: boolean;
+  readonly planOptions: PlanOptions;
+  private spaceSet: Set<number> | null = null;
 
   constructor(
     readonly ctx: SteeringContext,
     readonly constraint: FormConstraint,
     readonly prompt: string,
   ) {
-    const plan = ctx.plan(prompt);
+    this.planOptions = { rhyme: true, chorus: constraint.chorus };
+    const plan = ctx.plan(prompt, this.planOptions);
     this.head = lineInProgress(prompt, plan.unit);
     const target = constraint.firstLineLength;
     let rhymeWith = plan.rhymeWith;
@@ -75,6 +84,11 @@ export class FormSteering {
 
   row(): RowSteering {
     return new RowSteering(this);
+  }
+
+  /** Pieces of spaces only (indentation), as a set. */
+  spaceIds(): Set<number> {
+    return (this.spaceSet ??= new Set(this.ctx.vocab.spaces));
   }
 }
 
@@ -103,6 +117,13 @@ export class RowSteering {
   private markNode: TrieNode | null = null;
   /** Tokens in a row after which the text ended in U+FFFD (a character's bytes still arriving, or invalid ones). */
   private pendingBytes = 0;
+  /** Tokens spelling a refrain or label, and how many of them are written; null when none is being spelled. */
+  private forced: number[] | null = null;
+  private forcedAt = 0;
+  /** The refrain (or label) of this line is written: only the line end may follow. */
+  private refrainDone = false;
+  /** The model refused a token of the refrain (it gave it no chance at all): the line goes on freely. */
+  private refrainDropped = false;
 
   constructor(private readonly steering: FormSteering) {
     this.plan = steering.firstPlan;
@@ -134,16 +155,30 @@ export class RowSteering {
     if (this.insideCharacter(text)) return; // let a multi-byte character finish
 
     const v = ctx.vocab;
+    if (this.forced && this.forcedAt < this.forced.length) {
+      const id = this.forced[this.forcedAt]!;
+      keepOnly(logits, (t) => t === id, [id]);
+      return;
+    }
     if (atLineStart) {
       const breakWanted = constraint.stanzas !== false && plan.needsStanzaBreak && !endsWithBlankLine(this.steering.prompt, text);
       if (breakWanted) keepOnly(logits, (id) => v.newlines[id]! > 0, v.lineBreaks.concat(v.blankLines));
-      else ban(logits, v.lineBreaks.concat(v.blankLines));
+      else {
+        ban(logits, v.lineBreaks.concat(v.blankLines));
+        if (!this.startRefrain(logits, line, text) && constraint.lineLength !== false) this.shapeIndent(logits, line);
+      }
       return;
     }
     const used = lineLength(line, 'syllable');
     const endsInWord = /[\p{L}\p{N}'\u2019]$/u.test(line);
     const blankAllowed = constraint.stanzas !== false && plan.endsStanza;
     if (!blankAllowed) ban(logits, v.blankLines);
+    if (this.refrainDone) {
+      // Word for word: not even a mark after it ("[Chorus]." is no label).
+      this.keepLineEnd(logits, blankAllowed, false);
+      return;
+    }
+    if (plan.refrain && !plan.refrain.whole && constraint.lineLength !== false && this.shapeTail(logits, line, used, endsInWord)) return;
 
     if (this.closing) {
       this.keepLineEnd(logits, blankAllowed);
@@ -157,7 +192,10 @@ export class RowSteering {
     if (this.rhymeRoot && !this.backedOff && target !== null && !lineRhymesWith(line, plan.rhymeWith!)) {
       if (this.shapeTowardRhyme(logits, line, used, target, endsInWord)) return;
     }
-    if (target === null) return;
+    if (target === null) {
+      if (constraint.lineLength !== false && plan.range) this.shapeRange(logits, line, used, plan.range, endsInWord, blankAllowed);
+      return;
+    }
     const { low, high } = lengthBand(target);
     // A line that would end on "the" or "of" takes one more word while the band allows it.
     const weakEnding = used < high && isWeakEnding(lastWord(line));
@@ -177,6 +215,15 @@ export class RowSteering {
   accept(token: number, text: string): void {
     if (!this.steering.shapes) return;
     const v = this.steering.ctx.vocab;
+    if (this.forced && this.forcedAt < this.forced.length) {
+      // The model can only refuse a forced token when it gives it no chance at all: then the refrain is dropped.
+      if (token === this.forced[this.forcedAt]) this.forcedAt++;
+      else {
+        this.forced = null;
+        this.refrainDropped = true;
+      }
+      if (this.forced && this.forcedAt === this.forced.length) this.refrainDone = true;
+    }
     if (this.node) {
       const child = this.node.children.get(token);
       if (child) this.node = child;
@@ -196,7 +243,8 @@ export class RowSteering {
       const marks = this.steering.ctx.clauseMarks();
       this.markNode = this.markNode?.children.get(token) ?? marks.children.get(token) ?? null;
     }
-    if (this.plan.target !== null && lineLength(lineInProgress(this.steering.head + text, unit), unit) >= this.plan.target) this.overTokens++;
+    const limit = this.plan.target ?? this.plan.range?.high ?? null;
+    if (limit !== null && lineLength(lineInProgress(this.steering.head + text, unit), unit) >= limit) this.overTokens++;
   }
 
   /**
@@ -261,7 +309,7 @@ export class RowSteering {
     if (done === this.lines) return;
     this.lines = done;
     const { prompt, constraint, ctx } = this.steering;
-    const plan = ctx.plan(prompt + text);
+    const plan = ctx.plan(prompt + text, this.steering.planOptions);
     const first = this.steering.firstPlan;
     // The prompt says what a line is counted in; lines the model wrote in another script do not change that.
     const counted = plan.unit === first.unit ? plan : { ...plan, unit: first.unit, target: first.target };
@@ -276,6 +324,109 @@ export class RowSteering {
     this.backedOff = false;
     this.closing = false;
     this.overTokens = 0;
+    this.forced = null;
+    this.forcedAt = 0;
+    this.refrainDone = false;
+    this.refrainDropped = false;
+  }
+
+  /**
+   * A line that is a refrain (or a song's section label) is spelled word for word from its
+   * start, with its indentation. Returns true when it began spelling (the row is shaped).
+   */
+  private startRefrain(logits: Float32Array, line: string, text: string): boolean {
+    const plan = this.plan;
+    const spell = this.steering.ctx.spell;
+    if (!plan.refrain?.whole || !spell || this.refrainDone || this.refrainDropped) return false;
+    // A section label opens a new stanza: without the blank line before it (ghost text leaves stanzas alone), none is written.
+    if (plan.label && plan.needsStanzaBreak && !endsWithBlankLine(this.steering.prompt, text)) {
+      this.refrainDropped = true;
+      return false;
+    }
+    // Only what is not yet on the line: indentation the writer (or the model) already typed stays.
+    const wanted = (plan.indent ?? '') + plan.refrain.text;
+    const rest = wanted.startsWith(line) ? wanted.slice(line.length) : plan.refrain.text;
+    const ids = rest ? spell(rest, line === '') : null;
+    if (!ids?.length) {
+      this.refrainDropped = true;
+      return false;
+    }
+    this.forced = ids;
+    this.forcedAt = 0;
+    const id = ids[0]!;
+    keepOnly(logits, (t) => t === id, [id]);
+    return true;
+  }
+
+  /**
+   * A line whose position ends in a refrain phrase ("an' a' that"): it may not end before the
+   * phrase, and once its words leave just room for the phrase, the phrase is spelled.
+   * Returns true when it shaped the row.
+   */
+  private shapeTail(logits: Float32Array, line: string, used: number, endsInWord: boolean): boolean {
+    const v = this.steering.ctx.vocab;
+    const tail = this.plan.refrain!.text;
+    const spell = this.steering.ctx.spell;
+    if (!spell || this.refrainDropped) return false;
+    if (endsWithWords(line, tail)) {
+      this.refrainDone = true;
+      this.keepLineEnd(logits, this.steering.constraint.stanzas !== false && this.plan.endsStanza, false);
+      return true;
+    }
+    const target = this.plan.target ?? this.plan.range?.high ?? null;
+    const room = target === null ? 0 : target - used;
+    const atWordEnd = !endsInWord || isWholeWord(lastWord(line));
+    if (room > lineLength(tail, 'syllable') || !atWordEnd) {
+      ban(logits, v.lineBreaks.concat(v.blankLines));
+      return true;
+    }
+    const ids = spell(/\s$/.test(line) ? tail : ` ${tail}`, false);
+    if (!ids?.length) {
+      this.refrainDropped = true;
+      return false;
+    }
+    this.forced = ids;
+    this.forcedAt = 0;
+    const id = ids[0]!;
+    keepOnly(logits, (t) => t === id, [id]);
+    return true;
+  }
+
+  /**
+   * At the start of a line, its indentation: spaces up to the plan's indent, then a word with no
+   * further space; a line at an unindented position starts at the margin.
+   */
+  private shapeIndent(logits: Float32Array, line: string): void {
+    const want = (this.plan.indent ?? '').length;
+    const v = this.steering.ctx.vocab;
+    const have = /^[ \t]*/.exec(line)![0].length;
+    if (have !== line.length) return; // a quotation mark or dash already opened the line
+    const room = want - have;
+    if (room <= 0) {
+      keepOnly(logits, (id) => v.leadingSpaces[id] === 0 && v.newlines[id] === 0, []);
+      return;
+    }
+    // Spaces that leave room, or a word whose own leading space completes the indentation.
+    const spaces = this.steering.spaceIds();
+    keepOnly(logits, (id) => v.newlines[id] === 0 && ((spaces.has(id) && v.leadingSpaces[id]! <= room) || v.leadingSpaces[id] === room), v.spaces);
+  }
+
+  /**
+   * Free verse: no target, but the poem's own spread — the line may not end before its shortest
+   * lines' length, and past its longest it closes as a line past its target does.
+   */
+  private shapeRange(logits: Float32Array, line: string, used: number, range: { low: number; high: number }, endsInWord: boolean, blankAllowed: boolean): void {
+    const v = this.steering.ctx.vocab;
+    if (used < range.low) {
+      ban(logits, v.lineBreaks.concat(v.blankLines));
+      return;
+    }
+    if (used < range.high) return;
+    boost(logits, v.lineBreaks, FAR_BOOST);
+    if (blankAllowed) boost(logits, v.blankLines, FAR_BOOST);
+    const unfinished = endsInWord && !isWholeWord(lastWord(line));
+    if (this.overTokens >= (unfinished ? OVER_TOKENS_UNFINISHED : OVER_TOKENS)) this.keepLineEnd(logits, blankAllowed);
+    else banNewWords(logits, v, endsInWord);
   }
 
   /**
@@ -333,11 +484,11 @@ export class RowSteering {
     keepOnly(logits, (id) => allowed.has(id) || (endOk && v.punctuation[id] === 1), [...allowed]);
   }
 
-  private keepLineEnd(logits: Float32Array, blankAllowed: boolean): void {
+  private keepLineEnd(logits: Float32Array, blankAllowed: boolean, punctuation = true): void {
     const v = this.steering.ctx.vocab;
     const ends = blankAllowed ? v.lineBreaks.concat(v.blankLines) : v.lineBreaks;
     const endSet = new Set(ends);
-    const punctuationOk = this.punctuationRun < PUNCTUATION_RUN;
+    const punctuationOk = punctuation && this.punctuationRun < PUNCTUATION_RUN;
     keepOnly(logits, (id) => endSet.has(id) || (punctuationOk && v.punctuation[id] === 1), ends);
   }
 
@@ -382,6 +533,13 @@ export class RowSteering {
     const finishing = /[\p{L}\p{N}]$/u.test(line) && !/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]$/u.test(line) && this.overTokens < OVER_TOKENS;
     keepOnly(logits, (id) => starts.has(id) || (finishing && v.startsWithLetter[id] === 1), [...starts]);
   }
+}
+
+/** Whether a line ends with the words of `tail` (case, punctuation and spacing aside). */
+function endsWithWords(line: string, tail: string): boolean {
+  const a = lineWords(line);
+  const b = lineWords(tail);
+  return b.length > 0 && a.length >= b.length && b.every((w, i) => a[a.length - b.length + i] === w);
 }
 
 function fittingRoots(root: TrieNode, mask: number): Set<number> {

@@ -22,6 +22,10 @@ export class VocabularyIndex {
   readonly addsCjk: Uint8Array;
   /** Newlines in the piece (0, 1, or 2 for two or more). */
   readonly newlines: Uint8Array;
+  /** Pieces of spaces only: they indent a line. */
+  readonly spaces: number[];
+  /** Spaces and tabs a piece begins with (0 for most; capped at 255), for indenting a line exactly. */
+  readonly leadingSpaces: Uint8Array;
 
   constructor(pieces: readonly string[]) {
     const V = pieces.length;
@@ -33,6 +37,8 @@ export class VocabularyIndex {
     this.punctuation = new Uint8Array(V);
     this.addsCjk = new Uint8Array(V);
     this.newlines = new Uint8Array(V);
+    this.spaces = [];
+    this.leadingSpaces = new Uint8Array(V);
     for (let id = 0; id < V; id++) {
       const piece = pieces[id] ?? '';
       if (!piece) continue;
@@ -44,6 +50,9 @@ export class VocabularyIndex {
       // A lone byte of a multi-byte character (U+FFFD) is none of these: it belongs to whatever
       // character it completes.
       if (piece.includes('\uFFFD')) continue;
+      const lead = /^[ \t]*/.exec(piece)![0].length;
+      this.leadingSpaces[id] = Math.min(255, lead);
+      if (lead === piece.length) this.spaces.push(id);
       if (/^[ \t]/.test(piece)) this.startsWord[id] = 1;
       else if (/^[\p{L}\p{N}'\u2019]/u.test(piece)) this.startsWithLetter[id] = 1;
       if (/^[\p{P}\p{S}]+$/u.test(piece)) this.punctuation[id] = 1;

@@ -94,6 +94,7 @@ function formConstraint(raw: unknown): FormConstraint | undefined {
   if (typeof r.firstLineLength === 'number' && r.firstLineLength > 0 && r.firstLineLength < 200) form.firstLineLength = r.firstLineLength;
   if (typeof r.firstLineRhyme === 'string' || r.firstLineRhyme === null) form.firstLineRhyme = r.firstLineRhyme;
   if (typeof r.lines === 'number' && r.lines >= 1) form.lines = Math.floor(r.lines);
+  if (r.chorus === 'repeat' || r.chorus === 'vary' || r.chorus === 'off') form.chorus = r.chorus;
   return form;
 }
 

@@ -38,13 +38,13 @@ export function samplingSettings(scope?: vscode.ConfigurationScope): { settings:
 /** Form-keeping for verse (`inkling.form.mode`, `inkling.form.rhyme`), per document. */
 export function formSettings(scope?: vscode.ConfigurationScope): FormSettings {
   const c = vscode.workspace.getConfiguration(`${SECTION}.form`, scope);
-  return validateFormSettings({ mode: c.get<unknown>('mode'), rhyme: c.get<unknown>('rhyme') });
+  return validateFormSettings({ mode: c.get<unknown>('mode'), rhyme: c.get<unknown>('rhyme'), chorus: c.get<unknown>('chorus') });
 }
 
 export interface ModelSettings {
   /** A folder the writer chose, or '' for the default. Read from user settings only in untrusted workspaces. */
   path: string;
-  dtype: 'auto' | 'q8' | 'fp32';
+  dtype: 'auto' | 'q4' | 'q8' | 'fp32';
   threads: number;
   /** Minutes without a request before the worker stops to free its memory; 0: never. */
   unloadAfterMinutes: number;
@@ -58,7 +58,7 @@ export function modelSettings(): ModelSettings {
   const dtype = c.get<string>('dtype', 'auto');
   return {
     path: typeof path === 'string' ? path.trim() : '',
-    dtype: dtype === 'q8' || dtype === 'fp32' ? dtype : 'auto',
+    dtype: dtype === 'q4' || dtype === 'q8' || dtype === 'fp32' ? dtype : 'auto',
     threads: clampInt(c.get<unknown>('threads') ?? 0, 0, 16),
     unloadAfterMinutes: clampInt(c.get<unknown>('unloadAfterMinutes') ?? 15, 0, 1440),
   };
@@ -97,6 +97,19 @@ export function wordChoiceSettings(scope?: vscode.ConfigurationScope): WordChoic
     enabled: c.get<unknown>('wordChoices') === true,
     shadeBelow: typeof shade === 'number' && Number.isFinite(shade) ? Math.min(1, Math.max(0, shade)) : 0.1,
   };
+}
+
+/** The branch history (`inkling.branches.*`). */
+export interface BranchSettings {
+  /** Keep every continuation offered as a branch of its place, in `.inkling/branches/`. */
+  enabled: boolean;
+  /** Places kept per document; the least recently used go first. */
+  maxPlaces: number;
+}
+
+export function branchSettings(scope?: vscode.ConfigurationScope): BranchSettings {
+  const c = vscode.workspace.getConfiguration(`${SECTION}.branches`, scope);
+  return { enabled: c.get<unknown>('enabled') !== false, maxPlaces: clampInt(c.get<unknown>('maxPlaces') ?? 100, 10, 1000) };
 }
 
 function clampInt(value: unknown, min: number, max: number): number {

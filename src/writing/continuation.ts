@@ -1,4 +1,5 @@
 import type { PoemForm } from './poemForm';
+import { isSectionLabel } from './songSections';
 
 /** The part of a generated text to keep for "Continue This Poem". */
 export interface ContinuationCut {
@@ -34,9 +35,10 @@ export function continuationLines(form: ContinuationForm): number {
 
 /**
  * Cuts a generated continuation to what the writer asked for. Verse: the first N lines, at a
- * line break, keeping stanza breaks (one blank line, however many the model wrote). Prose: the
- * first paragraph. An unfinished last line or sentence is dropped, and a text is never cut
- * inside a word.
+ * line break, keeping stanza breaks (one blank line, however many the model wrote); a song's
+ * section label ("[Chorus]") is kept whole and is not one of the N, nor is it left dangling at
+ * the end. Prose: the first paragraph. An unfinished last line or sentence is dropped, and a
+ * text is never cut inside a word.
  */
 export function cutContinuation(generated: string, form: ContinuationForm, options: ContinuationOptions = {}): ContinuationCut {
   const text = generated.replace(/\r\n?/g, '\n');
@@ -62,21 +64,31 @@ function cutVerse(text: string, wanted: number, finished: boolean): Continuation
       continue;
     }
     if (i === rawLines.length - 1 && !lastWhole) {
-      // Possibly cut off mid-line: worth keeping only when there is nothing else.
-      const whole = count === 0 ? dropPartialWord(line) : '';
+      // Possibly cut off mid-line: worth keeping only when there is nothing else (and never a piece of a label).
+      const whole = count === 0 && !/^\s*[[(]/.test(line) ? dropPartialWord(line) : '';
       if (whole) {
         if (blank) kept.push('');
         kept.push(whole);
         count++;
       }
-      return { text: kept.join('\n').trimEnd(), lines: count, complete: false };
+      return { text: withoutDanglingLabel(kept), lines: count, complete: false };
     }
     if (blank) kept.push('');
     blank = false;
     kept.push(line);
-    count++;
+    if (!isSectionLabel(line.trim())) count++;
   }
-  return { text: kept.join('\n').trimEnd(), lines: count, complete: count >= wanted };
+  return { text: withoutDanglingLabel(kept), lines: count, complete: count >= wanted };
+}
+
+/** The kept lines as text, without a section label that no line follows. */
+function withoutDanglingLabel(kept: string[]): string {
+  const out = [...kept];
+  while (out.length && (!out[out.length - 1]!.trim() || isSectionLabel(out[out.length - 1]!.trim()))) {
+    if (out.length === 1 && !out[0]!.trim()) break;
+    out.pop();
+  }
+  return out.join('\n').trimEnd();
 }
 
 const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)/g;

@@ -115,7 +115,8 @@ export function buildContinuationRequest(input: ContinuationRequestInput): Conti
     ok: true,
     prompt: newLine ? `${prompt.replace(/[ \t]+$/, '')}\n` : prompt,
     stopStrings: kind === 'prose' ? [unwrapped ? '\n' : '\n\n'] : [],
-    maxNewTokens: kind === 'prose' ? PARAGRAPH_TOKENS : verseTokens(lines, form.next.targetLength ?? form.medianLineLength, cjk),
+    // A song's section label ("[Chorus]") comes on a line of its own, spelled in a few more pieces.
+    maxNewTokens: kind === 'prose' ? PARAGRAPH_TOKENS : Math.min(MAX_CONTINUATION_TOKENS, verseTokens(lines, form.next.targetLength ?? form.medianLineLength, cjk) + (form.next.label ? 16 : 0)),
     kind,
     lines,
     form,

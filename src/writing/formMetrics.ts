@@ -1,10 +1,12 @@
 import { isCjkChar, isCjkText } from './cjkText';
 import { lineLength, planLine, type LengthUnit } from './linePlan';
 import { lineWords } from './lineWords';
-import { analyzePoemForm } from './poemForm';
+import { keepsFoot } from './metre';
 import { splitStanzas } from './poemLines';
+import { poemTruth, type FormClass, type PoemTruth } from './poemTruth';
 import { lineRhymeKey } from './rhyme';
 import { lineRhymesWith } from './lineEnding';
+import { isSectionLabel } from './songSections';
 
 /** One continuation of a poem cut after a few lines. */
 export interface FormSample {
@@ -17,14 +19,34 @@ export interface FormSample {
   /** The continuation as the engine returned it. */
   text: string;
   stopReason: string;
+  /** Mean log-probability per token under the unshaped model, when the engine reports it. */
+  meanLogProb?: number;
 }
 
 /** How one continuation keeps the poem's form. */
 export interface SampleScore {
+  /** What kind of form the poem is in. */
+  formClass: FormClass;
   /** It ends where a line ends (the engine stopped at a line break, or the text ends with one). */
   endsOnLine: boolean;
   /** Per generated line: |length − the poem's median| / median. */
   lineDeviations: number[];
+  /** Per generated line with a target: |length − the target of its position in the poem| / target. */
+  positionDeviations: number[];
+  /** Generated lines at positions with no target (free verse). */
+  freeLines: number;
+  /** Generated lines in a poem with a dominant foot, and those that keep it. */
+  metreLines: number;
+  metreKept: number;
+  /** Generated lines where the poem has a refrain, and those that carry it. */
+  refrainDemanded: number;
+  refrainKept: number;
+  /** Generated lines whose indentation is that of the poem's line there; over all lines, and over indented positions. */
+  indentChecks: number;
+  indentHits: number;
+  indentedChecks: number;
+  indentedHits: number;
+  meanLogProb: number | null;
   /** Boundaries before generated lines compared with the original: blank line or not. */
   stanzaChecks: number;
   stanzaHits: number;
@@ -34,6 +56,9 @@ export interface SampleScore {
   /** Lines that rhyme with an earlier one in the original poem; and those that rhyme with that line here. */
   originalRhymeDemanded: number;
   originalRhymeKept: number;
+  /** The same, for lines after the poem's first stanza (where earlier stanzas have shown the pattern). */
+  laterRhymeDemanded: number;
+  laterRhymeKept: number;
   /** Longest run of words (characters in CJK) copied verbatim from the prompt. */
   overlap: number;
 }
@@ -50,6 +75,8 @@ function numberedLines(text: string): NumberedLine[] {
 
 interface ContinuationLine {
   text: string;
+  /** Whitespace before its text. */
+  indent: string;
   /** Offset in the continuation. */
   start: number;
   /** A blank line comes before it (the continuation starts after the prompt's final newline). */
@@ -65,17 +92,34 @@ function continuationLines(text: string, unit: LengthUnit): ContinuationLine[] {
   const lines: ContinuationLine[] = [];
   let previousEnd = 0;
   for (const m of text.matchAll(pattern)) {
-    if (!/[\p{L}\p{N}]/u.test(m[0])) continue;
+    // A song's section label is not a line of the poem.
+    if (!/[\p{L}\p{N}]/u.test(m[0]) || (unit === 'syllable' && isSectionLabel(m[0].trim()))) continue;
     const gap = (lines.length === 0 ? '\n' : '') + text.slice(previousEnd, m.index);
-    lines.push({ text: m[0].trim(), start: m.index!, breakBefore: /\n[ \t]*\n/.test(gap) });
+    // The first line continues the prompt's last line when the prompt does not end with a newline; its indentation is the prompt's.
+    const indent = /^[ \t]*/.exec(m[0])![0];
+    lines.push({ text: m[0].trim(), indent, start: m.index!, breakBefore: /\n[ \t]*\n/.test(gap) });
     previousEnd = m.index! + m[0].length;
   }
   return lines;
 }
 
+const truths = new Map<string, PoemTruth>();
+
+/** The truth about a poem, read once per poem (every arm and sample of it asks). */
+function truthOf(original: string): PoemTruth {
+  let t = truths.get(original);
+  if (!t) {
+    t = poemTruth(original);
+    truths.set(original, t);
+    if (truths.size > 8) truths.delete(truths.keys().next().value!);
+  }
+  return t;
+}
+
 /** Scores one continuation against its poem. */
 export function scoreSample(sample: FormSample): SampleScore {
   const unit: LengthUnit = isCjkText(sample.original) ? 'character' : 'syllable';
+  const truth = truthOf(sample.original);
   const original = numberedLines(sample.original);
   const median = medianOf(original.map((l) => lineLength(l.text, unit))) || 1;
   const promptLines = numberedLines(sample.prompt);
@@ -83,19 +127,56 @@ export function scoreSample(sample: FormSample): SampleScore {
   const generated = continuationLines(sample.text, unit).slice(0, sample.wanted);
 
   const score: SampleScore = {
+    formClass: truth.formClass,
     endsOnLine: sample.stopReason === 'form' || /[\n。，！？；][ \t]*$/.test(sample.text),
     lineDeviations: generated.map((l) => Math.abs(lineLength(l.text, unit) - median) / median),
+    positionDeviations: [],
+    freeLines: 0,
+    metreLines: 0,
+    metreKept: 0,
+    refrainDemanded: 0,
+    refrainKept: 0,
+    indentChecks: 0,
+    indentHits: 0,
+    indentedChecks: 0,
+    indentedHits: 0,
+    meanLogProb: sample.meanLogProb ?? null,
     stanzaChecks: 0,
     stanzaHits: 0,
     rhymeDemanded: 0,
     rhymeKept: 0,
     originalRhymeDemanded: 0,
     originalRhymeKept: 0,
+    laterRhymeDemanded: 0,
+    laterRhymeKept: 0,
     overlap: longestSharedRun(tokensOf(sample.prompt), tokensOf(sample.text)),
   };
 
   generated.forEach((line, j) => {
     const p = cut + j;
+    const here = truth.lines[p];
+    if (here) {
+      const length = lineLength(line.text, unit);
+      if (here.target === null) score.freeLines++;
+      else score.positionDeviations.push(Math.abs(length - here.target) / here.target);
+      // Indentation is the poem's own shape in Western verse; CJK clauses run on within a line.
+      if (unit === 'syllable') score.indentChecks++;
+      if (unit === 'syllable' && line.indent === here.indent) score.indentHits++;
+      if (unit === 'syllable' && here.indent) {
+        score.indentedChecks++;
+        if (line.indent === here.indent) score.indentedHits++;
+      }
+      if (here.refrain) {
+        score.refrainDemanded++;
+        const words = lineWords(line.text);
+        const tail = words.slice(words.length - here.refrain.words.length).join(' ');
+        if ((here.refrain.whole ? words.join(' ') : tail) === here.refrain.words.join(' ')) score.refrainKept++;
+      }
+    }
+    if (truth.metre && unit === 'syllable') {
+      score.metreLines++;
+      if (keepsFoot(line.text, truth.metre.foot)) score.metreKept++;
+    }
     if (p > 0 && p < original.length) {
       score.stanzaChecks++;
       if (line.breakBefore === (original[p]!.stanza !== original[p - 1]!.stanza)) score.stanzaHits++;
@@ -109,23 +190,23 @@ export function scoreSample(sample: FormSample): SampleScore {
     }
   });
 
+  // The poem's own scheme: a line that rhymes with an earlier one in the poem must rhyme with
+  // that line as it stands here (a prompt line, or a generated one).
   if (unit === 'syllable') {
-    const form = analyzePoemForm(sample.original, { kind: 'verse', lastLineComplete: true });
-    if (form.scheme) {
-      const letters = form.stanzas.flatMap((s) => s.lines.map((l) => l.letter));
-      generated.forEach((line, j) => {
-        const p = cut + j;
-        const letter = letters[p];
-        if (!letter) return;
-        const q = letters.lastIndexOf(letter, p - 1);
-        if (q < 0) return;
-        const partner = q < cut ? promptLines[q] : generated[q - cut];
-        const partnerKey = partner ? lineRhymeKey(partner.text) : null;
-        if (!partnerKey) return;
-        score.originalRhymeDemanded++;
-        if (lineRhymesWith(line.text, partnerKey)) score.originalRhymeKept++;
-      });
-    }
+    generated.forEach((line, j) => {
+      const q = truth.lines[cut + j]?.rhymesWith ?? null;
+      if (q === null) return;
+      const partner = q < cut ? promptLines[q] : generated[q - cut];
+      const partnerKey = partner ? lineRhymeKey(partner.text) : null;
+      if (!partnerKey) return;
+      const kept = lineRhymesWith(line.text, partnerKey);
+      score.originalRhymeDemanded++;
+      if (kept) score.originalRhymeKept++;
+      if (truth.lines[cut + j]!.stanza > 0) {
+        score.laterRhymeDemanded++;
+        if (kept) score.laterRhymeKept++;
+      }
+    });
   }
   return score;
 }
@@ -133,6 +214,22 @@ export function scoreSample(sample: FormSample): SampleScore {
 /** One arm of an evaluation (plain sampling, or form-keeping), summed over its samples. */
 export interface FormSummary {
   samples: number;
+  /** Generated lines with a target at their position, and the share within ±25 % of it. */
+  positionLines: number;
+  linesWithinPositionBand: number;
+  /** Generated lines at positions with no target (free verse). */
+  freeLines: number;
+  /** Lines keeping the poem's dominant foot, of those in poems with one. */
+  metreLines: number;
+  metreKept: number | null;
+  refrainDemanded: number;
+  refrainKept: number | null;
+  /** Lines indented as the poem's line at their position: over all lines, and over indented positions. */
+  indentKept: number | null;
+  indentedLines: number;
+  indentedKept: number | null;
+  /** exp(−mean log-probability per token) under the unshaped model; null when not reported. */
+  perplexity: number | null;
   /** Share of continuations that end on a line boundary. */
   endsOnLine: number;
   /** Generated lines measured, and the mean of |length − median| / median over them. */
@@ -145,6 +242,9 @@ export interface FormSummary {
   rhymeKept: number | null;
   originalRhymeDemanded: number;
   originalRhymeKept: number | null;
+  /** The poem's own scheme after its first stanza (the pattern shown before the line). */
+  laterRhymeDemanded: number;
+  laterRhymeKept: number | null;
   /** Distinct word bigrams / all bigrams over the arm's continuations (characters in CJK). */
   distinct2: number;
   meanOverlap: number;
@@ -159,8 +259,21 @@ export function summarize(scores: readonly SampleScore[], texts: readonly string
   const stanzaChecks = sum((s) => s.stanzaChecks);
   const rhymeDemanded = sum((s) => s.rhymeDemanded);
   const originalRhymeDemanded = sum((s) => s.originalRhymeDemanded);
+  const positions = scores.flatMap((s) => s.positionDeviations);
+  const logProbs = scores.map((s) => s.meanLogProb).filter((x): x is number => x !== null && Number.isFinite(x) && x !== 0);
   return {
     samples: scores.length,
+    positionLines: positions.length,
+    linesWithinPositionBand: share(positions.filter((d) => d <= 0.25 + 1e-9).length, positions.length) ?? 0,
+    freeLines: sum((s) => s.freeLines),
+    metreLines: sum((s) => s.metreLines),
+    metreKept: share(sum((s) => s.metreKept), sum((s) => s.metreLines)),
+    refrainDemanded: sum((s) => s.refrainDemanded),
+    refrainKept: share(sum((s) => s.refrainKept), sum((s) => s.refrainDemanded)),
+    indentKept: share(sum((s) => s.indentHits), sum((s) => s.indentChecks)),
+    indentedLines: sum((s) => s.indentedChecks),
+    indentedKept: share(sum((s) => s.indentedHits), sum((s) => s.indentedChecks)),
+    perplexity: logProbs.length ? round(Math.exp(-logProbs.reduce((a, b) => a + b, 0) / logProbs.length)) : null,
     endsOnLine: share(scores.filter((s) => s.endsOnLine).length, scores.length) ?? 0,
     lines: deviations.length,
     meanLineDeviation: round(deviations.length ? deviations.reduce((a, b) => a + b, 0) / deviations.length : 0),
@@ -170,6 +283,8 @@ export function summarize(scores: readonly SampleScore[], texts: readonly string
     rhymeKept: share(sum((s) => s.rhymeKept), rhymeDemanded),
     originalRhymeDemanded,
     originalRhymeKept: share(sum((s) => s.originalRhymeKept), originalRhymeDemanded),
+    laterRhymeDemanded: sum((s) => s.laterRhymeDemanded),
+    laterRhymeKept: share(sum((s) => s.laterRhymeKept), sum((s) => s.laterRhymeDemanded)),
     distinct2: round(distinctN(texts, 2)),
     meanOverlap: round(scores.length ? sum((s) => s.overlap) / scores.length : 0),
     maxOverlap: Math.max(0, ...scores.map((s) => s.overlap)),

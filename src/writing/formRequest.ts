@@ -1,5 +1,6 @@
 import type { FormConstraint } from '../common/generation';
 import type { WritingRequest } from './continuationRequest';
+import type { ChorusMode } from './songSections';
 import type { TextKindName } from './textKind';
 
 /** `auto`: keep the form when the text reads as verse. `keep`: always, as verse. `free`: never. */
@@ -11,15 +12,18 @@ export type RhymeMode = 'off' | 'followScheme';
 export interface FormSettings {
   mode: FormMode;
   rhyme: RhymeMode;
+  /** Songs with labelled verses and a chorus: what follows a verse (`inkling.form.chorus`). Absent: `repeat`. */
+  chorus?: ChorusMode;
 }
 
-export const DEFAULT_FORM_SETTINGS: FormSettings = { mode: 'auto', rhyme: 'followScheme' };
+export const DEFAULT_FORM_SETTINGS: FormSettings = { mode: 'auto', rhyme: 'followScheme', chorus: 'repeat' };
 
 /** Reads raw setting values, falling back to the defaults for anything unknown. */
-export function validateFormSettings(raw: { mode?: unknown; rhyme?: unknown }): FormSettings {
+export function validateFormSettings(raw: { mode?: unknown; rhyme?: unknown; chorus?: unknown }): FormSettings {
   const mode = raw.mode === 'keep' || raw.mode === 'free' || raw.mode === 'auto' ? raw.mode : DEFAULT_FORM_SETTINGS.mode;
   const rhyme = raw.rhyme === 'off' || raw.rhyme === 'followScheme' ? raw.rhyme : DEFAULT_FORM_SETTINGS.rhyme;
-  return { mode, rhyme };
+  const chorus = raw.chorus === 'repeat' || raw.chorus === 'vary' || raw.chorus === 'off' ? raw.chorus : DEFAULT_FORM_SETTINGS.chorus;
+  return { mode, rhyme, chorus };
 }
 
 /** The kind to read a text as: `keep` insists on verse; otherwise detection decides. */
@@ -36,6 +40,7 @@ export function formKind(settings: FormSettings): TextKindName | undefined {
 export function formConstraintFor(kind: TextKindName, settings: FormSettings, options: { lines?: number; stanzas?: boolean } = {}): FormConstraint | undefined {
   if (settings.mode === 'free' || kind !== 'verse') return undefined;
   const form: FormConstraint = { rhyme: settings.rhyme === 'followScheme' };
+  if (settings.chorus && settings.chorus !== 'repeat') form.chorus = settings.chorus;
   if (options.stanzas === false) form.stanzas = false;
   if (options.lines !== undefined && options.lines > 0) form.lines = Math.floor(options.lines);
   return form;

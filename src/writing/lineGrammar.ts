@@ -38,6 +38,10 @@ export interface LineGrammarInput {
   lead: string;
   /** Rhyme mode: the line's last word must be one of these (lower case); empty or absent: any word. */
   rhymes?: readonly string[];
+  /** A refrain's closing words ("an' a' that"): the line must end with exactly these (before its closing punctuation). Takes the place of `rhymes`. */
+  ending?: string;
+  /** Free verse: the poem's own spread of line lengths, used as the band when `target` is null. */
+  range?: { low: number; high: number } | null;
   /** What ends the line: a line break, or two for a stanza's last line. */
   end: '\n' | '\n\n';
 }
@@ -100,13 +104,14 @@ export function lineGrammar(input: LineGrammarInput): string {
     return rules.join('\n');
   }
 
-  if (input.target === null) {
-    // Free verse: any line, but a whole one.
+  if (input.target === null && !input.range) {
+    // Free verse with nothing to go by: any line, but a whole one.
     rules.push(`root ::= ${lead}${nonVowel}* (${v} ${nonVowel}*)* ${end}`);
     return rules.join('\n');
   }
 
-  const band = groupBand(input.target);
+  // Free verse keeps within the poem's own spread of lengths.
+  const band = input.target === null ? { low: Math.max(1, input.range!.low), high: Math.max(1, input.range!.low, input.range!.high) } : groupBand(input.target);
   const done = vowelGroups(input.head);
   const low = Math.max(1, band.low - done);
   const high = Math.max(low, band.high - done);
@@ -114,7 +119,8 @@ export function lineGrammar(input: LineGrammarInput): string {
   // "love-ly"): the grammar then reads either count, which is how a silent e is heard.
   rules.push(`v ::= ${v}`, `nv ::= ${nonVowel}`, `cons ::= ${consonant}`, `closing ::= ${closing}`, 'g ::= v+ (cons+ "e")?', 'finish ::= cons{0,5} (g cons{0,5})? closing{0,2}');
 
-  const rhymes = (input.rhymes ?? []).filter((w) => /^[\p{L}'’-]+$/u.test(w));
+  // A refrain's closing words are the one allowed ending; else the rhyme words, if any.
+  const rhymes = input.ending ? [input.ending] : (input.rhymes ?? []).filter((w) => /^[\p{L}'’-]+$/u.test(w));
   if (rhymes.length === 0) {
     // low..high vowel groups, then the word in progress may finish (at most one more group, no
     // new word), then closing punctuation and the line end.

@@ -1,7 +1,12 @@
 import { CJK_LINE_END, countCjkCharacters } from './cjkText';
+import type { Foot } from './metre';
+import type { PlannedRefrain } from './nextLine';
 import { analyzePoemForm } from './poemForm';
 import type { RhymeKey } from './rhyme';
+import { isSectionLabel, type ChorusMode } from './songSections';
 import { countLineSyllables } from './syllables';
+
+export type { PlannedRefrain } from './nextLine';
 
 /** What a line's length is counted in: syllables, or characters in CJK text. */
 export type LengthUnit = 'syllable' | 'character';
@@ -17,6 +22,33 @@ export interface LinePlan {
   endsStanza: boolean;
   /** The stanza before the line is complete but not closed: a blank line comes first. */
   needsStanzaBreak: boolean;
+  /**
+   * Whitespace the line starts with: the indentation of the lines at its position in the
+   * poem's earlier stanzas (an indented short line, an indented couplet). Absent or '': none.
+   */
+  indent?: string;
+  /**
+   * Words the line must carry: the whole line (a refrain every stanza repeats at this position,
+   * a returning chorus line, a song's section label), or the words it must end with ("an' a'
+   * that"). Absent or null: none. A whole-line refrain has no target and no rhyme of its own.
+   */
+  refrain?: PlannedRefrain | null;
+  /** The line is a song's section label ("[Chorus]", on a line of its own): `refrain` holds it; it is not a line of the poem. */
+  label?: boolean;
+  /** Free verse (`target` null): the spread of the poem's own line lengths, 10th to 90th percentile. Absent or null otherwise. */
+  range?: { low: number; high: number } | null;
+  /** The poem's dominant foot, when it has one. */
+  foot?: Foot | null;
+  /** 0-based position of the line in its stanza. */
+  lineInStanza?: number;
+}
+
+/** What to plan for. */
+export interface PlanOptions {
+  /** Name the earlier line the scheme rhymes this one with (rhyme mode). */
+  rhyme?: boolean;
+  /** A song's chorus after a verse: word for word (default), varied, or not at all. */
+  chorus?: ChorusMode;
 }
 
 /**
@@ -27,26 +59,51 @@ const PLAN_CHARS = 3000;
 
 /**
  * Plans the line being written at the end of `text` (the line in progress, or the next one
- * when the text ends with a newline), reading the text as verse.
+ * when the text ends with a newline), reading the text as verse — the poem the end of the text
+ * is in, not earlier poems of a collection — from the line's position in its stanza: the
+ * length, indentation, rhyme partner and refrain of the lines at that position in earlier
+ * stanzas. A song's new section opens with its label (a plan of its own, `label`).
  */
-export function planLine(text: string, options: { rhyme?: boolean } = {}): LinePlan {
-  const form = analyzePoemForm(recentText(text), { kind: 'verse' });
+export function planLine(text: string, options: PlanOptions = {}): LinePlan {
+  const form = analyzePoemForm(recentText(text), { kind: 'verse', chorus: options.chorus });
   const next = form.next;
-  const target = next.targetLength ?? form.medianLineLength;
-  return {
+  const base = {
     unit: form.unit,
-    target: target === null ? null : Math.max(1, Math.round(target)),
-    rhymeWith: options.rhyme ? (next.rhymeWith?.rhyme ?? null) : null,
-    endsStanza: next.linesRemainingInStanza === 1,
+    endsStanza: false,
     needsStanzaBreak: next.needsStanzaBreak,
+    indent: '',
+    range: null,
+    foot: form.metre?.foot ?? null,
+    lineInStanza: next.lineInStanza,
+  };
+  if (next.label) return { ...base, target: null, rhymeWith: null, refrain: { text: next.label, whole: true }, label: true };
+  // Free verse has no target; a poem too short to show its lines' lengths takes their median.
+  const target = next.targetLength ?? (next.range ? null : form.medianLineLength);
+  const whole = next.refrain?.whole === true;
+  return {
+    ...base,
+    target: target === null ? null : Math.max(1, Math.round(target)),
+    rhymeWith: options.rhyme && !next.refrain ? (next.rhymeWith?.rhyme ?? null) : null,
+    endsStanza: next.linesRemainingInStanza === 1,
+    indent: next.indent,
+    refrain: next.refrain,
+    range: whole ? null : next.range,
   };
 }
 
-/** The end of a long text, cut at a line start. */
+/**
+ * The end of a long text: cut at a stanza break when one comes soon enough (a stanza cut in
+ * two would read as a short stanza and shift every position after it), else at a line start.
+ */
 function recentText(text: string): string {
   if (text.length <= PLAN_CHARS) return text;
-  const cut = text.indexOf('\n', text.length - PLAN_CHARS);
-  return cut < 0 ? text.slice(-PLAN_CHARS) : text.slice(cut + 1);
+  const from = text.length - PLAN_CHARS;
+  const lineCut = text.indexOf('\n', from);
+  const stanzaCut = /\n[ \t]*\n/g;
+  stanzaCut.lastIndex = from;
+  const m = stanzaCut.exec(text);
+  if (m && m.index - from < PLAN_CHARS / 2) return text.slice(m.index + m[0].length);
+  return lineCut < 0 ? text.slice(-PLAN_CHARS) : text.slice(lineCut + 1);
 }
 
 /**
@@ -80,20 +137,26 @@ const CJK_CHARS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Scrip
 
 /**
  * Lines a text completes: newline-ended lines with words (and in CJK text, clauses ended by a
- * clause mark). `head` is text before it on the same line (the line the continuation completes).
+ * clause mark), a song's section labels included. `head` is text before it on the same line
+ * (the line the continuation completes).
  */
 export function completedLines(head: string, text: string, unit: LengthUnit): number {
-  return lineEnds(head, text, unit).length;
+  return lineEnds(head, text, unit, { labels: true }).length;
 }
 
-/** Offsets in `text` just after each line it completes (see `completedLines`). */
-export function lineEnds(head: string, text: string, unit: LengthUnit): number[] {
+/**
+ * Offsets in `text` just after each line of the poem it completes (see `completedLines`). A
+ * song's section label ("[Chorus]") is not a line of the poem: it is skipped unless `labels`.
+ */
+export function lineEnds(head: string, text: string, unit: LengthUnit, options: { labels?: boolean } = {}): number[] {
   const full = head + text;
   const pattern = unit === 'character' ? /[^\n。，！？；]*[\n。，！？；]/g : /[^\n]*\n/g;
   const ends: number[] = [];
   for (const m of full.matchAll(pattern)) {
     const end = m.index! + m[0].length;
-    if (end > head.length && /[\p{L}\p{N}]/u.test(m[0])) ends.push(end - head.length);
+    if (end <= head.length || !/[\p{L}\p{N}]/u.test(m[0])) continue;
+    if (!options.labels && unit === 'syllable' && isSectionLabel(m[0].trim())) continue;
+    ends.push(end - head.length);
   }
   return ends;
 }

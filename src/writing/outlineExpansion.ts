@@ -76,7 +76,7 @@ export function passageParagraph(text: string): string {
 const PROSE: ContinuationForm = {
   kind: 'prose',
   typicalStanzaLength: null,
-  next: { stanza: 0, lineInStanza: 0, startsStanza: true, needsStanzaBreak: false, letter: null, rhymeWith: null, linesRemainingInStanza: null, targetLength: null },
+  next: { stanza: 0, lineInStanza: 0, startsStanza: true, needsStanzaBreak: false, letter: null, rhymeWith: null, linesRemainingInStanza: null, targetLength: null, indent: '', refrain: null, range: null, label: null },
 };
 
 /**

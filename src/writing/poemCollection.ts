@@ -1,4 +1,5 @@
 import { CJK_LINE_END, isCjkText } from './cjkText';
+import { findPoems, isSectionNumber } from './poemBounds';
 import { splitStanzas } from './poemLines';
 import { detectTextKind } from './textKind';
 
@@ -13,54 +14,51 @@ export interface CollectedPoem {
 const POEM_BLOCK_LINES = 10;
 
 /**
- * Splits a file into poems. The rule, in order:
- * 1. Markdown headings (`# Title`) start poems: each heading's block is one poem, titled by it.
- *    In CJK text a first line without clause marks under the heading is the author, not verse.
- * 2. Otherwise blank lines separate either poems or stanzas. A blank line is also a stanza
- *    break, so the blocks' lengths decide: blocks with a median of ten or more lines are whole
- *    poems (no common stanza is that long; a sonnet is fourteen), shorter ones are the stanzas
- *    of one poem (Frost's five-line stanzas).
- * Files read as prose (detectTextKind) hold no poems.
+ * Splits a file into poems for eval-form. The poems are the ones ghost text and the commands
+ * see (findPoems: headings, titles in capitals, numbers, separators, long runs of blank lines),
+ * their titles and head matter left out; then, since a blank line is also a stanza break, a
+ * poem whose blank-line blocks have a median of ten or more lines is one poem per block (no
+ * common stanza is that long; a sonnet is fourteen; a file of sonnets parted by single blank
+ * lines is many sonnets) — shorter blocks are the stanzas of one poem (Frost's five-line
+ * stanzas). In CJK text a first line without clause marks under a title is the author, not
+ * verse. Indentation is kept (it is part of the form), less what all the poem's lines share.
+ * Files read as prose (detectTextKind) hold no poems, nor do passages of prose between poems.
  */
 export function splitPoems(text: string, name: string): CollectedPoem[] {
   const normalized = text.replace(/\r\n?/g, '\n');
   if (detectTextKind(normalized).kind !== 'verse') return [];
-  if (/^#{1,6}\s+\S/m.test(normalized)) return byHeadings(normalized);
-  const blocks = normalized
-    .split(/\n[ \t]*\n/)
-    .map((b) => trimLines(b))
-    .filter((b) => b.length > 0);
-  if (blocks.length === 0) return [];
-  const lengths = blocks.map((b) => b.length).sort((a, b) => a - b);
-  const medianLines = lengths[lengths.length >> 1]!;
-  if (blocks.length > 1 && medianLines >= POEM_BLOCK_LINES) return blocks.map((b, i) => ({ title: `${name} ${i + 1}`, text: b.join('\n') }));
-  return [{ title: name, text: blocks.map((b) => b.join('\n')).join('\n\n') }];
-}
-
-function byHeadings(text: string): CollectedPoem[] {
-  const poems: CollectedPoem[] = [];
-  const parts = text.split(/^#{1,6}\s+/m).slice(1);
-  for (const part of parts) {
-    const newline = part.indexOf('\n');
-    const title = (newline < 0 ? part : part.slice(0, newline)).trim();
-    const stanzas = (newline < 0 ? '' : part.slice(newline + 1))
+  const out: CollectedPoem[] = [];
+  findPoems(normalized).forEach((poem, k) => {
+    // Numbers over numbered stanzas ("V.") part stanzas; they are not verse.
+    const blocks = normalized
+      .slice(poem.bodyStart, poem.end)
+      .split('\n')
+      .map((l) => (isSectionNumber(l.trim()) ? '' : l))
+      .join('\n')
       .split(/\n[ \t]*\n/)
-      .map((b) => trimLines(b))
+      .map((b) => b.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim().length > 0))
       .filter((b) => b.length > 0);
-    const first = stanzas[0];
+    const first = blocks[0];
     if (first && first.length > 1 && isCjkText(first.join('')) && !CJK_LINE_END.test(first[0]!)) first.shift();
-    const body = stanzas.map((b) => b.join('\n')).join('\n\n');
-    if (body) poems.push({ title, text: body });
-  }
-  return poems;
+    if (!blocks.length) return;
+    const title = poem.title ?? `${name} ${k + 1}`;
+    const lengths = blocks.map((b) => b.length).sort((a, b) => a - b);
+    const asPoems = blocks.length > 1 && lengths[lengths.length >> 1]! >= POEM_BLOCK_LINES;
+    const parts = asPoems ? blocks.map((b, i) => ({ title: `${title} ${i + 1}`, blocks: [b] })) : [{ title, blocks }];
+    for (const part of parts) {
+      const body = dedent(part.blocks.map((b) => b.join('\n')).join('\n\n'));
+      if (detectTextKind(body).kind === 'verse' || body.split('\n').length < 4) out.push({ title: part.title, text: body });
+    }
+  });
+  return out;
 }
 
-/** Lines of a block without indentation or trailing spaces (the sonnets' couplets are indented). */
-function trimLines(block: string): string[] {
-  return block
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
+/** Removes the indentation every line of a text shares (a poem set in from the margin as a whole). */
+function dedent(text: string): string {
+  const lines = text.split('\n');
+  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
+  const common = indents.length ? Math.min(...indents) : 0;
+  return common ? lines.map((l) => l.slice(Math.min(common, /^[ \t]*/.exec(l)![0].length))).join('\n') : text;
 }
 
 /**
@@ -102,7 +100,8 @@ function spread(n: number): number[] {
  */
 export function cutPoem(text: string, maxLines: number): { prompt: string; cutAfterLines: number; wanted: number } {
   const lines = text.split('\n');
-  const verse = lines.map((l, i) => (l.trim() ? i : -1)).filter((i) => i >= 0);
+  // Verse lines as form analysis counts them: a song's section labels are not lines.
+  const verse = [...new Set(splitStanzas(text, { cjkClauses: false }).flatMap((s) => s.lines.map((l) => l.lineNumber)))];
   const cutAfterLines = Math.max(2, Math.min(verse.length - 1, Math.round(verse.length * 0.4)));
   const lastIndex = verse[cutAfterLines - 1]!;
   const prompt = `${lines.slice(0, lastIndex + 1).join('\n')}\n`;

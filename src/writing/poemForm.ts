@@ -1,9 +1,12 @@
 import { countCjkCharacters, isCjkText } from './cjkText';
 import { lineWords } from './lineWords';
-import { planNextLine, type LineFacts } from './nextLine';
+import { dominantMetre, type Metre } from './metre';
+import { planNextLine, type LineFacts, type PlannedRefrain } from './nextLine';
+import { poemAt } from './poemBounds';
 import { splitStanzas, type PoemLine } from './poemLines';
 import { lineRhymeKey, type RhymeKey } from './rhyme';
 import { detectRhymeScheme, normalizeScheme } from './rhymeScheme';
+import { nextLabel, sectionLabel, type ChorusMode, type SectionKind, type SectionLabel } from './songSections';
 import { countLineSyllables } from './syllables';
 import { detectTextKind, type TextKindName } from './textKind';
 
@@ -20,12 +23,16 @@ export interface FormLine {
   letter: string | null;
   /** False for the line still being written at the end of the text. */
   complete: boolean;
+  /** Whitespace before the line's text. */
+  indent: string;
 }
 
 export interface FormStanza {
   lines: FormLine[];
   /** The stanza's rhyme shape with letters from A ("ABAAB"); null when the text does not rhyme. */
   pattern: string | null;
+  /** A song's section label above it ("[Chorus]"), or null. */
+  label: SectionLabel | null;
 }
 
 /** A line that recurs (same words, ignoring case and punctuation). */
@@ -50,8 +57,16 @@ export interface NextLine {
   rhymeWith: { lineNumber: number; word: string; key: string; rhyme: RhymeKey } | null;
   /** Lines still to write in the stanza, counting this one; null when unknown. */
   linesRemainingInStanza: number | null;
-  /** Expected syllables (characters for CJK); null when unknown. */
+  /** Expected syllables (characters for CJK); null when unknown or the poem is free verse. */
   targetLength: number | null;
+  /** Indentation it takes, like the lines at its position in earlier stanzas ('' for none). */
+  indent: string;
+  /** A refrain it repeats (the whole line, or the words it ends with), or a song's returning chorus line; null otherwise. */
+  refrain: PlannedRefrain | null;
+  /** Free verse: no target, but the poem's own spread of line lengths; null otherwise. */
+  range: { low: number; high: number } | null;
+  /** A song's section label that goes on a line of its own before the line ("[Chorus]"), or null. */
+  label: string | null;
 }
 
 /** A summary of a text's form, for prompting, stopping and continuing it in kind. */
@@ -75,6 +90,10 @@ export interface PoemForm {
   /** Rhyme letters per stanza, stanzas separated by spaces ("ABAAB CDCCD"); null when unrhymed. */
   scheme: string | null;
   refrains: Refrain[];
+  /** The poem's dominant foot (iambic, trochaic, anapestic, dactylic) and how many lines keep it; null for none. */
+  metre: Metre | null;
+  /** Offset in the text where the poem being analysed begins (after its title): earlier poems of a collection are not read. */
+  poemStart: number;
   next: NextLine;
 }
 
@@ -87,17 +106,25 @@ export interface PoemFormOptions {
    * newline is the line being written, and `next` plans it.
    */
   lastLineComplete?: boolean;
+  /** In a song with verses and a chorus: after a verse, bring the chorus back word for word (`repeat`, the default), its first line and pattern (`vary`), or write another verse (`off`). */
+  chorus?: ChorusMode;
+  /** Read the whole text as one poem, not only the poem its end is in (a poem already cut out of its collection). */
+  wholeText?: boolean;
 }
 
 /**
- * Analyses the form of a text: verse or prose, stanzas, line lengths, rhyme scheme and
+ * Analyses the form of a text: verse or prose, stanzas, line lengths, rhyme scheme, metre and
  * refrains, and what the next line should be when the text is continued at its end (pass the
- * text up to the cursor). Syllables and rhymes come from the CMU dictionary once
+ * text up to the cursor). In a text that holds several poems only the poem its end is in is
+ * read (see poemBounds.ts). Syllables and rhymes come from the CMU dictionary once
  * `loadPronouncingDictionary()` has resolved, from spelling estimates before that.
  */
 export function analyzePoemForm(text: string, options: PoemFormOptions = {}): PoemForm {
   const detected = options.kind ? { kind: options.kind, confidence: 1 } : detectTextKind(text);
-  const split = splitStanzas(text);
+  const poemStart = options.wholeText ? 0 : poemAt(text, text.length).bodyStart;
+  const split = splitStanzas(text)
+    .map((s) => ({ ...s, lines: s.lines.filter((l) => l.start >= poemStart) }))
+    .filter((s) => s.lines.length > 0);
   const lastLine = split[split.length - 1]?.lines.at(-1);
   if (lastLine && options.lastLineComplete) lastLine.complete = true;
   const cjk = isCjkText(split.flatMap((s) => s.lines.map((l) => l.text)).join(''));
@@ -105,6 +132,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
 
   const stanzas: FormStanza[] = split.map((s) => ({
     pattern: null,
+    label: s.label,
     lines: s.lines.map((line) => ({
       text: line.text,
       lineNumber: line.lineNumber,
@@ -112,6 +140,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
       rhyme: cjk || !line.complete ? null : lineRhymeKey(line.text),
       letter: null,
       complete: line.complete,
+      indent: line.indent,
     })),
   }));
 
@@ -125,7 +154,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
     });
   }
 
-  const next = nextLine(text.slice(lastLine?.end ?? 0), stanzas, rhymed, verse);
+  const next = nextLine(text.slice(lastLine?.end ?? poemStart), stanzas, rhymed, verse, options.chorus ?? 'repeat');
   const inProgress = stanzas[next.stanza]?.lines.find((l) => !l.complete);
   if (inProgress) inProgress.letter = next.letter;
 
@@ -144,33 +173,51 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
     stanzaPattern: mostCommon(patterns),
     scheme: rhymed ? stanzas.map((s) => s.lines.filter((l) => l.complete).map((l) => l.letter ?? '-').join('')).filter(Boolean).join(' ') : null,
     refrains: findRefrains(complete),
+    // Free verse (no target, only a range) keeps no metre, whatever its short lines happen to fit.
+    metre: verse && !cjk && !next.range ? dominantMetre(complete.map((l) => l.text)) : null,
+    poemStart,
     next,
   };
 }
 
 /** Plans the line after the text; `tail` is the text after its last line. */
-function nextLine(tail: string, stanzas: readonly FormStanza[], rhymed: boolean, verse: boolean): NextLine {
+function nextLine(tail: string, stanzas: readonly FormStanza[], rhymed: boolean, verse: boolean, chorus: ChorusMode): NextLine {
   const last = stanzas[stanzas.length - 1];
   const lastLine = last?.lines[last.lines.length - 1];
+  // A label typed after the last line ("[Chorus]") opens its section; a blank line (or a
+  // heading, a section break) opens a new stanza.
+  const typedLabel = tail.split('\n').slice(1, -1).map((l) => sectionLabel(l.trim())).find((l) => l !== null) ?? null;
   let stanza: number;
   if (!last) stanza = 0;
   else if (!lastLine!.complete) stanza = stanzas.length - 1;
-  // A blank line (or a heading, a section break) typed after the last line opens a new stanza.
-  else stanza = /\n[ \t]*\r?\n|\n\s*(?:#|\*\s*\*|-{3,}|_{3,})/.test(tail) ? stanzas.length : stanzas.length - 1;
-  const facts = (lines: readonly FormLine[]): LineFacts[] => lines.filter((l) => l.complete).map(({ letter, length, lineNumber }) => ({ letter, length, lineNumber }));
-  const previous = stanzas.slice(0, stanza).map((s) => facts(s.lines));
-  let current = stanzas[stanza]?.lines.filter((l) => l.complete) ?? [];
-  let plan = planNextLine(previous, facts(current), rhymed);
+  else stanza = typedLabel || /\n[ \t]*\r?\n|\n\s*(?:#|\*\s*\*|-{3,}|_{3,})/.test(tail) ? stanzas.length : stanzas.length - 1;
+  const song = songOf(stanzas);
+  const kindAt = (i: number): SectionKind => stanzas[i]?.label?.kind ?? (i === stanzas.length ? (typedLabel?.kind ?? newSectionKind(stanzas, song, chorus)) : 'verse');
+
+  let plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed);
   let needsStanzaBreak = false;
   // A stanza as long as its form or its predecessors is finished: the next line opens another.
   const inProgress = stanzas[stanza]?.lines.some((l) => !l.complete) ?? false;
-  if (verse && !inProgress && current.length > 0 && plan.stanzaLength !== null && current.length >= plan.stanzaLength) {
-    plan = planNextLine([...previous, facts(current)], [], rhymed);
-    current = [];
+  const written = stanzas[stanza]?.lines.filter((l) => l.complete).length ?? 0;
+  if (verse && !inProgress && written > 0 && plan.stanzaLength !== null && written >= plan.stanzaLength) {
     stanza++;
+    plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed, true);
     needsStanzaBreak = true;
   }
-  const partner = plan.rhymeWithIndex === null ? undefined : current[plan.rhymeWithIndex];
+  const current = stanzas[stanza]?.lines.filter((l) => l.complete) ?? [];
+  const kind = kindAt(stanza);
+  const before = sameKind(stanzas, stanza, kind, song);
+  const previousStanza = before[before.length - 1];
+  const partner =
+    plan.rhymeWithIndex !== null ? current[plan.rhymeWithIndex] : plan.rhymeWithPreviousIndex !== null ? previousStanza?.lines[plan.rhymeWithPreviousIndex] : undefined;
+  // A song's chorus comes back: word for word, or (vary) its first line, then new lines in its pattern.
+  let refrain = plan.refrain;
+  const lastChorus = kind === 'chorus' && song.labelled ? before[before.length - 1] : undefined;
+  if (lastChorus && chorus !== 'off' && current.length < lastChorus.lines.length && (chorus === 'repeat' || current.length === 0)) {
+    refrain = { text: lastChorus.lines[current.length]!.text, whole: true };
+  }
+  // A new section of a labelled song opens with its label, spelled as the writer spells them.
+  const opensSection = song.labelled && current.length === 0 && !inProgress && !stanzas[stanza]?.label && !typedLabel;
   return {
     stanza,
     lineInStanza: current.length,
@@ -180,7 +227,43 @@ function nextLine(tail: string, stanzas: readonly FormStanza[], rhymed: boolean,
     rhymeWith: partner?.rhyme ? { lineNumber: partner.lineNumber, word: partner.rhyme.word, key: partner.rhyme.key, rhyme: partner.rhyme } : null,
     linesRemainingInStanza: plan.linesRemaining,
     targetLength: plan.targetLength,
+    indent: plan.indent,
+    refrain,
+    range: plan.range,
+    label: opensSection && verse ? nextLabel(song.labels, kind) : null,
   };
+}
+
+/** A song's sections: whether it labels both verses and a chorus, and its labels in order. */
+interface Song {
+  labelled: boolean;
+  labels: SectionLabel[];
+}
+
+function songOf(stanzas: readonly FormStanza[]): Song {
+  const labels = stanzas.map((s) => s.label).filter((l): l is SectionLabel => l !== null);
+  return { labelled: labels.some((l) => l.kind === 'chorus') && labels.some((l) => l.kind === 'verse'), labels };
+}
+
+/** What a section opened after the last one is: the chorus after a verse (unless the writer turned that off), else a verse. */
+function newSectionKind(stanzas: readonly FormStanza[], song: Song, chorus: ChorusMode): SectionKind {
+  if (!song.labelled) return 'verse';
+  const previous = stanzas[stanzas.length - 1]?.label?.kind ?? 'verse';
+  return previous !== 'chorus' && chorus !== 'off' ? 'chorus' : 'verse';
+}
+
+/** Stanzas before `index` of the same section kind (all of them outside a labelled song). */
+function sameKind(stanzas: readonly FormStanza[], index: number, kind: SectionKind, song: Song): FormStanza[] {
+  const before = stanzas.slice(0, index);
+  return song.labelled ? before.filter((s) => (s.label?.kind ?? 'verse') === kind) : before;
+}
+
+function planFor(stanzas: readonly FormStanza[], index: number, kind: SectionKind, song: Song, rhymed: boolean, fresh = false) {
+  const facts = (lines: readonly FormLine[]): LineFacts[] =>
+    lines.filter((l) => l.complete).map(({ letter, length, lineNumber, indent, text }) => ({ letter, length, lineNumber, indent, text }));
+  const previous = sameKind(stanzas, index, kind, song).map((s) => facts(s.lines));
+  const current = fresh ? [] : facts(stanzas[index]?.lines ?? []);
+  return planNextLine(previous, current, rhymed, { trustSingleStanza: song.labelled });
 }
 
 function findRefrains(lines: readonly FormLine[]): Refrain[] {

@@ -1,6 +1,8 @@
 import { isCjkText, splitCjkClauses, countCjkCharacters, CJK_LINE_END } from './cjkText';
 import { findFrontMatter } from './frontMatter';
 import { splitHardBreak } from './markdownLine';
+import { isSectionNumber } from './poemBounds';
+import { sectionLabel, type SectionLabel } from './songSections';
 
 /** One line of verse (or one wrapped line of prose) as the writer reads it. */
 export interface PoemLine {
@@ -15,11 +17,15 @@ export interface PoemLine {
   hardBreak: boolean;
   /** False for a line still being written: the text's last line with no newline after it. */
   complete: boolean;
+  /** The whitespace before the line's text (after any blockquote marks): part of the poem's shape. */
+  indent: string;
 }
 
 /** A stanza (or paragraph): lines between blank lines, headings or section breaks. */
 export interface PoemStanza {
   lines: PoemLine[];
+  /** The song section label above it ("[Chorus]"), or null. */
+  label: SectionLabel | null;
 }
 
 export interface SplitOptions {
@@ -35,15 +41,19 @@ const EMPTY_MARKUP = /^(?:\s|<br\s*\/?>|&nbsp;|\\)*$/i;
 
 /**
  * Splits a text into stanzas and lines. Blank lines, Markdown headings, thematic breaks
- * (`---`, `* * *`) and fenced code end a stanza; front matter, code and HTML comments are left
- * out; a line underlined as a Setext heading is a title, not verse.
+ * (`---`, `* * *`), section numbers ("IV.") and fenced code end a stanza; front matter, code and
+ * HTML comments are left out; a line underlined as a Setext heading is a title, not verse. A
+ * song's section label ("[Chorus]", "Verse 2:") is not verse either: it ends the stanza before
+ * it and labels the one after.
  */
 export function splitStanzas(text: string, options: SplitOptions = {}): PoemStanza[] {
   const cjkClauses = options.cjkClauses ?? true;
   const stanzas: PoemStanza[] = [];
   let current: PoemLine[] = [];
+  let label: SectionLabel | null = null;
   const close = () => {
-    if (current.length) stanzas.push({ lines: current });
+    if (current.length) stanzas.push({ lines: current, label });
+    if (current.length) label = null;
     current = [];
   };
 
@@ -99,6 +109,20 @@ export function splitStanzas(text: string, options: SplitOptions = {}): PoemStan
       close();
       continue;
     }
+    // A label ends the stanza above and names the one below; a complete label line only (one
+    // still being typed may yet become verse).
+    const found = complete ? sectionLabel(content) : null;
+    if (found) {
+      close();
+      label = found;
+      continue;
+    }
+    if (complete && isSectionNumber(content)) {
+      close();
+      continue;
+    }
+    // Indentation: spaces and tabs before the text, after the quote marks (which keep their own spacing).
+    const indent = /^[ \t]*/.exec(quote.includes('>') ? body : raw)![0];
     const start = lineStart + quote.length + body.indexOf(content);
     if (cjkClauses && countCjkCharacters(content) > 0 && isCjkText(content)) {
       const pieces = splitCjkClauses(content);
@@ -111,10 +135,11 @@ export function splitStanzas(text: string, options: SplitOptions = {}): PoemStan
           end: start + piece.offset + piece.text.length,
           hardBreak: last && hardBreak,
           complete: !last || complete || CJK_LINE_END.test(piece.text[piece.text.length - 1]),
+          indent: i === 0 ? indent : '',
         });
       });
     } else {
-      current.push({ text: content, lineNumber: number, start, end: start + content.length, hardBreak, complete });
+      current.push({ text: content, lineNumber: number, start, end: start + content.length, hardBreak, complete, indent });
     }
   }
   close();

@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
 import type { ModelSpec } from '../../src/engine/protocol';
 import { lengthBand, lineLength, planLine } from '../../src/writing/linePlan';
+import { lineWords } from '../../src/writing/lineWords';
 import { loadPronouncingDictionary } from '../../src/writing/pronouncingDictionary';
 import { lineRhymeKey, rhymes } from '../../src/writing/rhyme';
-import { corpusDir, testModelDir, workerPath } from '../support/paths';
+import { corpusDir, repoRoot, testModelDir, workerPath } from '../support/paths';
 
 const model: ModelSpec = { dir: testModelDir, dtype: 'fp32', threads: 1 };
 const SEEDS = [11, 22, 33];
@@ -110,5 +111,125 @@ describe('form-keeping decoding on stories260K', () => {
     assert.equal(clauses.length, 4, JSON.stringify(result.text));
     for (const clause of clauses) assert.equal(lineLength(clause, 'character'), target, `"${clause}" is ${target} units`);
     assert.ok(/[，。！？；]/.test(result.text), `a clause mark was written: ${JSON.stringify(result.text)}`);
+  });
+});
+
+/**
+ * Each form of test/fixtures/forms on the real test model: the worker plans every line from its
+ * position in the stanza (length, indentation, rhyme, refrain), reads only the poem the prompt
+ * ends in, and writes a song's returning chorus with its label.
+ */
+describe('forms on stories260K', () => {
+  let client: EngineClient;
+  const fixture = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'forms', name), 'utf8');
+  /** The continuation's lines with their indentation (labels included), blank lines left out. */
+  const linesOf = (text: string) => text.split('\n').filter((l) => l.trim());
+  const indentOf = (line: string) => /^[ \t]*/.exec(line)![0];
+  const write = async (prompt: string, lines: number, seed: number, extra: Record<string, unknown> = {}) => {
+    const result = await client.generate({ prompt, sampling: { seed, maxNewTokens: 160 }, form: { lines, ...extra } });
+    assert.equal(result.stopReason, 'form', `seed ${seed}: stopped at a line end: ${JSON.stringify(result.text)}`);
+    return result.text;
+  };
+  const within = (line: string, target: number) => {
+    const { low, high } = lengthBand(target);
+    const n = lineLength(line, 'syllable');
+    assert.ok(n >= low && n <= high + 2, `"${line}" has ${n} syllables (target ${target})`);
+  };
+
+  before(async () => {
+    await loadPronouncingDictionary();
+    client = new EngineClient({ workerPath, restartDelaysMs: [50] });
+    await client.load(model);
+  });
+  after(() => client.dispose());
+
+  test('ballad metre: an eight-syllable line at the margin, then a six-syllable one indented', async () => {
+    for (const seed of SEEDS) {
+      const [long, short] = linesOf(await write(fixture('ballad.txt'), 2, seed));
+      within(long!, 8);
+      assert.equal(indentOf(long!), '', JSON.stringify(long));
+      within(short!, 6);
+      assert.equal(indentOf(short!), '  ', JSON.stringify(short));
+    }
+  });
+
+  test('common metre hymn in rhyme mode: the third line rhymes with the first, the fourth with the second', async () => {
+    for (const seed of SEEDS) {
+      const [third, fourth] = linesOf(await write(fixture('hymn.txt'), 2, seed, { rhyme: true }));
+      assert.ok(rhymes(lineRhymeKey(third!)!, lineRhymeKey('field')!, 'strict'), `"${third}" rhymes with "field"`);
+      assert.ok(rhymes(lineRhymeKey(fourth!)!, lineRhymeKey('door')!, 'strict'), `"${fourth}" rhymes with "door"`);
+    }
+  });
+
+  test('the Burns stanza: short indented lines where the stanza has them', async () => {
+    for (const seed of SEEDS) {
+      const [fourth, fifth, sixth] = linesOf(await write(fixture('burns-stanza.txt'), 3, seed));
+      for (const short of [fourth!, sixth!]) {
+        assert.equal(indentOf(short), '    ', JSON.stringify(short));
+        within(short, 4);
+      }
+      assert.equal(indentOf(fifth!), '');
+      within(fifth!, 8);
+    }
+  });
+
+  test('an indented short last line, then the next stanza at the margin after a blank line', async () => {
+    for (const seed of SEEDS) {
+      const text = await write(fixture('short-last-lines.txt'), 2, seed);
+      const [last, next] = linesOf(text);
+      assert.equal(indentOf(last!), '       ', JSON.stringify(last));
+      within(last!, 3);
+      assert.match(text, /\n[ \t]*\n/, 'a stanza break');
+      assert.equal(indentOf(next!), '');
+    }
+  });
+
+  test('a refrain comes back word for word; a refrain phrase closes its line', async () => {
+    for (const seed of SEEDS) {
+      const [line] = linesOf(await write(fixture('refrain.txt'), 1, seed));
+      assert.equal(line!.trim(), 'And never comes again.');
+      const [tail] = linesOf(await write(fixture('refrain-phrase.txt'), 1, seed));
+      assert.deepEqual(lineWords(tail!).slice(-4), ['down', 'by', 'the', 'sea'], JSON.stringify(tail));
+    }
+  });
+
+  test('the Spenserian stanza closes with an alexandrine', async () => {
+    for (const seed of SEEDS) {
+      const [line] = linesOf(await write(fixture('spenserian.txt'), 1, seed));
+      within(line!, 12);
+    }
+  });
+
+  test('free verse keeps within its own range of lengths', async () => {
+    const range = planLine(fixture('free-verse.txt')).range!;
+    for (const seed of SEEDS) {
+      for (const line of linesOf(await write(fixture('free-verse.txt'), 3, seed))) {
+        const n = lineLength(line, 'syllable');
+        assert.ok(n >= range.low && n <= range.high + 3, `"${line}": ${n} syllables, range ${range.low}–${range.high}`);
+      }
+    }
+  });
+
+  test('in a collection, the lines follow the poem the prompt ends in, not the one before it', async () => {
+    const notebook = fixture('collection.md');
+    const prompt = notebook.slice(0, notebook.indexOf('Smoke from the flue,\n') + 'Smoke from the flue,\n'.length);
+    for (const seed of SEEDS) {
+      for (const line of linesOf(await write(prompt, 2, seed))) within(line, 4);
+    }
+  });
+
+  test('a song: after a verse, the chorus comes back under its label, word for word', async () => {
+    const song = fixture('song.md');
+    for (const seed of SEEDS) {
+      const text = await write(song, 3, seed);
+      assert.equal(text, '\n[Chorus]\nOh, carry me home,\nCarry me home,\nOver the water and over the foam.', JSON.stringify(text));
+    }
+    const varied = await write(song, 3, SEEDS[0]!, { chorus: 'vary' });
+    const [label, hook, ...rest] = linesOf(varied);
+    assert.equal(label, '[Chorus]');
+    assert.equal(hook, 'Oh, carry me home,');
+    assert.equal(rest.length, 2);
+    const verse = await write(song, 1, SEEDS[0]!, { chorus: 'off' });
+    assert.equal(linesOf(verse)[0], '[Verse 3]', JSON.stringify(verse));
   });
 });

@@ -6,6 +6,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ServerEngine } from '../../src/client/server/serverEngine';
 import { EngineClient } from '../../src/client/engineClient';
 import { EngineRequestError } from '../../src/client/writingEngine';
@@ -16,7 +18,7 @@ import { planLine } from '../../src/writing/linePlan';
 import { BannedPhrases } from '../../src/writing/bannedPhrases';
 import { loadPronouncingDictionary } from '../../src/writing/pronouncingDictionary';
 import { llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
-import { testModelDir, workerPath } from '../support/paths';
+import { repoRoot, testModelDir, workerPath } from '../support/paths';
 
 const prompt = 'Once upon a time, there was a little girl named Lily. She';
 const poem = 'The morning light is soft upon the hill,\nAnd every bird is singing in the tree;\nThe river runs beside the ancient mill,\nAnd all the fields are green as green can be.\n\n';
@@ -174,6 +176,23 @@ describe('server engine on a real llama-server', { skip: !llamaServerAvailable()
     const xtcA = await engine.generate({ prompt, sampling: { seed: 5, maxNewTokens: 30, xtcProbability: 1, xtcThreshold: 0.05 } });
     const noXtc = await engine.generate({ prompt, sampling: { seed: 5, maxNewTokens: 30 } });
     assert.notEqual(xtcA.text, noXtc.text, 'XTC changes the text at the same seed');
+  });
+
+  test('the poem\'s shape on a server: a refrain word for word, a refrain phrase closing its line, an indented short line, a song\'s chorus', async () => {
+    const fixture = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'forms', name), 'utf8');
+    const linesOf = (text: string) => text.split('\n').filter((l) => l.trim());
+    for (const seed of [3, 17]) {
+      const refrain = await engine.generate({ prompt: fixture('refrain.txt'), sampling: { seed, maxNewTokens: 120 }, form: { lines: 1 } });
+      assert.equal(linesOf(refrain.text)[0]?.trim(), 'And never comes again.', JSON.stringify(refrain.text));
+      const phrase = await engine.generate({ prompt: fixture('refrain-phrase.txt'), sampling: { seed, maxNewTokens: 120 }, form: { lines: 1 } });
+      assert.match(linesOf(phrase.text)[0] ?? '', /down by the sea[.,;:!?'"’”)]*$/, JSON.stringify(phrase.text));
+      const ballad = await engine.generate({ prompt: fixture('ballad.txt'), sampling: { seed, maxNewTokens: 120 }, form: { lines: 2 } });
+      const [long, short] = linesOf(ballad.text);
+      assert.equal(/^\s*/.exec(long!)![0], '', JSON.stringify(ballad.text));
+      assert.equal(/^\s*/.exec(short!)![0], '  ', JSON.stringify(ballad.text));
+      const song = await engine.generate({ prompt: fixture('song.md'), sampling: { seed, maxNewTokens: 160 }, form: { lines: 3 } });
+      assert.equal(song.text, '\n[Chorus]\nOh, carry me home,\nCarry me home,\nOver the water and over the foam.', JSON.stringify(song.text));
+    }
   });
 
   test('token probabilities: one per token, after the sampling filters, the alternatives likeliest first', async () => {

@@ -91,16 +91,38 @@ export async function writeVerse(job: VerseJob): Promise<VerseResult> {
     const context = first ? job.prompt : job.prompt + job.blank + written;
     const plan = linePlanFor(context, form, first, job);
     const head = first ? lineInProgress(job.prompt, plan.unit) : '';
-    const lead = (first ? job.blank : '') + (plan.needsStanzaBreak ? '\n' : '');
+    // A line begun afresh takes the indentation of its position in the poem's stanzas.
+    const indent = head ? '' : (plan.indent ?? '');
+    const lead = (first ? job.blank : '') + (plan.needsStanzaBreak ? '\n' : '') + indent;
     const end: '\n' | '\n\n' = plan.endsStanza ? '\n\n' : '\n';
-    const rhymes = plan.rhymeWith && job.lexicon ? job.lexicon.candidates(plan.rhymeWith, RHYME_WORDS).map((c) => c.word) : [];
-    // The grammar (or the line-break stop) ends the line; the budget only bounds a runaway.
-    const budget = job.grammar ? tokensLeft : Math.min(tokensLeft, lineTokens(plan.target));
+    const refrain = plan.refrain ?? null;
 
     let line: string;
     let answerStop: StopReason;
+    if (refrain?.whole && !head) {
+      // A refrain the stanzas repeat whole, a returning chorus line, a song's section label: no
+      // model call, the line is known.
+      line = (first ? dropLead(lead, job.blank) : lead) + refrain.text + end;
+      answerStop = 'form';
+      emit(line);
+      written += line;
+      tokensLeft -= Math.ceil(line.length / 4) + 1;
+      if (!plan.label && /[\p{L}\p{N}]/u.test(line)) lines++;
+      if (form.lines !== undefined && lines >= form.lines) {
+        written = written.replace(/\n+$/, '');
+        stopReason = 'form';
+        break;
+      }
+      continue;
+    }
+    const ending = refrain && !refrain.whole ? refrain.text : undefined;
+    const rhymes = !ending && plan.rhymeWith && job.lexicon ? job.lexicon.candidates(plan.rhymeWith, RHYME_WORDS).map((c) => c.word) : [];
+    // The grammar (or the line-break stop) ends the line; the budget only bounds a runaway.
+    const budget = job.grammar ? tokensLeft : Math.min(tokensLeft, lineTokens(plan.target ?? plan.range?.high ?? null));
+
     if (job.grammar) {
-      const grammar = form.lineLength === false && form.stanzas === false && !form.rhyme ? (lead ? leadGrammar(lead) : undefined) : lineGrammar({ unit: plan.unit, target: form.lineLength === false ? null : plan.target, head, midWord: !lead && /[\p{L}\p{N}]$/u.test(head), lead, rhymes, end });
+      const free = form.lineLength === false;
+      const grammar = free && form.stanzas === false && !form.rhyme && !ending ? (lead ? leadGrammar(lead) : undefined) : lineGrammar({ unit: plan.unit, target: free ? null : plan.target, range: free ? null : plan.range, head, midWord: !lead && /[\p{L}\p{N}]$/u.test(head), lead, rhymes, ending, end });
       let streamed = '';
       const answer = await job.complete({ prompt: context, grammar, maxTokens: budget, stop: [], seed: job.seed + round }, (t) => {
         // The first line's blank is already in the writer's text: it is not sent on.
@@ -116,10 +138,13 @@ export async function writeVerse(job: VerseJob): Promise<VerseResult> {
       const sent = first ? dropLead(streamed, job.blank) : streamed;
       if (line.startsWith(sent)) emit(line.slice(sent.length));
     } else {
-      // No grammar: the lead goes into the prompt, and the best of a few candidates is kept.
-      const chosen = await bestCandidate(job, context + lead, head, plan, budget, round);
+      // No grammar: the lead goes into the prompt, and the best of a few candidates is kept; a
+      // refrain's closing words are written after the candidate, which is asked to leave room.
+      const room = ending && plan.target ? { ...plan, target: Math.max(1, plan.target - lineLength(ending, plan.unit)) } : plan;
+      const chosen = await bestCandidate(job, context + lead, head, room, budget, round);
       add(usage, chosen.usage);
-      const closed = chosen.stop === 'length' ? chosen.text : `${chosen.text.replace(/[ \t]+$/, '')}${end}`;
+      const body = chosen.text.replace(/[ \t]+$/, '');
+      const closed = chosen.stop === 'length' && !ending ? chosen.text : `${ending ? `${body.replace(/[.,;:!?]+$/, '')} ${ending}` : body}${end}`;
       line = (first ? dropLead(lead, job.blank) : lead) + closed;
       answerStop = chosen.stop === 'length' ? 'length' : 'form';
       emit(line);
@@ -129,7 +154,7 @@ export async function writeVerse(job: VerseJob): Promise<VerseResult> {
     const used = usage.newTokens - spent;
     tokensLeft -= used > 0 ? used : Math.ceil(line.length / 4) + 1;
     spent = usage.newTokens;
-    if (/[\p{L}\p{N}]/u.test(line)) lines++;
+    if (!plan.label && /[\p{L}\p{N}]/u.test(line)) lines++;
 
     const stopAt = findStop(written, stops);
     if (stopAt >= 0) {
@@ -157,8 +182,13 @@ export async function writeVerse(job: VerseJob): Promise<VerseResult> {
 
 /** The plan for the next line, with the constraint's overrides for the first one. */
 function linePlanFor(context: string, form: FormConstraint, first: boolean, job: VerseJob): LinePlan {
-  const plan = planLine(context, { rhyme: form.rhyme === true });
+  const plan = planLine(context, { rhyme: form.rhyme === true, chorus: form.chorus });
   const out: LinePlan = { ...plan };
+  if (plan.label && form.stanzas === false) {
+    // Ghost text leaves stanzas (and a song's section labels) to the writer: a free line instead.
+    out.label = false;
+    out.refrain = null;
+  }
   if (first && form.firstLineLength && form.firstLineLength > 0) out.target = Math.round(form.firstLineLength);
   if (first && form.firstLineRhyme !== undefined) out.rhymeWith = form.firstLineRhyme === null ? null : lineRhymeKey(form.firstLineRhyme);
   if (!form.rhyme || !job.lexicon) out.rhymeWith = null;
@@ -194,10 +224,11 @@ function fit(a: LineAnswer, head: string, plan: LinePlan): number {
   const line = head + a.text;
   if (!/[\p{L}\p{N}]/u.test(a.text)) return -10;
   let score = a.stop === 'length' ? 0 : 2;
-  if (plan.target) {
+  if (plan.target || plan.range) {
     const n = lineLength(line, plan.unit);
-    const band = lengthBand(plan.target);
-    score += n >= band.low && n <= band.high ? 2 : -Math.abs(n - plan.target) / plan.target;
+    const band = plan.target ? lengthBand(plan.target) : plan.range!;
+    const aim = plan.target ?? (band.low + band.high) / 2;
+    score += n >= band.low && n <= band.high ? 2 : -Math.abs(n - aim) / aim;
   } else score += 2;
   if (plan.rhymeWith) score += lineRhymesWith(line, plan.rhymeWith) ? 2 : 0;
   else score += 2;

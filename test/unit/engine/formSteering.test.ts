@@ -140,7 +140,8 @@ describe('the end of the token budget', () => {
     assert.deepEqual(finite(after), [EOS]);
     const first = flat();
     row(plan()).shape(first, '', 3);
-    assert.equal(first[6], 0);
+    assert.equal(first[12], 0, 'a word may begin the first line');
+    assert.equal(first[6], -Infinity, 'at the margin: an unindented position takes no leading space');
   });
 });
 
@@ -349,5 +350,96 @@ describe('vocabulary index', () => {
     assert.equal(vocab.punctuation[13], 1);
     assert.equal(vocab.punctuation[19], 0, 'a lone byte is not punctuation');
     assert.equal(vocab.addsCjk[23], 1);
+  });
+});
+
+describe('shape: indentation, refrains, free verse', () => {
+  // A vocabulary of its own: a space piece, words with and without a leading space.
+  const pieces = ['', '', '', '\n', '\n\n', ' ', ' The', 'The', ' sea', ' by', ' down', ' the', ',', ' cat', ' sat'];
+  const v = new VocabularyIndex(pieces);
+  const spelled: Record<string, number[]> = { ' down by the sea,': [10, 9, 11, 8, 12], 'And never comes again.': [7, 13, 14], '[Chorus]': [7, 14] };
+  const ctx = (p: LinePlan): SteeringContext => ({
+    vocab: v,
+    eosIds: new Set([2]),
+    plan: () => p,
+    rhymeTrie: () => null,
+    clauseMarks: () => buildTokenTrie([]),
+    spell: (text) => spelled[text] ?? null,
+  });
+  const rowOf = (p: LinePlan, constraint: FormConstraint = {}) => new FormSteering(ctx(p), constraint, 'x\n').row();
+  const open = (logits: Float32Array) => [...logits.keys()].filter((id) => logits[id]! > -Infinity);
+
+  test('an indented position: spaces first, then a word whose own space completes the indent', () => {
+    const r = rowOf(plan({ indent: '  ' }));
+    const first = new Float32Array(pieces.length);
+    r.shape(first, '');
+    assert.deepEqual(open(first), [5], 'two spaces to go: only a space');
+    const second = new Float32Array(pieces.length);
+    r.shape(second, ' ');
+    assert.deepEqual(open(second), [5, 6, 8, 9, 10, 11, 13, 14], 'one to go: a space, or a word after one');
+    const third = new Float32Array(pieces.length);
+    r.shape(third, '  ');
+    assert.deepEqual(open(third), [0, 1, 2, 7, 12], 'indented: a word with no space of its own (or the end)');
+  });
+
+  test('an unindented position starts at the margin', () => {
+    const logits = new Float32Array(pieces.length);
+    rowOf(plan()).shape(logits, '');
+    assert.equal(logits[6], -Infinity);
+    assert.equal(logits[7], 0);
+  });
+
+  test('a whole-line refrain is spelled token by token, then only the line break follows', () => {
+    const r = rowOf(plan({ refrain: { text: 'And never comes again.', whole: true } }));
+    let text = '';
+    for (const id of [7, 13, 14]) {
+      const logits = new Float32Array(pieces.length);
+      r.shape(logits, text);
+      assert.deepEqual(open(logits), [id]);
+      text += pieces[id];
+      r.accept(id, text);
+    }
+    const end = new Float32Array(pieces.length);
+    r.shape(end, text);
+    assert.deepEqual(open(end), [3], 'no mark after a refrain');
+  });
+
+  test('a section label comes after its blank line, never without one (ghost text leaves stanzas alone)', () => {
+    const label = plan({ target: null, refrain: { text: '[Chorus]', whole: true }, label: true, needsStanzaBreak: true });
+    const song = rowOf(label);
+    const blank = new Float32Array(pieces.length);
+    song.shape(blank, '');
+    assert.deepEqual(open(blank), [3, 4], 'first the stanza break');
+    const after = new Float32Array(pieces.length);
+    song.shape(after, '\n');
+    assert.deepEqual(open(after), [7], 'then the label');
+    const ghost = new Float32Array(pieces.length);
+    rowOf(label, { stanzas: false }).shape(ghost, '');
+    assert.ok(open(ghost).length > 1, 'no label forced on the line right after the verse');
+  });
+
+  test('a refrain phrase: the line may not end before it, and it is spelled once the line has room only for it', () => {
+    const r = rowOf(plan({ target: 8, refrain: { text: 'down by the sea,', whole: false } }));
+    const early = new Float32Array(pieces.length);
+    r.shape(early, 'The cat');
+    assert.equal(early[3], -Infinity, 'no line end before the phrase');
+    assert.equal(early[13], 0);
+    const late = new Float32Array(pieces.length);
+    r.shape(late, 'The cat sat sat');
+    assert.deepEqual(open(late), [10], 'four syllables left: the phrase begins');
+  });
+
+  test('free verse: no line end below the poem’s shortest lines, none forced between', () => {
+    const r = rowOf(plan({ target: null, range: { low: 3, high: 6 } }));
+    const short = new Float32Array(pieces.length);
+    r.shape(short, 'The cat');
+    assert.equal(short[3], -Infinity);
+    const middle = new Float32Array(pieces.length);
+    r.shape(middle, 'The cat sat down');
+    assert.equal(middle[3], 0, 'the model decides');
+    const long = new Float32Array(pieces.length);
+    r.shape(long, 'The cat sat down by the');
+    assert.equal(long[3], FAR_BOOST);
+    assert.equal(long[13], -Infinity, 'past the longest: no new word');
   });
 });

@@ -14,6 +14,10 @@ const next = (over: Partial<ContinuationForm['next']> = {}): ContinuationForm['n
   rhymeWith: null,
   linesRemainingInStanza: null,
   targetLength: 8,
+  indent: '',
+  refrain: null,
+  range: null,
+  label: null,
   ...over,
 });
 const verse = (over: Partial<ContinuationForm['next']> = {}, typicalStanzaLength: number | null = null): ContinuationForm => ({ kind: 'verse', typicalStanzaLength, next: next(over) });

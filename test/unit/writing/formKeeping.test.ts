@@ -84,7 +84,8 @@ describe('rhyme lexicon', () => {
 describe('form settings', () => {
   test('reads the settings, defaulting anything unknown', () => {
     assert.deepEqual(validateFormSettings({}), DEFAULT_FORM_SETTINGS);
-    assert.deepEqual(validateFormSettings({ mode: 'keep', rhyme: 'off' }), { mode: 'keep', rhyme: 'off' });
+    assert.deepEqual(validateFormSettings({ mode: 'keep', rhyme: 'off' }), { mode: 'keep', rhyme: 'off', chorus: 'repeat' });
+    assert.equal(validateFormSettings({ chorus: 'vary' }).chorus, 'vary');
     assert.deepEqual(validateFormSettings({ mode: 'sometimes', rhyme: 3 }), DEFAULT_FORM_SETTINGS);
   });
 
