@@ -18,6 +18,11 @@ export interface ContinuationOptions {
    * whole; otherwise a last line without a newline may have been cut off by the token limit.
    */
   finished?: boolean;
+  /**
+   * Prose: the words the paragraph should still get, as long as the writer's paragraphs run.
+   * The text ends at the first sentence end after that many words (or a paragraph break before).
+   */
+  words?: number;
 }
 
 /** The form fields a continuation needs. */
@@ -42,7 +47,7 @@ export function continuationLines(form: ContinuationForm): number {
  */
 export function cutContinuation(generated: string, form: ContinuationForm, options: ContinuationOptions = {}): ContinuationCut {
   const text = generated.replace(/\r\n?/g, '\n');
-  return form.kind === 'verse' ? cutVerse(text, options.lines ?? continuationLines(form), options.finished ?? false) : cutProse(text, options.finished ?? false);
+  return form.kind === 'verse' ? cutVerse(text, options.lines ?? continuationLines(form), options.finished ?? false) : cutProse(text, options.finished ?? false, options.words);
 }
 
 function cutVerse(text: string, wanted: number, finished: boolean): ContinuationCut {
@@ -93,10 +98,19 @@ function withoutDanglingLabel(kept: string[]): string {
 
 const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)/g;
 
-function cutProse(text: string, finished: boolean): ContinuationCut {
+function cutProse(text: string, finished: boolean, words?: number): ContinuationCut {
   const leading = /^\s*/.exec(text)![0];
   const body = text.slice(leading.length);
   const paragraphEnd = body.search(/\n[ \t]*\n/);
+  const within = paragraphEnd >= 0 ? body.slice(0, paragraphEnd) : body;
+  // As long as the writer's paragraphs: the first sentence end once that many words are written.
+  if (words && words > 0) {
+    SENTENCE_END.lastIndex = 0;
+    for (let m = SENTENCE_END.exec(within); m; m = SENTENCE_END.exec(within)) {
+      const end = m.index + m[0].length;
+      if (countWords(within.slice(0, end)) >= words) return { text: (leading + within.slice(0, end)).trimEnd(), lines: 1, complete: true };
+    }
+  }
   if (paragraphEnd >= 0) return { text: leading + body.slice(0, paragraphEnd).trimEnd(), lines: 1, complete: true };
   if (finished) return { text: (leading + body).trimEnd(), lines: body.trim() ? 1 : 0, complete: true };
   // Cut off by the token limit: keep whole sentences, or whole words when there is no sentence end.
@@ -112,4 +126,25 @@ function dropPartialWord(line: string): string {
   if (/[\s\p{P}]$/u.test(line)) return line.trimEnd();
   const lastSpace = line.search(/\s\S*$/);
   return lastSpace > 0 ? line.slice(0, lastSpace).trimEnd() : line;
+}
+
+function countWords(text: string): number {
+  return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
+}
+
+/**
+ * How many words a prose paragraph runs in `text`: the median of its whole paragraphs (blank-line
+ * separated, or one per line when the writer does not wrap), headings and one-line titles left
+ * out; null when there are fewer than two to go by.
+ */
+export function paragraphWords(text: string, unwrapped: boolean): number | null {
+  const blocks = (unwrapped ? text.split('\n') : text.split(/\n[ \t]*\n/)).slice(0, -1);
+  const counts = blocks
+    .map((b) => b.trim())
+    .filter((b) => b && !/^(#|[-*+]\s|\d+[.)]\s|>|---|\*\*\*)/.test(b) && !/^[*_].*[*_]$/.test(b))
+    .map(countWords)
+    .filter((n) => n >= 3)
+    .sort((a, b) => a - b);
+  if (counts.length < 2) return null;
+  return counts[counts.length >> 1]!;
 }

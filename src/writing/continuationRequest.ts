@@ -1,6 +1,6 @@
 import type { FormConstraint } from '../common/generation';
 import { isCjkText } from './cjkText';
-import { continuationLines, cutContinuation } from './continuation';
+import { continuationLines, cutContinuation, paragraphWords } from './continuation';
 import { cursorContext, type QuietReason } from './cursorContext';
 import { analyzePoemForm, type PoemForm } from './poemForm';
 import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindow';
@@ -10,8 +10,6 @@ import { detectTextKind, type TextKindName } from './textKind';
 export const CONTINUE_PROMPT_CHARS = 2000;
 /** The most model pieces one continuation may take: a long stanza, never a runaway. */
 export const MAX_CONTINUATION_TOKENS = 400;
-/** A prose paragraph of up to about 150 words. */
-export const PARAGRAPH_TOKENS = 200;
 /** The most lines one "Continue" may ask for. */
 export const MAX_CONTINUATION_LINES = 40;
 
@@ -106,9 +104,11 @@ export function buildContinuationRequest(input: ContinuationRequestInput): Conti
   const wanted = Math.round(input.lines ?? 0);
   const lines = kind === 'prose' ? 1 : Math.min(MAX_CONTINUATION_LINES, wanted > 0 ? wanted : continuationLines(form));
   const unwrapped = detected.evidence.medianLength > 100;
+  // Prose runs as long as the writer's paragraphs (the rest of the one in progress), to a sentence end.
+  const words = kind === 'prose' ? proseWords(prompt, unwrapped) : undefined;
 
   const cut = (generated: string, finished: boolean) => {
-    const c = cutContinuation(generated, form, { lines, finished });
+    const c = cutContinuation(generated, form, { lines, finished, words });
     return newLine && c.text.trim() ? { ...c, text: `\n${c.text}` } : c;
   };
   return {
@@ -116,7 +116,7 @@ export function buildContinuationRequest(input: ContinuationRequestInput): Conti
     prompt: newLine ? `${prompt.replace(/[ \t]+$/, '')}\n` : prompt,
     stopStrings: kind === 'prose' ? [unwrapped ? '\n' : '\n\n'] : [],
     // A song's section label ("[Chorus]") comes on a line of its own, spelled in a few more pieces.
-    maxNewTokens: kind === 'prose' ? PARAGRAPH_TOKENS : Math.min(MAX_CONTINUATION_TOKENS, verseTokens(lines, form.next.targetLength ?? form.medianLineLength, cjk) + (form.next.label ? 16 : 0)),
+    maxNewTokens: kind === 'prose' ? proseTokens(words) : Math.min(MAX_CONTINUATION_TOKENS, verseTokens(lines, form.next.targetLength ?? form.medianLineLength, cjk) + (form.next.label ? 16 : 0)),
     kind,
     lines,
     form,
@@ -124,6 +124,25 @@ export function buildContinuationRequest(input: ContinuationRequestInput): Conti
     finish: (generated, finished) => fitBetween(cut(generated, finished).text, before, after, kind),
     isComplete: (generated) => cut(generated, false).complete,
   };
+}
+
+/** Typical paragraph length when the text shows none (words). */
+const DEFAULT_PARAGRAPH_WORDS = 80;
+
+/**
+ * The words the continuation should add: the writer's median paragraph, less what the paragraph
+ * in progress already has (at least a sentence's worth).
+ */
+function proseWords(prompt: string, unwrapped: boolean): number {
+  const typical = paragraphWords(prompt, unwrapped) ?? DEFAULT_PARAGRAPH_WORDS;
+  const current = unwrapped ? (prompt.split('\n').at(-1) ?? '') : (prompt.split(/\n[ \t]*\n/).at(-1) ?? '');
+  const written = current.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
+  return Math.max(12, Math.min(250, typical - written));
+}
+
+/** Tokens for a paragraph of `words`: ~1.5 pieces a word, half again for the sentence to end. */
+function proseTokens(words: number | undefined): number {
+  return Math.min(MAX_CONTINUATION_TOKENS, Math.max(48, Math.ceil((words ?? DEFAULT_PARAGRAPH_WORDS) * 1.5 * 1.5) + 16));
 }
 
 /**

@@ -141,6 +141,31 @@ describe('continuation request: prose, placement and refusals', () => {
     assert.equal(r.finish(cutOff, false), ' It is a truth.');
   });
 
+  it('runs as long as the writer\'s paragraphs, ending at the first sentence end after that many words', () => {
+    const para = (words: number) => `${Array.from({ length: words - 1 }, (_, i) => `word${i}`).join(' ')} end.`;
+    // Paragraphs of 30, 40 and 50 words (median 40), hard-wrapped, then a new paragraph begun with 6 words.
+    const text = `# A Story\n\n*By Someone*\n\n${[para(30), para(40), para(50)].join('\n\n')}\n\nShe went down to the harbour `;
+    const r = ready(buildContinuationRequest({ text, offset: text.length }));
+    assert.equal(r.kind, 'prose');
+    // The model goes on in sentences of seven words and never breaks the paragraph.
+    const sentence = ' and the wind was cold and grey.';
+    const generated = `at dawn.${sentence.repeat(20)}`;
+    const out = r.finish(generated, false);
+    const words = (t: string) => t.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+    // 40 - 6 = 34 more words: "at dawn." (2) + five sentences (35) = 37, the first sentence end past 34.
+    assert.equal(words(out), 37, out);
+    assert.match(out, /\.$/);
+    assert.ok(r.isComplete(generated), 'generation may stop once the paragraph has its length');
+    assert.ok(!r.isComplete(`at dawn.${sentence.repeat(2)}`), 'not before');
+    assert.ok(r.maxNewTokens >= 34 * 1.5 && r.maxNewTokens <= 200, `budget ${r.maxNewTokens} follows the length`);
+    // A paragraph break before that length still ends it.
+    assert.equal(r.finish(`at dawn.${sentence}\n\nNext day.`, false), `at dawn.${sentence}`);
+    // Short paragraphs (dialogue): a short continuation.
+    const talk = `"Yes," he said.\n\n"No," said she.\n\n"Well then," he said, and left.\n\n"Why" `;
+    const t = ready(buildContinuationRequest({ text: talk, offset: talk.length }));
+    assert.ok(t.maxNewTokens <= 64, `a short paragraph's budget: ${t.maxNewTokens}`);
+  });
+
   it('the prompt is the text before the cursor with its trailing space (a new word follows), which the continuation never doubles', () => {
     const text = 'Two roads diverged in a yellow wood,\nAnd sorry I could not ';
     const r = ready(buildContinuationRequest({ text, offset: text.length }));
