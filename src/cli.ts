@@ -41,7 +41,10 @@ ${ENGINE_ARG_USAGE}  --max-tokens N         the raw continuation, N tokens at mo
   --chorus repeat|vary|off  a song's chorus after a verse: word for word (default), varied, or none
   --lines N              lines to write (continue), or stop after N lines at the line break
   --n N                  alternatives: how many (default 3)
-  --json                 print one JSON object instead of the text
+  --json                 print one JSON object instead of the text; with continue it has
+                         "tokens": each generated token's text, probability and likeliest
+                         alternatives (after the sampling filters)
+  --probabilities N      alternatives per token in --json's tokens (0-20; default 5, 0 = none)
 `;
 
 function fail(message: string, code = 2): never {
@@ -93,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       chorus: { type: 'string' },
       lines: { type: 'string' },
       json: { type: 'boolean', default: false },
+      probabilities: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -139,13 +143,15 @@ async function main(argv: string[]): Promise<number> {
   const { settings, problems } = validateSampling(raw);
   for (const p of problems) process.stderr.write(`inkling: ${p.message}\n`);
   if (values.chorus !== undefined && !['repeat', 'vary', 'off'].includes(values.chorus)) fail(`--chorus expects repeat, vary or off, got "${values.chorus}"`);
+  // Token probabilities cost a pass over the vocabulary per token: only for --json, which reports them.
+  const probabilities = values.json ? Math.max(0, Math.min(20, Math.round(num(values.probabilities, 'probabilities') ?? 5))) : 0;
   // The editor's Continue unless the raw continuation is asked for.
   const rawWanted = values.form === 'free' || (values.form !== undefined && values.form !== 'keep') || values['max-tokens'] !== undefined;
   if (command === 'continue' && !rawWanted) {
     const formSettings: FormSettings = { mode: values.form === 'keep' ? 'keep' : 'auto', rhyme: values['no-rhyme'] ? 'off' : 'followScheme', chorus: (values.chorus as FormSettings['chorus']) ?? 'repeat' };
     const request = continueRequest(prompt, formSettings, num(values.lines, 'lines'));
     try {
-      return await continueAsEditor(engine, request, settings, { json: values.json, model: engine.description?.model });
+      return await continueAsEditor(engine, request, settings, { json: values.json, model: engine.description?.model, probabilities });
     } catch (e) {
       if (e instanceof EngineRequestError) fail(e.message, 1);
       throw e;
@@ -161,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'continue') {
       const stream = !values.json;
       const result = await engine.generate(
-        { prompt, sampling: settings, stream, form },
+        { prompt, sampling: settings, stream, form, probabilities },
         { signal: abort.signal, onToken: stream ? (t) => process.stdout.write(t) : undefined },
       );
       if (values.json) process.stdout.write(`${JSON.stringify(summary(result, engine.description?.model))}\n`);
@@ -200,7 +206,7 @@ function continueRequest(text: string, form: FormSettings, lines: number | undef
  * then the request's finish — never a line cut off. The writer's sampling settings apply, but
  * the request sizes the continuation and its stops.
  */
-async function continueAsEditor(engine: TextGenerator, request: WritingRequest, sampling: SamplingSettings, options: { json: boolean; model?: string }): Promise<number> {
+async function continueAsEditor(engine: TextGenerator, request: WritingRequest, sampling: SamplingSettings, options: { json: boolean; model?: string; probabilities: number }): Promise<number> {
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   let raw = '';
@@ -211,7 +217,7 @@ async function continueAsEditor(engine: TextGenerator, request: WritingRequest, 
     shown = text;
   };
   const result = await engine.generate(
-    { prompt: request.prompt, sampling: { ...sampling, maxNewTokens: request.maxNewTokens, stopStrings: [...request.stopStrings, ...sampling.stopStrings] }, stream: !options.json, form: request.formConstraint },
+    { prompt: request.prompt, sampling: { ...sampling, maxNewTokens: request.maxNewTokens, stopStrings: [...request.stopStrings, ...sampling.stopStrings] }, stream: !options.json, form: request.formConstraint, probabilities: options.probabilities },
     {
       signal: abort.signal,
       onToken: (t) => {
@@ -254,7 +260,7 @@ function formOption(form: string | undefined, rhyme: boolean, lines: number | un
 }
 
 function summary(result: GenerationResult, model: string | undefined) {
-  return { text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb, ...result.stats, model: model ?? result.stats.model };
+  return { text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb, ...result.stats, model: model ?? result.stats.model, ...(result.tokens ? { tokens: result.tokens } : {}) };
 }
 
 /** Samples until n distinct texts (after whitespace normalisation) are found, at most three rounds. */

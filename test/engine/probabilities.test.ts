@@ -10,7 +10,8 @@ import { LanguageModel } from '../../src/engine/languageModel';
 import { emptyCache } from '../../src/engine/kvCache';
 import { applyRepetitionPenalty, candidateDistribution } from '../../src/engine/sampling';
 import { validateSampling } from '../../src/writing/samplingSettings';
-import { testModelDir, workerPath } from '../support/paths';
+import { execFileSync } from 'node:child_process';
+import { cliPath, testModelDir, workerPath } from '../support/paths';
 
 const prompt = 'Once upon a time, there was a little girl named Lily. She';
 const spec = { dir: testModelDir, dtype: 'fp32' as const, threads: 1 };
@@ -56,4 +57,19 @@ describe('token probabilities', () => {
       }
     });
   }
+
+  test('the CLI\'s --json reports them as tokens: text, probability, the likeliest alternatives', () => {
+    const run = (...extra: string[]) =>
+      JSON.parse(execFileSync(process.execPath, [cliPath, 'continue', '-', '--model', testModelDir, '--form', 'free', '--max-tokens', '16', '--seed', '3', '--json', ...extra], { input: prompt, encoding: 'utf8' })) as { text: string; tokens?: { text: string; probability: number; alternatives: { text: string; probability: number }[] }[] };
+    const r = run('--probabilities', '4');
+    assert.equal(r.tokens?.length, 16);
+    assert.equal(r.tokens!.map((t) => t.text).join(''), r.text);
+    for (const t of r.tokens!) {
+      assert.ok(t.probability > 0 && t.probability <= 1);
+      assert.ok(t.alternatives.length >= 1 && t.alternatives.length <= 4);
+      for (let i = 1; i < t.alternatives.length; i++) assert.ok(t.alternatives[i - 1]!.probability >= t.alternatives[i]!.probability, 'likeliest first');
+    }
+    assert.equal(run('--probabilities', '0').tokens, undefined, '0: none asked for');
+    assert.equal(run('--probabilities', '0').text, r.text, 'the same text either way');
+  });
 });
