@@ -9,6 +9,7 @@ import type { ContinuationRequestReady } from '../writing/continuationRequest';
 import { describeAlternative } from '../writing/alternativeLabel';
 import { dedupeAlternatives } from '../writing/nearDuplicate';
 import type { SamplingSettings } from '../writing/samplingSettings';
+import { offeredOf } from './branchHistory';
 import { placeCursorAfter } from './continueCommand';
 import { commandSettings, samplingSettings } from './settings';
 import { commandCaller } from './streamedWriting';
@@ -100,7 +101,11 @@ async function pick(ctx: WritingContext, editor: vscode.TextEditor, request: Con
   });
   picker.dispose();
 
-  if (!chosen) return { outcome: offered.length ? 'dismissed' : 'empty', offered };
+  if (!chosen) {
+    // Nothing inserted: the alternatives still become branches of the place, to insert later.
+    if (offered.length && document.version === version) await ctx.branches?.offer(document, document.offsetAt(at), offered.map((a) => offeredOf({ ...a, command: 'alternative', request, sampling }, ctx.engine.modelName ?? 'unknown')), null);
+    return { outcome: offered.length ? 'dismissed' : 'empty', offered };
+  }
   if (document.version !== version) {
     void vscode.window.showWarningMessage('The document changed while you were choosing, so the alternative was not inserted. Run Show Alternatives again.');
     return { outcome: 'changed', offered, chosen };
@@ -111,5 +116,7 @@ async function pick(ctx: WritingContext, editor: vscode.TextEditor, request: Con
   if (!applied) return { outcome: 'changed', offered, chosen };
   placeCursorAfter(editor, offset, text, at);
   await recordInsertion(ctx, document, { command: 'alternative', offset, text, request, sampling, seed: chosen.seed, complete: true, regenerable: true });
+  // The ones not taken are branches of the same place.
+  await ctx.branches?.offer(document, offset, offered.map((a) => offeredOf({ ...a, command: 'alternative', request, sampling }, ctx.engine.modelName ?? 'unknown')), offered.indexOf(chosen));
   return { outcome: 'inserted', offered, chosen, offset };
 }

@@ -11,6 +11,7 @@ import type { TokenChoice } from '../common/generation';
 import type { ContinuationRequestReady } from '../writing/continuationRequest';
 import { windowAround, READ_AFTER_CHARS } from '../writing/textWindow';
 import { alignTokens, choiceLabel, choiceLabelAt, continuationAfterChoice, offeredAlternatives, percent, planWordChoice, spansInCrlf, type ChoiceInsertion, type ChoiceUnit, type TokenSpan } from '../writing/wordChoices';
+import { offeredOf } from './branchHistory';
 import { samplingSettings, wordChoiceSettings } from './settings';
 import { commandCaller } from './streamedWriting';
 import type { ChoiceDetail, ChooseWordArgs, WordChoices } from './wordChoices';
@@ -130,6 +131,7 @@ async function rewrite(ctx: Context, editor: vscode.TextEditor, insertion: Choic
   const key = document.uri.toString();
   if (detail.request) ctx.tracker.record(key, insertion.start, text, { command: detail.command, request: detail.request, seed: detail.seed });
   ctx.wordChoices.store.record(key, insertion.start, text, spans, { ...detail });
+  if (detail.request) await ctx.branches?.offer(document, insertion.start, [offeredOf({ text, seed: detail.seed, command: 'wordChoice', request: detail.request, sampling }, ctx.engine.modelName ?? 'unknown')], 0);
   ctx.wordChoices.refresh();
   await ctx.provenance.record(document, {
     command: 'wordChoice',

@@ -12,6 +12,9 @@ import type { EngineService } from './engineService';
 import { expandOutline } from './outlineCommand';
 import { ProvenanceLog } from './provenanceLog';
 import { regenerate } from './regenerateCommand';
+import { BranchHistories } from './branchHistory';
+import { registerBranchCommands } from './branchCommands';
+import { BranchesView } from './branchesView';
 import { GhostAcceptance } from './ghostAcceptance';
 import { chooseWord } from './wordChoiceCommand';
 import { WordChoices } from './wordChoices';
@@ -24,6 +27,8 @@ export class WritingCommands implements vscode.Disposable, WritingContext {
   readonly wordChoices: WordChoices;
   /** Ghost text taken becomes an insertion too (set as the ghost-text provider's hook). */
   readonly ghostAcceptance: GhostAcceptance;
+  readonly branches: BranchHistories;
+  readonly branchesView: BranchesView;
   /** The last Show Alternatives, for tests and diagnostics. */
   lastAlternatives: AlternativesResult | null = null;
   private readonly disposables: vscode.Disposable[];
@@ -35,7 +40,12 @@ export class WritingCommands implements vscode.Disposable, WritingContext {
     this.provenance = new ProvenanceLog(logger);
     this.wordChoices = new WordChoices(engine, logger);
     this.ghostAcceptance = new GhostAcceptance(this);
+    this.branches = new BranchHistories(logger, this.provenance);
+    this.branchesView = new BranchesView(this.branches);
     this.disposables = [
+      this.branches,
+      this.branchesView,
+      ...registerBranchCommands(this.branches),
       vscode.commands.registerCommand('inkling.ghostTextAccepted', (id: unknown, index: unknown) => this.ghostAcceptance.accepted(id, index)),
       this.wordChoices,
       vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], this.wordChoices),

@@ -8,6 +8,7 @@ import type { WritingCommand } from '../writing/provenanceRecord';
 import type { SamplingSettings } from '../writing/samplingSettings';
 import type { EngineService } from './engineService';
 import type { ProvenanceLog } from './provenanceLog';
+import type { BranchHistories } from './branchHistory';
 import { commandSettings, formSettings } from './settings';
 import { windowAround } from '../writing/textWindow';
 
@@ -26,6 +27,8 @@ export interface WritingContext {
   busy: Set<string>;
   /** Word alternatives of the insertions (absent: not kept). */
   wordChoices?: WordChoiceKeeper;
+  /** The branch history of each document (absent: not kept). */
+  branches?: BranchHistories;
 }
 
 /** Keeps the word alternatives of an insertion (vscode/wordChoices.ts). */
@@ -58,6 +61,7 @@ export async function recordInsertion(ctx: WritingContext, document: vscode.Text
   if (!r.text) return;
   if (r.regenerable) ctx.tracker.record(document.uri.toString(), r.offset, r.text, { command: r.command, request: r.request, seed: r.seed });
   if (r.regenerable) ctx.wordChoices?.keep(document, r);
+  if (r.regenerable) await ctx.branches?.inserted(document, r, ctx.engine.modelName ?? 'unknown');
   await ctx.provenance.record(document, {
     command: r.command,
     offset: r.offset,

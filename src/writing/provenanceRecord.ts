@@ -2,7 +2,7 @@ import type { FormConstraint } from '../common/generation';
 import type { SamplingSettings } from './samplingSettings';
 
 /** The command that wrote a text. */
-export type WritingCommand = 'continue' | 'alternative' | 'regenerate' | 'expandOutline' | 'wordChoice' | 'ghostText';
+export type WritingCommand = 'continue' | 'alternative' | 'regenerate' | 'expandOutline' | 'wordChoice' | 'ghostText' | 'branch';
 
 /** A 0-based line and character, as editors count them. */
 export interface LinePosition {
