@@ -63,10 +63,10 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     private readonly engine: EngineService,
     private readonly snooze: Snooze,
   ) {
-    // A cached suggestion came from one model; another model must answer for itself.
+    // A cached suggestion came from one model; another model (or a server) must answer for itself.
     this.subscriptions = [
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('inkling.model')) this.cache.clear();
+        if (e.affectsConfiguration('inkling.model') || e.affectsConfiguration('inkling.engine') || e.affectsConfiguration('inkling.server')) this.cache.clear();
       }),
     ];
   }

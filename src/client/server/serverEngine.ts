@@ -40,6 +40,8 @@ interface Completion {
   banned: (number | undefined)[];
 }
 
+/** Characters per token assumed of a server's tokenizer until its reports teach better (English BPE runs 3–4; 2.5 errs towards a shorter prompt). */
+const INITIAL_CHARS_PER_TOKEN = 2.5;
 /** Fresh attempts a continuation may make past banned phrases before it ends short of one. */
 const MAX_BAN_REWINDS = 8;
 
@@ -73,7 +75,7 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
   private readonly warned = new Set<string>();
   private lexicon: Promise<RhymeLexicon> | null = null;
   /** Characters per prompt token, learnt from what the server reports (starts low: small vocabularies). */
-  private charsPerToken = 2.5;
+  private charsPerToken = INITIAL_CHARS_PER_TOKEN;
   private disposed = false;
   private readonly log: EngineLogger;
   /** Where the server is, for messages: its host and port. */
@@ -135,6 +137,8 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
     for (const c of this.inflight.values()) c.abort();
     this.probed = null;
     this.probe = null;
+    // The server may now run another model, with another tokenizer: start the estimate afresh.
+    this.charsPerToken = INITIAL_CHARS_PER_TOKEN;
     this.warned.clear();
     return this.prepare();
   }

@@ -16,7 +16,7 @@ import type { ContinueResult } from '../../../src/vscode/continueCommand';
 import type { OutlineResult } from '../../../src/vscode/outlineCommand';
 import type { RegenerateResult } from '../../../src/vscode/regenerateCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor } from './uiBridge';
-import { SEED, DTYPE, ROWS, PROGRESS_CANCEL, repoRoot, api, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels } from './writingSupport';
+import { SEED, DTYPE, ROWS, PROGRESS_CANCEL, repoRoot, api, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels, withWorkerHeld } from './writingSupport';
 
 describe('Commands', function () {
   this.timeout(120_000);
@@ -154,7 +154,7 @@ describe('Commands', function () {
 
     const running = vscode.commands.executeCommand('inkling.continueWriting') as Thenable<ContinueResult>;
     await waitFor(() => doc.getText() !== before, 'the first streamed text', 20_000, 5);
-    await ui.click(PROGRESS_CANCEL);
+    await withWorkerHeld(inkling.engine.client.pid, () => ui.click(PROGRESS_CANCEL));
     const result = await running;
     assert.strictEqual(result.outcome, 'cancelled', 'the notification\'s Cancel stopped it');
     const inserted = doc.getText().slice(before.length);

@@ -126,7 +126,9 @@ describe('Faults', function () {
       await new Promise((r) => setTimeout(r, 2000));
       assert.strictEqual(client.pid, pidsAfter, 'no restart loop');
       const editor = await openAtEnd('poem.md', ui);
+      // A line no earlier test asked about, so that no cached suggestion answers for the worker.
       await ui.press('Enter');
+      await ui.type('After the crashes');
       await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
       await ui.waitForSelector(GHOST, { timeout: 20_000 });
       await waitFor(() => client.state === 'ready', 'the worker ready again', 10_000);

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
 import type { ContinueResult } from '../../../src/vscode/continueCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { api, cliGhost, config, openAtEnd } from './writingSupport';
+import { api, cliGhost, config, openAtEnd, withWorkerHeld } from './writingSupport';
 
 const CLOSERS: { name: string; close: (ui: UiBridge) => Promise<void> }[] = [
   { name: 'Close', close: () => Promise.resolve(void vscode.commands.executeCommand('workbench.action.closeActiveEditor')) },
@@ -59,11 +59,15 @@ describe('First hour: closing a document while Continue streams', function () {
         try {
           const run = vscode.commands.executeCommand('inkling.continueWriting') as Thenable<ContinueResult>;
           await waitFor(() => doc.isDirty, 'Continue to start writing', 10_000, 5);
-          await new Promise((r) => setTimeout(r, delayMs));
-          closedAt = Date.now();
-          await closer.close(ui);
-          await new Promise((r) => setTimeout(r, 400));
-          await dontSave(ui);
+          // Held from its first text to after the close: what it had sent arrives during the
+          // delay and the close, and the rest once it goes on.
+          await withWorkerHeld(inkling.engine.client.pid, async () => {
+            await new Promise((r) => setTimeout(r, delayMs));
+            closedAt = Date.now();
+            await closer.close(ui);
+            await new Promise((r) => setTimeout(r, 400));
+            await dontSave(ui);
+          });
           const result = await Promise.race([run, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 15_000))]);
           await new Promise((r) => setTimeout(r, 1500));
           const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.toString() === doc.uri.toString());

@@ -61,6 +61,7 @@ function cliContinuation(prompt: string, v: PresetValues, maxNewTokens: number, 
     path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', '--json', '--model', process.env.INKLING_TEST_MODEL!, '--dtype', 'fp32', '--seed', String(seed), '--max-tokens', String(maxNewTokens),
     '--strategy', v.strategy, '--temperature', String(v.temperature), '--top-k', String(v.topK), '--top-p', String(v.topP), '--min-p', String(v.minP),
     '--typical-p', String(v.typicalP), '--repetition-penalty', String(v.repetitionPenalty), '--no-repeat-ngram', String(v.noRepeatNgramSize), '--beams', String(v.numBeams),
+    '--dry', String(v.dryMultiplier), '--xtc', String(v.xtcProbability),
   ];
   const out = execFileSync(process.execPath, args, { input: prompt, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
   return (JSON.parse(out) as { text: string }).text;

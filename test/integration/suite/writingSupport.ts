@@ -129,3 +129,23 @@ export function cliGhost(text: string, offset = text.length, options: { explicit
   const raw = (JSON.parse(out) as { text: string }).text;
   return { suggestion: request.finish(raw), raw, prompt: request.prompt };
 }
+
+/**
+ * Holds the worker still (SIGSTOP) while `act` runs, then lets it go on (SIGCONT). The test model
+ * writes hundreds of tokens a second, so on a quick machine a stream can end before a click lands;
+ * held, the worker cannot finish first, and what it had already sent, and what it sends once it
+ * goes on, still arrive after the act: the case a slow machine meets every time.
+ */
+export async function withWorkerHeld<T>(pid: number | undefined, act: () => Promise<T>): Promise<T> {
+  assert.ok(pid, 'the worker is running');
+  process.kill(pid, 'SIGSTOP');
+  try {
+    return await act();
+  } finally {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // It may have been stopped for good meanwhile.
+    }
+  }
+}
