@@ -57,6 +57,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
       metrics: ghostText.metrics,
       engine: engine.description,
       notes: storyNotes.lastUse && storyNotes.lastUse.document === editor?.document.uri.toString() ? storyNotes.lastUse : null,
+      authorship: editor ? writing.authorship.shareOf(editor.document) : null,
     });
   };
   render();
@@ -86,6 +87,7 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
       render();
     }),
     ghostText.onDidUpdateMetrics(render),
+    writing.authorship.onDidChange((uri) => uri === vscode.window.activeTextEditor?.document.uri.toString() && render()),
     snooze.onDidChange(render),
     vscode.window.onDidChangeActiveTextEditor(render),
     vscode.workspace.onDidChangeConfiguration(guarded(logger, 'Status bar update', (e: vscode.ConfigurationChangeEvent) => e.affectsConfiguration(SECTION) && render())),

@@ -16,11 +16,25 @@ export const PROVENANCE_FILE = 'provenance.jsonl';
 
 export type ProvenanceEntry = Omit<ProvenanceInput, 'document' | 'time' | 'start'> & { offset: number };
 
-export class ProvenanceLog {
+/** An insertion as it is recorded (whether or not the log is on), with the document version right after it. */
+export interface RecordedInsertion {
+  document: vscode.TextDocument;
+  entry: ProvenanceEntry;
+  version: number;
+}
+
+export class ProvenanceLog implements vscode.Disposable {
   private writes: Promise<void> = Promise.resolve();
   private readonly told = new Set<string>();
+  private readonly recordedEmitter = new vscode.EventEmitter<RecordedInsertion>();
+  /** Every text Inkling inserts, log or no log (who wrote what follows them). */
+  readonly onDidRecord = this.recordedEmitter.event;
 
   constructor(private readonly logger: EngineLogger) {}
+
+  dispose(): void {
+    this.recordedEmitter.dispose();
+  }
 
   /** The file a document's records go to, or null when it has none. */
   fileFor(document: vscode.TextDocument): vscode.Uri | null {
@@ -31,6 +45,7 @@ export class ProvenanceLog {
 
   /** Records one insertion if the log is on for the document; resolves once it is written. */
   record(document: vscode.TextDocument, entry: ProvenanceEntry): Promise<void> {
+    if (entry.text && !document.isClosed) this.recordedEmitter.fire({ document, entry, version: document.version });
     if (!commandSettings(document).provenance || !entry.text) return Promise.resolve();
     const file = this.fileFor(document);
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { EngineState } from '../client/engineClient';
 import type { GhostMetrics } from './ghostText';
 import type { EngineDescription } from '../common/generation';
+import { shareLine, type Share } from '../writing/authorship';
 
 export interface StatusView {
   state: EngineState;
@@ -15,6 +16,8 @@ export interface StatusView {
   engine?: EngineDescription | null;
   /** The story notes the last suggestion for this document read. */
   notes?: { used: string[]; left: string[] } | null;
+  /** How much of the active document Inkling wrote, when it wrote any. */
+  authorship?: Share | null;
 }
 
 const ICONS: Record<EngineState, string> = {
@@ -60,7 +63,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor = view.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     const m = view.metrics;
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.isTrusted = { enabledCommands: ['inkling.toggleInline', 'inkling.toggleInlineForLanguage', 'inkling.snooze', 'inkling.showLog', 'inkling.openSamplingSettings', 'inkling.restartEngine'] };
+    tooltip.isTrusted = { enabledCommands: ['inkling.toggleInline', 'inkling.toggleInlineForLanguage', 'inkling.snooze', 'inkling.showLog', 'inkling.openSamplingSettings', 'inkling.restartEngine', 'inkling.toggleAuthorship', 'inkling.exportDisclosure'] };
     tooltip.appendMarkdown(`**Inkling** — ${view.engine && view.engine.kind !== 'local' ? 'server' : 'model'} ${WORDS[view.state]}\n\n`);
     const e = view.engine;
     if (e) tooltip.appendText(`${describeEngine(e)}\n\n`);
@@ -69,6 +72,7 @@ export class StatusBar implements vscode.Disposable {
     if (view.notes && (view.notes.used.length || view.notes.left.length)) {
       tooltip.appendText(`Story notes read: ${view.notes.used.join(', ') || 'none'}${view.notes.left.length ? ` (over the budget: ${view.notes.left.join(', ')})` : ''}\n\n`);
     }
+    if (view.authorship) tooltip.appendMarkdown(`${shareLine(view.authorship)} [Who wrote what](command:inkling.toggleAuthorship) · [Export disclosure](command:inkling.exportDisclosure)\n\n`);
     tooltip.appendMarkdown(
       `[${view.enabled ? 'Turn off' : 'Turn on'}](command:inkling.toggleInline) · [This language](command:inkling.toggleInlineForLanguage) · [Snooze](command:inkling.snooze) · [Sampling settings](command:inkling.openSamplingSettings) · [Show log](command:inkling.showLog)`,
     );

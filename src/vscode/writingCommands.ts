@@ -12,6 +12,7 @@ import type { EngineService } from './engineService';
 import { expandOutline } from './outlineCommand';
 import { ProvenanceLog } from './provenanceLog';
 import { regenerate } from './regenerateCommand';
+import { AuthorshipService, toggleAuthorship } from './authorship';
 import { BranchHistories } from './branchHistory';
 import { registerBranchCommands } from './branchCommands';
 import { BranchesView } from './branchesView';
@@ -29,6 +30,8 @@ export class WritingCommands implements vscode.Disposable, WritingContext {
   readonly ghostAcceptance: GhostAcceptance;
   readonly branches: BranchHistories;
   readonly branchesView: BranchesView;
+  /** Who wrote what: Inkling's ranges in each document. */
+  readonly authorship: AuthorshipService;
   /** The last Show Alternatives, for tests and diagnostics. */
   lastAlternatives: AlternativesResult | null = null;
   private readonly disposables: vscode.Disposable[];
@@ -42,7 +45,12 @@ export class WritingCommands implements vscode.Disposable, WritingContext {
     this.ghostAcceptance = new GhostAcceptance(this);
     this.branches = new BranchHistories(logger, this.provenance);
     this.branchesView = new BranchesView(this.branches);
+    this.authorship = new AuthorshipService(logger, this.provenance);
     this.disposables = [
+      this.provenance,
+      this.authorship,
+      vscode.commands.registerCommand('inkling.toggleAuthorship', () => toggleAuthorship()),
+      vscode.commands.registerCommand('inkling.exportDisclosure', () => this.authorship.exportDisclosure(vscode.window.activeTextEditor?.document)),
       this.branches,
       this.branchesView,
       ...registerBranchCommands(this.branches),

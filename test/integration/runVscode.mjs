@@ -262,6 +262,7 @@ function startBridge(token) {
     async textContent({ selector }) { return page.locator(selector).first().textContent({ timeout: 5000 }); },
     async innerText({ selector }) { return page.locator(selector).first().innerText({ timeout: 5000 }); },
     async count({ selector }) { return page.locator(selector).count(); },
+    async hover({ selector }) { await page.locator(selector).first().hover({ timeout: 10000 }); return null; },
     async click({ selector, button, clickCount }) {
       await page.locator(selector).first().click({ button: button ?? 'left', clickCount: clickCount ?? 1, timeout: 10000 });
       return null;

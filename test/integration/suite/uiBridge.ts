@@ -107,6 +107,11 @@ export class UiBridge {
     return this.call('count', { selector });
   }
 
+  /** Moves the mouse over the first element matching the selector (a status bar item's hover). */
+  hover(selector: string): Promise<void> {
+    return this.call('hover', { selector });
+  }
+
   click(selector: string, options: { button?: 'left' | 'right' | 'middle'; clickCount?: number } = {}): Promise<void> {
     return this.call('click', { selector, ...options });
   }

@@ -1,0 +1,129 @@
+// Who wrote what: Inkling's ranges followed through edits (above, inside, right after, deleting,
+// Inkling's own rewrites), the share, storing and finding them again in a document edited
+// elsewhere, rebuilding them from the provenance log, and the disclosure text.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Authorship, disclosureMarkdown, nearest, shareLine, sharePercent } from '../../../src/writing/authorship';
+import type { TextEdit } from '../../../src/writing/insertionTracker';
+import { provenanceRecord } from '../../../src/writing/provenanceRecord';
+import { DEFAULT_SAMPLING } from '../../../src/writing/samplingSettings';
+
+const meta = { command: 'continue' as const, model: 'inkling-verse', time: '2026-11-20T10:00:00.000Z' };
+
+/** A document and its authorship, edited as VS Code reports edits. */
+class Doc {
+  a = new Authorship();
+  version = 1;
+  constructor(public text: string) {}
+  edit(e: TextEdit): void {
+    this.text = this.text.slice(0, e.offset) + e.inserted + this.text.slice(e.offset + e.deleted);
+    this.a.applyEdit(e, ++this.version);
+  }
+  /** Inkling inserts (or replaces) text, then records it. */
+  inkling(offset: number, text: string, deleted = 0): void {
+    this.edit({ offset, deleted, inserted: text });
+    this.a.add(offset, text.length, meta, this.version);
+  }
+  get parts(): [string, boolean][] {
+    return this.a.spans.map((s) => [this.text.slice(s.start, s.end), s.edited]);
+  }
+}
+
+describe('who wrote what', () => {
+  it('an edit above moves Inkling\'s text; typing right before or after it is the writer\'s', () => {
+    const d = new Doc('Mine. ');
+    d.inkling(6, 'The model wrote this.');
+    d.edit({ offset: 0, deleted: 0, inserted: 'Title\n\n' });
+    d.edit({ offset: d.text.length, deleted: 0, inserted: ' And mine again.' });
+    d.edit({ offset: 13, deleted: 0, inserted: '>' });
+    assert.deepEqual(d.parts, [['The model wrote this.', false]]);
+    assert.equal(d.text, 'Title\n\nMine. >The model wrote this. And mine again.');
+  });
+
+  it('typing inside marks it edited; deleting part of it keeps the rest, edited; deleting it all removes it', () => {
+    const d = new Doc('');
+    d.inkling(0, 'One two three four.');
+    d.edit({ offset: 4, deleted: 3, inserted: 'TWO' });
+    assert.deepEqual(d.parts, [['One TWO three four.', true]]);
+    d.edit({ offset: 14, deleted: 6, inserted: '' });
+    assert.deepEqual(d.parts, [['One TWO three ', true]]);
+    d.edit({ offset: 0, deleted: 4, inserted: 'Zero ' });
+    assert.deepEqual(d.parts, [['TWO three ', true]], 'replaced from before its start: the rest stays');
+    d.edit({ offset: 0, deleted: d.text.length, inserted: 'all mine' });
+    assert.deepEqual(d.parts, []);
+  });
+
+  it('Inkling rewriting its own text (Regenerate, a chosen word) does not count as the writer\'s edit', () => {
+    const d = new Doc('Start: ');
+    d.inkling(7, 'the cat sat on the mat.');
+    d.inkling(7, 'a dog ran.', 'the cat sat on the mat.'.length);
+    assert.deepEqual(d.parts, [['a dog ran.', false]], 'Regenerate replaced it whole');
+    d.inkling(9, 'fox leapt away.', 'dog ran.'.length);
+    assert.deepEqual(d.parts, [['a ', false], ['fox leapt away.', false]], 'the kept part of a rewrite stays as written');
+    d.inkling(11, 'grey ');
+    assert.deepEqual(d.parts, [['a ', false], ['fo', false], ['grey ', false], ['x leapt away.', false]], 'writing inside an older passage splits it, and both parts stay as written');
+  });
+
+  it('says what share of the document it wrote', () => {
+    const d = new Doc('0123456789');
+    d.inkling(10, 'abcdefghij');
+    d.inkling(20, '0123456789');
+    d.edit({ offset: 22, deleted: 1, inserted: 'X' });
+    assert.deepEqual(d.a.share(d.text.length), { total: 30, asWritten: 10, edited: 10 });
+    assert.equal(shareLine(d.a.share(d.text.length)), 'Inkling wrote 67 % of this document: 33 % as written, 33 % since edited by you.');
+    assert.equal(shareLine(new Authorship().share(10)), 'Inkling has written none of this document (that it knows of).');
+    assert.equal(sharePercent(1, 1000), '<1 %');
+    assert.equal(sharePercent(0, 0), '0 %');
+  });
+
+  it('stores its ranges with their texts and finds them again in a document edited elsewhere', () => {
+    const d = new Doc('Mine.\n');
+    d.inkling(6, 'Line by the model.\n');
+    d.inkling(d.text.length, 'Another one.\n');
+    d.edit({ offset: d.text.length - 3, deleted: 1, inserted: 'E' });
+    const stored = JSON.parse(JSON.stringify(d.a.toStored('poem.md', d.text)));
+    assert.equal(Authorship.restore(stored, d.text).spans.length, 2);
+    const elsewhere = `A new first line.\n${d.text.replace('Another onE.\n', '')}`;
+    const back = Authorship.restore(stored, elsewhere);
+    assert.deepEqual(
+      back.spans.map((s) => [elsewhere.slice(s.start, s.end), s.edited, s.model]),
+      [['Line by the model.\n', false, 'inkling-verse']],
+      'moved with the text above; the passage no longer there is dropped',
+    );
+    assert.equal(nearest('ab ab ab', 'ab', 4), 3);
+    assert.equal(nearest('ab ab ab', 'ab', 6), 6);
+    assert.equal(nearest('ab', 'x', 0), -1);
+  });
+
+  it('rebuilds the ranges from the provenance log where no ranges were kept', () => {
+    const text = '# Poem\n\nShall I compare thee\nto a summer\'s day?\nThou art more lovely\n';
+    const settings = { sampling: DEFAULT_SAMPLING, maxNewTokens: 40, stopStrings: [], lines: 1, kind: 'verse' as const };
+    const record = (line: number, t: string, time: string) => provenanceRecord({ command: 'continue', text: t, model: 'stories260K', seed: 1, complete: true, settings, time: new Date(time), document: 'poem.md', start: { line, character: 0 } });
+    const records = [record(4, 'Thou art more lovely\n', '2026-11-21T09:00:00Z'), record(3, 'to a summer\'s day?\n', '2026-11-20T09:00:00Z'), record(9, 'gone since\n', '2026-11-20T08:00:00Z')];
+    const lines = text.split('\n');
+    const offsetOf = (line: number, character: number) => lines.slice(0, line).join('\n').length + (line > 0 ? 1 : 0) + character;
+    const a = Authorship.fromRecords(records, text, offsetOf);
+    assert.deepEqual(a.spans.map((s) => text.slice(s.start, s.end)), ['to a summer\'s day?\n', 'Thou art more lovely\n']);
+    const crlf = text.replace(/\n/g, '\r\n');
+    assert.equal(Authorship.fromRecords(records, crlf, (l, c) => offsetOf(l, c) + l, '\r\n').spans.length, 2, 'a CRLF document too');
+  });
+
+  it('writes a disclosure with the model, the dates, the share and each passage', () => {
+    const d = new Doc('# Poem\n\nMy first line.\n');
+    d.inkling(d.text.length, 'The model\'s line.\nAnd another.\n');
+    d.a.spans[0]!.time = '2026-11-20T10:00:00.000Z';
+    d.inkling(d.text.length, 'A third.\n');
+    d.a.spans[1]!.time = '2026-11-22T18:30:00.000Z';
+    d.a.spans[1]!.command = 'ghostText';
+    d.edit({ offset: d.text.length - 3, deleted: 0, inserted: '!' });
+    const md = disclosureMarkdown({ document: 'poem.md', text: d.text, authorship: d.a, records: [], now: new Date('2026-11-29T12:00:00Z') });
+    assert.match(md, /^# AI writing disclosure: poem\.md$/m);
+    assert.match(md, /\*\*Share written by the model:\*\* 64 % of 64 characters — 48 % as the model wrote it, 16 % since edited by the author\./);
+    assert.match(md, /\*\*Model:\*\* inkling-verse/);
+    assert.match(md, /\*\*Dates:\*\* 2026-11-20 to 2026-11-22/);
+    assert.match(md, /\*\*How:\*\* Continue ×1, ghost text ×1/);
+    assert.match(md, /^\| 4–5 \| 2026-11-20 10:00 \| Continue \| inkling-verse \| as written \|$/m);
+    assert.match(md, /^\| 6 \| 2026-11-22 18:30 \| ghost text \| inkling-verse \| edited by the author \|$/m);
+    assert.match(md, /Made by Inkling on 2026-11-29\./);
+  });
+});
