@@ -75,6 +75,10 @@ delete manifest.scripts;
 delete manifest.devDependencies;
 writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE']) cpSync(join(root, file), join(stage, file));
+// The manifest's strings (package.nls.json, package.nls.<language>.json) and the code's (l10n/):
+// VS Code shows the writer's display language from them.
+for (const file of readdirSync(root).filter((f) => /^package\.nls(\.[\w-]+)?\.json$/.test(f))) cpSync(join(root, file), join(stage, file));
+cpSync(join(root, 'l10n'), join(stage, 'l10n'), { recursive: true });
 if (existsSync(join(root, 'media'))) cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true });
 // The icon (package.json "icon") is drawn as media/icon.svg and rasterized here: the Marketplace takes PNG only.
 renderIcon(join(stage, manifest.icon), 256);

@@ -21,7 +21,9 @@ interface Manifest {
   };
 }
 
-const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Manifest;
+// The manifest as VS Code shows it in English: its %key% placeholders filled from package.nls.json.
+const nls = JSON.parse(readFileSync(join(repoRoot, 'package.nls.json'), 'utf8')) as Record<string, string>;
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'), (_, v: unknown) => (typeof v === 'string' && /^%[^%]+%$/.test(v) ? (nls[v.slice(1, -1)] ?? v) : v)) as Manifest;
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 const changelog = readFileSync(join(repoRoot, 'CHANGELOG.md'), 'utf8');
 
