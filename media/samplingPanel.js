@@ -4,7 +4,9 @@
 // (settings, limits, explanations, presets, models) and the page renders it; every change the
 // writer makes is posted as one typed message (src/writing/panelProtocol.ts) and comes back as a
 // new state once VS Code's settings have changed, so settings.json stays the source of truth.
-// Text from the extension is only ever set as textContent, never as HTML.
+// Text from the extension is only ever set as textContent, never as HTML. The page's own words
+// come from the extension too, in the writer's display language (data-strings on <main>: see
+// src/vscode/panelText.ts); t('English', ...args) looks them up and fills in {0}, {1}.
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();
@@ -17,6 +19,19 @@
   const commitTimers = new Map();
 
   const root = document.getElementById('inkling-sampling-panel');
+  const STRINGS = (() => {
+    try {
+      return JSON.parse(root.dataset.strings || '{}');
+    } catch {
+      return {};
+    }
+  })();
+  function t(message, ...args) {
+    const s = typeof STRINGS[message] === 'string' ? STRINGS[message] : message;
+    return s.replace(/\{(\d+)\}/g, (m, i) => (args[Number(i)] === undefined ? m : String(args[Number(i)])));
+  }
+  // Where a setting's value comes from, as the badge says it.
+  const SOURCE = { default: t('default'), user: t('user'), workspace: t('workspace') };
 
   // ---------------------------------------------------------------------------------------------
   // Small DOM helpers
@@ -55,12 +70,12 @@
   const tryArea = buildTryIt();
   root.replaceChildren(
     el('header', { class: 'top' },
-      el('h1', {}, icon('settings'), ' Sampling settings'),
-      el('div', { class: 'scope', role: 'radiogroup', 'aria-label': 'Save changes to' },
-        el('span', { class: 'scope-label', text: 'Save to' }),
-        scopeButton('user', 'User'),
-        scopeButton('workspace', 'Workspace')),
-      el('button', { id: 'open-json', class: 'secondary', type: 'button', title: 'Open the settings.json these settings are written to', onclick: () => send({ type: 'openSettingsJson', scope: ui.scope }) }, icon('json'), ' settings.json')),
+      el('h1', {}, icon('settings'), ' ' + t('Sampling settings')),
+      el('div', { class: 'scope', role: 'radiogroup', 'aria-label': t('Save changes to') },
+        el('span', { class: 'scope-label', text: t('Save to') }),
+        scopeButton('user', t('User')),
+        scopeButton('workspace', t('Workspace'))),
+      el('button', { id: 'open-json', class: 'secondary', type: 'button', title: t('Open the settings.json these settings are written to'), onclick: () => send({ type: 'openSettingsJson', scope: ui.scope }) }, icon('json'), ' settings.json')),
     notice,
     problems,
     settingsArea,
@@ -172,7 +187,7 @@
 
     const ownItems = own.map((p) => {
       if (ui.renaming === p.name) {
-        const input = el('input', { type: 'text', id: 'rename-input', 'data-keep': true, value: p.name, maxlength: '40', 'aria-label': `New name for ${p.name}` });
+        const input = el('input', { type: 'text', id: 'rename-input', 'data-keep': true, value: p.name, maxlength: '40', 'aria-label': t('New name for {0}', p.name) });
         input.addEventListener('keydown', (e) => {
           if (e.key === 'Enter') {
             ui.renaming = null;
@@ -186,35 +201,35 @@
           }
         });
         setTimeout(() => input.isConnected && document.activeElement !== input && (input.focus(), input.select()), 0);
-        return el('li', { class: 'preset-item' }, input, el('span', { class: 'explain', text: 'Enter renames, Escape cancels.' }));
+        return el('li', { class: 'preset-item' }, input, el('span', { class: 'explain', text: t('Enter renames, Escape cancels.') }));
       }
       if (ui.deleting === p.name) {
         return el('li', { class: 'preset-item confirm' },
-          el('span', { text: `Delete “${p.name}”?` }),
-          el('button', { type: 'button', id: 'confirm-delete', class: 'danger', onclick: () => { ui.deleting = null; send({ type: 'deletePreset', name: p.name }); render(); focusLater('preset-name'); } }, icon('trash'), ' Delete'),
-          el('button', { type: 'button', id: 'cancel-delete', class: 'secondary', onclick: () => { ui.deleting = null; render(); focusLater(presetId('delete', p.name)); } }, 'Keep'));
+          el('span', { text: t('Delete “{0}”?', p.name) }),
+          el('button', { type: 'button', id: 'confirm-delete', class: 'danger', onclick: () => { ui.deleting = null; send({ type: 'deletePreset', name: p.name }); render(); focusLater('preset-name'); } }, icon('trash'), ' ' + t('Delete')),
+          el('button', { type: 'button', id: 'cancel-delete', class: 'secondary', onclick: () => { ui.deleting = null; render(); focusLater(presetId('delete', p.name)); } }, t('Keep')));
       }
       return explained(p, [
-        el('button', { type: 'button', class: 'icon', id: presetId('rename', p.name), 'data-rename': p.name, title: `Rename ${p.name}`, 'aria-label': `Rename ${p.name}`, onclick: () => { ui.renaming = p.name; render(); } }, icon('edit')),
-        el('button', { type: 'button', class: 'icon', id: presetId('delete', p.name), 'data-delete': p.name, title: `Delete ${p.name}`, 'aria-label': `Delete ${p.name}`, onclick: () => { ui.deleting = p.name; render(); focusLater('cancel-delete'); } }, icon('trash')),
+        el('button', { type: 'button', class: 'icon', id: presetId('rename', p.name), 'data-rename': p.name, title: t('Rename {0}', p.name), 'aria-label': t('Rename {0}', p.name), onclick: () => { ui.renaming = p.name; render(); } }, icon('edit')),
+        el('button', { type: 'button', class: 'icon', id: presetId('delete', p.name), 'data-delete': p.name, title: t('Delete {0}', p.name), 'aria-label': t('Delete {0}', p.name), onclick: () => { ui.deleting = p.name; render(); focusLater('cancel-delete'); } }, icon('trash')),
       ]);
     });
 
-    const nameInput = el('input', { type: 'text', id: 'preset-name', 'data-keep': true, placeholder: 'Name for the current settings', maxlength: '40', 'aria-label': 'Name for a new preset' });
+    const nameInput = el('input', { type: 'text', id: 'preset-name', 'data-keep': true, placeholder: t('Name for the current settings'), maxlength: '40', 'aria-label': t('Name for a new preset') });
     const save = () => {
       const name = nameInput.value.trim();
-      if (!name) return showNotice('error', 'Give the preset a name first.');
+      if (!name) return showNotice('error', t('Give the preset a name first.'));
       send({ type: 'savePreset', name, scope: ui.scope });
       nameInput.value = '';
     };
     nameInput.addEventListener('keydown', (e) => e.key === 'Enter' && save());
     return el('section', { class: 'group presets', 'aria-labelledby': 'h-presets' },
-      el('h2', { id: 'h-presets', text: 'Presets' }),
-      el('p', { class: 'explain', text: 'A preset sets the decoding and sampling settings at once; length and seed stay as they are.' }),
-      el('ul', { class: 'preset-list', 'aria-label': 'Built-in presets' }, builtIn.map((p) => explained(p))),
-      el('h3', { text: 'Your presets' }),
-      own.length ? el('ul', { class: 'preset-list', 'aria-label': 'Your presets' }, ownItems) : el('p', { class: 'explain', text: 'None yet: save the current settings under a name.' }),
-      el('div', { class: 'save-preset' }, nameInput, el('button', { type: 'button', id: 'save-preset', onclick: save }, icon('save'), ' Save current as preset')));
+      el('h2', { id: 'h-presets', text: t('Presets') }),
+      el('p', { class: 'explain', text: t('A preset sets the decoding and sampling settings at once; length and seed stay as they are.') }),
+      el('ul', { class: 'preset-list', 'aria-label': t('Built-in presets') }, builtIn.map((p) => explained(p))),
+      el('h3', { text: t('Your presets') }),
+      own.length ? el('ul', { class: 'preset-list', 'aria-label': t('Your presets') }, ownItems) : el('p', { class: 'explain', text: t('None yet: save the current settings under a name.') }),
+      el('div', { class: 'save-preset' }, nameInput, el('button', { type: 'button', id: 'save-preset', onclick: save }, icon('save'), ' ' + t('Save current as preset'))));
   }
 
   function modelSection() {
@@ -222,18 +237,18 @@
       state.models.map((m) => el('option', { value: m.path, selected: m.path === state.modelPath, text: m.detail ? `${m.label} — ${m.detail}` : m.label })));
     const rows = (state.groups.find((g) => g.id === 'model') || { keys: [] }).keys.map((k) => settingRow(k));
     return el('section', { class: 'group', 'aria-labelledby': 'h-model' },
-      el('h2', { id: 'h-model', text: 'Model' }),
+      el('h2', { id: 'h-model', text: t('Model') }),
       el('div', { class: 'row' },
-        el('div', { class: 'row-head' }, el('label', { for: 'model-select', text: 'Model' }), el('span', { class: 'badge', text: 'user' })),
+        el('div', { class: 'row-head' }, el('label', { for: 'model-select', text: t('Model') }), el('span', { class: 'badge', text: SOURCE.user })),
         el('div', { class: 'control' }, select,
-          el('button', { type: 'button', id: 'choose-folder', class: 'secondary', onclick: () => send({ type: 'chooseModelFolder' }) }, icon('folder-opened'), ' Choose folder…')),
-        el('p', { class: 'explain', id: 'model-explain', text: state.onServer ? 'A server writes now (inkling.engine): the model folder is used again with "Inkling: Use Inkling\'s Own Model".' : 'A folder in the Hugging Face layout (config.json, tokenizer.json, onnx/). Always saved to your user settings.' })),
-      el('p', { class: 'engine-line', id: 'engine-line', role: 'status' }, el('strong', { text: 'Writing with: ' }), state.engine || ''),
+          el('button', { type: 'button', id: 'choose-folder', class: 'secondary', onclick: () => send({ type: 'chooseModelFolder' }) }, icon('folder-opened'), ' ' + t('Choose folder…'))),
+        el('p', { class: 'explain', id: 'model-explain', text: state.onServer ? t('A server writes now (inkling.engine): the model folder is used again with "Inkling: Use Inkling\'s Own Model".') : t('A folder in the Hugging Face layout (config.json, tokenizer.json, onnx/). Always saved to your user settings.') })),
+      el('p', { class: 'engine-line', id: 'engine-line', role: 'status' }, el('strong', { text: t('Writing with:') + ' ' }), state.engine || ''),
       state.unsupported && state.unsupported.length
-        ? el('p', { class: 'explain', id: 'engine-unsupported', text: `This server has no ${state.unsupported.join(', ')}: ${state.unsupported.length === 1 ? 'that setting is' : 'those settings are'} ignored there.` })
+        ? el('p', { class: 'explain', id: 'engine-unsupported', text: state.unsupported.length === 1 ? t('This server has no {0}: that setting is ignored there.', state.unsupported.join(', ')) : t('This server has no {0}: those settings are ignored there.', state.unsupported.join(', ')) })
         : null,
       state.notesUsed
-        ? el('p', { class: 'explain', id: 'notes-used', role: 'status' }, el('strong', { text: 'Story notes in the last suggestion: ' }), state.notesUsed.used.length ? state.notesUsed.used.join(', ') : 'none', state.notesUsed.left.length ? ` (over the budget: ${state.notesUsed.left.join(', ')})` : '')
+        ? el('p', { class: 'explain', id: 'notes-used', role: 'status' }, el('strong', { text: t('Story notes in the last suggestion:') + ' ' }), state.notesUsed.used.length ? state.notesUsed.used.join(', ') : t('none'), state.notesUsed.left.length ? ' ' + t('(over the budget: {0})', state.notesUsed.left.join(', ')) : '')
         : null,
       ...rows);
   }
@@ -248,18 +263,18 @@
     const isDefault = view.value === spec.defaultValue;
     const reset = el('button', {
       type: 'button', class: 'icon reset', id: `${id}-reset`, disabled: view.source === 'default' && isDefault,
-      title: `Reset to default (${spec.defaultValue === null ? 'random' : fmt(spec.defaultValue)})`, 'aria-label': `Reset ${spec.label} to default`,
+      title: t('Reset to default ({0})', spec.defaultValue === null ? t('random') : fmt(spec.defaultValue)), 'aria-label': t('Reset {0} to default', spec.label),
       onclick: () => send({ type: 'resetSetting', key, scope: ui.scope }),
     }, icon('discard'));
-    const badge = el('span', { class: `badge ${view.source}`, title: view.source === 'default' ? 'Not set: the default' : `Set in ${view.source} settings`, text: view.source });
+    const badge = el('span', { class: `badge ${view.source}`, title: view.source === 'default' ? t('Not set: the default') : view.source === 'user' ? t('Set in user settings') : t('Set in workspace settings'), text: SOURCE[view.source] || view.source });
     const error = el('p', { class: 'error', id: `${id}-error`, role: 'alert', hidden: true });
-    const explainText = inactive ? `${spec.explain} (Used only with Sampling.)` : spec.explain;
+    const explainText = inactive ? `${spec.explain} ${t('(Used only with Sampling.)')}` : spec.explain;
     const head = el('div', { class: 'row-head' }, el('label', { for: id, text: spec.label }), badge, reset);
     let control;
     if (spec.kind === 'choice') control = choiceControl(key, spec, view, id);
     else if (spec.kind === 'seed') control = seedControl(key, spec, view, id, error);
     else control = numberControl(key, spec, view, id, error);
-    const warn = view.workspaceOverrides && ui.scope === 'user' ? el('p', { class: 'warn' }, icon('warning'), el('span', { text: ' The workspace sets this; a change saved to User settings will not show here. Choose Workspace above.' })) : null;
+    const warn = view.workspaceOverrides && ui.scope === 'user' ? el('p', { class: 'warn' }, icon('warning'), el('span', { text: ' ' + t('The workspace sets this; a change saved to User settings will not show here. Choose Workspace above.') })) : null;
     return el('div', { class: `row${inactive ? ' inactive' : ''}`, 'data-key': key }, head, control, el('p', { class: 'explain', id: `${id}-explain`, text: explainText }), warn, error);
   }
 
@@ -272,13 +287,13 @@
   }
 
   function numberControl(key, spec, view, id, error) {
-    const range = el('input', { type: 'range', id: `${id}-range`, min: String(spec.min), max: String(spec.max), step: String(spec.step), value: String(view.value), 'aria-label': `${spec.label} slider`, 'aria-describedby': `${id}-explain`, tabindex: '-1' });
+    const range = el('input', { type: 'range', id: `${id}-range`, min: String(spec.min), max: String(spec.max), step: String(spec.step), value: String(view.value), 'aria-label': t('{0} slider', spec.label), 'aria-describedby': `${id}-explain`, tabindex: '-1' });
     const box = el('input', { type: 'number', id, min: String(spec.min), max: String(spec.max), step: String(spec.step), value: String(view.value), 'data-rendered': String(view.value), 'aria-describedby': `${id}-explain`, required: true });
     const check = (raw) => {
       const v = Number(raw);
-      if (raw === '' || !Number.isFinite(v)) return [null, `Enter a number from ${fmt(spec.min)} to ${fmt(spec.max)}.`];
-      if (spec.integer && !Number.isInteger(v)) return [null, `Enter a whole number from ${spec.min} to ${spec.max}.`];
-      if (v < spec.min || v > spec.max) return [null, `${spec.label} goes from ${fmt(spec.min)} to ${fmt(spec.max)}.`];
+      if (raw === '' || !Number.isFinite(v)) return [null, t('Enter a number from {0} to {1}.', fmt(spec.min), fmt(spec.max))];
+      if (spec.integer && !Number.isInteger(v)) return [null, t('Enter a whole number from {0} to {1}.', spec.min, spec.max)];
+      if (v < spec.min || v > spec.max) return [null, t('{0} goes from {1} to {2}.', spec.label, fmt(spec.min), fmt(spec.max))];
       return [v, null];
     };
     const commit = (raw, delayMs) => {
@@ -302,7 +317,7 @@
 
   function seedControl(key, spec, view, id, error) {
     const random = view.value === null;
-    const box = el('input', { type: 'number', id, min: '0', max: String(spec.max), step: '1', value: random ? '' : String(view.value), 'data-rendered': random ? '' : String(view.value), placeholder: 'random', disabled: random, 'aria-describedby': `${id}-explain` });
+    const box = el('input', { type: 'number', id, min: '0', max: String(spec.max), step: '1', value: random ? '' : String(view.value), 'data-rendered': random ? '' : String(view.value), placeholder: t('random'), disabled: random, 'aria-describedby': `${id}-explain` });
     const toggle = el('input', { type: 'checkbox', id: `${id}-random`, checked: random });
     toggle.addEventListener('change', () => {
       if (toggle.checked) send({ type: 'setSetting', key, value: null, scope: ui.scope });
@@ -312,11 +327,11 @@
       const v = Number(box.value);
       const bad = box.value === '' || !Number.isInteger(v) || v < 0 || v > spec.max;
       error.hidden = !bad;
-      error.textContent = bad ? `A seed is a whole number from 0 to ${spec.max}; or tick Random.` : '';
+      error.textContent = bad ? t('A seed is a whole number from 0 to {0}; or tick Random.', spec.max) : '';
       if (!bad && v !== view.value) send({ type: 'setSetting', key, value: v, scope: ui.scope });
     };
     box.addEventListener('change', commit);
-    return el('div', { class: 'control seed' }, box, el('label', { class: 'choice', for: `${id}-random` }, toggle, el('span', { text: 'Random' })));
+    return el('div', { class: 'control seed' }, box, el('label', { class: 'choice', for: `${id}-random` }, toggle, el('span', { text: t('Random') })));
   }
 
   // Focus an element that may only exist after the next state arrives (a renamed preset).
@@ -336,9 +351,9 @@
   // Try it: continue the writer's text (or a sample line) with these settings, or compare two presets.
   function buildTryIt() {
     const source = el('p', { class: 'explain', id: 'try-source' });
-    const a = el('select', { id: 'compare-a', 'aria-label': 'First preset to compare' });
-    const b = el('select', { id: 'compare-b', 'aria-label': 'Second preset to compare' });
-    const stop = el('button', { type: 'button', id: 'try-stop', class: 'secondary', disabled: true, onclick: () => send({ type: 'stopTry' }) }, icon('debug-stop'), ' Stop');
+    const a = el('select', { id: 'compare-a', 'aria-label': t('First preset to compare') });
+    const b = el('select', { id: 'compare-b', 'aria-label': t('Second preset to compare') });
+    const stop = el('button', { type: 'button', id: 'try-stop', class: 'secondary', disabled: true, onclick: () => send({ type: 'stopTry' }) }, icon('debug-stop'), ' ' + t('Stop'));
     const prompt = el('pre', { class: 'prompt', id: 'try-prompt', hidden: true });
     const outputs = el('div', { class: 'outputs', id: 'try-outputs', 'aria-live': 'polite' });
     const sampling = () => {
@@ -348,7 +363,7 @@
     };
     const go = (compare) => {
       if (!state) return;
-      outputs.replaceChildren(el('p', { class: 'explain' }, icon('loading'), ' Starting the model…'));
+      outputs.replaceChildren(el('p', { class: 'explain' }, icon('loading'), ' ' + t('Starting the model…')));
       send({ type: 'tryIt', sampling: sampling(), compare });
     };
     for (const select of [a, b]) {
@@ -358,40 +373,40 @@
       });
     }
     const section = el('section', { class: 'group try', 'aria-labelledby': 'h-try' },
-      el('h2', { id: 'h-try', text: 'Try it' }),
+      el('h2', { id: 'h-try', text: t('Try it') }),
       source,
       el('div', { class: 'try-actions' },
-        el('button', { type: 'button', id: 'try-run', onclick: () => go(null) }, icon('play'), ' Continue with these settings'),
+        el('button', { type: 'button', id: 'try-run', onclick: () => go(null) }, icon('play'), ' ' + t('Continue with these settings')),
         el('span', { class: 'compare' },
-          el('label', { for: 'compare-a', text: 'Compare' }), a, el('span', { text: 'with' }), b,
-          el('button', { type: 'button', id: 'try-compare', class: 'secondary', onclick: () => go([a.value, b.value]) }, icon('split-horizontal'), ' Compare')),
+          el('label', { for: 'compare-a', text: t('Compare') }), a, el('span', { text: t('with') }), b,
+          el('button', { type: 'button', id: 'try-compare', class: 'secondary', onclick: () => go([a.value, b.value]) }, icon('split-horizontal'), ' ' + t('Compare'))),
         stop),
       prompt,
       outputs);
     return {
       section,
       refresh() {
-        source.textContent = `Continues ${state.promptSource}, with the same seed for both sides of a comparison.`;
+        source.textContent = t('Continues {0}, with the same seed for both sides of a comparison.', state.promptSource);
         const names = [CURRENT].concat(state.presets.map((p) => p.name));
         [a, b].forEach((select, i) => {
           const want = names.includes(ui.compare[i]) ? ui.compare[i] : names[i === 0 ? 1 : names.length - 1];
-          select.replaceChildren(...names.map((n) => el('option', { value: n, selected: n === want, text: n === CURRENT ? 'Current settings' : n })));
+          select.replaceChildren(...names.map((n) => el('option', { value: n, selected: n === want, text: n === CURRENT ? t('Current settings') : n })));
         });
       },
       started(m) {
         run = { id: m.runId, boxes: [] };
         stop.disabled = false;
         prompt.hidden = false;
-        prompt.replaceChildren(el('span', { class: 'source', text: `From ${m.promptSource}:\n` }), el('span', { text: (m.prompt.length >= 400 ? '…' : '') + m.prompt }));
+        prompt.replaceChildren(el('span', { class: 'source', text: t('From {0}:', m.promptSource) + '\n' }), el('span', { text: (m.prompt.length >= 400 ? '…' : '') + m.prompt }));
         // The end of the prompt is what the continuation follows: show it.
         prompt.scrollTop = prompt.scrollHeight;
         outputs.classList.toggle('two', m.sides.length === 2);
         outputs.replaceChildren(...m.sides.map((s, i) => {
           const text = el('span', { class: 'generated', id: `try-text-${i}` });
-          const stats = el('p', { class: 'stats', id: `try-stats-${i}`, text: i === 0 ? 'writing…' : 'waiting…' });
+          const stats = el('p', { class: 'stats', id: `try-stats-${i}`, text: i === 0 ? t('writing…') : t('waiting…') });
           run.boxes.push({ text, stats, streamed: false });
           return el('article', { class: 'side', 'aria-label': s.label },
-            el('h3', {}, el('span', { text: s.label }), el('span', { class: 'seed', text: `seed ${s.seed}` })),
+            el('h3', {}, el('span', { text: s.label }), el('span', { class: 'seed', text: t('seed {0}', s.seed) })),
             el('pre', { class: 'output' }, text), stats);
         }));
       },
@@ -399,7 +414,7 @@
         if (!run || m.runId !== run.id) return;
         const box = run.boxes[m.side];
         box.streamed = true;
-        box.stats.textContent = 'writing…';
+        box.stats.textContent = t('writing…');
         box.text.append(document.createTextNode(m.text));
       },
       done(m) {
@@ -407,10 +422,10 @@
         const box = run.boxes[m.side];
         // Beam search does not stream; and the final text is the authority either way.
         box.text.textContent = m.text;
-        const ending = { length: 'reached max new tokens', eos: 'the model ended it', stop: 'a stop string ended it', form: 'the form ended it' }[m.stopReason] || m.stopReason;
-        box.stats.textContent = m.stopReason === 'cancelled' ? 'stopped' : `${m.newTokens} tokens · ${Math.round(m.tokensPerSecond)} tokens/s · ${ending}`;
+        const ending = { length: t('reached max new tokens'), eos: t('the model ended it'), stop: t('a stop string ended it'), form: t('the form ended it') }[m.stopReason] || m.stopReason;
+        box.stats.textContent = m.stopReason === 'cancelled' ? t('stopped') : t('{0} tokens · {1} tokens/s · {2}', m.newTokens, Math.round(m.tokensPerSecond), ending);
         if (m.side === run.boxes.length - 1 || m.stopReason === 'cancelled') stop.disabled = true;
-        if (run.boxes[m.side + 1]) run.boxes[m.side + 1].stats.textContent = 'writing…';
+        if (run.boxes[m.side + 1]) run.boxes[m.side + 1].stats.textContent = t('writing…');
       },
       failed(m) {
         if (run && m.runId !== run.id) return;

@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): InklingApi {
     return activateServices(context, channel, logger);
   } catch (e) {
     logger.error(`Activation failed: ${(e as Error)?.stack ?? String(e)}`);
-    void vscode.window.showErrorMessage(`Inkling could not start: ${(e as Error)?.message ?? String(e)}`, 'Show Log').then((c) => c && channel.show());
+    void vscode.window.showErrorMessage(vscode.l10n.t('Inkling could not start: {0}', (e as Error)?.message ?? String(e)), vscode.l10n.t('Show Log')).then((c) => c && channel.show());
     throw e;
   }
 }

@@ -49,8 +49,8 @@ async function pick(ctx: WritingContext, editor: vscode.TextEditor, request: Con
   const version = document.version;
   const offered: Alternative[] = [];
   const picker = vscode.window.createQuickPick<AlternativeItem>();
-  picker.title = `Inkling: alternatives (${request.kind === 'verse' ? `${request.lines} line${request.lines === 1 ? '' : 's'}` : 'a paragraph'})`;
-  picker.placeholder = 'Writing alternatives…';
+  picker.title = request.kind === 'verse' ? (request.lines === 1 ? vscode.l10n.t('Inkling: alternatives (1 line)') : vscode.l10n.t('Inkling: alternatives ({0} lines)', request.lines)) : vscode.l10n.t('Inkling: alternatives (a paragraph)');
+  picker.placeholder = vscode.l10n.t('Writing alternatives…');
   picker.matchOnDetail = true;
   picker.ignoreFocusOut = true;
   const abort = new AbortController();
@@ -74,11 +74,11 @@ async function pick(ctx: WritingContext, editor: vscode.TextEditor, request: Con
       offered.push(...distinct.slice(0, count - (offered.length - before)));
     }
     if (abort.signal.aborted) return;
-    const items: AlternativeItem[] = offered.map((alternative) => ({ ...describeAlternative(alternative.text), description: `seed ${alternative.seed}`, alternative }));
-    items.push({ label: '$(add) More alternatives', description: `write ${count} more`, alwaysShow: true, more: true });
+    const items: AlternativeItem[] = offered.map((alternative) => ({ ...describeAlternative(alternative.text), description: vscode.l10n.t('seed {0}', alternative.seed), alternative }));
+    items.push({ label: `$(add) ${vscode.l10n.t('More alternatives')}`, description: vscode.l10n.t('write {0} more', count), alwaysShow: true, more: true });
     picker.items = items;
     if (offered.length > before) picker.activeItems = [items[before]!];
-    picker.placeholder = offered.length ? 'Choose a continuation to insert (Escape to insert nothing)' : 'The model wrote nothing worth keeping here — try More';
+    picker.placeholder = offered.length ? vscode.l10n.t('Choose a continuation to insert (Escape to insert nothing)') : vscode.l10n.t('The model wrote nothing worth keeping here — try More');
     picker.busy = false;
     picker.enabled = true;
   };
@@ -107,7 +107,7 @@ async function pick(ctx: WritingContext, editor: vscode.TextEditor, request: Con
     return { outcome: offered.length ? 'dismissed' : 'empty', offered };
   }
   if (document.version !== version) {
-    void vscode.window.showWarningMessage('The document changed while you were choosing, so the alternative was not inserted. Run Show Alternatives again.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('The document changed while you were choosing, so the alternative was not inserted. Run Show Alternatives again.'));
     return { outcome: 'changed', offered, chosen };
   }
   const offset = document.offsetAt(at);

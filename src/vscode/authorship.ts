@@ -217,7 +217,7 @@ export class AuthorshipService implements vscode.Disposable {
   /** Export Disclosure: the Markdown summary of a document, opened beside it to save or copy. */
   async exportDisclosure(document: vscode.TextDocument | undefined): Promise<vscode.TextDocument | undefined> {
     if (!document) {
-      void vscode.window.showInformationMessage('Open the document to disclose first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open the document to disclose first.'));
       return undefined;
     }
     await this.load(document);
@@ -226,7 +226,7 @@ export class AuthorshipService implements vscode.Disposable {
     const name = folder && document.uri.scheme === 'file' ? relative(folder.uri.fsPath, document.uri.fsPath).split(sep).join('/') : vscode.workspace.asRelativePath(document.uri);
     const records = folder && commandSettings(document).provenance ? await this.records(folder.uri.fsPath, [name, ...state.formerNames]) : [];
     if (!state.spans.length && !records.length) {
-      void vscode.window.showInformationMessage('Inkling knows of nothing it wrote in this document. (Turn on inkling.provenance.enabled to keep a record across sessions.)');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Inkling knows of nothing it wrote in this document. (Turn on inkling.provenance.enabled to keep a record across sessions.)'));
     }
     const markdown = disclosureMarkdown({ document: name, text: document.getText(), authorship: state, records, now: new Date() });
     const out = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
@@ -241,7 +241,10 @@ export class AuthorshipService implements vscode.Disposable {
       const on = vscode.workspace.getConfiguration(SECTION, editor.document).get<unknown>('authorship.highlight') === true;
       const spans = on ? (this.states.get(editor.document.uri.toString())?.spans ?? []) : [];
       const range = (s: { start: number; end: number }) => new vscode.Range(editor.document.positionAt(s.start), editor.document.positionAt(s.end));
-      const hover = (s: (typeof spans)[number]) => new vscode.MarkdownString(`Inkling wrote this (${s.command}, ${s.model}${s.time ? `, ${s.time.slice(0, 16).replace('T', ' ')}` : ''})${s.edited ? ', and you have edited it since' : ''}.`);
+      const hover = (s: (typeof spans)[number]) => {
+        const what = `${s.command}, ${s.model}${s.time ? `, ${s.time.slice(0, 16).replace('T', ' ')}` : ''}`;
+        return new vscode.MarkdownString(s.edited ? vscode.l10n.t('Inkling wrote this ({0}), and you have edited it since.', what) : vscode.l10n.t('Inkling wrote this ({0}).', what));
+      };
       editor.setDecorations(this.asWritten, spans.filter((s) => !s.edited).map((s) => ({ range: range(s), hoverMessage: hover(s) })));
       editor.setDecorations(this.edited, spans.filter((s) => s.edited).map((s) => ({ range: range(s), hoverMessage: hover(s) })));
     }

@@ -25,7 +25,7 @@ export async function switchBranch(branches: BranchHistories, arg?: BranchArgs |
   if (arg) {
     const found = await find(branches, arg);
     if (!found?.branch) {
-      void vscode.window.showInformationMessage('That branch is no longer in the history.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('That branch is no longer in the history.'));
       return { outcome: 'refused', reason: 'unknown' };
     }
     return branches.switchTo(found.document, found.placeId, found.branch.id);
@@ -44,16 +44,16 @@ export async function switchBranch(branches: BranchHistories, arg?: BranchArgs |
       return at >= p.offset && at <= p.offset + (current?.text.length ?? 0);
     }) ?? places.find((p) => p.offset <= at && !text.slice(p.offset, at).includes('\n\n'));
   if (!place) {
-    void vscode.window.showInformationMessage('No continuation Inkling offered is here: put the cursor in a text it wrote, or see the Inkling Branches view.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No continuation Inkling offered is here: put the cursor in a text it wrote, or see the Inkling Branches view.'));
     return { outcome: 'refused', reason: 'none' };
   }
   const items = place.branches.map((b) => ({
     label: `${b.id === place.current ? '$(pass-filled) ' : ''}${branchLabel(b.text)}`,
-    description: `seed ${b.seed}`,
+    description: vscode.l10n.t('seed {0}', b.seed),
     detail: b.text.replace(/\n+/g, ' / ').slice(0, 300),
     id: b.id,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'Inkling: branches of this place', placeHolder: 'Switch to a branch (its text replaces the one there, one undo step)', matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Inkling: branches of this place'), placeHolder: vscode.l10n.t('Switch to a branch (its text replaces the one there, one undo step)'), matchOnDetail: true });
   if (!picked) return undefined;
   return branches.switchTo(document, place.id, picked.id);
 }
@@ -73,11 +73,11 @@ async function clearBranches(branches: BranchHistories): Promise<void> {
   const here = document && branches.location(document) ? document : undefined;
   // Choosing what to forget is the confirmation; Escape forgets nothing.
   const choices = [
-    ...(here ? [{ label: `$(trash) Forget the branches of ${vscode.workspace.asRelativePath(here.uri)}`, all: false }] : []),
-    { label: '$(trash) Forget the branches of every document in the workspace', description: '.inkling/branches/', all: true },
+    ...(here ? [{ label: `$(trash) ${vscode.l10n.t('Forget the branches of {0}', vscode.workspace.asRelativePath(here.uri))}`, all: false }] : []),
+    { label: `$(trash) ${vscode.l10n.t('Forget the branches of every document in the workspace')}`, description: '.inkling/branches/', all: true },
   ];
-  const pick = await vscode.window.showQuickPick(choices, { title: 'Inkling: Clear Branch History', placeHolder: 'Your documents are not changed; the continuations kept for them are forgotten' });
+  const pick = await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('Inkling: Clear Branch History'), placeHolder: vscode.l10n.t('Your documents are not changed; the continuations kept for them are forgotten') });
   if (!pick) return;
   await branches.clear(pick.all ? undefined : here);
-  void vscode.window.showInformationMessage(pick.all ? 'Inkling forgot the branch history of every document in the workspace.' : 'Inkling forgot this document\'s branch history.');
+  void vscode.window.showInformationMessage(pick.all ? vscode.l10n.t('Inkling forgot the branch history of every document in the workspace.') : vscode.l10n.t("Inkling forgot this document's branch history."));
 }

@@ -121,13 +121,15 @@ export class BranchHistories implements vscode.Disposable {
    */
   async switchTo(document: vscode.TextDocument, placeId: string, branchId: string): Promise<SwitchResult> {
     const loaded = await this.load(document);
-    if (!loaded) return refuse('none', 'This document has no branch history.');
+    if (!loaded) return refuse('none', vscode.l10n.t('This document has no branch history.'));
     const text = lfText(document);
     const plan = loaded.history.planSwitch(text, placeId, branchId);
     if (!plan.ok) {
       const branch = loaded.history.place(placeId)?.branches.find((b) => b.id === branchId);
       if (plan.reason !== 'current' && branch) {
-        void vscode.window.showInformationMessage(plan.message, 'Copy Branch Text').then((c) => c && vscode.env.clipboard.writeText(toDocumentEol(document, branch.text)));
+        void vscode.window.showInformationMessage(plan.message, vscode.l10n.t('Copy Branch Text')).then((c) => {
+          if (c) void vscode.env.clipboard.writeText(toDocumentEol(document, branch.text));
+        });
       } else void vscode.window.showInformationMessage(plan.message);
       return { outcome: 'refused', reason: plan.reason };
     }

@@ -50,7 +50,7 @@ export class BranchesView implements vscode.TreeDataProvider<BranchNode>, vscode
   async getChildren(node?: BranchNode): Promise<BranchNode[]> {
     const document = vscode.window.activeTextEditor?.document;
     if (!document) {
-      this.view.message = 'Open a document to see the continuations Inkling offered in it.';
+      this.view.message = vscode.l10n.t('Open a document to see the continuations Inkling offered in it.');
       return [];
     }
     const uri = document.uri.toString();
@@ -64,13 +64,13 @@ export class BranchesView implements vscode.TreeDataProvider<BranchNode>, vscode
     const location = this.branches.location(document);
     if (!location) {
       this.view.message = document.isUntitled
-        ? 'Untitled files keep no branch history: save the file in a workspace folder.'
-        : 'This file keeps no branch history (it is outside the workspace folders, or inkling.branches.enabled is off).';
+        ? vscode.l10n.t('Untitled files keep no branch history: save the file in a workspace folder.')
+        : vscode.l10n.t('This file keeps no branch history (it is outside the workspace folders, or inkling.branches.enabled is off).');
       return [];
     }
     const history = await this.branches.history(document);
     const places = [...(history?.places ?? [])].sort((a, b) => a.offset - b.offset);
-    this.view.message = places.length ? undefined : 'No branches yet: Continue, Show Alternatives and Regenerate keep every continuation they offer here.';
+    this.view.message = places.length ? undefined : vscode.l10n.t('No branches yet: Continue, Show Alternatives and Regenerate keep every continuation they offer here.');
     const text = document.getText();
     const crlf = document.eol === vscode.EndOfLine.CRLF;
     return places.map((place) => ({ kind: 'place', uri, place, line: lineOf(text, place.offset, crlf) }));
@@ -80,34 +80,35 @@ export class BranchesView implements vscode.TreeDataProvider<BranchNode>, vscode
     if (node.kind === 'place') {
       const { place } = node;
       const current = place.branches.find((b) => b.id === place.current);
-      const item = new vscode.TreeItem(`Line ${node.line + 1}`, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(vscode.l10n.t('Line {0}', node.line + 1), vscode.TreeItemCollapsibleState.Expanded);
       item.id = `${node.uri}#${place.id}`;
       const n = place.branches.length;
-      item.description = place.lost ? 'not found in the document' : `${n} branch${n === 1 ? '' : 'es'}${place.edited ? ' · edited' : current ? '' : ' · none inserted'}`;
+      item.description = place.lost ? vscode.l10n.t('not found in the document') : `${n === 1 ? vscode.l10n.t('1 branch') : vscode.l10n.t('{0} branches', n)}${place.edited ? ` · ${vscode.l10n.t('edited')}` : current ? '' : ` · ${vscode.l10n.t('none inserted')}`}`;
       item.iconPath = new vscode.ThemeIcon(place.lost ? 'warning' : 'git-branch');
-      item.tooltip = new vscode.MarkdownString().appendMarkdown('**After:** ').appendText(`…${place.anchor.slice(-60).replace(/\n/g, ' ⏎ ')}`);
+      item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${vscode.l10n.t('After:')}** `).appendText(`…${place.anchor.slice(-60).replace(/\n/g, ' ⏎ ')}`);
       item.contextValue = 'inklingPlace';
-      item.accessibilityInformation = { label: `Place at line ${node.line + 1}, ${n} branches${place.edited ? ', edited since' : ''}` };
+      item.accessibilityInformation = { label: place.edited ? vscode.l10n.t('Place at line {0}, {1} branches, edited since', node.line + 1, n) : vscode.l10n.t('Place at line {0}, {1} branches', node.line + 1, n) };
       return item;
     }
     const { place, branch } = node;
     const isCurrent = place.current === branch.id;
     const label = branchLabels(place.branches.map((b) => b.text))[place.branches.indexOf(branch)];
-    const item = new vscode.TreeItem(label || '(blank)', vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(label || vscode.l10n.t('(blank)'), vscode.TreeItemCollapsibleState.None);
     item.id = `${node.uri}#${place.id}#${branch.id}`;
     const time = new Date(branch.time);
     const when = Number.isNaN(time.getTime()) ? '' : ` · ${time.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
-    item.description = `${isCurrent ? (place.edited ? 'current, edited · ' : 'current · ') : ''}${COMMAND_WORDS[branch.command] ?? branch.command} · seed ${branch.seed}${when}`;
+    const words = commandWords();
+    item.description = `${isCurrent ? `${place.edited ? vscode.l10n.t('current, edited') : vscode.l10n.t('current')} · ` : ''}${words[branch.command] ?? branch.command} · ${vscode.l10n.t('seed {0}', branch.seed)}${when}`;
     item.iconPath = new vscode.ThemeIcon(isCurrent ? 'pass-filled' : 'circle-large-outline', isCurrent ? new vscode.ThemeColor('inkling.currentBranchForeground') : undefined);
     const s = branch.settings;
     const md = new vscode.MarkdownString();
     md.appendCodeblock(branch.text, 'text');
-    md.appendMarkdown(`\n${COMMAND_WORDS[branch.command] ?? branch.command}, ${branch.model}, seed ${branch.seed}, ${s.kind}, temperature ${s.sampling.temperature}, top-k ${s.sampling.topK}, top-p ${s.sampling.topP}${s.form ? ', form kept' : ''}`);
+    md.appendMarkdown(`\n${words[branch.command] ?? branch.command}, ${branch.model}, ${vscode.l10n.t('seed {0}', branch.seed)}, ${s.kind}, ${vscode.l10n.t('temperature {0}', s.sampling.temperature)}, top-k ${s.sampling.topK}, top-p ${s.sampling.topP}${s.form ? `, ${vscode.l10n.t('form kept')}` : ''}`);
     item.tooltip = md;
     item.contextValue = isCurrent ? 'inklingBranchCurrent' : 'inklingBranch';
-    item.accessibilityInformation = { label: `${isCurrent ? 'Current branch' : 'Branch'}: ${branchLabel(branch.text, 200)}; seed ${branch.seed}` };
+    item.accessibilityInformation = { label: isCurrent ? vscode.l10n.t('Current branch: {0}; seed {1}', branchLabel(branch.text, 200), branch.seed) : vscode.l10n.t('Branch: {0}; seed {1}', branchLabel(branch.text, 200), branch.seed) };
     const args: BranchArgs = { uri: node.uri, place: place.id, branch: branch.id };
-    if (!isCurrent) item.command = { command: 'inkling.switchBranch', title: 'Switch to This Branch', arguments: [args] };
+    if (!isCurrent) item.command = { command: 'inkling.switchBranch', title: vscode.l10n.t('Switch to This Branch'), arguments: [args] };
     return item;
   }
 
@@ -117,15 +118,18 @@ export class BranchesView implements vscode.TreeDataProvider<BranchNode>, vscode
   }
 }
 
-const COMMAND_WORDS: Partial<Record<Branch['command'], string>> = {
-  continue: 'Continue',
-  alternative: 'alternative',
-  regenerate: 'Regenerate',
-  expandOutline: 'Expand Outline',
-  wordChoice: 'from a chosen word',
-  ghostText: 'ghost text',
-  branch: 'switched',
-};
+/** How a branch came to be, in the writer's words (a function: the l10n bundle is read at run time). */
+function commandWords(): Partial<Record<Branch['command'], string>> {
+  return {
+    continue: vscode.l10n.t('Continue'),
+    alternative: vscode.l10n.t('alternative'),
+    regenerate: vscode.l10n.t('Regenerate'),
+    expandOutline: vscode.l10n.t('Expand Outline'),
+    wordChoice: vscode.l10n.t('from a chosen word'),
+    ghostText: vscode.l10n.t('ghost text'),
+    branch: vscode.l10n.t('switched'),
+  };
+}
 
 /** The 0-based line of a `\n` offset of the document. */
 function lineOf(text: string, lfOffset: number, crlf: boolean): number {

@@ -27,15 +27,14 @@ export async function continueWriting(ctx: WritingContext, editor: vscode.TextEd
   const request = continuationAt(document, at);
   if (!request.ok) return { outcome: 'refused', reason: request.reason };
   const { settings: sampling, problems } = samplingSettings(document);
-  for (const p of problems) ctx.engine.reportOnce(`Inkling setting: ${p.message}`);
+  for (const p of problems) ctx.engine.reportOnce(vscode.l10n.t('Inkling setting: {0}', p.message));
 
   const run = await whileWriting(ctx, document, async () => {
     // Ghost text over a text being written would only confuse.
     await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
     const offset = document.offsetAt(at);
-    const what = request.kind === 'verse' ? `${request.lines} line${request.lines === 1 ? '' : 's'}` : 'a paragraph';
     const written = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Inkling is writing ${what}…`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: request.kind === 'verse' ? (request.lines === 1 ? vscode.l10n.t('Inkling is writing 1 line…') : vscode.l10n.t('Inkling is writing {0} lines…', request.lines)) : vscode.l10n.t('Inkling is writing a paragraph…'), cancellable: true },
       (_progress, token) => streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group: new UndoGroup(), closeGroup: true, token, probabilities: ctx.wordChoices?.probabilitiesFor(document) }),
     );
     if (written.text && written.outcome !== 'interrupted' && written.outcome !== 'closed') placeCursorAfter(editor, written.offset, written.text, at);
@@ -63,8 +62,8 @@ export function placeCursorAfter(editor: vscode.TextEditor, offset: number, text
 /** Says what happened when it is not what the writer asked for. */
 export function tellOutcome(outcome: WritingOutcome, text: string): void {
   if (outcome === 'interrupted') {
-    void vscode.window.showInformationMessage('Inkling stopped because the document was edited while it was writing; what it had written stays.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Inkling stopped because the document was edited while it was writing; what it had written stays.'));
   } else if (outcome === 'complete' && !text) {
-    void vscode.window.showInformationMessage('The model wrote nothing worth keeping here. Try again, or raise inkling.sampling.temperature.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('The model wrote nothing worth keeping here. Try again, or raise inkling.sampling.temperature.'));
   }
 }

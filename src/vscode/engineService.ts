@@ -100,7 +100,7 @@ export class EngineService implements vscode.Disposable {
       this.warnedWorkspace.add(key);
       this.logger.warn(`${key} is set in this workspace's settings: ignored. Only your user settings can send your text to a server.`);
     }
-    for (const p of checked.problems) this.reportOnce(`Inkling setting: ${p}`);
+    for (const p of checked.problems) this.reportOnce(vscode.l10n.t('Inkling setting: {0}', p));
     const wanted = checked.engine === 'server' && 'server' in checked && checked.server ? checked.server : null;
     this.serverProblem = checked.engine === 'server' && 'error' in checked ? checked.error : null;
     const same = this.server && wanted && this.server.settings.url === wanted.url && this.server.settings.kind === wanted.kind && this.server.settings.model === wanted.model;
@@ -153,7 +153,7 @@ export class EngineService implements vscode.Disposable {
   private followSettings(): ModelSpec | null {
     const spec = this.resolveModel();
     if (!spec) {
-      this.reportOnce('Inkling has no model: its own model is missing from the extension. Choose a model folder with "Inkling: Choose Model".');
+      this.reportOnce(vscode.l10n.t('Inkling has no model: its own model is missing from the extension. Choose a model folder with "Inkling: Choose Model".'));
       return null;
     }
     const before = this.client.wantedModel;
@@ -204,8 +204,9 @@ export class EngineService implements vscode.Disposable {
     if (this.shownErrors.has(message)) return;
     this.shownErrors.add(message);
     if (!options.logged) this.logger.error(message);
-    void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
-      if (choice === 'Show Log') this.showLog();
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(message, showLog).then((choice) => {
+      if (choice === showLog) this.showLog();
     });
   }
 

@@ -47,7 +47,7 @@ export class GhostAcceptance implements GhostAcceptanceHook {
     const id = this.nextId++;
     this.shown.set(id, { uri: document.uri.toString(), offset: document.offsetAt(position), request, params, suggestions });
     for (const old of this.shown.keys()) if (this.shown.size > REMEMBERED) this.shown.delete(old);
-    return suggestions.map((_, i) => ({ command: GHOST_ACCEPTED_COMMAND, title: 'Inkling: keep what the suggestion wrote', arguments: [id, i] }));
+    return suggestions.map((_, i) => ({ command: GHOST_ACCEPTED_COMMAND, title: vscode.l10n.t('Inkling: keep what the suggestion wrote'), arguments: [id, i] }));
   }
 
   /** Runs after VS Code inserted suggestion `index` of shown set `id`. */

@@ -17,20 +17,20 @@ export function registerGhostCommands(provider: GhostTextProvider, snooze: Snooz
     vscode.commands.registerCommand('inkling.toggleInlineForLanguage', async () => {
       const languageId = vscode.window.activeTextEditor?.document.languageId;
       if (!languageId) {
-        void vscode.window.showInformationMessage('Open a file first: ghost text is turned on or off for its language.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Open a file first: ghost text is turned on or off for its language.'));
         return;
       }
       const languages = inlineSettings().languages;
       const next = languages.includes(languageId) ? languages.filter((l) => l !== languageId) : [...languages, languageId];
       await config().update('inline.languages', next, vscode.ConfigurationTarget.Global);
-      void vscode.window.showInformationMessage(`Inkling ghost text is ${next.includes(languageId) ? 'on' : 'off'} for ${languageId}.`);
+      void vscode.window.showInformationMessage(next.includes(languageId) ? vscode.l10n.t('Inkling ghost text is on for {0}.', languageId) : vscode.l10n.t('Inkling ghost text is off for {0}.', languageId));
     }),
     vscode.commands.registerCommand('inkling.snooze', async (minutes?: number) => {
       let value = typeof minutes === 'number' ? minutes : undefined;
       if (value === undefined) {
-        const pick = await vscode.window.showQuickPick(['5', '15', '30', '60', '120'].map((m) => ({ label: `${m} minutes`, minutes: Number(m) })), {
-          title: 'Snooze Inkling ghost text',
-          placeHolder: 'Pause suggestions for…',
+        const pick = await vscode.window.showQuickPick(['5', '15', '30', '60', '120'].map((m) => ({ label: vscode.l10n.t('{0} minutes', m), minutes: Number(m) })), {
+          title: vscode.l10n.t('Snooze Inkling ghost text'),
+          placeHolder: vscode.l10n.t('Pause suggestions for…'),
         });
         value = pick?.minutes;
       }

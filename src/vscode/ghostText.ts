@@ -140,7 +140,7 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     for (const message of messages) {
       if (this.warnedSettings.has(message)) continue;
       this.warnedSettings.add(message);
-      this.engine.reportOnce(`Inkling setting: ${message}`);
+      this.engine.reportOnce(vscode.l10n.t('Inkling setting: {0}', message));
     }
   }
 

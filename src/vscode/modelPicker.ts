@@ -63,37 +63,37 @@ class ModelPicker {
   private async pick(): Promise<string | undefined> {
     const current = modelSettings().path;
     const currentDir = current ? resolve(current) : '';
-    const mark = (dir: string) => (dir === currentDir ? ' · in use' : '');
+    const mark = (dir: string) => (dir === currentDir ? ` · ${vscode.l10n.t('in use')}` : '');
     const items: PickItem[] = [];
     const located = defaultModel(this.context.extensionPath);
     if (located) {
       const own = located.dir === resolve(this.context.extensionPath, BUNDLED_MODEL);
       items.push({
-        label: `$(star) ${own ? "Inkling's own model" : 'The test model (development checkout)'}`,
-        description: `default${current ? '' : ' · in use'}`,
+        label: `$(star) ${own ? vscode.l10n.t("Inkling's own model") : vscode.l10n.t('The test model (development checkout)')}`,
+        description: current ? vscode.l10n.t('default') : `${vscode.l10n.t('default')} · ${vscode.l10n.t('in use')}`,
         detail: located.dir,
         run: () => this.useDefault(),
       });
     }
     const installed = this.store.installed();
-    if (installed.length) items.push({ label: 'Installed', kind: vscode.QuickPickItemKind.Separator });
+    if (installed.length) items.push({ label: vscode.l10n.t('Installed'), kind: vscode.QuickPickItemKind.Separator });
     for (const m of installed) {
       items.push({ label: `$(database) ${m.record.name}`, description: `${m.record.licence} · ${mb(m.record.files.reduce((s, f) => s + f.size, 0))}${mark(m.dir)}`, detail: m.dir, run: () => this.useFolder(m.dir) });
     }
     const installedIds = new Set(installed.map((m) => m.record.id));
     const offered = this.known().filter((m) => !installedIds.has(m.id) && (!m.testOnly || this.endpoint() !== DEFAULT_HUB_ENDPOINT));
-    if (offered.length) items.push({ label: 'Download from the Hugging Face hub', kind: vscode.QuickPickItemKind.Separator });
+    if (offered.length) items.push({ label: vscode.l10n.t('Download from the Hugging Face hub'), kind: vscode.QuickPickItemKind.Separator });
     for (const m of offered) {
       items.push({ label: `$(cloud-download) ${m.name}`, description: `${m.licence}${m.size !== undefined ? ` · ${mb(m.size)}` : ''} · ${m.source.repo}`, detail: m.description, run: () => this.download(m) });
     }
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-    items.push({ label: '$(folder-opened) Choose Folder…', detail: 'A model folder in the Hugging Face layout: config.json, tokenizer.json, onnx/model*.onnx', run: () => this.chooseFolder() });
-    const picked = await vscode.window.showQuickPick(items, { title: 'Inkling: Choose Model', placeHolder: current ? `In use: ${current}` : "In use: the default model", matchOnDescription: true, matchOnDetail: true });
+    items.push({ label: `$(folder-opened) ${vscode.l10n.t('Choose Folder…')}`, detail: vscode.l10n.t('A model folder in the Hugging Face layout: config.json, tokenizer.json, onnx/model*.onnx'), run: () => this.chooseFolder() });
+    const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Inkling: Choose Model'), placeHolder: current ? vscode.l10n.t('In use: {0}', current) : vscode.l10n.t('In use: the default model'), matchOnDescription: true, matchOnDetail: true });
     return picked?.run ? picked.run() : undefined;
   }
 
   private async chooseFolder(): Promise<string | undefined> {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use This Model', title: 'Choose a model folder (config.json, tokenizer.json, onnx/)' });
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t('Use This Model'), title: vscode.l10n.t('Choose a model folder (config.json, tokenizer.json, onnx/)') });
     const dir = picked?.[0]?.fsPath;
     return dir ? this.useFolder(dir) : undefined;
   }
@@ -120,7 +120,7 @@ class ModelPicker {
 
   private async download(model: KnownModel): Promise<string | undefined> {
     if (this.downloading) {
-      void vscode.window.showInformationMessage('Inkling is already downloading a model; wait for it or cancel it first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Inkling is already downloading a model; wait for it or cancel it first.'));
       return undefined;
     }
     this.downloading = this.runDownload(model);
@@ -139,26 +139,26 @@ class ModelPicker {
       // Without consent the downloader returns an installed copy or refuses before any request.
       const installed = allowDownloads ? await this.downloadWithProgress(model) : await installModel(model, { store: this.store, allowDownloads: false });
       await vscode.workspace.getConfiguration(SECTION).update('model.path', installed.dir, vscode.ConfigurationTarget.Global);
-      void vscode.window.showInformationMessage(`Inkling now writes with ${model.name} (${model.licence}).`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Inkling now writes with {0} ({1}).', model.name, model.licence));
       return installed.dir;
     } catch (e) {
       if (!(e instanceof DownloadError)) throw e;
       if (e.code === 'cancelled') {
-        void vscode.window.showInformationMessage(`Download of ${model.name} cancelled. Choosing it again resumes where it stopped.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Download of {0} cancelled. Choosing it again resumes where it stopped.', model.name));
       } else if (e.code === 'downloads-disabled') {
-        void vscode.window.showWarningMessage(e.message, 'Open Settings').then((choice) => {
+        void vscode.window.showWarningMessage(e.message, vscode.l10n.t('Open Settings')).then((choice) => {
           if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.network.allowDownloads`);
         });
       } else {
         this.logger.warn(`Download of ${model.id} failed (${e.code}): ${e.message}`);
-        void vscode.window.showErrorMessage(`${model.name} could not be installed: ${e.message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('{0} could not be installed: {1}', model.name, e.message));
       }
       return undefined;
     }
   }
 
   private downloadWithProgress(model: KnownModel): Thenable<InstalledModel> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${model.name}`, cancellable: true }, (progress, token) => {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading {0}', model.name), cancellable: true }, (progress, token) => {
       const controller = new AbortController();
       const cancelled = token.onCancellationRequested(() => controller.abort());
       let shown = 0;

@@ -24,17 +24,17 @@ export async function expandOutline(ctx: WritingContext, editor: vscode.TextEdit
   const plan = planOutlineExpansion(lfText(document), lines);
   if (plan.slots.length === 0) {
     const message = lines
-      ? 'The selection holds no outline points: select Markdown list items or headings to write under.'
-      : 'No outline here: Expand Outline writes a passage under each item of a Markdown list (or under each heading).';
+      ? vscode.l10n.t('The selection holds no outline points: select Markdown list items or headings to write under.')
+      : vscode.l10n.t('No outline here: Expand Outline writes a passage under each item of a Markdown list (or under each heading).');
     void vscode.window.showInformationMessage(message);
     return { outcome: 'refused', passages: [], reason: 'no-outline' };
   }
   const { settings: sampling, problems } = samplingSettings(document);
-  for (const p of problems) ctx.engine.reportOnce(`Inkling setting: ${p.message}`);
+  for (const p of problems) ctx.engine.reportOnce(vscode.l10n.t('Inkling setting: {0}', p.message));
   const points = plan.slots.map((s) => s.point);
 
   const run = await whileWriting(ctx, document, () =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Inkling is expanding the outline', cancellable: true }, async (progress, token) => {
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Inkling is expanding the outline'), cancellable: true }, async (progress, token) => {
       await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
       const group = new UndoGroup();
       const passages: OutlineResult['passages'] = [];
@@ -46,7 +46,7 @@ export async function expandOutline(ctx: WritingContext, editor: vscode.TextEdit
         const slotIndex = current.slots.findIndex((s) => s.point === points[i]);
         if (slotIndex < 0) break;
         const request = buildPassageRequest(text, current, slotIndex);
-        progress.report({ message: `${i + 1} of ${points.length}: ${request.slot.title}`, increment: i === 0 ? 0 : 100 / points.length });
+        progress.report({ message: vscode.l10n.t('{0} of {1}: {2}', i + 1, points.length, request.slot.title), increment: i === 0 ? 0 : 100 / points.length });
         const offset = document.offsetAt(positionOfLfOffset(text, lineEndOffset(text, request.slot.afterLine)));
         const last = i === points.length - 1;
         const written = await streamWriting({ engine: ctx.engine, editor, offset, request, sampling, group, closeGroup: last, token, probabilities: ctx.wordChoices?.probabilitiesFor(document) });
@@ -55,9 +55,9 @@ export async function expandOutline(ctx: WritingContext, editor: vscode.TextEdit
         outcome = written.outcome;
         if (outcome !== 'complete') break;
       }
-      if (outcome === 'interrupted') void vscode.window.showInformationMessage('Inkling stopped because the document was edited while it was writing; the passages written so far stay.');
+      if (outcome === 'interrupted') void vscode.window.showInformationMessage(vscode.l10n.t('Inkling stopped because the document was edited while it was writing; the passages written so far stay.'));
       const empty = passages.filter((p) => !p.text).map((p) => p.point);
-      if (outcome === 'complete' && empty.length) void vscode.window.showInformationMessage(`The model wrote nothing worth keeping under: ${empty.join('; ')}.`);
+      if (outcome === 'complete' && empty.length) void vscode.window.showInformationMessage(vscode.l10n.t('The model wrote nothing worth keeping under: {0}.', empty.join('; ')));
       return { outcome, passages };
     }),
   );

@@ -6,17 +6,21 @@
 import * as vscode from 'vscode';
 import { extraSettingsFromManifest, PRESET_SETTING_KEYS, panelSettingSpecs, type PanelScope, type PanelState, type SettingSpec, type SettingValue, type SettingView } from '../writing/panelProtocol';
 import { BUILT_IN_PRESETS, matchingPreset, pick, presetNameProblem, validateUserPresets, type PresetValues, type SamplingPreset } from '../writing/samplingPresets';
+import { localizedSettings } from './panelText';
 import { samplingSettings, SECTION } from './settings';
 
 const USER_PRESETS = 'sampling.userPresets';
 
-const GROUPS: { id: string; title: string; keys: string[] }[] = [
-  { id: 'decoding', title: 'Decoding', keys: ['sampling.strategy', 'sampling.numBeams'] },
-  { id: 'sampling', title: 'Sampling', keys: ['sampling.temperature', 'sampling.topK', 'sampling.topP', 'sampling.minP', 'sampling.typicalP', 'sampling.repetitionPenalty', 'sampling.noRepeatNgramSize'] },
-  { id: 'repetition', title: 'Repetition and surprise (DRY, XTC)', keys: ['sampling.dryMultiplier', 'sampling.dryBase', 'sampling.dryAllowedLength', 'sampling.xtcProbability', 'sampling.xtcThreshold'] },
-  { id: 'length', title: 'Length and repeatability', keys: ['sampling.maxNewTokens', 'inline.maxWords', 'continue.lines', 'sampling.seed'] },
-  { id: 'model', title: 'Model', keys: ['model.dtype'] },
-];
+/** The panel's groups of settings (a function: the titles are read from the l10n bundle at run time). */
+function groups(): { id: string; title: string; keys: string[] }[] {
+  return [
+    { id: 'decoding', title: vscode.l10n.t('Decoding'), keys: ['sampling.strategy', 'sampling.numBeams'] },
+    { id: 'sampling', title: vscode.l10n.t('Sampling'), keys: ['sampling.temperature', 'sampling.topK', 'sampling.topP', 'sampling.minP', 'sampling.typicalP', 'sampling.repetitionPenalty', 'sampling.noRepeatNgramSize'] },
+    { id: 'repetition', title: vscode.l10n.t('Repetition and surprise (DRY, XTC)'), keys: ['sampling.dryMultiplier', 'sampling.dryBase', 'sampling.dryAllowedLength', 'sampling.xtcProbability', 'sampling.xtcThreshold'] },
+    { id: 'length', title: vscode.l10n.t('Length and repeatability'), keys: ['sampling.maxNewTokens', 'inline.maxWords', 'continue.lines', 'sampling.seed'] },
+    { id: 'model', title: vscode.l10n.t('Model'), keys: ['model.dtype'] },
+  ];
+}
 
 export class PanelSettings {
   readonly specs: Record<string, SettingSpec>;
@@ -42,14 +46,14 @@ export class PanelSettings {
     const { settings: sampling, problems } = samplingSettings();
     const user = this.userPresets();
     const presets = [...BUILT_IN_PRESETS, ...user.presets];
-    return {
+    return localizedSettings({
       settings,
-      groups: GROUPS.map((g) => ({ ...g, keys: g.keys.filter((k) => k in this.specs) })),
+      groups: groups().map((g) => ({ ...g, keys: g.keys.filter((k) => k in this.specs) })),
       presets: presets.map((p) => ({ name: p.name, explain: p.explain, builtIn: p.builtIn, values: p.values })),
       activePreset: matchingPreset(sampling, presets)?.name ?? null,
       workspaceAvailable: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
       problems: [...problems.map((p) => p.message), ...user.problems],
-    };
+    });
   }
 
   /** A value from settings.json as the panel shows it: what the engine will use (clamped, or the default when unusable). */
@@ -107,7 +111,7 @@ export class PanelSettings {
 
   async renamePreset(from: string, to: string): Promise<string | null> {
     const others = this.userPresets().presets.map((p) => p.name).filter((n) => n !== from);
-    if (!this.userPresets().presets.some((p) => p.name === from)) return `There is no preset of yours called "${from}".`;
+    if (!this.userPresets().presets.some((p) => p.name === from)) return vscode.l10n.t('There is no preset of yours called "{0}".', from);
     const problem = presetNameProblem(to, others);
     if (problem) return problem;
     for (const scope of this.scopesHolding(from)) {
@@ -119,7 +123,7 @@ export class PanelSettings {
 
   async deletePreset(name: string): Promise<string | null> {
     const scopes = this.scopesHolding(name);
-    if (!scopes.length) return `There is no preset of yours called "${name}".`;
+    if (!scopes.length) return vscode.l10n.t('There is no preset of yours called "{0}".', name);
     for (const scope of scopes) {
       const rest = Object.fromEntries(Object.entries(this.storedPresets(scope)).filter(([k]) => k !== name));
       await this.config().update(USER_PRESETS, Object.keys(rest).length ? rest : undefined, target(scope));

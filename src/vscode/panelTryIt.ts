@@ -29,9 +29,9 @@ export function tryPrompt(editor: vscode.TextEditor | undefined): TryPrompt {
     // The window before the cursor only, as ghost text reads it (never the whole document).
     const window = readLfWindow(doc, editor.selection.active);
     const text = prefixWindow(window.text.slice(0, window.offset), GHOST_PROMPT_CHARS, undefined, window.atDocumentStart).text.replace(/[ \t]+$/, '');
-    if (text.trim()) return { text, source: `${vscode.workspace.asRelativePath(doc.uri)}, line ${editor.selection.active.line + 1}` };
+    if (text.trim()) return { text, source: vscode.l10n.t('{0}, line {1}', vscode.workspace.asRelativePath(doc.uri), editor.selection.active.line + 1) };
   }
-  return { text: SAMPLE_LINE, source: 'a sample line (no text before the cursor of an open editor)' };
+  return { text: SAMPLE_LINE, source: vscode.l10n.t('a sample line (no text before the cursor of an open editor)') };
 }
 
 export class TryItRunner implements vscode.Disposable {
@@ -57,12 +57,12 @@ export class TryItRunner implements vscode.Disposable {
     const sides: { label: string; settings: SamplingSettings }[] = [];
     for (const name of compare ?? [CURRENT_SETTINGS]) {
       if (name === CURRENT_SETTINGS) {
-        sides.push({ label: compare ? 'Current settings' : 'Your settings', settings: { ...sampling, ...lists, seed, stopStrings: [] } });
+        sides.push({ label: compare ? vscode.l10n.t('Current settings') : vscode.l10n.t('Your settings'), settings: { ...sampling, ...lists, seed, stopStrings: [] } });
         continue;
       }
       const preset = presets.find((p) => p.name === name);
       if (!preset) {
-        this.post({ type: 'tryFailed', runId, message: `There is no preset called "${name}".` });
+        this.post({ type: 'tryFailed', runId, message: vscode.l10n.t('There is no preset called "{0}".', name) });
         return;
       }
       // A preset sets the style; length and seed stay the panel's so the sides differ only in style.

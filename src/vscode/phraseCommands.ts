@@ -23,12 +23,12 @@ export function registerPhraseCommands(): vscode.Disposable[] {
       else {
         const fresh = STOCK_PHRASES.filter((p) => !have.has(p));
         if (!fresh.length) {
-          void vscode.window.showInformationMessage('Every stock phrase is already banned.');
+          void vscode.window.showInformationMessage(vscode.l10n.t('Every stock phrase is already banned.'));
           return;
         }
         const picks = await vscode.window.showQuickPick(
           fresh.map((p) => ({ label: p, picked: true })),
-          { title: 'Ban stock phrases', placeHolder: 'Inkling will never write the phrases you keep ticked', canPickMany: true },
+          { title: vscode.l10n.t('Ban stock phrases'), placeHolder: vscode.l10n.t('Inkling will never write the phrases you keep ticked'), canPickMany: true },
         );
         if (!picks) return;
         chosen = picks.map((p) => p.label);
@@ -37,7 +37,8 @@ export function registerPhraseCommands(): vscode.Disposable[] {
       const added = next.length - have.size;
       if (added === 0) return;
       await config.update('bannedPhrases', next, target);
-      void vscode.window.showInformationMessage(`Inkling will not write ${added === 1 ? 'that phrase' : `those ${added} phrases`} (inkling.sampling.bannedPhrases, ${target === vscode.ConfigurationTarget.Global ? 'user settings' : 'workspace settings'}).`);
+      const where = `inkling.sampling.bannedPhrases, ${target === vscode.ConfigurationTarget.Global ? vscode.l10n.t('user settings') : vscode.l10n.t('workspace settings')}`;
+      void vscode.window.showInformationMessage(added === 1 ? vscode.l10n.t('Inkling will not write that phrase ({0}).', where) : vscode.l10n.t('Inkling will not write those {0} phrases ({1}).', added, where));
     }),
   ];
 }

@@ -51,8 +51,8 @@ export class ProvenanceLog implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
     if (!file || !folder) {
       this.tellOnce(document.isUntitled ? 'untitled' : 'outside', document.isUntitled
-        ? 'Inkling provenance log: untitled files are not recorded. Save the file in a workspace folder to record what Inkling writes in it.'
-        : 'Inkling provenance log: this file is outside the workspace folders, so what Inkling writes in it is not recorded.');
+        ? vscode.l10n.t('Inkling provenance log: untitled files are not recorded. Save the file in a workspace folder to record what Inkling writes in it.')
+        : vscode.l10n.t('Inkling provenance log: this file is outside the workspace folders, so what Inkling writes in it is not recorded.'));
       return Promise.resolve();
     }
     const { offset, ...rest } = entry;
@@ -67,7 +67,7 @@ export class ProvenanceLog implements vscode.Disposable {
         await appendFile(file.fsPath, line, 'utf8');
       } catch (e) {
         this.logger.error(`Could not write the provenance log ${file.fsPath}: ${(e as Error).message}`);
-        this.tellOnce('error', `Inkling could not write its provenance log (${(e as Error).message}). See the log.`);
+        this.tellOnce('error', vscode.l10n.t('Inkling could not write its provenance log ({0}). See the log.', (e as Error).message));
       }
     });
     return this.writes;

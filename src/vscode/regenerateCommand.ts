@@ -35,7 +35,7 @@ export async function regenerate(ctx: WritingContext, editor: vscode.TextEditor)
   const sampling = samplingForAlternatives(samplingSettings(document).settings);
 
   const run = await whileWriting(ctx, document, () =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Inkling is writing it again…', cancellable: true }, async (_p, token) => {
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Inkling is writing it again…'), cancellable: true }, async (_p, token) => {
       const abort = new AbortController();
       const cancel = token.onCancellationRequested(() => abort.abort());
       let fresh: Alternative | null = null;
@@ -59,7 +59,7 @@ export async function regenerate(ctx: WritingContext, editor: vscode.TextEditor)
       }
       if (abort.signal.aborted) return { outcome: 'cancelled' } as RegenerateResult;
       if (!fresh) {
-        void vscode.window.showInformationMessage('The model wrote the same text again (or nothing) with three fresh seeds. Try raising inkling.sampling.temperature.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('The model wrote the same text again (or nothing) with three fresh seeds. Try raising inkling.sampling.temperature.'));
         return { outcome: 'same' } as RegenerateResult;
       }
       return replace(ctx, editor, fresh, detail.command === 'continue' || detail.command === 'regenerate' || detail.command === 'alternative');

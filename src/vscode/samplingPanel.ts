@@ -14,6 +14,7 @@ import { validatePanelMessage, type PanelRequest, type PanelScope, type PanelSta
 import type { EngineService } from './engineService';
 import { guarded } from './logger';
 import { PanelSettings } from './panelSettings';
+import { localizedManifest, panelStrings } from './panelText';
 import { TryItRunner, tryPrompt } from './panelTryIt';
 import { inlineSettings, modelSettings, samplingSettings, SECTION } from './settings';
 import { describeEngine } from './statusBar';
@@ -59,7 +60,7 @@ export class SamplingPanels implements vscode.Disposable {
       this.panel.reveal();
       return this.panel;
     }
-    const panel = vscode.window.createWebviewPanel(SAMPLING_PANEL_VIEW_TYPE, 'Inkling Sampling', vscode.ViewColumn.Beside, webviewOptions(this.context.extensionUri));
+    const panel = vscode.window.createWebviewPanel(SAMPLING_PANEL_VIEW_TYPE, vscode.l10n.t('Inkling Sampling'), vscode.ViewColumn.Beside, webviewOptions(this.context.extensionUri));
     return this.revive(panel);
   }
 
@@ -108,7 +109,7 @@ export class SamplingPanel implements vscode.Disposable {
     private readonly lastEditor: () => vscode.TextEditor | undefined,
     private readonly onRejected: (reason: string) => void,
   ) {
-    this.settings = new PanelSettings(context.extension.packageJSON);
+    this.settings = new PanelSettings(localizedManifest(context.extensionPath, context.extension.packageJSON));
     this.tryIt = new TryItRunner(engine, (u) => this.post(u), (m) => logger.warn(m));
     panel.webview.options = webviewOptions(context.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'feather.svg');
@@ -144,14 +145,14 @@ export class SamplingPanel implements vscode.Disposable {
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
       this.logger.error(`Sampling panel: ${checked.message.type} failed: ${message}`);
-      this.post({ type: 'notice', level: 'error', message: `Could not save the setting: ${message}` });
+      this.post({ type: 'notice', level: 'error', message: vscode.l10n.t('Could not save the setting: {0}', message) });
     }
   }
 
   private reject(reason: string): void {
     this.logger.warn(`Sampling panel: rejected a message from the page: ${reason}`);
     this.onRejected(reason);
-    this.post({ type: 'notice', level: 'error', message: `Ignored a request from the panel: ${reason}` });
+    this.post({ type: 'notice', level: 'error', message: vscode.l10n.t('Ignored a request from the panel: {0}', reason) });
   }
 
   private async handle(m: PanelRequest): Promise<void> {
@@ -177,11 +178,11 @@ export class SamplingPanel implements vscode.Disposable {
       }
       case 'savePreset':
         if (!this.scopeUsable(m.scope)) return;
-        return this.notice(await this.settings.savePreset(m.name, m.scope), `Saved the settings as "${m.name}".`);
+        return this.notice(await this.settings.savePreset(m.name, m.scope), vscode.l10n.t('Saved the settings as "{0}".', m.name));
       case 'renamePreset':
-        return this.notice(await this.settings.renamePreset(m.from, m.to), `Renamed "${m.from}" to "${m.to}".`);
+        return this.notice(await this.settings.renamePreset(m.from, m.to), vscode.l10n.t('Renamed "{0}" to "{1}".', m.from, m.to));
       case 'deletePreset':
-        return this.notice(await this.settings.deletePreset(m.name), `Deleted the preset "${m.name}".`);
+        return this.notice(await this.settings.deletePreset(m.name), vscode.l10n.t('Deleted the preset "{0}".', m.name));
       case 'setModel':
         return this.setModel(m.path);
       case 'chooseModelFolder':
@@ -203,7 +204,7 @@ export class SamplingPanel implements vscode.Disposable {
 
   private scopeUsable(scope: PanelScope): boolean {
     if (scope === 'workspace' && !vscode.workspace.workspaceFolders?.length) {
-      this.post({ type: 'notice', level: 'error', message: 'There is no workspace open: choose User settings instead.' });
+      this.post({ type: 'notice', level: 'error', message: vscode.l10n.t('There is no workspace open: choose User settings instead.') });
       return false;
     }
     return true;
@@ -225,7 +226,7 @@ export class SamplingPanel implements vscode.Disposable {
   }
 
   private async chooseModelFolder(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use This Model', title: 'Choose a model folder (config.json, tokenizer.json, onnx/)' });
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t('Use This Model'), title: vscode.l10n.t('Choose a model folder (config.json, tokenizer.json, onnx/)') });
     const dir = picked?.[0]?.fsPath;
     if (!dir) return;
     const problem = modelFolderProblem(dir);
@@ -236,7 +237,7 @@ export class SamplingPanel implements vscode.Disposable {
     const recent = this.context.globalState.get<string[]>(RECENT_MODELS_KEY, []).filter((d) => d !== dir);
     await this.context.globalState.update(RECENT_MODELS_KEY, [dir, ...recent].slice(0, MAX_RECENT_MODELS));
     await vscode.workspace.getConfiguration(SECTION).update('model.path', dir, vscode.ConfigurationTarget.Global);
-    this.post({ type: 'notice', level: 'info', message: `Using the model in ${dir}.` });
+    this.post({ type: 'notice', level: 'info', message: vscode.l10n.t('Using the model in {0}.', dir) });
   }
 
   private models() {
@@ -256,7 +257,7 @@ export class SamplingPanel implements vscode.Disposable {
       models: this.models(),
       modelPath: current ? resolve(current) : '',
       promptSource: tryPrompt(this.lastEditor()).source,
-      engine: d ? describeEngine(d) : this.engine.state === 'error' ? 'not available (see the status bar)' : 'not started yet (the first request starts it)',
+      engine: d ? describeEngine(d) : this.engine.state === 'error' ? vscode.l10n.t('not available (see the status bar)') : vscode.l10n.t('not started yet (the first request starts it)'),
       onServer: d ? d.kind !== 'local' : this.engine.current !== this.engine.client,
       unsupported: d && d.kind !== 'local' ? unsupported : [],
       notesUsed: this.engine.storyNotes?.lastUse ? { used: this.engine.storyNotes.lastUse.used, left: this.engine.storyNotes.lastUse.left } : null,
@@ -288,18 +289,18 @@ export class SamplingPanel implements vscode.Disposable {
     const media = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', ...p)).toString();
     const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttribute(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link href="${media('codicons', 'codicon.css')}" rel="stylesheet">
 <link href="${media('samplingPanel.css')}" rel="stylesheet">
-<title>Inkling Sampling</title>
+<title>${escapeHtml(vscode.l10n.t('Inkling Sampling'))}</title>
 </head>
 <body>
-<main id="inkling-sampling-panel" aria-busy="true">
-  <p class="loading"><span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> Loading settings…</p>
+<main id="inkling-sampling-panel" aria-busy="true" data-strings="${escapeAttribute(JSON.stringify(panelStrings()))}">
+  <p class="loading"><span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> ${escapeHtml(vscode.l10n.t('Loading settings…'))}</p>
 </main>
 <script nonce="${nonce}" src="${media('samplingPanel.js')}"></script>
 </body>
@@ -313,4 +314,14 @@ export class SamplingPanel implements vscode.Disposable {
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();
   }
+}
+
+/** Text for an HTML element's content: the page's words come from translations, never trusted as markup. */
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text for a double-quoted HTML attribute. */
+function escapeAttribute(s: string): string {
+  return escapeHtml(s).replace(/"/g, '&quot;');
 }

@@ -19,8 +19,8 @@ export function registerServerCommands(context: vscode.ExtensionContext, engine:
       const allowed = (config().inspect<string[]>('server.allowedHosts')?.globalValue ?? []).filter((h) => typeof h === 'string').map((h) => h.toLowerCase());
       const current = config().inspect<string>('server.url')?.globalValue ?? '';
       const typed = await vscode.window.showInputBox({
-        title: 'Inkling: Use a Server',
-        prompt: 'The address of llama-server, vLLM, Ollama, LM Studio or another OpenAI-compatible server. Your text goes there only after you choose it.',
+        title: vscode.l10n.t('Inkling: Use a Server'),
+        prompt: vscode.l10n.t('The address of llama-server, vLLM, Ollama, LM Studio or another OpenAI-compatible server. Your text goes there only after you choose it.'),
         placeHolder: 'http://127.0.0.1:8080',
         value: current,
         ignoreFocusOut: true,
@@ -36,9 +36,9 @@ export function registerServerCommands(context: vscode.ExtensionContext, engine:
       const probe = new ServerEngine({ url, kind: 'auto', model: '', logger, apiKey: () => Promise.resolve(context.secrets.get(apiKeySecret(url))) });
       let found;
       try {
-        found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Asking ${new URL(url).host} what it is…`, cancellable: false }, () => probe.prepare());
+        found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Asking {0} what it is…', new URL(url).host), cancellable: false }, () => probe.prepare());
       } catch (e) {
-        void vscode.window.showErrorMessage(`${(e as Error).message} Nothing was changed.`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('{0} Nothing was changed.', (e as Error).message));
         return undefined;
       } finally {
         void probe.dispose();
@@ -47,23 +47,23 @@ export function registerServerCommands(context: vscode.ExtensionContext, engine:
       await config().update('server.kind', undefined, vscode.ConfigurationTarget.Global);
       await config().update('server.model', found.kind === 'llama.cpp' ? undefined : found.model, vscode.ConfigurationTarget.Global);
       await config().update('engine', 'server', vscode.ConfigurationTarget.Global);
-      void vscode.window.showInformationMessage(`Inkling now writes with ${describeEngine(found)}.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Inkling now writes with {0}.', describeEngine(found)));
       return found;
     }),
     vscode.commands.registerCommand('inkling.useLocalModel', async () => {
       await config().update('engine', 'local', vscode.ConfigurationTarget.Global);
-      void vscode.window.showInformationMessage('Inkling writes with its own model on this machine again; nothing leaves it.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Inkling writes with its own model on this machine again; nothing leaves it.'));
     }),
     vscode.commands.registerCommand('inkling.setServerApiKey', async () => {
       const { checked } = serverSettings();
       const url = checked.engine === 'server' && 'server' in checked && checked.server ? checked.server.url : '';
       if (!url) {
-        void vscode.window.showInformationMessage('Choose a server first with "Inkling: Use a Server…"; its key is kept per server.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Choose a server first with "Inkling: Use a Server…"; its key is kept per server.'));
         return;
       }
       const key = await vscode.window.showInputBox({
-        title: `Inkling: API key for ${new URL(url).origin}`,
-        prompt: 'Kept in VS Code\'s secret storage, sent only to this server as "Authorization: Bearer …". Leave empty to remove it.',
+        title: vscode.l10n.t('Inkling: API key for {0}', new URL(url).origin),
+        prompt: vscode.l10n.t("Kept in VS Code's secret storage, sent only to this server as \"Authorization: Bearer …\". Leave empty to remove it."),
         password: true,
         ignoreFocusOut: true,
       });

@@ -112,21 +112,21 @@ export class StoryNotes implements vscode.Disposable {
     const document = editor?.document;
     const folder = document ? vscode.workspace.getWorkspaceFolder(document.uri) : vscode.workspace.workspaceFolders?.[0];
     if (!folder) {
-      void vscode.window.showInformationMessage('Story notes live in a workspace folder: open the folder your story is in first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Story notes live in a workspace folder: open the folder your story is in first.'));
       return undefined;
     }
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showInformationMessage('Story notes are not used in a workspace you have not trusted.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Story notes are not used in a workspace you have not trusted.'));
       return undefined;
     }
     let name = editor && !editor.selection.isEmpty ? document!.getText(editor.selection).trim().replace(/\s+/g, ' ') : '';
     if (!name || name.length > 80) {
-      name = (await vscode.window.showInputBox({ title: 'New story note', prompt: 'The name of a person, place or thing: the note is used when it is written', value: name.slice(0, 80), validateInput: (v) => (noteFileName(v) ? null : 'A name of 1–80 characters') })) ?? '';
+      name = (await vscode.window.showInputBox({ title: vscode.l10n.t('New story note'), prompt: vscode.l10n.t('The name of a person, place or thing: the note is used when it is written'), value: name.slice(0, 80), validateInput: (v) => (noteFileName(v) ? null : vscode.l10n.t('A name of 1–80 characters')) })) ?? '';
       if (!name) return undefined;
     }
     const file = noteFileName(name);
     if (!file) {
-      void vscode.window.showErrorMessage(`"${name.slice(0, 40)}" cannot be a note's name.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('"{0}" cannot be a note\'s name.', name.slice(0, 40)));
       return undefined;
     }
     const { settings } = notesSettings(document?.uri ?? folder.uri);

@@ -36,25 +36,25 @@ type Context = WritingContext & { wordChoices: WordChoices };
 export async function chooseWord(ctx: Context, args?: ChooseWordArgs): Promise<ChooseWordResult> {
   if (args && typeof args === 'object' && typeof args.uri === 'string') return chooseFromLink(ctx, args);
   const editor = vscode.window.activeTextEditor;
-  if (!editor) return refuse('no-editor', 'Open a text Inkling wrote in first.');
+  if (!editor) return refuse('no-editor', vscode.l10n.t('Open a text Inkling wrote in first.'));
   const document = editor.document;
   if (!wordChoiceSettings(document).enabled) {
-    return refuse('off', 'Word alternatives are off: turn on inkling.alternatives.wordChoices, and the words Inkling writes from then on keep theirs.');
+    return refuse('off', vscode.l10n.t('Word alternatives are off: turn on inkling.alternatives.wordChoices, and the words Inkling writes from then on keep theirs.'));
   }
   const key = document.uri.toString();
   const offset = document.offsetAt(editor.selection.active);
   const found = ctx.wordChoices.store.at(key, offset) ?? ctx.wordChoices.store.at(key, offset - 1);
   if (!found || !ctx.wordChoices.isIntact(document, found.insertion)) {
-    return refuse('none', 'No word at the cursor has alternatives: put the cursor on a word of text Inkling wrote (and you have not edited since).');
+    return refuse('none', vscode.l10n.t('No word at the cursor has alternatives: put the cursor on a word of text Inkling wrote (and you have not edited since).'));
   }
   const token = found.insertion.spans[found.unit.span]!.token;
   const word = found.insertion.text.slice(found.unit.start, found.unit.end);
   const before = found.insertion.text.slice(0, found.insertion.spans[found.unit.span]!.start);
   const items = offeredAlternatives(token).map((a) => ({ label: choiceLabelAt(a.text, before), description: percent(a.probability), choice: a }));
-  if (!items.length) return refuse('no-alternatives', `The model saw no other choice than “${word}” here.`);
+  if (!items.length) return refuse('no-alternatives', vscode.l10n.t('The model saw no other choice than “{0}” here.', word));
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Inkling: instead of “${word}” (${percent(token.probability)})`,
-    placeHolder: 'Choose a word; the rest of the passage is rewritten from it',
+    title: vscode.l10n.t('Inkling: instead of “{0}” ({1})', word, percent(token.probability)),
+    placeHolder: vscode.l10n.t('Choose a word; the rest of the passage is rewritten from it'),
   });
   if (!picked) return { outcome: 'dismissed' };
   return rewrite(ctx, editor, found.insertion, found.unit, picked.choice);
@@ -62,15 +62,15 @@ export async function chooseWord(ctx: Context, args?: ChooseWordArgs): Promise<C
 
 async function chooseFromLink(ctx: Context, args: ChooseWordArgs): Promise<ChooseWordResult> {
   const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === args.uri);
-  if (!document) return refuse('closed', 'That document is closed.');
+  if (!document) return refuse('closed', vscode.l10n.t('That document is closed.'));
   const insertion = ctx.wordChoices.store.get(args.uri, args.insertion);
   if (!insertion || !ctx.wordChoices.isIntact(document, insertion)) {
-    return refuse('edited', 'That text has been edited since Inkling wrote it, so its word alternatives are gone.');
+    return refuse('edited', vscode.l10n.t('That text has been edited since Inkling wrote it, so its word alternatives are gone.'));
   }
   const unit = insertion.units.find((u) => u.start === args.at);
   const token = unit && insertion.spans[unit.span]!.token;
   const choice = token?.alternatives.find((a) => a.text === args.text);
-  if (!unit || !choice) return refuse('unknown', 'That alternative is no longer offered there.');
+  if (!unit || !choice) return refuse('unknown', vscode.l10n.t('That alternative is no longer offered there.'));
   const editor = vscode.window.visibleTextEditors.find((e) => e.document === document) ?? (await vscode.window.showTextDocument(document));
   return rewrite(ctx, editor, insertion, unit, choice);
 }
@@ -88,7 +88,7 @@ async function rewrite(ctx: Context, editor: vscode.TextEditor, insertion: Choic
   const sampling = samplingSettings(document).settings;
 
   const run = await whileWriting(ctx, document, () =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Inkling is rewriting from “${choiceLabel(choice.text)}”…`, cancellable: true }, async (_p, cancel) => {
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Inkling is rewriting from “{0}”…', choiceLabel(choice.text)), cancellable: true }, async (_p, cancel) => {
       const abort = new AbortController();
       const sub = cancel.onCancellationRequested(() => abort.abort());
       try {
@@ -107,7 +107,7 @@ async function rewrite(ctx: Context, editor: vscode.TextEditor, insertion: Choic
 
   // The writer may have edited while the model wrote: check again right before replacing.
   if (ctx.wordChoices.store.get(document.uri.toString(), insertion.id) !== insertion || !ctx.wordChoices.isIntact(document, insertion)) {
-    return refuse('edited', 'The text was edited while Inkling was writing, so it was left as it is.');
+    return refuse('edited', vscode.l10n.t('The text was edited while Inkling was writing, so it was left as it is.'));
   }
   const continuation = toDocumentEol(document, run.text);
   const written = chosen + continuation;

@@ -193,21 +193,21 @@ export class WordChoices implements vscode.Disposable, WordChoiceKeeper, vscode.
     const word = insertion.text.slice(unit.start, unit.end);
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = { enabledCommands: ['inkling.chooseWord'] };
-    md.appendMarkdown(`**Inkling** chose **${escape(word)}** here: ${percent(token.probability)}`);
-    if (choiceLabel(token.text) !== word) md.appendMarkdown(` *(its first piece, ${escape(choiceLabel(token.text))})*`);
+    md.appendMarkdown(vscode.l10n.t('**Inkling** chose **{0}** here: {1}', escape(word), percent(token.probability)));
+    if (choiceLabel(token.text) !== word) md.appendMarkdown(` ${vscode.l10n.t('*(its first piece, {0})*', escape(choiceLabel(token.text)))}`);
     md.appendMarkdown('\n\n');
     const offered = offeredAlternatives(token);
     if (!offered.length) {
-      md.appendMarkdown('The model saw no other choice here after your sampling settings.');
+      md.appendMarkdown(vscode.l10n.t('The model saw no other choice here after your sampling settings.'));
     } else {
-      md.appendMarkdown('It could also have written:\n\n');
+      md.appendMarkdown(`${vscode.l10n.t('It could also have written:')}\n\n`);
       const before = insertion.text.slice(0, insertion.spans[unit.span]!.start);
       for (const a of offered) {
         const args: ChooseWordArgs = { uri: document.uri.toString(), insertion: insertion.id, at: unit.start, text: a.text };
         const link = `command:inkling.chooseWord?${encodeURIComponent(JSON.stringify([args]))}`;
-        md.appendMarkdown(`- [${escape(choiceLabelAt(a.text, before))}](${link} "Rewrite from this word") ${percent(a.probability)}\n`);
+        md.appendMarkdown(`- [${escape(choiceLabelAt(a.text, before))}](${link} "${vscode.l10n.t('Rewrite from this word')}") ${percent(a.probability)}\n`);
       }
-      md.appendMarkdown('\nChoosing one rewrites the rest of this passage from that word, as one undo step.');
+      md.appendMarkdown(`\n${vscode.l10n.t('Choosing one rewrites the rest of this passage from that word, as one undo step.')}`);
     }
     const range = new vscode.Range(document.positionAt(insertion.start + unit.start), document.positionAt(insertion.start + unit.end));
     return new vscode.Hover(md, range);

@@ -82,7 +82,7 @@ export class WritingCommands implements vscode.Disposable, WritingContext {
 function inEditor<T>(command: (editor: vscode.TextEditor) => Promise<T>): Promise<T | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
-    void vscode.window.showInformationMessage('Open a poem or a story first: Inkling writes in the active editor.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Open a poem or a story first: Inkling writes in the active editor.'));
     return Promise.resolve(undefined);
   }
   if (editor.document.isClosed) return Promise.resolve(undefined);

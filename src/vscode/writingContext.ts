@@ -113,7 +113,7 @@ export function toDocumentEol(document: vscode.TextDocument, text: string): stri
 export async function whileWriting<T>(ctx: WritingContext, document: vscode.TextDocument, work: () => PromiseLike<T>): Promise<T | 'busy'> {
   const key = document.uri.toString();
   if (ctx.busy.has(key)) {
-    void vscode.window.showInformationMessage('Inkling is already writing in this document: wait for it, or cancel it from its notification.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Inkling is already writing in this document: wait for it, or cancel it from its notification.'));
     return 'busy';
   }
   ctx.busy.add(key);
