@@ -66,6 +66,10 @@ run_vscode_stage() {
 if [ "${INKLING_SKIP_INTEGRATION:-}" != 1 ]; then
   stage "integration tests in a real VS Code"
   run_vscode_stage .test-artifacts/integration.log test/integration/run.sh --timeout 1200
+  # ~25 s: a second code-server with the display language zh-cn (an empty language pack: VS Code's
+  # own strings stay English, Inkling's are Chinese); its screenshots go to .test-artifacts/zh-cn/.
+  stage "Inkling in Simplified Chinese (display language zh-cn)"
+  run_vscode_stage .test-artifacts/zh-cn.log test/integration/run.sh --locale zh-cn --grep "Display language" --artifacts .test-artifacts/zh-cn
   stage "ghost text from the packaged .vsix in a fresh VS Code"
   run_vscode_stage .test-artifacts/vsix.log test/integration/run-vsix.sh
 fi

@@ -45,6 +45,8 @@ for p in chromium ripgrep libkrb5-dev pkg-config; do
 done
 # A font so the screenshots show text, and a toolchain for node-pty/argon2's native builds.
 fc-list 2>/dev/null | grep -q . || need+=(fonts-dejavu-core)
+# Chinese glyphs, for the zh-cn display-language run's screenshots (test/integration/suite/locale.test.ts).
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-zenhei)
 { command -v make >/dev/null && command -v g++ >/dev/null; } || need+=(build-essential)
 command -v python3 >/dev/null || need+=(python3)
 

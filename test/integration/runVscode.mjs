@@ -5,7 +5,12 @@
 //
 //   node test/integration/runVscode.mjs [--ext <dir>] [--tests <compiled suite index.js>]
 //        [--workspace <dir>] [--vsix <file>] [--timeout <s>] [--artifacts <dir>]
-//        [--setting key=<json>]... [--settings <file.json>] [--grep <regexp>] [--keep] [--verbose]
+//        [--setting key=<json>]... [--settings <file.json>] [--grep <regexp>] [--locale <id>]
+//        [--keep] [--verbose]
+//
+// --locale zh-cn: VS Code's display language (code-server's --locale). No language pack can be
+// downloaded here, so an empty one is registered for it: VS Code's own strings stay English while
+// extensions get the language (vscode.env.language, package.nls.<id>.json, l10n bundles).
 //
 // Prints the suite's report and ends with a line exactly `N passed, N failed`; exit 0 only if
 // every test passed (a run that times out, crashes or reports nothing counts as a failure).
@@ -17,6 +22,7 @@
 //   INKLING_UI_BRIDGE       http://127.0.0.1:PORT/TOKEN — the UI bridge (see suite/uiBridge.ts)
 //   INKLING_TEST_GREP       mocha grep, from --grep
 //   INKLING_TEST_MODE       'code-server'
+//   INKLING_TEST_LOCALE     the display language, from --locale (absent: English)
 //   INKLING_TEST_EXTENSION_ID   id (publisher.name) of the extension under test; with --vsix,
 //                               the ids installed from it, comma-separated
 //   INKLING_TEST_EXTENSION_DIR  the extension development folder (not with --vsix)
@@ -50,6 +56,7 @@ const { values: opt } = parseArgs({
     setting: { type: 'string', multiple: true, default: [] },
     settings: { type: 'string' },
     grep: { type: 'string' },
+    locale: { type: 'string' },
     'code-server': { type: 'string', default: process.env.INKLING_CODE_SERVER || path.join(repoRoot, '.harness/code-server/node_modules/code-server') },
     chromium: { type: 'string', default: process.env.INKLING_CHROMIUM || '/usr/bin/chromium' },
     keep: { type: 'boolean', default: false },
@@ -227,6 +234,20 @@ function serverEnv(extra) {
   return { ...env, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData, XDG_CACHE_HOME: dirs.xdgCache, ...extra };
 }
 
+// VS Code takes a display language only when a language pack for it is installed (languagepacks.json
+// in the user data folder, which the language pack extension writes). This one translates none of
+// VS Code's own strings (every message falls back to English), which is what a test of Inkling's
+// own translations wants, and needs no download.
+function registerEmptyLanguagePack(locale) {
+  if (locale.startsWith('en')) return;
+  const translations = path.join(dirs.userData, 'empty-language-pack', 'main.i18n.json');
+  fs.mkdirSync(path.dirname(translations), { recursive: true });
+  fs.writeFileSync(translations, JSON.stringify({ contents: {} }));
+  const packs = { [locale]: { hash: `inkling-empty-${locale}`, extensions: [{ extensionIdentifier: { id: `inkling-test.empty-language-pack-${locale}` }, version: '0.0.0' }], translations: { vscode: translations }, label: locale } };
+  fs.writeFileSync(path.join(dirs.userData, 'languagepacks.json'), JSON.stringify(packs));
+  log(`display language ${locale} (an empty language pack: VS Code's own strings stay English)`);
+}
+
 const csCommonArgs = ['--config', configFile, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
 
 // ------------------------------------------------------------------------------------------------
@@ -356,7 +377,9 @@ async function main() {
     INKLING_TEST_MODE: 'code-server',
     ...(opt.vsix ? { INKLING_TEST_VSIX: path.resolve(opt.vsix) } : { INKLING_TEST_EXTENSION_DIR: extDir, INKLING_TEST_EXTENSION_ID: extensionId(extDir) }),
     ...(opt.grep ? { INKLING_TEST_GREP: opt.grep } : {}),
+    ...(opt.locale ? { INKLING_TEST_LOCALE: opt.locale.toLowerCase() } : {}),
   });
+  if (opt.locale) registerEmptyLanguagePack(opt.locale.toLowerCase());
 
   // Extension under test: a development folder, or an installed .vsix.
   let devExtDir = extDir;
@@ -386,6 +409,7 @@ async function main() {
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', '--ignore-last-opened',
+    ...(opt.locale ? ['--locale', opt.locale.toLowerCase()] : []),
   ], { env, cwd: tmp, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let serverExited = null;
   server.on('exit', (code, sig) => { serverExited = { code, sig }; });

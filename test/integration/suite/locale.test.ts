@@ -1,0 +1,100 @@
+// Inkling in Simplified Chinese: run with `bash test/integration/run.sh --locale zh-cn --grep
+// "Display language"` (runVscode registers an empty language pack, so VS Code's own strings stay
+// English while Inkling's switch). Skipped in the ordinary English run.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { uiBridgeOrSkip, waitFor } from './uiBridge';
+import { api, repoRoot } from './writingSupport';
+
+const PANEL = '#inkling-sampling-panel';
+const CJK = /[\u4e00-\u9fff]/;
+
+interface PageDocument {
+  querySelector(s: string): { textContent: string | null } | null;
+  documentElement: { lang: string };
+}
+
+describe('Display language zh-cn', function () {
+  this.timeout(120_000);
+  const zh = () => JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.nls.zh-cn.json'), 'utf8')) as Record<string, string>;
+
+  before(async function () {
+    if (process.env.INKLING_TEST_LOCALE !== 'zh-cn') this.skip();
+    await api();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('gives Inkling the display language: its manifest and its messages are Chinese', () => {
+    assert.strictEqual(vscode.env.language, 'zh-cn');
+    const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'inkling')!;
+    // VS Code hands a translated command title as { value, original }.
+    const commands = ext.packageJSON.contributes.commands as { command: string; title: string | { value: string; original: string } }[];
+    const title = commands.find((c) => c.command === 'inkling.openSamplingSettings')?.title;
+    assert.deepStrictEqual(title, { value: zh()['command.openSamplingSettings'], original: 'Open Sampling Settings' });
+    const maxWords = (ext.packageJSON.contributes.configuration.properties as Record<string, { markdownDescription: string }>)['inkling.inline.maxWords'];
+    assert.strictEqual(maxWords?.markdownDescription, zh()['config.inline.maxWords']);
+    assert.strictEqual(vscode.l10n.t('Show Log'), '显示日志');
+    assert.strictEqual(vscode.l10n.t('Inkling could not start: {0}', 'x'), 'Inkling 无法启动：x');
+  });
+
+  it('lists Inkling\'s commands in the palette in Chinese', async function () {
+    const ui = uiBridgeOrSkip(this);
+    await vscode.commands.executeCommand('workbench.action.showCommands');
+    await ui.waitForSelector('.quick-input-widget', { state: 'visible', timeout: 10_000 });
+    await ui.type('Inkling');
+    const rows = '.quick-input-widget .quick-input-list .monaco-list-row';
+    const text = await waitFor(async () => {
+      const t = (await ui.innerText(rows).catch(() => '')).replace(/\u00a0/g, ' ');
+      return CJK.test(t) ? t : '';
+    }, 'Inkling commands in Chinese', 15_000);
+    assert.ok(!/%command\./.test(text), 'no placeholder is shown');
+    await ui.screenshot('locale-zh-cn-palette');
+    await ui.press('Escape');
+    // Filtered by its Chinese title; VS Code shows the English one beneath it.
+    await vscode.commands.executeCommand('workbench.action.quickOpen', `>${zh()['command.openSamplingSettings']}`);
+    await waitFor(async () => (await ui.innerText(rows).catch(() => '')).includes(`Inkling: ${zh()['command.openSamplingSettings']}`), 'Inkling: 打开采样设置 in the palette', 10_000);
+    await ui.screenshot('locale-zh-cn-palette-filtered');
+    await ui.press('Escape');
+  });
+
+  it('shows the sampling panel in Chinese: the page\'s words, the settings and the tab title', async function () {
+    const ui = uiBridgeOrSkip(this);
+    await vscode.commands.executeCommand('inkling.openSamplingSettings');
+    await ui.frameAction(PANEL, '#s-sampling-temperature', 'waitFor', 'visible', { timeout: 20_000 });
+    const page = await ui.frameEval(PANEL, () => {
+      const d = (globalThis as unknown as { document: PageDocument }).document;
+      const text = (s: string) => d.querySelector(s)?.textContent ?? null;
+      return {
+        lang: d.documentElement.lang,
+        heading: text('h1'),
+        presets: text('#h-presets'),
+        tryIt: text('#h-try'),
+        run: text('#try-run'),
+        temperature: text('label[for="s-sampling-temperature"]'),
+        temperatureExplain: text('#s-sampling-temperature-explain'),
+        words: text('label[for="s-inline-maxWords"]'),
+        wordsExplain: text('#s-inline-maxWords-explain'),
+        user: text('#scope-user'),
+      };
+    });
+    assert.strictEqual(page.lang, 'zh-cn');
+    assert.strictEqual(page.heading?.trim(), '采样设置');
+    assert.strictEqual(page.presets, '预设');
+    assert.strictEqual(page.tryIt, '试一试');
+    assert.strictEqual(page.run?.trim(), '用这些设置续写');
+    assert.strictEqual(page.temperature, '温度');
+    assert.match(page.temperatureExplain ?? '', /^每个词有多大胆/);
+    assert.strictEqual(page.words, '每条散文建议的词数');
+    assert.strictEqual(page.wordsExplain, zh()['config.inline.maxWords']);
+    assert.strictEqual(page.user, '用户');
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('inkling.samplingSettings'));
+    assert.strictEqual(tab?.label, 'Inkling 采样');
+    await ui.screenshot('locale-zh-cn-panel');
+  });
+});
