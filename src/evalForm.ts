@@ -15,6 +15,8 @@ import { EngineRequestError } from './client/writingEngine';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/formMetrics';
 import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/poemCollection';
 import { loadPronouncingDictionary } from './writing/pronouncingDictionary';
+import { isCjkText } from './writing/cjkText';
+import { loadPinyin } from './writing/hanziRhyme';
 import { validateSampling } from './writing/samplingSettings';
 
 export const EVAL_FORM_USAGE = `  node dist/cli.js eval-form DIR [--model DIR | --server URL] [--limit N] [--samples N] [--lines N]
@@ -76,6 +78,8 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
   await loadPronouncingDictionary();
   const { poems, skipped } = collect(resolve(dir), limit);
   if (poems.length === 0) throw new UsageError(`${dir} holds no poems (.txt or .md files read as verse).`);
+  // Chinese verse rhymes by pinyin (which lines rhyme, and whether they do), as the worker reads it.
+  if (poems.some((p) => isCjkText(p.text))) await loadPinyin();
 
   const started = performance.now();
   try {
@@ -182,8 +186,10 @@ function collect(dir: string, limit: number): { poems: (CollectedPoem & { file: 
   const skipped: string[] = [];
   const files: (CollectedPoem & { file: string })[][] = [];
   for (const name of names) {
-    // A poem needs three lines at least: two to show its form, one to continue.
-    const poems = splitPoems(readFileSync(join(dir, name), 'utf8'), basename(name)).filter((p) => p.text.split('\n').filter((l) => l.trim()).length >= 3);
+    // A poem needs three lines at least: two to show its form, one to continue. In Chinese verse
+    // a line is a clause: a quatrain set two clauses a line has four.
+    const lineCount = (text: string) => (isCjkText(text) ? formLines(text) : text.split('\n').filter((l) => l.trim()).length);
+    const poems = splitPoems(readFileSync(join(dir, name), 'utf8'), basename(name)).filter((p) => lineCount(p.text) >= 3);
     if (poems.length) files.push(poems.map((p) => ({ ...p, file: name })));
     else skipped.push(name);
   }
@@ -228,6 +234,9 @@ function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<t
     ['distinct-2', (a) => a.summary.distinct2.toFixed(3), `≥ plain ${tick(met.distinct2)}`],
     ['perplexity (unshaped model)', (a) => (a.summary.perplexity === null ? '—' : a.summary.perplexity.toFixed(1)), ''],
     ['longest prompt overlap (mean / max words)', (a) => `${a.summary.meanOverlap.toFixed(1)} / ${a.summary.maxOverlap}`, ''],
+    ['regulated Chinese verse: characters per line exact', (a) => `${pct(a.summary.exactKept)} of ${a.summary.exactLines}`, ''],
+    ['regulated Chinese verse: even lines keep the rhyme', (a) => `${pct(a.summary.evenRhymeKept)} of ${a.summary.evenRhymeDemanded}`, ''],
+    ['律诗 middle couplets: parallelism (poet’s own)', (a) => (a.summary.couplets ? `${a.summary.coupletParallelism!.toFixed(2)} (${a.summary.originalCoupletParallelism!.toFixed(2)}) of ${a.summary.couplets}` : '—'), ''],
     ['decode ms / token', (a) => a.decodeMsPerToken.toFixed(2), ''],
   ];
   const names = ['plain', 'form', 'rhyme'];

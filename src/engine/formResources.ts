@@ -8,6 +8,7 @@ import type { SteeringContext } from './formSteering';
 import { buildTokenTrie, type TrieEntry, type TrieNode } from './tokenTrie';
 import { VocabularyIndex } from './vocabularyIndex';
 import { planLine, type LinePlan, type PlanOptions } from '../writing/linePlan';
+import { loadPinyin } from '../writing/hanziRhyme';
 import { loadPronouncingDictionary } from '../writing/pronouncingDictionary';
 import type { RhymeKey } from '../writing/rhyme';
 import { loadRhymeLexicon, type RhymeLexicon } from '../writing/rhymeLexicon';
@@ -16,6 +17,8 @@ import { loadRhymeLexicon, type RhymeLexicon } from '../writing/rhymeLexicon';
 const TRIE_CACHE = 64;
 /** Rhyming words offered per line, commonest first. */
 const RHYME_CANDIDATES = 250;
+/** Rhyming characters offered: a rhyme group's common characters, all of them (a few hundred). */
+const HAN_CANDIDATES = 1000;
 const CLAUSE_MARKS = ['，', '。', '！', '？', '；'];
 const LINE_END = /[\n。，！？；]/;
 /** Plans kept, keyed by the text before the line in progress (as much of it as planning reads). */
@@ -33,10 +36,15 @@ export class FormResources {
 
   constructor(private readonly model: Model) {}
 
-  /** Loads what a constraint needs; the first call with rhyme on takes ~1 s (dictionary and index). */
-  async prepare(rhyme: boolean): Promise<void> {
+  /**
+   * Loads what a constraint needs; the first call with rhyme on takes ~1 s (dictionary and
+   * index). Chinese verse (`cjk`) also needs pinyin-pro (its rhymes, and which of its lines
+   * rhyme) and, in rhyme mode, the common characters by rhyme group: ~1 s more the first time.
+   */
+  async prepare(rhyme: boolean, cjk = false): Promise<void> {
     await loadPronouncingDictionary();
-    if (rhyme) this.rhymeLexicon = await loadRhymeLexicon();
+    if (cjk) await loadPinyin();
+    if (rhyme) this.rhymeLexicon = await loadRhymeLexicon({ han: cjk });
     this.vocab ??= new VocabularyIndex(this.model.pieces);
   }
 
@@ -60,10 +68,13 @@ export class FormResources {
   private plan(text: string, options: PlanOptions = { rhyme: true }): LinePlan {
     let end = text.length;
     while (end > 0 && !LINE_END.test(text[end - 1]!)) end--;
-    const key = `${options.rhyme ? 1 : 0}${options.chorus ?? ''}\u0000${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
+    const key = `${options.rhyme ? 1 : 0}${options.chorus ?? ''}${options.cjk ?? ''}\u0000${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
     const hit = this.plans.get(key);
     if (hit) return hit;
-    const plan = planLine(text, options);
+    let plan = planLine(text, options);
+    // A Chinese rhyme is offered in the poem's script (a traditional poem gets 還, not 还).
+    const hanzi = this.rhymeLexicon?.hanzi;
+    if (plan.rhymeWith?.han && hanzi) plan = { ...plan, rhymeWith: { ...plan.rhymeWith, script: hanzi.scriptOf(text) ?? undefined } };
     this.plans.set(key, plan);
     if (this.plans.size > PLAN_CACHE) this.plans.delete(this.plans.keys().next().value!);
     return plan;
@@ -87,7 +98,7 @@ export class FormResources {
   private rhymeTrie(partner: RhymeKey): TrieNode | null {
     const lexicon = this.rhymeLexicon;
     if (!lexicon) return null;
-    const key = `${partner.key}\u0000${partner.word}`;
+    const key = `${partner.key}\u0000${partner.word}\u0000${partner.script ?? ''}`;
     if (this.tries.has(key)) {
       const hit = this.tries.get(key)!;
       this.tries.delete(key);
@@ -95,8 +106,9 @@ export class FormResources {
       return hit;
     }
     const entries: TrieEntry[] = [];
-    for (const c of lexicon.candidates(partner, RHYME_CANDIDATES)) {
-      const ids = this.model.encodeContinuation(` ${c.word}`);
+    for (const c of lexicon.candidates(partner, partner.han ? HAN_CANDIDATES : RHYME_CANDIDATES)) {
+      // A Chinese character follows the one before it with no space.
+      const ids = this.model.encodeContinuation(partner.han ? c.word : ` ${c.word}`);
       if (ids?.length) entries.push({ ids, word: c.word, syllables: c.syllables });
     }
     const trie = entries.length ? buildTokenTrie(entries) : null;

@@ -62,7 +62,7 @@ export class FormSteering {
   readonly shapes: boolean;
   /** CJK verse whose lines end in clause marks (classical verse) ends each clause with one; other CJK verse ends lines with a newline. */
   readonly clausesEndInMarks: boolean;
-  readonly planOptions: PlanOptions;
+  planOptions: PlanOptions;
   private spaceSet: Set<number> | null = null;
 
   constructor(
@@ -72,6 +72,8 @@ export class FormSteering {
   ) {
     this.planOptions = { rhyme: true, chorus: constraint.chorus };
     const plan = ctx.plan(prompt, this.planOptions);
+    // A Chinese poem stays one however the model goes on (a model that knows no Chinese writes English words).
+    this.planOptions = { ...this.planOptions, cjk: plan.unit === 'character' || undefined };
     this.head = lineInProgress(prompt, plan.unit);
     const target = constraint.firstLineLength;
     let rhymeWith = plan.rhymeWith;
@@ -496,6 +498,9 @@ export class RowSteering {
    * CJK verse: a line is a clause of `target` characters ending in a clause mark. Marks (and
    * line breaks inside a clause) are held back until the clause is long enough; then only a
    * mark may follow, spelled through the marks' trie when the tokenizer needs several tokens.
+   * A piece of several characters that would run past the count is held back too, so the
+   * count is exact (a vocabulary that knows Chinese spells 青天 in one piece). In rhyme mode the
+   * clause's last character comes from the rhyme characters' trie.
    */
   private shapeClause(logits: Float32Array, text: string, full: string, line: string, atLineStart: boolean): void {
     const { ctx, constraint } = this.steering;
@@ -513,6 +518,7 @@ export class RowSteering {
       }
       ban(logits, terminalChildren(this.markNode ?? marks));
       if (this.markNode) ban(logits, terminalChildren(marks));
+      if (target !== null) this.banOvershoot(logits, target);
       return;
     }
     if (!blankAllowed) ban(logits, v.blankLines);
@@ -521,6 +527,8 @@ export class RowSteering {
       ban(logits, v.lineBreaks);
       ban(logits, terminalChildren(marks));
       if (this.markNode) ban(logits, terminalChildren(this.markNode));
+      this.banOvershoot(logits, target - used);
+      if (this.rhymeRoot && !this.backedOff) this.shapeRhymeCharacter(logits, text, target - used);
       return;
     }
     if (this.markNode && this.markNode.children.size) {
@@ -532,6 +540,39 @@ export class RowSteering {
     // A word in another script may finish before the mark, for a few tokens.
     const finishing = /[\p{L}\p{N}]$/u.test(line) && !/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]$/u.test(line) && this.overTokens < OVER_TOKENS;
     keepOnly(logits, (id) => starts.has(id) || (finishing && v.startsWithLetter[id] === 1), [...starts]);
+  }
+
+  /**
+   * Pieces of several CJK characters that would carry the clause past its count (`room`
+   * characters left), and in rhyme mode any that would write its last character without the
+   * rhyme's say.
+   */
+  private banOvershoot(logits: Float32Array, room: number): void {
+    const v = this.steering.ctx.vocab;
+    const rhyming = this.rhymeRoot !== null && !this.backedOff;
+    for (const id of v.multiCjk) if (v.cjkChars[id]! > room || (rhyming && v.cjkChars[id]! >= room)) logits[id] = -Infinity;
+  }
+
+  /**
+   * Rhyme in Chinese verse: the clause's last character (one left to write) is one of the rhyme
+   * characters, spelled through their trie (a character may take several byte tokens); back off
+   * when the model gives them all almost no chance.
+   */
+  private shapeRhymeCharacter(logits: Float32Array, text: string, room: number): void {
+    if (this.node) {
+      const node = this.node;
+      if (node.children.size) keepOnly(logits, (id) => node.children.has(id), [...node.children.keys()]);
+      return;
+    }
+    if (room !== 1 || this.insideCharacter(text)) return;
+    const root = this.rhymeRoot!;
+    const roots = new Set(root.children.keys());
+    if (roots.size === 0 || probabilityMass(logits, (id) => roots.has(id)) < MIN_RHYME_MASS) {
+      this.backedOff = true;
+      return;
+    }
+    this.offered = { roots, mask: ~0 };
+    keepOnly(logits, (id) => roots.has(id), [...roots]);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const CJK_ALL = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
 
 export class VocabularyIndex {
   readonly size: number;
@@ -20,6 +21,10 @@ export class VocabularyIndex {
   readonly punctuation: Uint8Array;
   /** 1 where the piece holds a CJK character. */
   readonly addsCjk: Uint8Array;
+  /** CJK characters in the piece (capped at 255): a vocabulary that knows Chinese spells words of two or more in one piece. */
+  readonly cjkChars: Uint8Array;
+  /** Pieces of two or more CJK characters, for keeping a line of Chinese verse to its count. */
+  readonly multiCjk: number[];
   /** Newlines in the piece (0, 1, or 2 for two or more). */
   readonly newlines: Uint8Array;
   /** Pieces of spaces only: they indent a line. */
@@ -36,6 +41,8 @@ export class VocabularyIndex {
     this.startsWithLetter = new Uint8Array(V);
     this.punctuation = new Uint8Array(V);
     this.addsCjk = new Uint8Array(V);
+    this.cjkChars = new Uint8Array(V);
+    this.multiCjk = [];
     this.newlines = new Uint8Array(V);
     this.spaces = [];
     this.leadingSpaces = new Uint8Array(V);
@@ -56,7 +63,12 @@ export class VocabularyIndex {
       if (/^[ \t]/.test(piece)) this.startsWord[id] = 1;
       else if (/^[\p{L}\p{N}'\u2019]/u.test(piece)) this.startsWithLetter[id] = 1;
       if (/^[\p{P}\p{S}]+$/u.test(piece)) this.punctuation[id] = 1;
-      if (CJK.test(piece)) this.addsCjk[id] = 1;
+      if (CJK.test(piece)) {
+        this.addsCjk[id] = 1;
+        const n = piece.match(CJK_ALL)!.length;
+        this.cjkChars[id] = Math.min(255, n);
+        if (n > 1) this.multiCjk.push(id);
+      }
     }
   }
 }

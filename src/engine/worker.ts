@@ -11,6 +11,7 @@ import { Generator } from './generator';
 import { FormResources } from './formResources';
 import { FormSteering } from './formSteering';
 import { splitPromptEnd } from '../writing/promptEnd';
+import { isCjkText } from '../writing/cjkText';
 
 interface Job {
   id: number;
@@ -69,7 +70,7 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
   let steering: FormSteering | undefined;
   if (form) {
     formResources ??= new FormResources(generator.model);
-    await formResources.prepare(form.rhyme === true);
+    await formResources.prepare(form.rhyme === true, isCjkText(params.prompt));
     // The steering reads the prompt as the model does: without a trailing blank (see writing/promptEnd).
     steering = new FormSteering(formResources.context(), form, splitPromptEnd(params.prompt).text);
   }

@@ -1,3 +1,4 @@
+import { countCjkCharacters } from './cjkText';
 import type { PoemForm } from './poemForm';
 import { isSectionLabel } from './songSections';
 
@@ -96,7 +97,11 @@ function withoutDanglingLabel(kept: string[]): string {
   return out.join('\n').trimEnd();
 }
 
-const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)/g;
+/**
+ * A sentence end: . ! ? … before a space or the end, or Chinese and Japanese full-width 。！？,
+ * which need no space after them (closing quotes and brackets go with the sentence).
+ */
+const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)|[。！？]+[」』\u201D\u2019）》〉]*/g;
 
 function cutProse(text: string, finished: boolean, words?: number): ContinuationCut {
   const leading = /^\s*/.exec(text)![0];
@@ -128,14 +133,19 @@ function dropPartialWord(line: string): string {
   return lastSpace > 0 ? line.slice(0, lastSpace).trimEnd() : line;
 }
 
-function countWords(text: string): number {
-  return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
+/** Words, a CJK character counting as one (Chinese is not written in words between spaces). */
+export function countWords(text: string): number {
+  const cjk = countCjkCharacters(text);
+  const rest = cjk ? text.replace(CJK_CHARS, ' ') : text;
+  return cjk + (rest.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0);
 }
 
+const CJK_CHARS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
+
 /**
- * How many words a prose paragraph runs in `text`: the median of its whole paragraphs (blank-line
- * separated, or one per line when the writer does not wrap), headings and one-line titles left
- * out; null when there are fewer than two to go by.
+ * How many words a prose paragraph runs in `text` (a CJK character counting as one): the median
+ * of its whole paragraphs (blank-line separated, or one per line when the writer does not wrap),
+ * headings and one-line titles left out; null when there are fewer than two to go by.
  */
 export function paragraphWords(text: string, unwrapped: boolean): number | null {
   const blocks = (unwrapped ? text.split('\n') : text.split(/\n[ \t]*\n/)).slice(0, -1);

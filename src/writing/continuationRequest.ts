@@ -1,6 +1,6 @@
 import type { FormConstraint } from '../common/generation';
-import { isCjkText } from './cjkText';
-import { continuationLines, cutContinuation, paragraphWords } from './continuation';
+import { isCjkChar, isCjkText } from './cjkText';
+import { continuationLines, countWords, cutContinuation, paragraphWords } from './continuation';
 import { cursorContext, type QuietReason } from './cursorContext';
 import { analyzePoemForm, type PoemForm } from './poemForm';
 import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindow';
@@ -136,7 +136,7 @@ const DEFAULT_PARAGRAPH_WORDS = 80;
 function proseWords(prompt: string, unwrapped: boolean): number {
   const typical = paragraphWords(prompt, unwrapped) ?? DEFAULT_PARAGRAPH_WORDS;
   const current = unwrapped ? (prompt.split('\n').at(-1) ?? '') : (prompt.split(/\n[ \t]*\n/).at(-1) ?? '');
-  const written = current.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
+  const written = countWords(current);
   return Math.max(12, Math.min(250, typical - written));
 }
 
@@ -175,7 +175,8 @@ export function fitBetween(continuation: string, before: string, after: string, 
   if (!rest.trim()) return out;
   const atLineStart = before === '' || before.endsWith('\n');
   if (kind === 'verse' && (atLineStart || out.includes('\n'))) return `${out.replace(/[ \t]+$/, '')}\n`;
-  if (!/\s$/.test(out) && !/^\s/.test(rest)) out += ' ';
+  // Chinese and Japanese run on without spaces: nothing is put between them.
+  if (!/\s$/.test(out) && !/^\s/.test(rest) && !(isCjkChar(out.at(-1)!) || isCjkChar(rest[0]!))) out += ' ';
   return out;
 }
 

@@ -6,6 +6,7 @@ import { splitStanzas } from './poemLines';
 import { poemTruth, type FormClass, type PoemTruth } from './poemTruth';
 import { lineRhymeKey } from './rhyme';
 import { lineRhymesWith } from './lineEnding';
+import { coupletParallelism } from './parallelCouplet';
 import { isSectionLabel } from './songSections';
 
 /** One continuation of a poem cut after a few lines. */
@@ -61,6 +62,15 @@ export interface SampleScore {
   laterRhymeKept: number;
   /** Longest run of words (characters in CJK) copied verbatim from the prompt. */
   overlap: number;
+  /** Regulated Chinese verse: generated lines, and those with exactly the poem's five or seven characters. */
+  exactDemanded: number;
+  exactKept: number;
+  /** Regulated Chinese verse: generated even lines, and those that rhyme (modern rhyme, strictly) with the even line before them as it stands. */
+  evenRhymeDemanded: number;
+  evenRhymeKept: number;
+  /** 律诗: the parallelism of each middle couplet (lines 3–4, 5–6) the continuation wrote whole, and of the poet's own there. */
+  couplets: number[];
+  originalCouplets: number[];
 }
 
 interface NumberedLine {
@@ -150,7 +160,14 @@ export function scoreSample(sample: FormSample): SampleScore {
     laterRhymeDemanded: 0,
     laterRhymeKept: 0,
     overlap: longestSharedRun(tokensOf(sample.prompt), tokensOf(sample.text)),
+    exactDemanded: 0,
+    exactKept: 0,
+    evenRhymeDemanded: 0,
+    evenRhymeKept: 0,
+    couplets: [],
+    originalCouplets: [],
   };
+  const regulated = truth.form.chinese?.kind === 'regulated' ? truth.form.chinese : null;
 
   generated.forEach((line, j) => {
     const p = cut + j;
@@ -181,6 +198,11 @@ export function scoreSample(sample: FormSample): SampleScore {
       score.stanzaChecks++;
       if (line.breakBefore === (original[p]!.stanza !== original[p - 1]!.stanza)) score.stanzaHits++;
     }
+    if (regulated && here) {
+      score.exactDemanded++;
+      if (lineLength(line.text, unit) === regulated.charsPerLine) score.exactKept++;
+    }
+    // The rows every poem shares count English rhyme, as they always have; Chinese verse has rows of its own.
     if (unit === 'syllable') {
       const demanded = planLine(sample.prompt + sample.text.slice(0, line.start), { rhyme: true }).rhymeWith;
       if (demanded) {
@@ -191,8 +213,10 @@ export function scoreSample(sample: FormSample): SampleScore {
   });
 
   // The poem's own scheme: a line that rhymes with an earlier one in the poem must rhyme with
-  // that line as it stands here (a prompt line, or a generated one).
-  if (unit === 'syllable') {
+  // that line as it stands here (a prompt line, or a generated one). In regulated Chinese verse
+  // that is every even line with the even line before it (line 2 with line 1 when line 1 rhymes),
+  // counted in its own rows.
+  if (unit === 'syllable' || regulated) {
     generated.forEach((line, j) => {
       const q = truth.lines[cut + j]?.rhymesWith ?? null;
       if (q === null) return;
@@ -200,6 +224,13 @@ export function scoreSample(sample: FormSample): SampleScore {
       const partnerKey = partner ? lineRhymeKey(partner.text) : null;
       if (!partnerKey) return;
       const kept = lineRhymesWith(line.text, partnerKey);
+      if (regulated) {
+        if ((cut + j) % 2 === 1) {
+          score.evenRhymeDemanded++;
+          if (kept) score.evenRhymeKept++;
+        }
+        return;
+      }
       score.originalRhymeDemanded++;
       if (kept) score.originalRhymeKept++;
       if (truth.lines[cut + j]!.stanza > 0) {
@@ -207,6 +238,16 @@ export function scoreSample(sample: FormSample): SampleScore {
         if (kept) score.laterRhymeKept++;
       }
     });
+  }
+  // 律诗's middle couplets, where both lines are the continuation's.
+  if (regulated?.lines === 8) {
+    for (const first of [2, 4]) {
+      const a = generated[first - cut];
+      const b = generated[first + 1 - cut];
+      if (first < cut || !a || !b) continue;
+      score.couplets.push(coupletParallelism(a.text, b.text).score);
+      score.originalCouplets.push(coupletParallelism(truth.lines[first]!.text, truth.lines[first + 1]!.text).score);
+    }
   }
   return score;
 }
@@ -249,6 +290,16 @@ export interface FormSummary {
   distinct2: number;
   meanOverlap: number;
   maxOverlap: number;
+  /** Regulated Chinese verse: generated lines, and the share with exactly the poem's characters per line. */
+  exactLines: number;
+  exactKept: number | null;
+  /** Regulated Chinese verse: generated even lines, and the share that keep the poem's rhyme. */
+  evenRhymeDemanded: number;
+  evenRhymeKept: number | null;
+  /** 律诗: middle couplets written whole, their mean parallelism, and the poets' own at the same places. */
+  couplets: number;
+  coupletParallelism: number | null;
+  originalCoupletParallelism: number | null;
 }
 
 /** Sums sample scores into an arm's figures; `texts` are the continuations, for distinct-2. */
@@ -288,7 +339,18 @@ export function summarize(scores: readonly SampleScore[], texts: readonly string
     distinct2: round(distinctN(texts, 2)),
     meanOverlap: round(scores.length ? sum((s) => s.overlap) / scores.length : 0),
     maxOverlap: Math.max(0, ...scores.map((s) => s.overlap)),
+    exactLines: sum((s) => s.exactDemanded),
+    exactKept: share(sum((s) => s.exactKept), sum((s) => s.exactDemanded)),
+    evenRhymeDemanded: sum((s) => s.evenRhymeDemanded),
+    evenRhymeKept: share(sum((s) => s.evenRhymeKept), sum((s) => s.evenRhymeDemanded)),
+    couplets: scores.reduce((a, s) => a + s.couplets.length, 0),
+    coupletParallelism: meanOrNull(scores.flatMap((s) => s.couplets)),
+    originalCoupletParallelism: meanOrNull(scores.flatMap((s) => s.originalCouplets)),
   };
+}
+
+function meanOrNull(xs: readonly number[]): number | null {
+  return xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null;
 }
 
 /** Words of a text, lower-cased; each CJK character is a word of its own. */

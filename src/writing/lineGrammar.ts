@@ -30,13 +30,15 @@ export interface LineGrammarInput {
   unit: LengthUnit;
   /** Target length of the whole line, in `unit`s (syllables, or characters in CJK verse); null: free. */
   target: number | null;
+  /** The target is exact (regulated Chinese verse), not a band around it. */
+  exact?: boolean;
   /** What the line in progress already holds (the prompt's last line); '' for a new line. */
   head: string;
   /** The prompt ended inside a word: the continuation may begin with its letters. */
   midWord: boolean;
   /** Text the continuation must begin with: the blank the prompt ended with, a line break before a new stanza. */
   lead: string;
-  /** Rhyme mode: the line's last word must be one of these (lower case); empty or absent: any word. */
+  /** Rhyme mode: the line's last word must be one of these (lower case; in CJK verse, characters); empty or absent: any word. */
   rhymes?: readonly string[];
   /** A refrain's closing words ("an' a' that"): the line must end with exactly these (before its closing punctuation). Takes the place of `rhymes`. */
   ending?: string;
@@ -95,11 +97,17 @@ export function lineGrammar(input: LineGrammarInput): string {
     if (input.target === null) {
       rules.push(`root ::= ${lead}sep (unit sep)+ [${CLAUSE_MARKS}]? ${end}`);
     } else {
-      const band = lengthBand(input.target);
+      const band = input.exact ? { low: input.target, high: input.target } : lengthBand(input.target);
       const done = cjkLength(input.head);
       const low = Math.max(1, band.low - done);
       const high = Math.max(low, band.high - done);
-      rules.push(`root ::= ${lead}sep (unit sep){${low},${high}} [${CLAUSE_MARKS}]? ${end}`);
+      // Rhyme mode: the clause's last character is one of the rhyme characters, right before its mark.
+      const rhymes = [...new Set((input.rhymes ?? []).filter((c) => /^\p{Script=Han}$/u.test(c)))];
+      if (rhymes.length) {
+        rules.push(`rhyme ::= [${classChars(rhymes.join(''))}]`);
+        const before = high > 1 ? `(unit sep){${low - 1},${high - 1}} ` : '';
+        rules.push(`root ::= ${lead}sep ${before}rhyme [${CLAUSE_MARKS}]? ${end}`);
+      } else rules.push(`root ::= ${lead}sep (unit sep){${low},${high}} [${CLAUSE_MARKS}]? ${end}`);
     }
     return rules.join('\n');
   }

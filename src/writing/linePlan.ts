@@ -16,6 +16,8 @@ export interface LinePlan {
   unit: LengthUnit;
   /** Target length in `unit`s; null when the poem shows none yet. */
   target: number | null;
+  /** The target is exact, not a band around it: regulated Chinese verse, five or seven characters a line. */
+  exact?: boolean;
   /** The earlier line end this line should rhyme with; null for a free line. */
   rhymeWith: RhymeKey | null;
   /** The line finishes its stanza: a blank line follows it. */
@@ -49,6 +51,8 @@ export interface PlanOptions {
   rhyme?: boolean;
   /** A song's chorus after a verse: word for word (default), varied, or not at all. */
   chorus?: ChorusMode;
+  /** Read the poem as CJK verse (or not) whatever its letters say (see PoemFormOptions.cjk). */
+  cjk?: boolean;
 }
 
 /**
@@ -65,7 +69,7 @@ const PLAN_CHARS = 3000;
  * stanzas. A song's new section opens with its label (a plan of its own, `label`).
  */
 export function planLine(text: string, options: PlanOptions = {}): LinePlan {
-  const form = analyzePoemForm(recentText(text), { kind: 'verse', chorus: options.chorus });
+  const form = analyzePoemForm(recentText(text), { kind: 'verse', chorus: options.chorus, cjk: options.cjk });
   const next = form.next;
   const base = {
     unit: form.unit,
@@ -77,12 +81,14 @@ export function planLine(text: string, options: PlanOptions = {}): LinePlan {
     lineInStanza: next.lineInStanza,
   };
   if (next.label) return { ...base, target: null, rhymeWith: null, refrain: { text: next.label, whole: true }, label: true };
-  // Free verse has no target; a poem too short to show its lines' lengths takes their median.
-  const target = next.targetLength ?? (next.range ? null : form.medianLineLength);
+  // Free verse has no target, nor has a 词 (its tune's lines are irregular by design); a poem too
+  // short to show its lines' lengths takes their median.
+  const target = next.targetLength ?? (next.range || form.chinese?.kind === 'ci' ? null : form.medianLineLength);
   const whole = next.refrain?.whole === true;
   return {
     ...base,
     target: target === null ? null : Math.max(1, Math.round(target)),
+    exact: form.chinese?.kind === 'regulated' && target !== null,
     rhymeWith: options.rhyme && !next.refrain ? (next.rhymeWith?.rhyme ?? null) : null,
     endsStanza: next.linesRemainingInStanza === 1,
     indent: next.indent,

@@ -102,7 +102,9 @@ export function cutPoem(text: string, maxLines: number): { prompt: string; cutAf
   const lines = text.split('\n');
   // Verse lines as form analysis counts them: a song's section labels are not lines.
   const verse = [...new Set(splitStanzas(text, { cjkClauses: false }).flatMap((s) => s.lines.map((l) => l.lineNumber)))];
-  const cutAfterLines = Math.max(2, Math.min(verse.length - 1, Math.round(verse.length * 0.4)));
+  // A Chinese quatrain set two clauses a line has two lines of text: it is cut after its first.
+  const least = verse.length === 2 && formLines(text) > 2 ? 1 : 2;
+  const cutAfterLines = Math.max(least, Math.min(verse.length - 1, Math.round(verse.length * 0.4)));
   const lastIndex = verse[cutAfterLines - 1]!;
   const prompt = `${lines.slice(0, lastIndex + 1).join('\n')}\n`;
   const wanted = Math.min(maxLines, formLines(text) - formLines(prompt));

@@ -1,4 +1,5 @@
-import { countCjkCharacters, isCjkText } from './cjkText';
+import { chineseVerseForm, firstLineRhymes, isChineseTitleLine, regulatedLetters, type ChineseVerseForm } from './chineseForm';
+import { CJK_LINE_END, countCjkCharacters, isCjkText } from './cjkText';
 import { lineWords } from './lineWords';
 import { dominantMetre, type Metre } from './metre';
 import { planNextLine, type LineFacts, type PlannedRefrain } from './nextLine';
@@ -17,7 +18,7 @@ export interface FormLine {
   lineNumber: number;
   /** Syllables, or characters for CJK text. */
   length: number;
-  /** Rhyme of its last word; null for CJK text and lines without words. */
+  /** Rhyme of its last word (in Chinese, its last character); null for lines without words and lines being written. */
   rhyme: RhymeKey | null;
   /** Rhyme letter; null when the text does not rhyme. For the line being written, the letter it should take. */
   letter: string | null;
@@ -94,6 +95,8 @@ export interface PoemForm {
   metre: Metre | null;
   /** Offset in the text where the poem being analysed begins (after its title): earlier poems of a collection are not read. */
   poemStart: number;
+  /** A named form of Chinese verse (regulated verse, 词 to a tune), or null. */
+  chinese: ChineseVerseForm | null;
   next: NextLine;
 }
 
@@ -110,6 +113,11 @@ export interface PoemFormOptions {
   chorus?: ChorusMode;
   /** Read the whole text as one poem, not only the poem its end is in (a poem already cut out of its collection). */
   wholeText?: boolean;
+  /**
+   * Read the text as CJK verse (characters, clauses) or not, overriding what its letters say:
+   * a Chinese poem stays one while a model that writes no Chinese continues it in English.
+   */
+  cjk?: boolean;
 }
 
 /**
@@ -121,13 +129,30 @@ export interface PoemFormOptions {
  */
 export function analyzePoemForm(text: string, options: PoemFormOptions = {}): PoemForm {
   const detected = options.kind ? { kind: options.kind, confidence: 1 } : detectTextKind(text);
-  const poemStart = options.wholeText ? 0 : poemAt(text, text.length).bodyStart;
-  const split = splitStanzas(text)
+  const bounds = options.wholeText ? null : poemAt(text, text.length);
+  const poemStart = bounds?.bodyStart ?? 0;
+  let split = splitStanzas(text)
     .map((s) => ({ ...s, lines: s.lines.filter((l) => l.start >= poemStart) }))
     .filter((s) => s.lines.length > 0);
   const lastLine = split[split.length - 1]?.lines.at(-1);
   if (lastLine && options.lastLineComplete) lastLine.complete = true;
-  const cjk = isCjkText(split.flatMap((s) => s.lines.map((l) => l.text)).join(''));
+  const cjk = options.cjk ?? isCjkText(split.flatMap((s) => s.lines.map((l) => l.text)).join(''));
+  // A Chinese title on the line above the verse (《如梦令》) is not a line of it; it may name a tune.
+  // Nor are a plain title and the poet's name under it: up to two short lines without clause
+  // marks above verse that has them (as writing/poemCollection reads an anthology).
+  let heading = bounds ? text.slice(bounds.start, bounds.bodyStart) : '';
+  if (cjk) {
+    const lines = split[0]?.lines ?? [];
+    let head = lines[0]?.complete && isChineseTitleLine(lines[0].text) ? 1 : 0;
+    const plain = (l: PoemLine | undefined) => l !== undefined && l.complete && !CJK_LINE_END.test(l.text) && countCjkCharacters(l.text) <= HEAD_LINE_CHARS;
+    let more = 0;
+    while (more < 2 && plain(lines[head + more])) more++;
+    if (more > 0 && lines[head + more] && CJK_LINE_END.test(lines[head + more]!.text)) head += more;
+    if (head > 0) {
+      heading += lines.slice(0, head).map((l) => `\n${l.text}`).join('');
+      split = split.map((s, i) => (i === 0 ? { ...s, lines: s.lines.slice(head) } : s)).filter((s) => s.lines.length > 0);
+    }
+  }
   const measure = (line: PoemLine) => (cjk ? countCjkCharacters(line.text) : countLineSyllables(line.text));
 
   const stanzas: FormStanza[] = split.map((s) => ({
@@ -137,7 +162,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
       text: line.text,
       lineNumber: line.lineNumber,
       length: measure(line),
-      rhyme: cjk || !line.complete ? null : lineRhymeKey(line.text),
+      rhyme: !line.complete ? null : lineRhymeKey(line.text),
       letter: null,
       complete: line.complete,
       indent: line.indent,
@@ -145,7 +170,9 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
   }));
 
   const verse = detected.kind === 'verse';
-  const scheme = verse && !cjk ? detectRhymeScheme(stanzas.map((s) => s.lines.map((l) => l.rhyme))) : null;
+  const chinese = cjk && verse ? chineseVerseForm(heading.split('\n').find((l) => l.trim()) ? heading : null, stanzas.flatMap((s) => s.lines), options.wholeText === true && options.lastLineComplete === true) : null;
+  const regulated = chinese?.kind === 'regulated' ? regulatedScheme(stanzas) : null;
+  const scheme = regulated ?? (verse ? detectRhymeScheme(stanzas.map((s) => s.lines.map((l) => l.rhyme))) : null);
   const rhymed = scheme?.rhymed ?? false;
   if (scheme && rhymed) {
     stanzas.forEach((s, i) => {
@@ -154,7 +181,10 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
     });
   }
 
-  const next = nextLine(text.slice(lastLine?.end ?? poemStart), stanzas, rhymed, verse, options.chorus ?? 'repeat');
+  let next = nextLine(text.slice(lastLine?.end ?? poemStart), stanzas, rhymed, verse, options.chorus ?? 'repeat');
+  if (chinese?.kind === 'regulated') next = regulatedNextLine(next, stanzas, chinese);
+  // A 词's lines are as long as its tune has them: no length is asked of them.
+  else if (chinese?.kind === 'ci') next = { ...next, targetLength: null, range: null };
   const inProgress = stanzas[next.stanza]?.lines.find((l) => !l.complete);
   if (inProgress) inProgress.letter = next.letter;
 
@@ -176,7 +206,47 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
     // Free verse (no target, only a range) keeps no metre, whatever its short lines happen to fit.
     metre: verse && !cjk && !next.range ? dominantMetre(complete.map((l) => l.text)) : null,
     poemStart,
+    chinese,
     next,
+  };
+}
+
+/** A title or a poet's name ("〔唐〕李白") above Chinese verse is short; a longer line is verse. */
+const HEAD_LINE_CHARS = 10;
+
+/**
+ * Regulated verse rhymes by its form, not by nearest partners: every even line on the poem's
+ * one rhyme, line 1 too when it ends on a level tone, the other odd lines not at all.
+ */
+function regulatedScheme(stanzas: readonly FormStanza[]): { letters: (string | null)[][]; rhymed: boolean } {
+  const lines = stanzas.flatMap((s) => s.lines);
+  const letters = regulatedLetters(lines.length, lines[0] ? firstLineRhymes(lines[0].text) : false);
+  let k = 0;
+  return { letters: stanzas.map((s) => s.lines.map(() => letters[k++]!)), rhymed: true };
+}
+
+/**
+ * The next line of regulated verse: exactly the poem's five or seven characters; an even line
+ * rhymes with the even line before it (line 2 with line 1 when line 1 rhymes); the poem ends
+ * after its four or eight lines, and a new one begins after a blank line.
+ */
+function regulatedNextLine(next: NextLine, stanzas: readonly FormStanza[], form: ChineseVerseForm): NextLine {
+  const lines = stanzas.flatMap((s) => s.lines).filter((l) => l.complete);
+  const p = lines.length;
+  const base = { ...next, targetLength: form.charsPerLine, range: null, refrain: null, label: null };
+  if (p >= form.lines!) {
+    // The poem is whole: another begins, in the same measure.
+    const opened = next.lineInStanza === 0 && next.stanza >= stanzas.length;
+    return { ...base, stanza: opened ? next.stanza : stanzas.length, lineInStanza: 0, startsStanza: true, needsStanzaBreak: !opened, letter: null, rhymeWith: null, linesRemainingInStanza: form.lines };
+  }
+  const even = p % 2 === 1;
+  const firstRhymes = lines[0] ? firstLineRhymes(lines[0].text) : false;
+  const partner = !even ? undefined : p >= 3 ? lines[p - 2] : firstRhymes ? lines[0] : undefined;
+  return {
+    ...base,
+    letter: regulatedLetters(p + 1, firstRhymes)[p]!,
+    rhymeWith: partner?.rhyme ? { lineNumber: partner.lineNumber, word: partner.rhyme.word, key: partner.rhyme.key, rhyme: partner.rhyme } : null,
+    linesRemainingInStanza: form.lines! - p,
   };
 }
 

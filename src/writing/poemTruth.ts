@@ -40,7 +40,10 @@ export type FormClass =
   | 'free verse'
   | 'other rhymed'
   | 'other unrhymed'
-  | 'CJK';
+  | 'jueju (绝句)'
+  | 'lushi (律诗)'
+  | 'ci (词)'
+  | 'CJK other';
 
 export interface PoemTruth {
   form: PoemForm;
@@ -152,7 +155,11 @@ function refrainAt(models: readonly { lines: FormLine[] }[], stanza: { lines: Fo
 }
 
 function classify(form: PoemForm, lines: readonly LineTruth[], stanzaLength: number | null, regular: boolean, cjk: boolean): FormClass {
-  if (cjk) return 'CJK';
+  if (cjk) {
+    if (form.chinese?.kind === 'ci') return 'ci (词)';
+    if (form.chinese?.kind === 'regulated') return form.chinese.lines === 4 ? 'jueju (绝句)' : 'lushi (律诗)';
+    return 'CJK other';
+  }
   if (form.stanzas.some((s) => s.label)) return 'song';
   if (lines.some((l) => l.refrain)) return 'refrain';
   if (!regular) return 'free verse';

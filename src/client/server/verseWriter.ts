@@ -14,6 +14,7 @@ import { lineRhymesWith } from '../../writing/lineEnding';
 import { lineRhymeKey } from '../../writing/rhyme';
 import type { RhymeLexicon } from '../../writing/rhymeLexicon';
 import { findStop } from '../../engine/textStream';
+import { isCjkText } from '../../writing/cjkText';
 import type { Usage } from './dialect';
 
 /** One request the writer makes: the server engine sends it and streams its text back. */
@@ -58,6 +59,8 @@ export interface VerseResult {
 
 /** Rhyme words offered per line: the commonest first. */
 const RHYME_WORDS = 60;
+/** Rhyme characters offered per line of Chinese verse: one character class in the grammar, so many cost little. */
+const RHYME_CHARACTERS = 400;
 /** Candidates asked for per line where the server takes no grammar. */
 const CANDIDATES = 3;
 
@@ -116,13 +119,13 @@ export async function writeVerse(job: VerseJob): Promise<VerseResult> {
       continue;
     }
     const ending = refrain && !refrain.whole ? refrain.text : undefined;
-    const rhymes = !ending && plan.rhymeWith && job.lexicon ? job.lexicon.candidates(plan.rhymeWith, RHYME_WORDS).map((c) => c.word) : [];
+    const rhymes = !ending && plan.rhymeWith && job.lexicon ? job.lexicon.candidates(plan.rhymeWith, plan.rhymeWith.han ? RHYME_CHARACTERS : RHYME_WORDS, context).map((c) => c.word) : [];
     // The grammar (or the line-break stop) ends the line; the budget only bounds a runaway.
     const budget = job.grammar ? tokensLeft : Math.min(tokensLeft, lineTokens(plan.target ?? plan.range?.high ?? null));
 
     if (job.grammar) {
       const free = form.lineLength === false;
-      const grammar = free && form.stanzas === false && !form.rhyme && !ending ? (lead ? leadGrammar(lead) : undefined) : lineGrammar({ unit: plan.unit, target: free ? null : plan.target, range: free ? null : plan.range, head, midWord: !lead && /[\p{L}\p{N}]$/u.test(head), lead, rhymes, ending, end });
+      const grammar = free && form.stanzas === false && !form.rhyme && !ending ? (lead ? leadGrammar(lead) : undefined) : lineGrammar({ unit: plan.unit, target: free ? null : plan.target, exact: plan.exact, range: free ? null : plan.range, head, midWord: !lead && /[\p{L}\p{N}]$/u.test(head), lead, rhymes, ending, end });
       let streamed = '';
       const answer = await job.complete({ prompt: context, grammar, maxTokens: budget, stop: [], seed: job.seed + round }, (t) => {
         // The first line's blank is already in the writer's text: it is not sent on.
@@ -182,7 +185,8 @@ export async function writeVerse(job: VerseJob): Promise<VerseResult> {
 
 /** The plan for the next line, with the constraint's overrides for the first one. */
 function linePlanFor(context: string, form: FormConstraint, first: boolean, job: VerseJob): LinePlan {
-  const plan = planLine(context, { rhyme: form.rhyme === true, chorus: form.chorus });
+  // A Chinese poem stays one whatever script the model goes on in.
+  const plan = planLine(context, { rhyme: form.rhyme === true, chorus: form.chorus, cjk: isCjkText(job.prompt) || undefined });
   const out: LinePlan = { ...plan };
   if (plan.label && form.stanzas === false) {
     // Ghost text leaves stanzas (and a song's section labels) to the writer: a free line instead.
@@ -226,7 +230,7 @@ function fit(a: LineAnswer, head: string, plan: LinePlan): number {
   let score = a.stop === 'length' ? 0 : 2;
   if (plan.target || plan.range) {
     const n = lineLength(line, plan.unit);
-    const band = plan.target ? lengthBand(plan.target) : plan.range!;
+    const band = plan.target ? (plan.exact ? { low: plan.target, high: plan.target } : lengthBand(plan.target)) : plan.range!;
     const aim = plan.target ?? (band.low + band.high) / 2;
     score += n >= band.low && n <= band.high ? 2 : -Math.abs(n - aim) / aim;
   } else score += 2;

@@ -62,6 +62,24 @@ describe('a verse line as a grammar', () => {
     assert.ok(allows(g, '西陸 cicada 聲唱\n'), 'four characters and a word');
   });
 
+  it('regulated Chinese verse: an exact count (no band), the last character one of the rhymes', () => {
+    const banded = lineGrammar({ unit: 'character', target: 7, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(banded, '錦瑟無端五十\n'), 'without exact: six of seven is in the band');
+    const g = lineGrammar({ unit: 'character', target: 7, exact: true, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(g, '錦瑟無端五十絃，\n'));
+    assert.ok(!allows(g, '錦瑟無端五十，\n'), 'six characters');
+    assert.ok(!allows(g, '錦瑟無端五十絃絃，\n'), 'eight characters');
+    const rhymed = lineGrammar({ unit: 'character', target: 7, exact: true, head: '', midWord: false, lead: '', rhymes: ['年', '鵑', '煙', 'not a character'], end: '\n' });
+    assert.ok(allows(rhymed, '望帝春心託杜鵑。\n'));
+    assert.ok(allows(rhymed, '藍田日暖玉生煙\n'), 'the mark is optional');
+    assert.ok(!allows(rhymed, '望帝春心託杜宇。\n'), '宇 is not a rhyme');
+    assert.ok(!allows(rhymed, '望帝春心杜鵑。\n'), 'six characters, though it rhymes');
+    const head = lineGrammar({ unit: 'character', target: 5, exact: true, head: '那堪玄', midWord: false, lead: '', rhymes: ['侵', '吟'], end: '\n' });
+    assert.ok(allows(head, '鬢吟，\n'), 'the head counts: two more, the last a rhyme');
+    assert.ok(!allows(head, '鬢影吟，\n'));
+    assert.ok(allows(lineGrammar({ unit: 'character', target: 1, exact: true, head: '', midWord: false, lead: '', rhymes: ['吟'], end: '\n' }), '吟\n'), 'a one-character line is the rhyme alone');
+  });
+
   it('free verse: any whole line', () => {
     const g = lineGrammar({ unit: 'syllable', target: null, head: '', midWord: false, lead: '', end: '\n' });
     assert.ok(allows(g, 'so much depends\n'));

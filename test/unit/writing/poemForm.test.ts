@@ -89,7 +89,8 @@ describe('CJK verse', () => {
     assert.equal(form.unit, 'character');
     assert.deepEqual(form.lineLengths, [5, 5, 5, 5]);
     assert.equal(form.medianLineLength, 5);
-    assert.equal(form.scheme, null);
+    // Regulated verse rhymes by its form: the even lines (唱 ends line 1 on an oblique tone: unrhymed).
+    assert.equal(form.scheme, 'ABCB');
     assert.equal(countCjkCharacters('君不見黃河之水天上來，'), 10);
   });
 
