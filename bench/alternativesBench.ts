@@ -14,9 +14,9 @@ import { parseArgs } from 'node:util';
 import { sampleAlternatives, type SamplingMode } from '../src/client/alternativeSampler';
 import { EngineClient } from '../src/client/engineClient';
 import { preferredDtype } from '../src/engine/modelLocator';
-import { buildContinuationRequest, type ContinuationRequestReady } from '../src/writing/continuationRequest';
-import { dedupeAlternatives } from '../src/writing/nearDuplicate';
-import { DEFAULT_SAMPLING } from '../src/writing/samplingSettings';
+import { buildContinuationRequest, type ContinuationRequestReady } from '../src/writing/prompts/continuationRequest';
+import { dedupeAlternatives } from '../src/writing/prompts/nearDuplicate';
+import { DEFAULT_SAMPLING } from '../src/writing/settings/samplingSettings';
 import { corpusDir, repoRoot, testModelDir, workerPath } from '../test/support/paths';
 
 const { values } = parseArgs({

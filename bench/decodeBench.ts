@@ -22,7 +22,7 @@ import { EngineClient } from '../src/client/engineClient';
 import { ServerEngine } from '../src/client/server/serverEngine';
 import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../src/engine/modelFolder';
 import type { ModelSpec } from '../src/engine/protocol';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/ghostRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
 import { llamaServerAvailable, startLlamaServer, type LlamaServer } from '../test/support/llamaServer';
 import { corpusDir, repoRoot, workerPath } from '../test/support/paths';
 

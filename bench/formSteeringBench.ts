@@ -14,8 +14,8 @@ import { LanguageModel } from '../src/engine/languageModel';
 import { preferredDtype } from '../src/engine/modelLocator';
 import type { FormConstraint } from '../src/common/generation';
 import { repoRoot, sharedDir } from '../test/support/paths';
-import { planLine } from '../src/writing/linePlan';
-import { rhymeKey } from '../src/writing/rhyme';
+import { planLine } from '../src/writing/verse/linePlan';
+import { rhymeKey } from '../src/writing/verse/rhyme';
 
 const ROUNDS = 5;
 const TOKENS = 64;

@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
 import { preferredDtype } from '../src/engine/modelLocator';
 import { Rng, select } from '../src/engine/sampling';
-import { BannedPhrases } from '../src/writing/bannedPhrases';
-import { STOCK_PHRASES, validateSampling, type SamplingSettings } from '../src/writing/samplingSettings';
+import { BannedPhrases } from '../src/writing/settings/bannedPhrases';
+import { STOCK_PHRASES, validateSampling, type SamplingSettings } from '../src/writing/settings/samplingSettings';
 import { repoRoot, workerPath } from '../test/support/paths';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '12' }, model: { type: 'string' } } });

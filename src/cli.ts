@@ -14,9 +14,9 @@ import { EngineRequestError, type TextGenerator } from './client/writingEngine';
 import { ENGINE_ARG_OPTIONS, ENGINE_ARG_USAGE, engineFromArgs } from './client/engineArgs';
 import type { FormConstraint, GeneratedSample, GenerationResult } from './common/generation';
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
-import { buildContinuationRequest, type WritingRequest } from './writing/continuationRequest';
-import { withForm, type FormSettings } from './writing/formRequest';
-import { validateSampling, type SamplingSettings } from './writing/samplingSettings';
+import { buildContinuationRequest, type WritingRequest } from './writing/prompts/continuationRequest';
+import { withForm, type FormSettings } from './writing/verse/formRequest';
+import { validateSampling, type SamplingSettings } from './writing/settings/samplingSettings';
 
 const USAGE = `Usage:
   node dist/cli.js continue FILE|- [options]        continue the text in FILE (or stdin) as the editor's

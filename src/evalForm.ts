@@ -12,12 +12,12 @@ import { parseArgs } from 'node:util';
 import { ENGINE_ARG_OPTIONS, engineFromArgs } from './client/engineArgs';
 import type { FormConstraint, GenerationResult } from './common/generation';
 import { EngineRequestError } from './client/writingEngine';
-import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/formMetrics';
-import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/poemCollection';
-import { loadPronouncingDictionary } from './writing/pronouncingDictionary';
-import { isCjkText } from './writing/cjkText';
-import { loadPinyin } from './writing/hanziRhyme';
-import { validateSampling } from './writing/samplingSettings';
+import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/verse/formMetrics';
+import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/verse/poemCollection';
+import { loadPronouncingDictionary } from './writing/verse/pronouncingDictionary';
+import { isCjkText } from './writing/verse/cjkText';
+import { loadPinyin } from './writing/verse/hanziRhyme';
+import { validateSampling } from './writing/settings/samplingSettings';
 
 export const EVAL_FORM_USAGE = `  node dist/cli.js eval-form DIR [--model DIR | --server URL] [--limit N] [--samples N] [--lines N]
                  [--seed S] [--json] [--out FILE]   form-keeping vs plain sampling on DIR's poems

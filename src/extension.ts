@@ -1,18 +1,18 @@
 /** Inkling's entry point: build the services, register the contributions — nothing else. */
 import * as vscode from 'vscode';
 import type { EngineState } from './client/engineClient';
-import { createLogger, guarded } from './vscode/logger';
-import { EngineService } from './vscode/engineService';
-import { GhostTextProvider } from './vscode/ghostText';
-import { registerModelPicker } from './vscode/modelPicker';
-import { registerPhraseCommands } from './vscode/phraseCommands';
-import { registerGhostCommands } from './vscode/ghostCommands';
-import { Snooze } from './vscode/snooze';
-import { StatusBar } from './vscode/statusBar';
-import { SamplingPanels } from './vscode/samplingPanel';
-import { inlineSettings, SECTION } from './vscode/settings';
-import { registerWritingCommands, type WritingCommands } from './vscode/writingCommands';
-import { registerServerCommands } from './vscode/serverCommands';
+import { createLogger, guarded } from './vscode/service/logger';
+import { EngineService } from './vscode/service/engineService';
+import { GhostTextProvider } from './vscode/ghost/ghostText';
+import { registerModelPicker } from './vscode/service/modelPicker';
+import { registerPhraseCommands } from './vscode/commands/phraseCommands';
+import { registerGhostCommands } from './vscode/ghost/ghostCommands';
+import { Snooze } from './vscode/ghost/snooze';
+import { StatusBar } from './vscode/service/statusBar';
+import { SamplingPanels } from './vscode/panel/samplingPanel';
+import { inlineSettings, SECTION } from './vscode/service/settings';
+import { registerWritingCommands, type WritingCommands } from './vscode/commands/writingCommands';
+import { registerServerCommands } from './vscode/service/serverCommands';
 import { StoryNotes } from './vscode/storyNotes';
 import { registerWalkthrough } from './vscode/walkthrough';
 

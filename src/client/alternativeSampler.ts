@@ -6,9 +6,9 @@
 import { randomInt } from 'node:crypto';
 import type { GeneratedToken } from '../common/generation';
 import type { TextGenerator } from './engineClient';
-import { commandParams, endedByModel } from '../writing/commandParams';
-import type { WritingRequest } from '../writing/continuationRequest';
-import { SEED_MAX, type SamplingSettings } from '../writing/samplingSettings';
+import { commandParams, endedByModel } from '../writing/prompts/commandParams';
+import type { WritingRequest } from '../writing/prompts/continuationRequest';
+import { SEED_MAX, type SamplingSettings } from '../writing/settings/samplingSettings';
 
 /** One candidate: the text to insert and the seed that wrote it. */
 export interface Alternative {

@@ -5,7 +5,7 @@
  * variable `--api-key-env` names, never on the command line, where shells keep a history).
  */
 import { MODEL_ARG_OPTIONS, modelFromArgs } from '../engine/modelLocator';
-import { checkServerUrl, SERVER_KINDS, type ServerKind } from '../writing/serverSettings';
+import { checkServerUrl, SERVER_KINDS, type ServerKind } from '../writing/settings/serverSettings';
 import { EngineClient } from './engineClient';
 import { ServerEngine } from './server/serverEngine';
 import type { EngineLogger, WritingEngine } from './writingEngine';

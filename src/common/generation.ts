@@ -7,7 +7,7 @@
 
 export type DecodingStrategy = 'sample' | 'greedy' | 'beam';
 
-/** The writer's sampling settings, validated (see writing/samplingSettings.ts for defaults and limits). */
+/** The writer's sampling settings, validated (see writing/settings/samplingSettings.ts for defaults and limits). */
 export interface SamplingSettings {
   strategy: DecodingStrategy;
   temperature: number;
@@ -69,7 +69,7 @@ export interface FormConstraint {
 /**
  * One request to an engine. A prompt that ends in spaces or tabs asks for a new word: every
  * engine continues it with one, and the text it returns does not repeat the blank (see
- * writing/promptEnd.ts).
+ * writing/prompts/promptEnd.ts).
  */
 export interface GenerateParams {
   prompt: string;
@@ -85,7 +85,7 @@ export interface GenerateParams {
   /** Report each generated token's probability and its N likeliest alternatives (0 or absent: none). */
   probabilities?: number;
   /**
-   * Story notes to read before the prompt (writing/storyNotes.ts). Engines keep them whole and
+   * Story notes to read before the prompt (writing/prompts/storyNotes.ts). Engines keep them whole and
    * cut the prompt's start instead when both do not fit the model's context.
    */
   notes?: string;

@@ -7,11 +7,11 @@ import type { LanguageModel } from './languageModel';
 import type { SteeringContext } from './formSteering';
 import { buildTokenTrie, type TrieEntry, type TrieNode } from './tokenTrie';
 import { VocabularyIndex } from './vocabularyIndex';
-import { planLine, type LinePlan, type PlanOptions } from '../writing/linePlan';
-import { loadPinyin } from '../writing/hanziRhyme';
-import { loadPronouncingDictionary } from '../writing/pronouncingDictionary';
-import type { RhymeKey } from '../writing/rhyme';
-import { loadRhymeLexicon, type RhymeLexicon } from '../writing/rhymeLexicon';
+import { planLine, type LinePlan, type PlanOptions } from '../writing/verse/linePlan';
+import { loadPinyin } from '../writing/verse/hanziRhyme';
+import { loadPronouncingDictionary } from '../writing/verse/pronouncingDictionary';
+import type { RhymeKey } from '../writing/verse/rhyme';
+import { loadRhymeLexicon, type RhymeLexicon } from '../writing/verse/rhymeLexicon';
 
 /** Rhyme tries kept per model (one per rhyme sound a poem has used recently). */
 const TRIE_CACHE = 64;

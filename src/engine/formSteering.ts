@@ -15,10 +15,10 @@ import type { FormConstraint } from '../common/generation';
 import type { VocabularyIndex } from './vocabularyIndex';
 import { ban, banNewWords, boost, keepOnly, probabilityMass } from './logitShaping';
 import { syllableMask, type TrieNode } from './tokenTrie';
-import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan, type PlanOptions } from '../writing/linePlan';
-import { lineWords } from '../writing/lineWords';
-import { lineRhymeKey, type RhymeKey } from '../writing/rhyme';
-import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../writing/lineEnding';
+import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan, type PlanOptions } from '../writing/verse/linePlan';
+import { lineWords } from '../writing/verse/lineWords';
+import { lineRhymeKey, type RhymeKey } from '../writing/verse/rhyme';
+import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../writing/verse/lineEnding';
 
 /** What the steering needs from the model and the poem. */
 export interface SteeringContext {

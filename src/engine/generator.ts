@@ -6,16 +6,16 @@
  */
 import { randomInt } from 'node:crypto';
 import type { GeneratedToken, GenerateParams, GeneratedSample, GenerationResult, StopReason } from '../common/generation';
-import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/samplingSettings';
+import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/settings/samplingSettings';
 import type { LanguageModel } from './languageModel';
 import { EngineError } from './modelFolder';
 import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from './kvCache';
 import { applyPenalties, logSoftmax, logSumExp, Rng, select, topIndices, type SamplerExtras, type Selection } from './sampling';
-import { BannedPhrases, type BannedMatch } from '../writing/bannedPhrases';
+import { BannedPhrases, type BannedMatch } from '../writing/settings/bannedPhrases';
 import { findStop, TextStream } from './textStream';
 import type { FormSteering, RowSteering } from './formSteering';
-import { agreesWithBlank, dropBlank, splitPromptEnd } from '../writing/promptEnd';
-import { textTail } from '../writing/promptFit';
+import { agreesWithBlank, dropBlank, splitPromptEnd } from '../writing/prompts/promptEnd';
+import { textTail } from '../writing/prompts/promptFit';
 
 export interface GenerationHooks {
   /** Checked before every forward pass: a cancel takes effect within one token. */
@@ -66,7 +66,7 @@ export class Generator {
     const seed = settings.seed ?? randomInt(0, SEED_MAX);
     const n = Math.max(1, Math.min(16, Math.floor(params.n ?? 1)));
     // A prompt ending in a blank asks for a new word: the model reads it without the blank and
-    // must begin with it; the blank is dropped from the text returned (see writing/promptEnd).
+    // must begin with it; the blank is dropped from the text returned (see writing/prompts/promptEnd).
     const end = splitPromptEnd(params.prompt);
     const prompt = this.promptTokens(end.text, settings.maxNewTokens, params.notes ?? '');
 

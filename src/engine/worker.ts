@@ -10,8 +10,8 @@ import { checkModelFolder, EngineError } from './modelFolder';
 import { Generator } from './generator';
 import { FormResources } from './formResources';
 import { FormSteering } from './formSteering';
-import { splitPromptEnd } from '../writing/promptEnd';
-import { isCjkText } from '../writing/cjkText';
+import { splitPromptEnd } from '../writing/prompts/promptEnd';
+import { isCjkText } from '../writing/verse/cjkText';
 
 interface Job {
   id: number;
@@ -71,7 +71,7 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
   if (form) {
     formResources ??= new FormResources(generator.model);
     await formResources.prepare(form.rhyme === true, isCjkText(params.prompt));
-    // The steering reads the prompt as the model does: without a trailing blank (see writing/promptEnd).
+    // The steering reads the prompt as the model does: without a trailing blank (see writing/prompts/promptEnd).
     steering = new FormSteering(formResources.context(), form, splitPromptEnd(params.prompt).text);
   }
   const result = await generator.generate(params, {

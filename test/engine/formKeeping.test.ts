@@ -10,10 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
 import type { ModelSpec } from '../../src/engine/protocol';
-import { lengthBand, lineLength, planLine } from '../../src/writing/linePlan';
-import { lineWords } from '../../src/writing/lineWords';
-import { loadPronouncingDictionary } from '../../src/writing/pronouncingDictionary';
-import { lineRhymeKey, rhymes } from '../../src/writing/rhyme';
+import { lengthBand, lineLength, planLine } from '../../src/writing/verse/linePlan';
+import { lineWords } from '../../src/writing/verse/lineWords';
+import { loadPronouncingDictionary } from '../../src/writing/verse/pronouncingDictionary';
+import { lineRhymeKey, rhymes } from '../../src/writing/verse/rhyme';
 import { corpusDir, repoRoot, testModelDir, workerPath } from '../support/paths';
 
 const model: ModelSpec = { dir: testModelDir, dtype: 'fp32', threads: 1 };

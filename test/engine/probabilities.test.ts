@@ -9,7 +9,7 @@ import { EngineClient } from '../../src/client/engineClient';
 import { LanguageModel } from '../../src/engine/languageModel';
 import { emptyCache } from '../../src/engine/kvCache';
 import { applyRepetitionPenalty, candidateDistribution } from '../../src/engine/sampling';
-import { validateSampling } from '../../src/writing/samplingSettings';
+import { validateSampling } from '../../src/writing/settings/samplingSettings';
 import { execFileSync } from 'node:child_process';
 import { cliPath, testModelDir, workerPath } from '../support/paths';
 

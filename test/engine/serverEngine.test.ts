@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { ServerEngine } from '../../src/client/server/serverEngine';
 import { EngineClient } from '../../src/client/engineClient';
 import { EngineRequestError } from '../../src/client/writingEngine';
-import { groupBand, heardVowelGroups } from '../../src/writing/lineGrammar';
-import { lineRhymeKey } from '../../src/writing/rhyme';
-import { lineRhymesWith } from '../../src/writing/lineEnding';
-import { planLine } from '../../src/writing/linePlan';
-import { BannedPhrases } from '../../src/writing/bannedPhrases';
-import { loadPronouncingDictionary } from '../../src/writing/pronouncingDictionary';
+import { groupBand, heardVowelGroups } from '../../src/writing/verse/lineGrammar';
+import { lineRhymeKey } from '../../src/writing/verse/rhyme';
+import { lineRhymesWith } from '../../src/writing/verse/lineEnding';
+import { planLine } from '../../src/writing/verse/linePlan';
+import { BannedPhrases } from '../../src/writing/settings/bannedPhrases';
+import { loadPronouncingDictionary } from '../../src/writing/verse/pronouncingDictionary';
 import { llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
 import { repoRoot, testModelDir, workerPath } from '../support/paths';
 

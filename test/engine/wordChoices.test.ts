@@ -10,11 +10,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
 import { sampleAlternatives, sampleOne } from '../../src/client/alternativeSampler';
-import { commandParams, endedByModel } from '../../src/writing/commandParams';
-import { buildContinuationRequest, type WritingRequest } from '../../src/writing/continuationRequest';
-import { DEFAULT_FORM_SETTINGS, withForm } from '../../src/writing/formRequest';
-import { validateSampling } from '../../src/writing/samplingSettings';
-import { alignTokens, choiceUnits, continuationAfterChoice, offeredAlternatives, planWordChoice } from '../../src/writing/wordChoices';
+import { commandParams, endedByModel } from '../../src/writing/prompts/commandParams';
+import { buildContinuationRequest, type WritingRequest } from '../../src/writing/prompts/continuationRequest';
+import { DEFAULT_FORM_SETTINGS, withForm } from '../../src/writing/verse/formRequest';
+import { validateSampling } from '../../src/writing/settings/samplingSettings';
+import { alignTokens, choiceUnits, continuationAfterChoice, offeredAlternatives, planWordChoice } from '../../src/writing/history/wordChoices';
 import { repoRoot, testModelDir, workerPath } from '../support/paths';
 
 const spec = { dir: testModelDir, dtype: 'fp32' as const, threads: 1 };

@@ -6,8 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineClient } from '../../src/client/engineClient';
-import { validateSampling } from '../../src/writing/samplingSettings';
-import { BannedPhrases } from '../../src/writing/bannedPhrases';
+import { validateSampling } from '../../src/writing/settings/samplingSettings';
+import { BannedPhrases } from '../../src/writing/settings/bannedPhrases';
 import { execFileSync } from 'node:child_process';
 import { cliPath, testModelDir, workerPath } from '../support/paths';
 

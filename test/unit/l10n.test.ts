@@ -94,7 +94,7 @@ describe('l10n bundles', () => {
 
   it('the panel page asks only for strings the host gives it, each under its own English text', () => {
     const page = pageMessages('media/samplingPanel.js', read('media/samplingPanel.js'));
-    const table = tableEntries('src/vscode/panelText.ts', read('src/vscode/panelText.ts'), 'panelStrings');
+    const table = tableEntries('src/vscode/panel/panelText.ts', read('src/vscode/panel/panelText.ts'), 'panelStrings');
     for (const e of table) assert.equal(e.message, e.key, `panelStrings: "${e.key}" is looked up as l10n.t of itself`);
     const keys = new Set(table.map((e) => e.key));
     for (const m of page) {
@@ -106,9 +106,9 @@ describe('l10n bundles', () => {
   });
 
   it('the settings texts the panel shows from pure modules all have a translation', async () => {
-    const { panelSettingSpecs, extraSettingsFromManifest } = await import('../../src/writing/panelProtocol');
-    const { BUILT_IN_PRESETS } = await import('../../src/writing/samplingPresets');
-    const table = new Map(tableEntries('src/vscode/panelText.ts', read('src/vscode/panelText.ts'), 'settingTexts').map((e) => [e.key, e.message]));
+    const { panelSettingSpecs, extraSettingsFromManifest } = await import('../../src/writing/settings/panelProtocol');
+    const { BUILT_IN_PRESETS } = await import('../../src/writing/settings/samplingPresets');
+    const table = new Map(tableEntries('src/vscode/panel/panelText.ts', read('src/vscode/panel/panelText.ts'), 'settingTexts').map((e) => [e.key, e.message]));
     for (const [k, m] of table) assert.equal(m, k, `settingTexts: "${k}"`);
     const manifest = JSON.parse(read('package.json').replace(/"%([^%"]+)%"/g, (_, k: string) => JSON.stringify(json('package.nls.json')[k]))) as unknown;
     const texts: string[] = BUILT_IN_PRESETS.map((p) => p.explain);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SAMPLING, SAMPLING_LIMITS } from '../../src/writing/samplingSettings';
+import { DEFAULT_SAMPLING, SAMPLING_LIMITS } from '../../src/writing/settings/samplingSettings';
 import { repoRoot } from '../support/paths';
 
 interface Manifest {

@@ -4,7 +4,7 @@
  * out), so its mapping is tested on the shapes the servers' documentation and source give.
  */
 import type { EngineCapabilities, GeneratedToken, SamplerName, SamplingSettings, StopReason } from '../../common/generation';
-import type { ServerKind } from '../../writing/serverSettings';
+import type { ServerKind } from '../../writing/settings/serverSettings';
 
 /** One completion as Inkling asks for it. */
 export interface CompletionCall {

@@ -5,7 +5,7 @@
  * that is not a sign of Ollama.) Then the model to use and its context size.
  */
 import { basename } from 'node:path';
-import type { ServerKind } from '../../writing/serverSettings';
+import type { ServerKind } from '../../writing/settings/serverSettings';
 import { HttpFailure, httpRequest, type HttpOptions } from './http';
 
 export interface ServerProbe {

@@ -10,17 +10,17 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { EngineCapabilities, EngineDescription, EngineState, ErrorCode, GeneratedToken, GenerateParams, GenerationResult, SamplingSettings, StopReason } from '../../common/generation';
-import { splitPromptEnd } from '../../writing/promptEnd';
-import { fitPrompt } from '../../writing/promptFit';
-import { leadGrammar } from '../../writing/lineGrammar';
-import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/rhymeLexicon';
-import { loadPronouncingDictionary } from '../../writing/pronouncingDictionary';
-import { isCjkText } from '../../writing/cjkText';
-import { loadPinyin } from '../../writing/hanziRhyme';
-import { SEED_MAX, validateSampling } from '../../writing/samplingSettings';
-import type { ServerKind } from '../../writing/serverSettings';
+import { splitPromptEnd } from '../../writing/prompts/promptEnd';
+import { fitPrompt } from '../../writing/prompts/promptFit';
+import { leadGrammar } from '../../writing/verse/lineGrammar';
+import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/verse/rhymeLexicon';
+import { loadPronouncingDictionary } from '../../writing/verse/pronouncingDictionary';
+import { isCjkText } from '../../writing/verse/cjkText';
+import { loadPinyin } from '../../writing/verse/hanziRhyme';
+import { SEED_MAX, validateSampling } from '../../writing/settings/samplingSettings';
+import type { ServerKind } from '../../writing/settings/serverSettings';
 import { findStop } from '../../engine/textStream';
-import { BannedPhrases } from '../../writing/bannedPhrases';
+import { BannedPhrases } from '../../writing/settings/bannedPhrases';
 import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from '../writingEngine';
 import { ignoredSettings, type CompletionCall, type ServerDialect, type Usage } from './dialect';
 import { NdjsonParser, SseParser } from './eventStream';
@@ -52,7 +52,7 @@ export const DIALECTS: Record<ServerKind, ServerDialect> = { 'llama.cpp': llamaC
 const SERVER_NAMES: Record<ServerKind, string> = { 'llama.cpp': 'llama-server', vllm: 'vLLM', ollama: 'Ollama', openai: 'The server' };
 
 export interface ServerEngineOptions {
-  /** The server's base address (checked: see writing/serverSettings.ts). */
+  /** The server's base address (checked: see writing/settings/serverSettings.ts). */
   url: string;
   kind: ServerKind | 'auto';
   /** The model to ask for; '' for the server's own (or first) one. */

@@ -1,20 +1,20 @@
 /**
  * Form-keeping on a server: the same FormConstraint the worker keeps by shaping logits, kept
- * line by line from the host. Each line is planned from the poem as it stands (writing/linePlan:
+ * line by line from the host. Each line is planned from the poem as it stands (writing/verse/linePlan:
  * its target length, whether it closes a stanza, which earlier line it rhymes with), then
- * written by one request: with a grammar where the server takes one (writing/lineGrammar:
+ * written by one request: with a grammar where the server takes one (writing/verse/lineGrammar:
  * whole words, the length band, the rhyme word, the line break), otherwise by asking for a few
  * candidates of the line and keeping the one that fits best. The server's prompt cache makes
  * each line's request pay only for the line before it.
  */
 import type { FormConstraint, SamplingSettings, StopReason } from '../../common/generation';
-import { lengthBand, lineInProgress, lineLength, planLine, type LinePlan } from '../../writing/linePlan';
-import { leadGrammar, lineGrammar } from '../../writing/lineGrammar';
-import { lineRhymesWith } from '../../writing/lineEnding';
-import { lineRhymeKey } from '../../writing/rhyme';
-import type { RhymeLexicon } from '../../writing/rhymeLexicon';
+import { lengthBand, lineInProgress, lineLength, planLine, type LinePlan } from '../../writing/verse/linePlan';
+import { leadGrammar, lineGrammar } from '../../writing/verse/lineGrammar';
+import { lineRhymesWith } from '../../writing/verse/lineEnding';
+import { lineRhymeKey } from '../../writing/verse/rhyme';
+import type { RhymeLexicon } from '../../writing/verse/rhymeLexicon';
 import { findStop } from '../../engine/textStream';
-import { isCjkText } from '../../writing/cjkText';
+import { isCjkText } from '../../writing/verse/cjkText';
 import type { Usage } from './dialect';
 
 /** One request the writer makes: the server engine sends it and streams its text back. */
@@ -33,7 +33,7 @@ export interface LineAnswer {
 }
 
 export interface VerseJob {
-  /** The prompt without a trailing blank (see writing/promptEnd.ts), and that blank. */
+  /** The prompt without a trailing blank (see writing/prompts/promptEnd.ts), and that blank. */
   prompt: string;
   blank: string;
   form: FormConstraint;

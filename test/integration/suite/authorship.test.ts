@@ -8,8 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
-import type { ContinueResult } from '../../../src/vscode/continueCommand';
-import { sharePercent } from '../../../src/writing/authorship';
+import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
+import { sharePercent } from '../../../src/writing/history/authorship';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 import { api, config, DTYPE, openAtEnd, SEED, workspaceDir } from './writingSupport';
 

@@ -9,10 +9,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
-import type { SwitchResult } from '../../../src/vscode/branchHistory';
-import type { ContinueResult } from '../../../src/vscode/continueCommand';
-import type { RegenerateResult } from '../../../src/vscode/regenerateCommand';
-import { branchLabel } from '../../../src/writing/branchHistory';
+import type { SwitchResult } from '../../../src/vscode/history/branchHistory';
+import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
+import type { RegenerateResult } from '../../../src/vscode/commands/regenerateCommand';
+import { branchLabel } from '../../../src/writing/history/branchHistory';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 import { api, config, DTYPE, openAtEnd, ROWS, SEED, undoRestores, workspaceDir } from './writingSupport';
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
-import type { ContinueResult } from '../../../src/vscode/continueCommand';
+import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 import { api, config, openAtEnd } from './writingSupport';
 

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
-import type { ContinueResult } from '../../../src/vscode/continueCommand';
+import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 import { api, cliGhost, config, openAtEnd, withWorkerHeld } from './writingSupport';
 

@@ -9,9 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
-import { GHOST_PROMPT_CHARS } from '../../../src/writing/ghostRequest';
-import { prefixWindow } from '../../../src/writing/prefixWindow';
-import { BUILT_IN_PRESETS, PRESET_KEYS, type PresetValues } from '../../../src/writing/samplingPresets';
+import { GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghostRequest';
+import { prefixWindow } from '../../../src/writing/prompts/prefixWindow';
+import { BUILT_IN_PRESETS, PRESET_KEYS, type PresetValues } from '../../../src/writing/settings/samplingPresets';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 import { repoRoot, api } from './writingSupport';
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
-import type { ContinueResult } from '../../../src/vscode/continueCommand';
+import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../../support/llamaServer';
 import { startRecordedServer } from '../../support/recordedServer';
 import { uiBridgeOrSkip, waitFor } from './uiBridge';

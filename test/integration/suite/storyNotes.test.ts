@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GenerateParams } from '../../../src/common/generation';
 import type { InklingApi } from '../../../src/extension';
-import type { ContinueResult } from '../../../src/vscode/continueCommand';
+import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { uiBridgeOrSkip, waitFor } from './uiBridge';
 import { api, config, openAtEnd, workspaceDir } from './writingSupport';
 

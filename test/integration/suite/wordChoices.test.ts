@@ -8,9 +8,9 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { GenerateParams } from '../../../src/common/generation';
 import type { InklingApi } from '../../../src/extension';
-import { choiceLabelAt, continuationAfterChoice, offeredAlternatives, planWordChoice, type ChoiceInsertion, type ChoiceUnit } from '../../../src/writing/wordChoices';
-import type { ChoiceDetail } from '../../../src/vscode/wordChoices';
-import type { ContinueResult } from '../../../src/vscode/continueCommand';
+import { choiceLabelAt, continuationAfterChoice, offeredAlternatives, planWordChoice, type ChoiceInsertion, type ChoiceUnit } from '../../../src/writing/history/wordChoices';
+import type { ChoiceDetail } from '../../../src/vscode/history/wordChoices';
+import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 import { api, cliInsertion, config, DTYPE, openAtEnd, ROWS, SEED, undoRestores } from './writingSupport';
 

@@ -7,11 +7,11 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { StopReason } from '../../../src/common/generation';
 import type { InklingApi } from '../../../src/extension';
-import { endedByModel } from '../../../src/writing/commandParams';
-import { DEFAULT_FORM_SETTINGS, withForm } from '../../../src/writing/formRequest';
-import { buildContinuationRequest, type WritingRequest } from '../../../src/writing/continuationRequest';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/ghostRequest';
-import { formConstraintFor } from '../../../src/writing/formRequest';
+import { endedByModel } from '../../../src/writing/prompts/commandParams';
+import { DEFAULT_FORM_SETTINGS, withForm } from '../../../src/writing/verse/formRequest';
+import { buildContinuationRequest, type WritingRequest } from '../../../src/writing/prompts/continuationRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghostRequest';
+import { formConstraintFor } from '../../../src/writing/verse/formRequest';
 import { waitFor, type UiBridge } from './uiBridge';
 
 export const SEED = 7;

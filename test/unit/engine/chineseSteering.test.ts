@@ -9,9 +9,9 @@ import { FormResources } from '../../../src/engine/formResources';
 import { FormSteering, type SteeringContext } from '../../../src/engine/formSteering';
 import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokenTrie';
 import { VocabularyIndex } from '../../../src/engine/vocabularyIndex';
-import { hanReadings, hanRhymeKey, loadPinyin } from '../../../src/writing/hanziRhyme';
-import { lineLength, type LinePlan } from '../../../src/writing/linePlan';
-import { loadPronouncingDictionary } from '../../../src/writing/pronouncingDictionary';
+import { hanReadings, hanRhymeKey, loadPinyin } from '../../../src/writing/verse/hanziRhyme';
+import { lineLength, type LinePlan } from '../../../src/writing/verse/linePlan';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 
 // prettier-ignore
 const PIECES = [

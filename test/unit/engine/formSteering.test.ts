@@ -6,9 +6,9 @@ import { FAR_BOOST, FormSteering, NEAR_BOOST, type SteeringContext } from '../..
 import type { FormConstraint } from '../../../src/common/generation';
 import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokenTrie';
 import { VocabularyIndex } from '../../../src/engine/vocabularyIndex';
-import type { LinePlan } from '../../../src/writing/linePlan';
-import { loadPronouncingDictionary } from '../../../src/writing/pronouncingDictionary';
-import { rhymeKey } from '../../../src/writing/rhyme';
+import type { LinePlan } from '../../../src/writing/verse/linePlan';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
+import { rhymeKey } from '../../../src/writing/verse/rhyme';
 
 // prettier-ignore
 const PIECES = [

@@ -16,7 +16,7 @@ import {
   selectToken,
   topIndices,
 } from '../../../src/engine/sampling';
-import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../src/writing/samplingSettings';
+import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../src/writing/settings/samplingSettings';
 
 /** Logits whose softmax is exactly `probs`. */
 function logitsOf(probs: number[]): Float32Array {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SAMPLING, SAMPLING_LIMITS, SEED_MAX, validateSampling } from '../../../src/writing/samplingSettings';
+import { DEFAULT_SAMPLING, SAMPLING_LIMITS, SEED_MAX, validateSampling } from '../../../src/writing/settings/samplingSettings';
 
 test('no input gives the defaults and no problems', () => {
   const { settings, problems } = validateSampling(undefined);

@@ -4,13 +4,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachCase } from '../../support/fuzz';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/ghostRequest';
-import { buildContinuationRequest } from '../../../src/writing/continuationRequest';
-import { analyzePoemForm } from '../../../src/writing/poemForm';
-import { planLine } from '../../../src/writing/linePlan';
-import { trimOverlap } from '../../../src/writing/overlap';
-import { windowAround } from '../../../src/writing/textWindow';
-import { lineGrammar } from '../../../src/writing/lineGrammar';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghostRequest';
+import { buildContinuationRequest } from '../../../src/writing/prompts/continuationRequest';
+import { analyzePoemForm } from '../../../src/writing/verse/poemForm';
+import { planLine } from '../../../src/writing/verse/linePlan';
+import { trimOverlap } from '../../../src/writing/prompts/overlap';
+import { windowAround } from '../../../src/writing/prompts/textWindow';
+import { lineGrammar } from '../../../src/writing/verse/lineGrammar';
 
 describe('hostile documents, fuzzed', () => {
   it('ghost text and Continue: a request (or a reason for none), built from the text before the cursor', () => {

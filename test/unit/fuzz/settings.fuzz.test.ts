@@ -4,12 +4,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachCase } from '../../support/fuzz';
-import { SAMPLING_LIMITS, validateSampling } from '../../../src/writing/samplingSettings';
-import { checkInlineSettings, MAX_WORDS_LIMITS } from '../../../src/writing/inlineSettings';
-import { validateFormSettings } from '../../../src/writing/formRequest';
-import { checkServerSettings, checkServerUrl } from '../../../src/writing/serverSettings';
-import { panelSettingSpecs, validatePanelMessage } from '../../../src/writing/panelProtocol';
-import { validateUserPresets } from '../../../src/writing/samplingPresets';
+import { SAMPLING_LIMITS, validateSampling } from '../../../src/writing/settings/samplingSettings';
+import { checkInlineSettings, MAX_WORDS_LIMITS } from '../../../src/writing/settings/inlineSettings';
+import { validateFormSettings } from '../../../src/writing/verse/formRequest';
+import { checkServerSettings, checkServerUrl } from '../../../src/writing/settings/serverSettings';
+import { panelSettingSpecs, validatePanelMessage } from '../../../src/writing/settings/panelProtocol';
+import { validateUserPresets } from '../../../src/writing/settings/samplingPresets';
 
 describe('settings and panel messages, fuzzed', () => {
   it('sampling settings: any JSON gives settings within their limits', () => {

@@ -4,7 +4,7 @@
 // (test/engine/serverEngine.test.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SAMPLING, validateSampling } from '../../../src/writing/samplingSettings';
+import { DEFAULT_SAMPLING, validateSampling } from '../../../src/writing/settings/samplingSettings';
 import { ignoredSettings, type CompletionCall } from '../../../src/client/server/dialect';
 import { llamaCppDialect } from '../../../src/client/server/llamaCppDialect';
 import { vllmDialect } from '../../../src/client/server/vllmDialect';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkServerSettings, checkServerUrl, isLoopbackHost } from '../../../src/writing/serverSettings';
+import { checkServerSettings, checkServerUrl, isLoopbackHost } from '../../../src/writing/settings/serverSettings';
 
 describe('server settings', () => {
   it('plain http only to this machine, unless the writer allows the host', () => {

@@ -3,10 +3,10 @@
 // elsewhere, rebuilding them from the provenance log, and the disclosure text.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Authorship, disclosureMarkdown, nearest, shareLine, sharePercent } from '../../../src/writing/authorship';
-import type { TextEdit } from '../../../src/writing/insertionTracker';
-import { provenanceRecord } from '../../../src/writing/provenanceRecord';
-import { DEFAULT_SAMPLING } from '../../../src/writing/samplingSettings';
+import { Authorship, disclosureMarkdown, nearest, shareLine, sharePercent } from '../../../src/writing/history/authorship';
+import type { TextEdit } from '../../../src/writing/history/insertionTracker';
+import { provenanceRecord } from '../../../src/writing/history/provenanceRecord';
+import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';
 
 const meta = { command: 'continue' as const, model: 'inkling-verse', time: '2026-11-20T10:00:00.000Z' };
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BannedPhrases } from '../../../src/writing/bannedPhrases';
+import { BannedPhrases } from '../../../src/writing/settings/bannedPhrases';
 
 test('a banned phrase matches case-insensitively, as whole words, across any white space', () => {
   const bans = new BannedPhrases(['A testament to', 'shivers down']);

@@ -3,9 +3,9 @@
 // it, places found again in a document edited elsewhere, the bounds, and the stored form.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BranchHistory, branchFileName, branchLabel, branchLabels, type OfferedBranch } from '../../../src/writing/branchHistory';
-import type { TextEdit } from '../../../src/writing/insertionTracker';
-import { DEFAULT_SAMPLING } from '../../../src/writing/samplingSettings';
+import { BranchHistory, branchFileName, branchLabel, branchLabels, type OfferedBranch } from '../../../src/writing/history/branchHistory';
+import type { TextEdit } from '../../../src/writing/history/insertionTracker';
+import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';
 
 const settings = { sampling: DEFAULT_SAMPLING, maxNewTokens: 40, stopStrings: [], lines: 2, kind: 'verse' as const };
 const offered = (text: string, seed = 1): OfferedBranch => ({ text, seed, command: 'continue', model: 'stories260K', settings });

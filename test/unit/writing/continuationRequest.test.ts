@@ -5,18 +5,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { describeAlternative } from '../../../src/writing/alternativeLabel';
-import { commandParams, endedByModel } from '../../../src/writing/commandParams';
+import { describeAlternative } from '../../../src/writing/prompts/alternativeLabel';
+import { commandParams, endedByModel } from '../../../src/writing/prompts/commandParams';
 import {
   buildContinuationRequest,
   fitBetween,
   MAX_CONTINUATION_TOKENS,
   type ContinuationRequest,
   type ContinuationRequestReady,
-} from '../../../src/writing/continuationRequest';
-import { DEFAULT_FORM_SETTINGS, formKind, withForm } from '../../../src/writing/formRequest';
-import { dedupeAlternatives, isNearDuplicate } from '../../../src/writing/nearDuplicate';
-import { DEFAULT_SAMPLING } from '../../../src/writing/samplingSettings';
+} from '../../../src/writing/prompts/continuationRequest';
+import { DEFAULT_FORM_SETTINGS, formKind, withForm } from '../../../src/writing/verse/formRequest';
+import { dedupeAlternatives, isNearDuplicate } from '../../../src/writing/prompts/nearDuplicate';
+import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';
 import { corpusDir, repoRoot } from '../../support/paths';
 
 const corpus = (name: string) => readFileSync(join(corpusDir, name), 'utf8');

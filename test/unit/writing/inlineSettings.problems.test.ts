@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkInlineSettings, DEFAULT_INLINE_SETTINGS } from '../../../src/writing/inlineSettings';
+import { checkInlineSettings, DEFAULT_INLINE_SETTINGS } from '../../../src/writing/settings/inlineSettings';
 
 describe('ghost-text settings as written', () => {
   it('a language list that is not a list falls back to the default, and says so', () => {

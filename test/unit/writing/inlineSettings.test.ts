@@ -2,7 +2,7 @@
 // falls back to its default (the status bar once failed on `"inkling.inline.languages": null`).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_INLINE_SETTINGS, validateInlineSettings } from '../../../src/writing/inlineSettings';
+import { DEFAULT_INLINE_SETTINGS, validateInlineSettings } from '../../../src/writing/settings/inlineSettings';
 
 describe('ghost-text settings', () => {
   it('keeps well-formed values', () => {

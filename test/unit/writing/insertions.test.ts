@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { InsertionTracker, shiftRange } from '../../../src/writing/insertionTracker';
-import { parseOutline } from '../../../src/writing/outline';
-import { buildPassageRequest, lineEndOffset, passageParagraph, planOutlineExpansion, proseBefore } from '../../../src/writing/outlineExpansion';
-import { parseProvenance, provenanceLine, provenanceRecord } from '../../../src/writing/provenanceRecord';
-import { DEFAULT_SAMPLING } from '../../../src/writing/samplingSettings';
+import { InsertionTracker, shiftRange } from '../../../src/writing/history/insertionTracker';
+import { parseOutline } from '../../../src/writing/prompts/outline';
+import { buildPassageRequest, lineEndOffset, passageParagraph, planOutlineExpansion, proseBefore } from '../../../src/writing/prompts/outlineExpansion';
+import { parseProvenance, provenanceLine, provenanceRecord } from '../../../src/writing/history/provenanceRecord';
+import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';
 import { corpusDir, repoRoot } from '../../support/paths';
 
 const outline = readFileSync(join(repoRoot, 'test', 'fixtures', 'workspace', 'outline.md'), 'utf8');

@@ -2,10 +2,10 @@
 // written; unknown types, unknown settings, wrong types, NaN and out-of-range values are rejected.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CURRENT_SETTINGS, extraSettingsFromManifest, panelSettingSpecs, settingValueProblem, validatePanelMessage, type PanelRequest } from '../../../src/writing/panelProtocol';
+import { CURRENT_SETTINGS, extraSettingsFromManifest, panelSettingSpecs, settingValueProblem, validatePanelMessage, type PanelRequest } from '../../../src/writing/settings/panelProtocol';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SAMPLING, SAMPLING_LIMITS, SEED_MAX } from '../../../src/writing/samplingSettings';
+import { DEFAULT_SAMPLING, SAMPLING_LIMITS, SEED_MAX } from '../../../src/writing/settings/samplingSettings';
 import { repoRoot } from '../../support/paths';
 
 const specs = panelSettingSpecs([{ key: 'inline.maxWords', label: 'Words', explain: 'Words per suggestion.', min: 1, max: 80, defaultValue: 12 }]);

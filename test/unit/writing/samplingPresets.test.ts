@@ -2,8 +2,8 @@
 // and the writer's presets are read back from the setting's raw JSON safely.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BUILT_IN_PRESETS, describePreset, matchingPreset, MAX_PRESET_NAME_LENGTH, pick, presetNameProblem, presetsToSetting, PRESET_KEYS, validateUserPresets } from '../../../src/writing/samplingPresets';
-import { DEFAULT_SAMPLING, SAMPLING_LIMITS, validateSampling } from '../../../src/writing/samplingSettings';
+import { BUILT_IN_PRESETS, describePreset, matchingPreset, MAX_PRESET_NAME_LENGTH, pick, presetNameProblem, presetsToSetting, PRESET_KEYS, validateUserPresets } from '../../../src/writing/settings/samplingPresets';
+import { DEFAULT_SAMPLING, SAMPLING_LIMITS, validateSampling } from '../../../src/writing/settings/samplingSettings';
 
 describe('built-in presets', () => {
   it('are within every limit: validating them changes nothing', () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GeneratedToken } from '../../../src/common/generation';
-import { buildContinuationRequest } from '../../../src/writing/continuationRequest';
+import { buildContinuationRequest } from '../../../src/writing/prompts/continuationRequest';
 import {
   alignTokens,
   choiceLabel,
@@ -18,7 +18,7 @@ import {
   spansInCrlf,
   unitAt,
   WordChoiceStore,
-} from '../../../src/writing/wordChoices';
+} from '../../../src/writing/history/wordChoices';
 
 /** Tokens for pieces, each with a probability and two made-up alternatives. */
 function tokens(pieces: string[], probability = 0.5): GeneratedToken[] {

@@ -1,0 +1,109 @@
+import { isCjkText } from '../verse/cjkText';
+import { completionKey } from './completionCache';
+import { cursorContext, type CursorContext, type QuietReason } from './cursorContext';
+import { trimOverlap } from './overlap';
+import { analyzePoemForm } from '../verse/poemForm';
+import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindow';
+import { stopRuleFor, trimToStop, type StopRule } from './stopRules';
+import { detectTextKind, type TextKindName } from './textKind';
+
+/**
+ * How much text before the cursor a ghost-text prompt may take, in characters (about 500 tokens
+ * of English). Longer windows cost decode time on every suggestion — each step re-reads the whole
+ * KV cache — and a line of verse rarely needs more than the last few stanzas.
+ */
+export const GHOST_PROMPT_CHARS = 2000;
+
+export interface GhostRequestInput {
+  /** The document, or the window of it around the cursor (see textWindow.ts). */
+  text: string;
+  /** Cursor offset in `text`. */
+  offset: number;
+  /** `text` starts where the document does (default true). */
+  atDocumentStart?: boolean;
+  /** The writer asked for a suggestion (rather than typing). */
+  explicit: boolean;
+  /** Prompt budget; in characters unless `countTokens` says otherwise. */
+  maxPromptChars: number;
+  /** Prose word budget for one suggestion. */
+  maxWords?: number;
+  /** Counts the prompt budget in tokens instead of characters. */
+  countTokens?: CountTokens;
+  /** Overrides the verse/prose decision. */
+  kind?: TextKindName;
+}
+
+/** Everything the engine and the provider need for one ghost-text suggestion. */
+export interface GhostRequestReady {
+  ok: true;
+  prompt: string;
+  /** Identifies prompt and stop rule; add the sampling settings before caching by it. */
+  cacheKey: string;
+  stopStrings: string[];
+  maxNewTokens: number;
+  stop: StopRule;
+  kind: TextKindName;
+  window: PrefixWindow;
+  /** Turns raw model text into the suggestion to show; '' means show nothing. */
+  finish(generated: string): string;
+}
+
+export interface GhostRequestQuiet {
+  ok: false;
+  /** Why not: the cursor context, or nothing before the cursor to continue. */
+  reason: QuietReason | 'empty';
+  context: CursorContext;
+}
+
+export type GhostRequest = GhostRequestReady | GhostRequestQuiet;
+
+/**
+ * Builds the request for a ghost-text suggestion at a cursor, or says why there should be none.
+ * The prompt is the window of text before the cursor (front matter left out), a trailing space
+ * included: the engines then begin a new word; the stop rule follows the form (a verse
+ * line, a prose sentence); `finish` trims the model's text to the rule and to what already
+ * follows the cursor.
+ */
+export function buildGhostRequest(input: GhostRequestInput): GhostRequest {
+  const offset = Math.max(0, Math.min(input.offset, input.text.length));
+  const context = cursorContext(input.text, offset, input.explicit, input.atDocumentStart ?? true);
+  if (!context.suggest) return { ok: false, reason: context.reason!, context };
+
+  const before = input.text.slice(0, offset);
+  const after = input.text.slice(offset);
+  const window = prefixWindow(before, input.maxPromptChars, input.countTokens, input.atDocumentStart ?? true);
+  // A trailing space stays: it asks the engine for a new word (see promptEnd.ts), and "word" and
+  // "word " are different requests with different cache keys.
+  const prompt = window.text;
+  if (!prompt.trim()) return { ok: false, reason: 'empty', context };
+
+  const detected = detectTextKind(window.text);
+  const kind = input.kind ?? detected.kind;
+  const cjk = isCjkText(window.text);
+  const form = kind === 'verse' ? analyzePoemForm(window.text, { kind }) : null;
+  const stop = stopRuleFor({
+    kind,
+    before: window.text,
+    cjk,
+    targetLength: form?.next.targetLength ?? form?.medianLineLength,
+    maxWords: input.maxWords,
+    unwrapped: detected.evidence.medianLength > 100,
+  });
+  const restOfLine = after.split('\n', 1)[0];
+  return {
+    ok: true,
+    prompt,
+    cacheKey: completionKey(prompt, stop),
+    stopStrings: stop.stopStrings,
+    maxNewTokens: stop.maxTokens,
+    stop,
+    kind,
+    window,
+    finish(generated: string): string {
+      let text = trimOverlap(trimToStop(stop, generated), after, before);
+      // A whole new verse line typed in front of an existing one must not run into it.
+      if (text && stop.mode === 'next-line' && restOfLine.trim()) text = `${text.trimEnd()}\n`;
+      return text;
+    },
+  };
+}
