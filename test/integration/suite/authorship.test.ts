@@ -11,7 +11,7 @@ import type { InklingApi } from '../../../src/extension';
 import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { sharePercent } from '../../../src/writing/history/authorship';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { api, config, DTYPE, openAtEnd, SEED, workspaceDir } from './writingSupport';
+import { config, openAtEnd, workspaceDir, commandsWithTestModel } from './writingSupport';
 
 const OVERLAYS = '.editor-instance .monaco-editor .view-overlays .cdr';
 
@@ -21,13 +21,7 @@ describe('Who wrote what', function () {
 
   before(async function () {
     if (!process.env.INKLING_TEST_MODEL) this.skip();
-    inkling = await api();
-    await config().update('sampling.seed', SEED, vscode.ConfigurationTarget.Global);
-    await config().update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
-    await config().update('model.dtype', DTYPE, vscode.ConfigurationTarget.Global);
-    await config().update('inline.enabled', false, vscode.ConfigurationTarget.Global);
-    await config().update('continue.lines', 2, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+    inkling = await commandsWithTestModel({ continueLines: 2 });
   });
 
   afterEach(async () => {

@@ -14,7 +14,7 @@ import type { ContinueResult } from '../../../src/vscode/commands/continueComman
 import type { RegenerateResult } from '../../../src/vscode/commands/regenerateCommand';
 import { branchLabel } from '../../../src/writing/history/branchHistory';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { api, config, DTYPE, openAtEnd, ROWS, SEED, undoRestores, workspaceDir } from './writingSupport';
+import { config, openAtEnd, ROWS, SEED, undoRestores, workspaceDir, commandsWithTestModel } from './writingSupport';
 
 /** The rows of the Inkling Branches view: aria-label and focus. */
 const VIEW_ROWS = `() => {
@@ -29,13 +29,7 @@ describe('Branch history', function () {
 
   before(async function () {
     if (!process.env.INKLING_TEST_MODEL) this.skip();
-    inkling = await api();
-    await config().update('sampling.seed', SEED, vscode.ConfigurationTarget.Global);
-    await config().update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
-    await config().update('model.dtype', DTYPE, vscode.ConfigurationTarget.Global);
-    await config().update('inline.enabled', false, vscode.ConfigurationTarget.Global);
-    await config().update('continue.lines', 2, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+    inkling = await commandsWithTestModel({ continueLines: 2 });
     await inkling.writing.branches.clear();
   });
 

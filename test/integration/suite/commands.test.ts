@@ -16,7 +16,7 @@ import type { ContinueResult } from '../../../src/vscode/commands/continueComman
 import type { OutlineResult } from '../../../src/vscode/commands/outlineCommand';
 import type { RegenerateResult } from '../../../src/vscode/commands/regenerateCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor } from './uiBridge';
-import { SEED, DTYPE, ROWS, PROGRESS_CANCEL, repoRoot, api, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels, withWorkerHeld } from './writingSupport';
+import { SEED, ROWS, PROGRESS_CANCEL, repoRoot, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels, withWorkerHeld, commandsWithTestModel } from './writingSupport';
 
 describe('Commands', function () {
   this.timeout(120_000);
@@ -36,14 +36,7 @@ describe('Commands', function () {
 
   before(async function () {
     if (!process.env.INKLING_TEST_MODEL) this.skip();
-    inkling = await api();
-    await config().update('sampling.seed', SEED, vscode.ConfigurationTarget.Global);
-    await config().update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
-    await config().update('model.dtype', DTYPE, vscode.ConfigurationTarget.Global);
-    // Ghost text would only compete with the commands for the worker here.
-    await config().update('inline.enabled', false, vscode.ConfigurationTarget.Global);
-    // VS Code in a browser saves after a delay by default: a test's text must not reach the disk.
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+    inkling = await commandsWithTestModel();
   });
 
   afterEach(async () => {

@@ -12,7 +12,7 @@ import { choiceLabelAt, continuationAfterChoice, offeredAlternatives, planWordCh
 import type { ChoiceDetail } from '../../../src/vscode/history/wordChoices';
 import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { api, cliInsertion, config, DTYPE, openAtEnd, ROWS, SEED, undoRestores } from './writingSupport';
+import { cliInsertion, config, openAtEnd, ROWS, SEED, undoRestores, commandsWithTestModel } from './writingSupport';
 
 const HOVER = '.monaco-hover:not(.hidden) .hover-contents';
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
@@ -25,12 +25,7 @@ describe('Word alternatives', function () {
 
   before(async function () {
     if (!process.env.INKLING_TEST_MODEL) this.skip();
-    inkling = await api();
-    await config().update('sampling.seed', SEED, vscode.ConfigurationTarget.Global);
-    await config().update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
-    await config().update('model.dtype', DTYPE, vscode.ConfigurationTarget.Global);
-    await config().update('inline.enabled', false, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+    inkling = await commandsWithTestModel();
     const client = inkling.engine.client;
     const generate = client.generate.bind(client);
     client.generate = (params, options) => {

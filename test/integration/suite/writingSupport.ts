@@ -32,6 +32,22 @@ export async function api(): Promise<InklingApi> {
 }
 
 export const config = () => vscode.workspace.getConfiguration('inkling');
+
+/**
+ * The settings the command suites write under: the test model at the tests' precision and seed,
+ * no ghost text competing for the worker, no auto-save (a test's text must not reach the disk);
+ * `continueLines` when a suite wants a fixed number of lines.
+ */
+export async function commandsWithTestModel(options: { continueLines?: number } = {}): Promise<InklingApi> {
+  const inkling = await api();
+  await config().update('sampling.seed', SEED, vscode.ConfigurationTarget.Global);
+  await config().update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
+  await config().update('model.dtype', DTYPE, vscode.ConfigurationTarget.Global);
+  await config().update('inline.enabled', false, vscode.ConfigurationTarget.Global);
+  if (options.continueLines !== undefined) await config().update('continue.lines', options.continueLines, vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+  return inkling;
+}
 export const workspaceDir = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 
 export async function openAtEnd(name: string, ui: UiBridge): Promise<vscode.TextEditor> {
