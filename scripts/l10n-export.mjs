@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Writes l10n/bundle.l10n.json, the English bundle of every vscode.l10n.t('…') message in src/
-// (the key and the text are the English message, as @vscode/l10n-dev's `export` writes them).
+// Writes l10n/bundle.l10n.json, the English bundle of every vscode.l10n.t('…') message in src/, and
+// of every msg('…') template (src/common/message.ts: messages built outside vscode/, which the host
+// translates through vscode.l10n.t) — the key and the text are the English message, as
+// @vscode/l10n-dev's `export` writes them.
 // Translations live beside it (l10n/bundle.l10n.zh-cn.json) and are written by hand;
 // test/unit/l10n.test.ts fails when this file is stale or a translation is missing.
 //   node scripts/l10n-export.mjs [--check]     --check: exit 1 if the bundle is out of date
@@ -20,16 +22,18 @@ function sources(dir) {
     });
 }
 
-/** Every message of an l10n.t call in `file`; a key that is not a plain string is an error. */
+/** Every message of an l10n.t or msg call in `file`; a key that is not a plain string is an error. */
 function messages(file) {
   const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const out = [];
   const walk = (node) => {
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 't' && /(^|\.)l10n$/.test(node.expression.expression.getText(sf))) {
+    const l10nT = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 't' && /(^|\.)l10n$/.test(node.expression.expression.getText(sf));
+    const msg = ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'msg';
+    if (l10nT || msg) {
       const key = node.arguments[0];
       if (!key || !(ts.isStringLiteral(key) || ts.isNoSubstitutionTemplateLiteral(key))) {
         const { line } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
-        throw new Error(`${file}:${line + 1}: l10n.t needs a plain string as its message`);
+        throw new Error(`${file}:${line + 1}: ${l10nT ? 'l10n.t' : 'msg'} needs a plain string as its message`);
       }
       out.push(key.text);
     }

@@ -15,6 +15,7 @@ import { registerWritingCommands, type WritingCommands } from './vscode/commands
 import { registerServerCommands } from './vscode/service/serverCommands';
 import { StoryNotes } from './vscode/storyNotes';
 import { registerWalkthrough } from './vscode/walkthrough';
+import { setTranslator } from './common/message';
 
 export interface InklingApi {
   engine: EngineService;
@@ -26,6 +27,8 @@ export interface InklingApi {
 export function activate(context: vscode.ExtensionContext): InklingApi {
   const { channel, logger } = createLogger();
   context.subscriptions.push(channel);
+  // Messages built outside vscode/ (settings checks, engine errors…) in the display language.
+  setTranslator(vscode.l10n.t);
   try {
     return activateServices(context, channel, logger);
   } catch (e) {
@@ -95,4 +98,6 @@ function activateServices(context: vscode.ExtensionContext, channel: vscode.LogO
   return { engine, ghostText, samplingPanels, writing };
 }
 
-export function deactivate(): void {}
+export function deactivate(): void {
+  setTranslator();
+}

@@ -9,6 +9,7 @@ import type { HostMessage, ModelInfo, ModelSpec, WorkerMessage } from '../engine
 import type { EngineCapabilities, EngineDescription, EngineState, GenerateParams, GenerationResult } from '../common/generation';
 import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from './writingEngine';
 import { PROTOCOL_VERSION } from '../engine/protocol';
+import { msg } from '../common/message';
 
 export { EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions, type TextGenerator } from './writingEngine';
 
@@ -146,7 +147,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   async load(spec?: ModelSpec): Promise<ModelInfo> {
     if (spec) this.wantedSpec = spec;
     const wanted = this.wantedSpec;
-    if (!wanted) throw new EngineRequestError('no-model', 'No model chosen. Choose one with "Inkling: Choose Model".');
+    if (!wanted) throw new EngineRequestError('no-model', msg('No model chosen. Choose one with "Inkling: Choose Model".'));
     if (this.loadedSpec && sameSpec(this.loadedSpec, wanted) && this.loadedInfo && this.child) return this.loadedInfo;
     if (this.loading) {
       if (this.loadingSpec && sameSpec(this.loadingSpec, wanted)) return this.loading;
@@ -223,7 +224,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   }
 
   private ensureWorker(): Promise<ChildProcess> {
-    if (this.disposed) return Promise.reject(new EngineRequestError('worker-crashed', 'The engine was shut down.'));
+    if (this.disposed) return Promise.reject(new EngineRequestError('worker-crashed', msg('The engine was shut down.')));
     if (this.child?.connected) return Promise.resolve(this.child);
     this.starting ??= this.spawn().finally(() => {
       this.starting = null;
@@ -246,16 +247,16 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     return new Promise((resolve, reject) => {
       const timeout = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new EngineRequestError('worker-crashed', 'The Inkling worker did not start in time.'));
+        reject(new EngineRequestError('worker-crashed', msg('The Inkling worker did not start in time.')));
       }, this.options.handshakeTimeoutMs ?? 20000);
       child.on('message', (raw: WorkerMessage) => {
         if (raw.type === 'hello') {
           clearTimeout(timeout);
           if (raw.protocolVersion !== PROTOCOL_VERSION) {
             child.kill();
-            const msg = `The Inkling worker speaks protocol ${raw.protocolVersion}, this extension ${PROTOCOL_VERSION}. Reinstall Inkling.`;
-            this.setState('error', msg);
-            reject(new EngineRequestError('protocol-mismatch', msg));
+            const mismatch = msg('The Inkling worker speaks protocol {0}, this extension {1}. Reinstall Inkling.', raw.protocolVersion, PROTOCOL_VERSION);
+            this.setState('error', mismatch);
+            reject(new EngineRequestError('protocol-mismatch', mismatch));
             return;
           }
           this.child = child;
@@ -269,7 +270,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
       child.on('exit', (code, signal) => {
         clearTimeout(timeout);
         this.onExit(child, code, signal);
-        reject(new EngineRequestError('worker-crashed', `The Inkling worker exited while starting (${signal ?? code}).`));
+        reject(new EngineRequestError('worker-crashed', msg('The Inkling worker exited while starting ({0}).', String(signal ?? code))));
       });
       child.on('error', (e) => this.log.error(`Worker process error: ${e.message}`));
       child.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION } satisfies HostMessage);
@@ -326,7 +327,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     this.child = null;
     this.loadedSpec = null;
     this.loadedInfo = null;
-    const error = new EngineRequestError('worker-crashed', `The Inkling worker stopped unexpectedly (${signal ?? `exit code ${code}`}). It restarts by itself; see the log for details.`);
+    const error = new EngineRequestError('worker-crashed', signal ? msg('The Inkling worker stopped unexpectedly ({0}). It restarts by itself; see the log for details.', signal) : msg('The Inkling worker stopped unexpectedly (exit code {0}). It restarts by itself; see the log for details.', String(code)));
     error.logged = !this.disposed && !(code === 0 && signal === null);
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
@@ -367,7 +368,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
       this.loadedInfo = null;
       child.kill('SIGKILL');
       await exited;
-      const error = new EngineRequestError('worker-crashed', 'The model worker was restarted.');
+      const error = new EngineRequestError('worker-crashed', msg('The model worker was restarted.'));
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
         p.reject(error);
@@ -393,7 +394,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
     await exited;
     clearTimeout(timer);
-    const error = new EngineRequestError('worker-crashed', 'The model worker was stopped.');
+    const error = new EngineRequestError('worker-crashed', msg('The model worker was stopped.'));
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       p.reject(error);

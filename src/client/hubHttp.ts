@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { msg } from '../common/message';
 
 export type HubErrorCode = 'network' | 'http' | 'not-found' | 'cancelled' | 'insecure';
 
@@ -51,11 +52,11 @@ export function checkEndpoint(endpoint: string): URL {
   try {
     url = new URL(endpoint);
   } catch {
-    throw new HubError('insecure', `The model hub address is not a URL: ${endpoint}.`);
+    throw new HubError('insecure', msg('The model hub address is not a URL: {0}.', endpoint));
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopback(url.hostname)) return url;
-  throw new HubError('insecure', `The model hub address must use https (plain http only to this machine): ${endpoint}.`);
+  throw new HubError('insecure', msg('The model hub address must use https (plain http only to this machine): {0}.', endpoint));
 }
 
 function isLoopback(host: string): boolean {
@@ -86,8 +87,8 @@ export async function headHubFile(url: URL, options: RequestOptions = {}): Promi
         continue;
       }
     }
-    if (status === 404) throw new HubError('not-found', `The hub has no ${url.pathname}.`, status);
-    if (status >= 400 || status < 200) throw new HubError('http', `The hub answered ${status} for ${url.pathname}.`, status);
+    if (status === 404) throw new HubError('not-found', msg('The hub has no {0}.', url.pathname), status);
+    if (status >= 400 || status < 200) throw new HubError('http', msg('The hub answered {0} for {1}.', status, url.pathname), status);
     const etag = normaliseEtag(linkedEtag ?? header(res, 'etag'));
     const size = toSize(header(res, 'x-linked-size') ?? (status < 300 ? header(res, 'content-length') : undefined));
     const info: HubFileInfo = {};
@@ -119,15 +120,15 @@ export async function appendFromOffset(url: URL, file: string, offset: number, o
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume();
-      if (hop >= MAX_REDIRECTS) throw new HubError('http', `Too many redirects for ${url.pathname}.`, status);
+      if (hop >= MAX_REDIRECTS) throw new HubError('http', msg('Too many redirects for {0}.', url.pathname), status);
       const next = new URL(res.headers.location, current);
-      if (next.protocol === 'http:' && current.protocol === 'https:') throw new HubError('insecure', `The hub redirected ${url.pathname} to plain http.`);
+      if (next.protocol === 'http:' && current.protocol === 'https:') throw new HubError('insecure', msg('The hub redirected {0} to plain http.', url.pathname));
       current = next;
       continue;
     }
     if (status === 404) {
       res.resume();
-      throw new HubError('not-found', `The hub has no ${url.pathname}.`, status);
+      throw new HubError('not-found', msg('The hub has no {0}.', url.pathname), status);
     }
     // Nothing left past the offset: the partial already holds the whole file (verification decides).
     if (status === 416 && offset > 0) {
@@ -136,14 +137,14 @@ export async function appendFromOffset(url: URL, file: string, offset: number, o
     }
     if (status !== 200 && status !== 206) {
       res.resume();
-      throw new HubError('http', `The hub answered ${status} for ${url.pathname}.`, status);
+      throw new HubError('http', msg('The hub answered {0} for {1}.', status, url.pathname), status);
     }
     let start = 0;
     if (status === 206) {
       const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
       if (!range || Number(range[1]) !== offset) {
         res.resume();
-        throw new HubError('http', `The hub sent a different byte range than asked for ${url.pathname}.`, status);
+        throw new HubError('http', msg('The hub sent a different byte range than asked for {0}.', url.pathname), status);
       }
       start = offset;
     }
@@ -160,8 +161,8 @@ export async function appendFromOffset(url: URL, file: string, offset: number, o
       await pipeline(res, counter, out, options.signal ? { signal: options.signal } : {});
     } catch (e) {
       await closed(out);
-      if (options.signal?.aborted) throw new HubError('cancelled', 'The download was cancelled.');
-      throw new HubError('network', `The connection broke while downloading ${url.pathname} (${(e as Error).message}).`);
+      if (options.signal?.aborted) throw new HubError('cancelled', msg('The download was cancelled.'));
+      throw new HubError('network', msg('The connection broke while downloading {0} ({1}).', url.pathname, (e as Error).message));
     }
     return { bytes: start + received, restarted: status === 200 && offset > 0 };
   }
@@ -170,7 +171,7 @@ export async function appendFromOffset(url: URL, file: string, offset: number, o
 function send(method: 'HEAD' | 'GET', url: URL, headers: Record<string, string>, options: RequestOptions): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
-      reject(new HubError('cancelled', 'The download was cancelled.'));
+      reject(new HubError('cancelled', msg('The download was cancelled.')));
       return;
     }
     const client = url.protocol === 'https:' ? https : http;
@@ -178,16 +179,16 @@ function send(method: 'HEAD' | 'GET', url: URL, headers: Record<string, string>,
       method,
       headers: { 'User-Agent': options.userAgent ?? 'inkling', 'Accept-Encoding': 'identity', ...headers },
     });
-    const onAbort = () => req.destroy(new HubError('cancelled', 'The download was cancelled.'));
+    const onAbort = () => req.destroy(new HubError('cancelled', msg('The download was cancelled.')));
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new HubError('network', `No answer from ${url.host} in time.`)));
+    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new HubError('network', msg('No answer from {0} in time.', url.host))));
     req.on('response', (res) => {
       options.signal?.removeEventListener('abort', onAbort);
       resolve(res);
     });
     req.on('error', (e) => {
       options.signal?.removeEventListener('abort', onAbort);
-      reject(e instanceof HubError ? e : new HubError('network', `Could not reach ${url.host} (${(e as NodeJS.ErrnoException).code ?? e.message}).`));
+      reject(e instanceof HubError ? e : new HubError('network', msg('Could not reach {0} ({1}).', url.host, (e as NodeJS.ErrnoException).code ?? e.message)));
     });
     req.end();
   });

@@ -18,11 +18,13 @@ import { checkModelFolder } from '../engine/modelFolder';
 import { appendFromOffset, checkEndpoint, headHubFile, HubError, resolveUrl, type HubFileInfo } from './hubHttp';
 import type { KnownModel, ManifestFile } from './modelManifest';
 import { INSTALL_RECORD, type InstallRecord, type InstalledModel, type ModelStore, type Verification } from './modelStore';
+import { msg } from '../common/message';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
-export const DOWNLOADS_OFF_MESSAGE =
-  'Downloading models is turned off, so Inkling made no network request. To let it fetch models from the Hugging Face hub, turn on "inkling.network.allowDownloads" in your user settings — or choose a model folder you already have.';
+/** Said when a download is asked for while downloads are off (a function: said in the writer's language). */
+export const downloadsOffMessage = (): string =>
+  msg('Downloading models is turned off, so Inkling made no network request. To let it fetch models from the Hugging Face hub, turn on "inkling.network.allowDownloads" in your user settings — or choose a model folder you already have.');
 
 export type DownloadErrorCode = 'downloads-disabled' | 'cancelled' | 'network' | 'http' | 'not-found' | 'insecure' | 'checksum' | 'size' | 'invalid-file' | 'unverifiable' | 'invalid-model';
 
@@ -72,7 +74,7 @@ export async function installModel(model: KnownModel, options: DownloadOptions):
   const { store } = options;
   const existing = store.find(model.id);
   if (existing) return existing;
-  if (!options.allowDownloads) throw new DownloadError('downloads-disabled', DOWNLOADS_OFF_MESSAGE);
+  if (!options.allowDownloads) throw new DownloadError('downloads-disabled', downloadsOffMessage());
   const endpoint = options.endpoint ?? DEFAULT_HUB_ENDPOINT;
   const log = options.log ?? (() => {});
   try {
@@ -104,14 +106,14 @@ export async function installModel(model: KnownModel, options: DownloadOptions):
     try {
       checkModelFolder(staging, model.dtype);
     } catch (e) {
-      throw new DownloadError('invalid-model', `${model.name} downloaded, but it is not a usable model folder: ${(e as Error).message}`);
+      throw new DownloadError('invalid-model', msg('{0} downloaded, but it is not a usable model folder: {1}', model.name, (e as Error).message));
     }
     const target = store.dirFor(model.id);
     // Only a folder that is not a valid install can be here (find() said so): replace it.
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
     const installed = store.find(model.id);
-    if (!installed) throw new DownloadError('invalid-model', `${model.name} was downloaded but could not be found in ${target}.`);
+    if (!installed) throw new DownloadError('invalid-model', msg('{0} was downloaded but could not be found in {1}.', model.name, target));
     return installed;
   } catch (e) {
     throw asDownloadError(e);
@@ -128,17 +130,17 @@ async function planDownload(model: KnownModel, endpoint: string, options: Downlo
       hub = await headHubFile(url, options);
     } catch (e) {
       if (e instanceof HubError && e.code === 'not-found' && file.optional) continue;
-      if (e instanceof HubError && e.code === 'not-found') throw new DownloadError('not-found', `${model.source.repo} on the hub has no ${file.path} (revision ${model.source.revision}).`);
+      if (e instanceof HubError && e.code === 'not-found') throw new DownloadError('not-found', msg('{0} on the hub has no {1} (revision {2}).', model.source.repo, file.path, model.source.revision));
       throw e;
     }
     if (file.sha256 && hub.sha256 && file.sha256 !== hub.sha256) {
-      throw new DownloadError('checksum', `The hub's ${file.path} for ${model.name} is not the file Inkling knows (sha256 ${hub.sha256.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…). Nothing was downloaded.`);
+      throw new DownloadError('checksum', msg('The hub\'s {0} for {1} is not the file Inkling knows (sha256 {2}…, expected {3}…). Nothing was downloaded.', file.path, model.name, hub.sha256.slice(0, 12), file.sha256.slice(0, 12)));
     }
     if (file.size !== undefined && hub.size !== undefined && file.size !== hub.size) {
-      throw new DownloadError('size', `The hub's ${file.path} for ${model.name} has ${hub.size} bytes; Inkling expects ${file.size}. Nothing was downloaded.`);
+      throw new DownloadError('size', msg('The hub\'s {0} for {1} has {2} bytes; Inkling expects {3}. Nothing was downloaded.', file.path, model.name, hub.size, file.size));
     }
     if (/\.onnx(_data)?$/.test(file.path) && !file.sha256 && !hub.sha256) {
-      throw new DownloadError('unverifiable', `The hub reports no sha256 for ${file.path} of ${model.name}, so Inkling cannot verify it and will not install it.`);
+      throw new DownloadError('unverifiable', msg('The hub reports no sha256 for {0} of {1}, so Inkling cannot verify it and will not install it.', file.path, model.name));
     }
     const size = file.size ?? hub.size;
     plan.push(size === undefined ? { file, url, hub } : { file, url, hub, size });
@@ -194,24 +196,24 @@ async function verify(file: string, planned: PlannedFile): Promise<InstallRecord
   const size = statSync(file).size;
   const discard = (code: DownloadErrorCode, message: string): never => {
     rmSync(file, { force: true });
-    throw new DownloadError(code, `${message} The damaged file was discarded; try again.`);
+    throw new DownloadError(code, msg('{0} The damaged file was discarded; try again.', message));
   };
-  if (planned.size !== undefined && size !== planned.size) discard('size', `${path} arrived with ${size} bytes instead of ${planned.size}.`);
+  if (planned.size !== undefined && size !== planned.size) discard('size', msg('{0} arrived with {1} bytes instead of {2}.', path, size, planned.size));
   const sha256 = await sha256Of(file);
   const expected = planned.file.sha256 ?? planned.hub.sha256;
   let verification: Verification;
   if (expected) {
-    if (sha256 !== expected) discard('checksum', `${path} failed its integrity check: sha256 ${sha256.slice(0, 16)}…, expected ${expected.slice(0, 16)}….`);
+    if (sha256 !== expected) discard('checksum', msg('{0} failed its integrity check: sha256 {1}…, expected {2}….', path, sha256.slice(0, 16), expected.slice(0, 16)));
     verification = planned.file.sha256 ? 'sha256-manifest' : 'sha256-hub';
   } else if (path.endsWith('.json')) {
     try {
       JSON.parse(readFileSync(file, 'utf8'));
     } catch {
-      discard('invalid-file', `${path} is not valid JSON.`);
+      discard('invalid-file', msg('{0} is not valid JSON.', path));
     }
     verification = planned.size !== undefined ? 'size-and-json' : 'size';
   } else {
-    if (planned.size === undefined) discard('unverifiable', `The hub gave neither a size nor a checksum for ${path}.`);
+    if (planned.size === undefined) discard('unverifiable', msg('The hub gave neither a size nor a checksum for {0}.', path));
     verification = 'size';
   }
   return { path, size, sha256, verification };
@@ -225,14 +227,14 @@ async function sha256Of(file: string): Promise<string> {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new HubError('cancelled', 'The download was cancelled.'));
+    if (signal?.aborted) return reject(new HubError('cancelled', msg('The download was cancelled.')));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new HubError('cancelled', 'The download was cancelled.'));
+      reject(new HubError('cancelled', msg('The download was cancelled.')));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -242,8 +244,7 @@ function asDownloadError(e: unknown): DownloadError {
   if (e instanceof DownloadError) return e;
   if (e instanceof HubError) {
     const code: DownloadErrorCode = e.code === 'cancelled' ? 'cancelled' : e.code === 'not-found' ? 'not-found' : e.code === 'insecure' ? 'insecure' : e.code === 'http' ? 'http' : 'network';
-    const hint = code === 'network' ? ' Check your connection and try again; the download resumes where it stopped.' : '';
-    return new DownloadError(code, `${e.message}${hint}`);
+    return new DownloadError(code, code === 'network' ? msg('{0} Check your connection and try again; the download resumes where it stopped.', e.message) : e.message);
   }
-  return new DownloadError('network', `The download failed: ${(e as Error)?.message ?? String(e)}`);
+  return new DownloadError('network', msg('The download failed: {0}', (e as Error)?.message ?? String(e)));
 }

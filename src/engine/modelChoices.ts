@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { msg } from '../common/message';
 import { checkModelFolder } from './modelFolder';
 import { defaultModel, preferredDtype } from './modelLocator';
 
@@ -32,7 +33,7 @@ export function modelFolderProblem(dir: string): string | null {
  */
 export function modelChoices(extensionPath: string, modelRoots: readonly string[], recent: readonly string[], current: string): ModelChoiceEntry[] {
   const located = defaultModel(extensionPath);
-  const choices: ModelChoiceEntry[] = [{ path: '', label: "Inkling's own", detail: located ? `${basename(located.dir)} (${located.dtype})` : 'missing from this installation' }];
+  const choices: ModelChoiceEntry[] = [{ path: '', label: msg("Inkling's own"), detail: located ? `${basename(located.dir)} (${located.dtype})` : msg('missing from this installation') }];
   const seen = new Set<string>(located ? [resolve(located.dir)] : []);
   const add = (dir: string, detail: string) => {
     const abs = resolve(dir);
@@ -45,13 +46,13 @@ export function modelChoices(extensionPath: string, modelRoots: readonly string[
       // Hidden folders hold unfinished downloads.
       if (name.startsWith('.')) continue;
       const dir = join(root, name);
-      if (isDir(dir) && existsSync(join(dir, 'config.json')) && !modelFolderProblem(dir)) add(dir, `installed (${preferredDtype(dir)})`);
+      if (isDir(dir) && existsSync(join(dir, 'config.json')) && !modelFolderProblem(dir)) add(dir, msg('installed ({0})', preferredDtype(dir)));
     }
   }
   for (const dir of recent) if (dir && !modelFolderProblem(dir)) add(dir, `${dir} (${preferredDtype(dir)})`);
   if (current && !seen.has(resolve(current))) {
     const problem = modelFolderProblem(current);
-    add(current, problem ? `not usable: ${problem}` : `${current} (${preferredDtype(current)})`);
+    add(current, problem ? msg('not usable: {0}', problem) : `${current} (${preferredDtype(current)})`);
   }
   return choices;
 }

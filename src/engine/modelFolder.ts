@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ModelDtype } from './protocol';
 import type { ErrorCode } from '../common/generation';
 import { MODEL_DTYPES } from './protocol';
+import { msg } from '../common/message';
 
 export class EngineError extends Error {
   constructor(
@@ -61,20 +62,20 @@ export interface ModelConfig {
 
 export function checkModelFolder(dir: string, dtype: ModelDtype, layout: GraphLayout = 'auto'): { config: ModelConfig; onnxPath: string } {
   if (!MODEL_DTYPES.includes(dtype)) {
-    throw new EngineError('bad-request', `Unknown model precision "${dtype}". Choose one of: ${MODEL_DTYPES.join(', ')}.`);
+    throw new EngineError('bad-request', msg('Unknown model precision "{0}". Choose one of: {1}.', dtype, MODEL_DTYPES.join(', ')));
   }
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new EngineError('model-missing', `Model folder not found: ${dir}. Choose another model with "Inkling: Choose Model" or the inkling.model.path setting.`);
+    throw new EngineError('model-missing', msg('Model folder not found: {0}. Choose another model with "Inkling: Choose Model" or the inkling.model.path setting.', dir));
   }
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath)) {
-    throw new EngineError('model-invalid', `Model folder has no config.json: ${dir}. Choose a folder in the Hugging Face layout (config.json, tokenizer.json, onnx/).`);
+    throw new EngineError('model-invalid', msg('Model folder has no config.json: {0}. Choose a folder in the Hugging Face layout (config.json, tokenizer.json, onnx/).', dir));
   }
   let config: ModelConfig;
   try {
     config = JSON.parse(readFileSync(configPath, 'utf8')) as ModelConfig;
   } catch (e) {
-    throw new EngineError('model-invalid', `Model config.json is not valid JSON (${(e as Error).message}): ${configPath}.`);
+    throw new EngineError('model-invalid', msg('Model config.json is not valid JSON ({0}): {1}.', (e as Error).message, configPath));
   }
   // Sizes a model cannot have are a broken folder, not something to run with.
   const sizes: [keyof ModelConfig, number, number][] = [
@@ -84,17 +85,17 @@ export function checkModelFolder(dir: string, dtype: ModelDtype, layout: GraphLa
   for (const [key, min, max] of sizes) {
     const v = config[key];
     if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) {
-      throw new EngineError('model-invalid', `Model config.json gives ${key} ${JSON.stringify(v)}, which no model has (expected a whole number from ${min} to ${max}): ${configPath}.`);
+      throw new EngineError('model-invalid', msg('Model config.json gives {0} {1}, which no model has (expected a whole number from {2} to {3}): {4}.', key, String(JSON.stringify(v)), min, max, configPath));
     }
   }
   const eos = config.eos_token_id;
   if (eos !== undefined && !(Number.isInteger(eos) || (Array.isArray(eos) && eos.every((e) => Number.isInteger(e))))) delete config.eos_token_id;
   if (!existsSync(join(dir, 'tokenizer.json'))) {
-    throw new EngineError('model-invalid', `Model folder has no tokenizer.json: ${dir}.`);
+    throw new EngineError('model-invalid', msg('Model folder has no tokenizer.json: {0}.', dir));
   }
   const file = onnxFileFor(dir, dtype, layout);
   if (!file) {
-    throw new EngineError('model-invalid', `Model folder has no onnx/${ONNX_FILE_FOR_DTYPE[dtype]} for precision "${dtype}": ${dir}. Pick a precision the folder has.`);
+    throw new EngineError('model-invalid', msg('Model folder has no onnx/{0} for precision "{1}": {2}. Pick a precision the folder has.', ONNX_FILE_FOR_DTYPE[dtype], dtype, dir));
   }
   return { config, onnxPath: join(dir, 'onnx', file) };
 }

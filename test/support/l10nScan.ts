@@ -144,3 +144,50 @@ function isInsideValidateInput(n: TS.Node): boolean {
   for (let p: TS.Node | undefined = n.parent; p; p = p.parent) if (ts.isPropertyAssignment(p) && p.name.getText() === 'validateInput') return true;
   return false;
 }
+
+/** `msg('…')` templates (src/common/message.ts); a template that is not a plain string is reported with text ''. */
+export function msgTemplates(fileName: string, source: string): Found[] {
+  const sf = parse(fileName, source);
+  const out: Found[] = [];
+  walk(sf, (n) => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'msg') {
+      const key = n.arguments[0];
+      out.push({ text: isPlainString(key) ? key.text : '', line: lineOf(sf, n) });
+    }
+  });
+  return out;
+}
+
+// Outside vscode/, a message reaches the writer as a problem, a refusal, an error or a choice's label
+// (the panel's `explain` texts are translated by the host's settingTexts table instead).
+const PURE_SHOWN_PROPERTIES = new Set(['message', 'label', 'detail']);
+
+/**
+ * Literals with words (a phrase: at least one space) that modules outside vscode/ hand to the writer
+ * without `msg`: `problems.push('…')`, `{ message: '…' }` (refusals, checks), `new …Error(…, '…')`,
+ * `label`/`detail` of a choice. A code such as 'server-failed' or 'cancelled' has no space.
+ */
+export function pureBypasses(fileName: string, source: string): (Found & { where: string })[] {
+  const sf = parse(fileName, source);
+  const out: (Found & { where: string })[] = [];
+  const check = (value: TS.Expression | undefined, where: string): void => {
+    if (!value) return;
+    if (ts.isConditionalExpression(value)) return [value.whenTrue, value.whenFalse].forEach((v) => check(v, where));
+    if (ts.isParenthesizedExpression(value)) return check(value.expression, where);
+    if (ts.isArrayLiteralExpression(value)) return value.elements.forEach((v) => check(v as TS.Expression, where));
+    const text = literalText(value);
+    if (text !== null && /\S\s+\S/.test(text) && hasWords(text)) out.push({ text, line: lineOf(sf, value), where });
+  };
+  walk(sf, (n) => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'push' && /(^|\.)problems$/.test(n.expression.expression.getText(sf))) {
+      n.arguments.forEach((a) => check(a, 'problems.push'));
+    } else if (ts.isNewExpression(n)) {
+      const callee = ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : ts.isIdentifier(n.expression) ? n.expression.text : '';
+      if (/Error$/.test(callee)) n.arguments?.forEach((a) => check(a, `new ${callee}`));
+    } else if (ts.isPropertyAssignment(n)) {
+      const name = ts.isIdentifier(n.name) || ts.isStringLiteral(n.name) ? n.name.text : '';
+      if (PURE_SHOWN_PROPERTIES.has(name) || name === 'problems') check(n.initializer, name);
+    }
+  });
+  return out;
+}

@@ -2,8 +2,10 @@
  * Localization is complete and nothing bypasses it: every key of package.nls.json has its Simplified
  * Chinese text and the same placeholders; every `%key%` of package.json exists; every
  * `vscode.l10n.t` message in src/ is in l10n/bundle.l10n.json and in its zh-cn translation with the
- * same {n}; the sampling panel's page asks only for strings the host hands it; and no string with
- * words reaches the writer from src/vscode/ (or the page) without going through l10n.
+ * same {n}; so is every `msg('…')` template, the messages built outside vscode/ (settings checks,
+ * refusals, engine errors) that the host translates; the sampling panel's page asks only for strings
+ * the host hands it; and no string with words reaches the writer from src/vscode/ (or the page), or
+ * from the modules outside it that the host shows, without going through l10n or msg.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../support/paths';
-import { bypasses, l10nMessages, pageMessages, tableEntries } from '../support/l10nScan';
+import { bypasses, l10nMessages, msgTemplates, pageMessages, pureBypasses, tableEntries } from '../support/l10nScan';
+import { formatMessage, msg, setTranslator } from '../../src/common/message';
 
 const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
 const json = (p: string) => JSON.parse(read(p)) as Record<string, string>;
@@ -92,6 +95,20 @@ describe('l10n bundles', () => {
     }
   });
 
+  it('every msg template outside vscode/ is a plain string, in the English bundle and so translated', () => {
+    let count = 0;
+    for (const file of files('src')) {
+      for (const m of msgTemplates(file, read(file))) {
+        assert.ok(m.text, `${file}:${m.line}: msg needs a plain string template`);
+        assert.equal(en[m.text], m.text, `${file}:${m.line}: "${m.text}" is in bundle.l10n.json`);
+        assert.ok(zh[m.text], `${file}:${m.line}: "${m.text}" is in bundle.l10n.zh-cn.json`);
+        count++;
+      }
+    }
+    assert.ok(count > 100, `found ${count} templates`);
+    assert.ok(/[\u4e00-\u9fff]/.test(zh['Inkling wrote {0} of this document: {1} as written, {2} since edited by you.']!), 'the share line has its Chinese');
+  });
+
   it('the panel page asks only for strings the host gives it, each under its own English text', () => {
     const page = pageMessages('media/samplingPanel.js', read('media/samplingPanel.js'));
     const table = tableEntries('src/vscode/panel/panelText.ts', read('src/vscode/panel/panelText.ts'), 'panelStrings');
@@ -126,6 +143,60 @@ describe('no user-facing literal bypasses l10n', () => {
   it('src/vscode/ and src/extension.ts pass every string with words through vscode.l10n.t', () => {
     const found = ['src/extension.ts', ...files('src/vscode')].flatMap((file) => bypasses(file, read(file)).map((b) => `${relative(repoRoot, join(repoRoot, file))}:${b.line} (${b.where}): ${b.text}`));
     assert.deepEqual(found, []);
+  });
+
+  // What the host shows from modules that may not import vscode: their checks, refusals, errors and
+  // choices. The panel's labels and explanations (panelProtocol, presets, limits) are translated by
+  // settingTexts() above; engineArgs.ts speaks to the CLI; the model manifest's errors are our bugs;
+  // the worker's own errors (engine/ beyond the folder checks) are said in its process, in English.
+  const shownOutsideVscode = () => [
+    ...files('src/writing/settings').filter((f) => !/panelProtocol\.ts$/.test(f)),
+    ...files('src/writing/history'),
+    'src/writing/prompts/continuationRequest.ts',
+    'src/writing/prompts/storyNotes.ts',
+    ...files('src/client').filter((f) => !/(engineArgs|modelManifest)\.ts$/.test(f)),
+    'src/engine/modelFolder.ts',
+    'src/engine/modelChoices.ts',
+  ];
+
+  it('the modules outside vscode/ that the host shows build every message with msg', () => {
+    const found = shownOutsideVscode().flatMap((file) => pureBypasses(file, read(file)).map((b) => `${file}:${b.line} (${b.where}): ${b.text}`));
+    assert.deepEqual(found, []);
+  });
+
+  it('catches planted offenders outside vscode/, and lets msg, codes and ids through', () => {
+    const planted = `
+      export function check(raw: unknown, problems: string[]) {
+        problems.push(\`inkling.x must be a number, not \${raw}.\`);
+        if (!raw) return { ok: false, reason: 'empty', message: 'There is nothing to continue.' };
+        if (raw === 1) throw new EngineRequestError('server-failed', 'The server went away.');
+        return { path: '', label: "Inkling's own", detail: raw ? 'installed here' : 'missing from this installation' };
+      }`;
+    assert.deepEqual(pureBypasses('planted.ts', planted).map((b) => b.text), ['inkling.x must be a number, not  .', 'There is nothing to continue.', 'The server went away.', "Inkling's own", 'installed here', 'missing from this installation']);
+    const clean = `
+      export function check(raw: unknown, problems: string[]) {
+        problems.push(msg('inkling.x must be a number, not {0}.', String(raw)));
+        if (!raw) return { ok: false, reason: 'empty', message: msg('There is nothing to continue.') };
+        if (raw === 1) throw new HubError('cancelled', msg('The download was cancelled.'));
+        return { path: '', label: msg("Inkling's own"), detail: \`\${raw} (q4)\` };
+      }`;
+    assert.deepEqual(pureBypasses('clean.ts', clean), []);
+    assert.deepEqual(msgTemplates('t.ts', "msg('A {0}', x); msg(template); vscode.l10n.t('B')").map((m) => m.text), ['A {0}', '']);
+  });
+
+  it('msg speaks English by default, formats {n} as vscode.l10n.t does, and goes through the host\'s translator', () => {
+    assert.equal(msg('{0} at {1}', 'vLLM', '127.0.0.1:8000'), 'vLLM at 127.0.0.1:8000');
+    assert.equal(formatMessage('{1}, {0}, {0}; {2} stays', ['a', 2]), '2, a, a; {2} stays');
+    assert.equal(formatMessage('{0}', [false]), 'false');
+    const zhBundle = json('l10n/bundle.l10n.zh-cn.json');
+    setTranslator((t, ...a) => formatMessage(zhBundle[t] ?? t, a));
+    try {
+      assert.equal(msg('{0} at {1}', 'vLLM', '127.0.0.1:8000'), '127.0.0.1:8000 上的 vLLM');
+      assert.equal(msg('not in the bundle {0}', 1), 'not in the bundle 1');
+    } finally {
+      setTranslator();
+    }
+    assert.equal(msg('{0} at {1}', 'a', 'b'), 'a at b');
   });
 
   it('the panel page passes every string with words through t()', () => {

@@ -31,6 +31,7 @@ import { openaiDialect } from './openaiDialect';
 import { MissingModel, probeServer, type ServerProbe } from './probe';
 import { vllmDialect } from './vllmDialect';
 import { writeVerse } from './verseWriter';
+import { msg } from '../../common/message';
 
 /** One completion request's outcome per sample: text, why it ended, and where a banned phrase was cut off. */
 interface Completion {
@@ -153,7 +154,7 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
   }
 
   async generate(params: GenerateParams, options: GenerateOptions = {}): Promise<GenerationResult> {
-    if (this.disposed) throw new EngineRequestError('server-failed', 'The server engine was shut down.');
+    if (this.disposed) throw new EngineRequestError('server-failed', msg('The server engine was shut down.'));
     if (options.signal?.aborted) return cancelledResult();
     const abort = new AbortController();
     const onAbort = () => abort.abort();
@@ -530,24 +531,25 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
   }
 
   private name(): string {
-    return this.probe ? SERVER_NAMES[this.probe.kind] : this.options.kind === 'auto' ? 'The server' : SERVER_NAMES[this.options.kind];
+    const kind = this.probe?.kind ?? (this.options.kind === 'auto' ? 'openai' : this.options.kind);
+    return kind === 'openai' ? msg('The server') : SERVER_NAMES[kind];
   }
 
   private statusError(dialect: ServerDialect, status: number, body: string, sentGrammar: boolean): EngineRequestError {
     const { kind, message } = dialect.error(status, body);
-    const who = `${this.name()} at ${this.where}`;
+    const who = msg('{0} at {1}', this.name(), this.where);
     switch (kind) {
       case 'unauthorized':
-        return new EngineRequestError('server-unauthorized', `${who} refused Inkling's credentials (HTTP ${status}). Set its key with "Inkling: Set Server API Key".`);
+        return new EngineRequestError('server-unauthorized', msg('{0} refused Inkling\'s credentials (HTTP {1}). Set its key with "Inkling: Set Server API Key".', who, status));
       case 'model-missing':
-        return new EngineRequestError('server-model-missing', `${who} has no model "${this.options.model}" (${message}). Choose one of its models in inkling.server.model.`);
+        return new EngineRequestError('server-model-missing', msg('{0} has no model "{1}" ({2}). Choose one of its models in inkling.server.model.', who, this.options.model, message));
       case 'context-exceeded':
-        return new EngineRequestError('server-context-exceeded', `The text sent to ${who} does not fit its context (${message}). Start the server with a larger context.`);
+        return new EngineRequestError('server-context-exceeded', msg('The text sent to {0} does not fit its context ({1}). Start the server with a larger context.', who, message));
       case 'grammar-rejected':
-        if (sentGrammar) return new EngineRequestError('server-grammar-rejected', `${who} rejected the grammar Inkling sent to keep the form (${message}).`);
-        return new EngineRequestError('server-failed', `${who} answered HTTP ${status}: ${message}`);
+        if (sentGrammar) return new EngineRequestError('server-grammar-rejected', msg('{0} rejected the grammar Inkling sent to keep the form ({1}).', who, message));
+        return new EngineRequestError('server-failed', msg('{0} answered HTTP {1}: {2}', who, status, message));
       default:
-        return new EngineRequestError('server-failed', `${who} answered HTTP ${status}: ${message}`);
+        return new EngineRequestError('server-failed', msg('{0} answered HTTP {1}: {2}', who, status, message));
     }
   }
 
@@ -557,34 +559,34 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
 
   private toRequestError(e: unknown): EngineRequestError {
     if (e instanceof EngineRequestError) return e;
-    const who = `${this.name()} at ${this.where}`;
-    if (e instanceof MissingModel) return new EngineRequestError('server-model-missing', `${who} has no model "${e.model}"; it has ${e.available.slice(0, 8).join(', ')}. Set inkling.server.model to one of them.`);
+    const who = msg('{0} at {1}', this.name(), this.where);
+    if (e instanceof MissingModel) return new EngineRequestError('server-model-missing', msg('{0} has no model "{1}"; it has {2}. Set inkling.server.model to one of them.', who, e.model, e.available.slice(0, 8).join(', ')));
     if (e instanceof HttpFailure) {
       const code: ErrorCode = e.kind === 'refused' || e.kind === 'unknown-host' || e.kind === 'timeout' || e.kind === 'closed' ? 'server-unreachable' : 'server-failed';
       switch (e.kind) {
         case 'refused':
-          return new EngineRequestError(code, `${who} refused the connection — is it running?`);
+          return new EngineRequestError(code, msg('{0} refused the connection — is it running?', who));
         case 'closed':
           this.probe = null;
           this.probed = null;
-          return new EngineRequestError(code, `${who} closed the connection before answering — is it running?`);
+          return new EngineRequestError(code, msg('{0} closed the connection before answering — is it running?', who));
         case 'unknown-host':
-          return new EngineRequestError(code, `Inkling cannot find the server ${this.where}: check inkling.server.url.`);
+          return new EngineRequestError(code, msg('Inkling cannot find the server {0}: check inkling.server.url.', this.where));
         case 'timeout':
-          return new EngineRequestError(code, `${who} did not answer within ${Math.round((this.options.connectTimeoutMs ?? 5000) / 1000)} s.`);
+          return new EngineRequestError(code, msg('{0} did not answer within {1} s.', who, Math.round((this.options.connectTimeoutMs ?? 5000) / 1000)));
         case 'silence':
         case 'cut':
           // A cut stream may mean the server went away: look again next time.
           this.probe = null;
           this.probed = null;
-          return new EngineRequestError(code, `${who} stopped answering halfway; nothing was inserted. The next request tries again.`);
+          return new EngineRequestError(code, msg('{0} stopped answering halfway; nothing was inserted. The next request tries again.', who));
         case 'status':
           return this.statusError(DIALECTS[this.probe?.kind ?? 'openai'], e.status ?? 500, e.body ?? '', false);
         default:
-          return new EngineRequestError(code, `${who} could not be reached: ${e.message}.`);
+          return new EngineRequestError(code, msg('{0} could not be reached: {1}.', who, e.message));
       }
     }
-    return new EngineRequestError('server-failed', `${who}: ${(e as Error)?.message ?? String(e)}`);
+    return new EngineRequestError('server-failed', msg('{0}: {1}', who, (e as Error)?.message ?? String(e)));
   }
 }
 

@@ -157,7 +157,7 @@ export function localizedSettings<S extends Pick<PanelState, 'settings' | 'prese
   const texts = settingTexts();
   const settings: PanelState['settings'] = {};
   for (const [key, view] of Object.entries(state.settings)) settings[key] = { ...view, spec: localizedSpec(view.spec, texts) };
-  // A writer's own preset is described by describePreset (English); built-in ones are translated.
+  // A writer's own preset is described by describePreset (through msg); built-in ones are translated here.
   return { ...state, settings, presets: state.presets.map((p) => (p.builtIn ? { ...p, explain: texts[p.explain] ?? p.explain } : p)) };
 }
 

@@ -7,6 +7,7 @@
  */
 import type { ProvenanceRecord, WritingCommand } from './provenanceRecord';
 import type { TextEdit } from './insertionTracker';
+import { msg } from '../../common/message';
 
 export interface AuthorSpan {
   start: number;
@@ -184,8 +185,8 @@ export function sharePercent(part: number, total: number): string {
 /** One line for the status bar's hover. */
 export function shareLine(share: Share): string {
   const all = share.asWritten + share.edited;
-  if (!all) return 'Inkling has written none of this document (that it knows of).';
-  return `Inkling wrote ${sharePercent(all, share.total)} of this document: ${sharePercent(share.asWritten, share.total)} as written, ${sharePercent(share.edited, share.total)} since edited by you.`;
+  if (!all) return msg('Inkling has written none of this document (that it knows of).');
+  return msg('Inkling wrote {0} of this document: {1} as written, {2} since edited by you.', sharePercent(all, share.total), sharePercent(share.asWritten, share.total), sharePercent(share.edited, share.total));
 }
 
 export interface DisclosureInput {

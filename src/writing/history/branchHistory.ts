@@ -7,6 +7,7 @@
  */
 import { shiftRange, type TextEdit } from './insertionTracker';
 import type { ProvenanceRecord, WritingCommand } from './provenanceRecord';
+import { msg } from '../../common/message';
 
 /** The settings a branch was written with (as the provenance log records them). */
 export type BranchSettings = ProvenanceRecord['settings'];
@@ -186,15 +187,15 @@ export class BranchHistory {
   planSwitch(text: string, placeId: string, branchId: string): SwitchPlan {
     const place = this.place(placeId);
     const branch = place?.branches.find((b) => b.id === branchId);
-    if (!place || !branch) return { ok: false, reason: 'unknown', message: 'That branch is no longer in the history.' };
-    if (place.lost) return { ok: false, reason: 'lost', message: 'Inkling could not find this place in the document any more (it was changed outside this window), so it cannot switch here.' };
-    if (place.current === branch.id && !place.edited) return { ok: false, reason: 'current', message: 'That branch is the text already there.' };
+    if (!place || !branch) return { ok: false, reason: 'unknown', message: msg('That branch is no longer in the history.') };
+    if (place.lost) return { ok: false, reason: 'lost', message: msg('Inkling could not find this place in the document any more (it was changed outside this window), so it cannot switch here.') };
+    if (place.current === branch.id && !place.edited) return { ok: false, reason: 'current', message: msg('That branch is the text already there.') };
     if (text.slice(Math.max(0, place.offset - place.anchor.length), place.offset) !== place.anchor && place.anchor) {
-      return { ok: false, reason: 'moved', message: 'The text just before this place has changed since Inkling wrote there, so it does not switch branches here.' };
+      return { ok: false, reason: 'moved', message: msg('The text just before this place has changed since Inkling wrote there, so it does not switch branches here.') };
     }
     const current = place.current ? place.branches.find((b) => b.id === place.current) : undefined;
     if (place.edited || (current && text.slice(place.offset, place.offset + current.text.length) !== current.text)) {
-      return { ok: false, reason: 'edited', message: 'You have edited the text at this place since Inkling wrote it; switching branches would lose your edits. Undo them first, or copy the branch\'s text.' };
+      return { ok: false, reason: 'edited', message: msg('You have edited the text at this place since Inkling wrote it; switching branches would lose your edits. Undo them first, or copy the branch\'s text.') };
     }
     const end = place.offset + (current?.text.length ?? 0);
     return { ok: true, start: place.offset, end, text: branch.text, replaced: text.slice(place.offset, end) };

@@ -1,3 +1,5 @@
+import { msg } from '../../common/message';
+
 /** One change to a document: `deleted` characters at `offset` replaced by `inserted`. */
 export interface TextEdit {
   offset: number;
@@ -65,10 +67,10 @@ export class InsertionTracker<T> {
   /** Whether the last insertion in a document is still there exactly as inserted. */
   check(document: string, documentText: string): InsertionCheck<T> {
     const insertion = this.last.get(document);
-    if (!insertion) return { ok: false, reason: 'none', message: 'Inkling has inserted nothing in this document yet: there is nothing to regenerate.' };
+    if (!insertion) return { ok: false, reason: 'none', message: msg('Inkling has inserted nothing in this document yet: there is nothing to regenerate.') };
     const now = documentText.slice(insertion.start, insertion.start + insertion.text.length);
     if (insertion.edited || now !== insertion.text) {
-      return { ok: false, reason: 'edited', message: 'The last text Inkling inserted here has been edited since, so Regenerate leaves it alone. Select where to continue and use Continue Writing instead.' };
+      return { ok: false, reason: 'edited', message: msg('The last text Inkling inserted here has been edited since, so Regenerate leaves it alone. Select where to continue and use Continue Writing instead.') };
     }
     return { ok: true, insertion };
   }

@@ -1,4 +1,5 @@
 import type { FormConstraint } from '../../common/generation';
+import { msg } from '../../common/message';
 import { isCjkChar, isCjkText } from '../verse/cjkText';
 import { continuationLines, countWords, cutContinuation, paragraphWords } from './continuation';
 import { cursorContext, type QuietReason } from './cursorContext';
@@ -68,11 +69,12 @@ export interface ContinuationRequestRefused {
 
 export type ContinuationRequest = ContinuationRequestReady | ContinuationRequestRefused;
 
-const REFUSALS: Record<ContinuationRequestRefused['reason'], string> = {
-  'front-matter': 'The cursor is in the front matter: move it into the text to continue it.',
-  'code-block': 'The cursor is in a code block: Inkling continues verse and prose, not code.',
-  'html-comment': 'The cursor is in an HTML comment: move it into the text to continue it.',
-  empty: 'There is no text before the cursor to continue.',
+// Functions, so that each refusal is said in the writer's language when it happens.
+const REFUSALS: Record<ContinuationRequestRefused['reason'], () => string> = {
+  'front-matter': () => msg('The cursor is in the front matter: move it into the text to continue it.'),
+  'code-block': () => msg('The cursor is in a code block: Inkling continues verse and prose, not code.'),
+  'html-comment': () => msg('The cursor is in an HTML comment: move it into the text to continue it.'),
+  empty: () => msg('There is no text before the cursor to continue.'),
 };
 
 /**
@@ -181,5 +183,5 @@ export function fitBetween(continuation: string, before: string, after: string, 
 }
 
 function refuse(reason: ContinuationRequestRefused['reason']): ContinuationRequestRefused {
-  return { ok: false, reason, message: REFUSALS[reason] };
+  return { ok: false, reason, message: REFUSALS[reason]() };
 }

@@ -16,6 +16,8 @@
  * Without keys, the file's name is the key ("Longbourn.md" is used when "Longbourn" is written).
  */
 
+import { msg } from '../../common/message';
+
 export interface StoryNote {
   /** The file's name without `.md`: how the writer knows the note. */
   name: string;
@@ -178,10 +180,10 @@ const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script
  * files outside it.
  */
 export function notesFolderProblem(folder: unknown): string | null {
-  if (typeof folder !== 'string' || folder.trim() === '') return 'inkling.notes.folder must be a folder inside the workspace, such as ".inkling/notes".';
+  if (typeof folder !== 'string' || folder.trim() === '') return msg('inkling.notes.folder must be a folder inside the workspace, such as ".inkling/notes".');
   const f = folder.trim().replace(/\\/g, '/');
-  if (f.startsWith('/') || /^[A-Za-z]:/.test(f) || f.startsWith('~')) return `inkling.notes.folder must be relative to the workspace folder, not "${folder}".`;
-  if (f.split('/').some((part) => part === '..')) return `inkling.notes.folder must stay inside the workspace folder: "${folder}" leaves it.`;
+  if (f.startsWith('/') || /^[A-Za-z]:/.test(f) || f.startsWith('~')) return msg('inkling.notes.folder must be relative to the workspace folder, not "{0}".', folder);
+  if (f.split('/').some((part) => part === '..')) return msg('inkling.notes.folder must stay inside the workspace folder: "{0}" leaves it.', folder);
   return null;
 }
 
@@ -192,7 +194,7 @@ export function validateNotesSettings(raw: { enabled?: unknown; folder?: unknown
   if (typeof raw.enabled === 'boolean') settings.enabled = raw.enabled;
   if (raw.folder !== undefined) {
     const problem = notesFolderProblem(raw.folder);
-    if (problem) problems.push(`${problem} Using "${DEFAULT_NOTES.folder}".`);
+    if (problem) problems.push(msg('{0} Using "{1}".', problem, DEFAULT_NOTES.folder));
     else settings.folder = (raw.folder as string).trim().replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, '');
   }
   for (const key of ['scanChars', 'budgetTokens'] as const) {
@@ -200,11 +202,11 @@ export function validateNotesSettings(raw: { enabled?: unknown; folder?: unknown
     if (v === undefined) continue;
     const { min, max } = NOTES_LIMITS[key];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      problems.push(`inkling.notes.${key} must be a number; using ${DEFAULT_NOTES[key]}.`);
+      problems.push(msg('inkling.notes.{0} must be a number; using {1}.', key, DEFAULT_NOTES[key]));
       continue;
     }
     const clamped = Math.round(Math.min(max, Math.max(min, v)));
-    if (clamped !== v) problems.push(`inkling.notes.${key} must be ${min}–${max}; using ${clamped}.`);
+    if (clamped !== v) problems.push(msg('inkling.notes.{0} must be {1}–{2}; using {3}.', key, min, max, clamped));
     settings[key] = clamped;
   }
   return { settings, problems };

@@ -3,6 +3,8 @@
  * broken sync) can leave any JSON value: anything unusable falls back to the default rather
  * than failing every keystroke.
  */
+
+import { msg } from '../../common/message';
 export interface InlineSettings {
   enabled: boolean;
   /** Language ids that get ghost text. */
@@ -32,25 +34,25 @@ export function checkInlineSettings(raw: RawInlineSettings): { settings: InlineS
   const problems: string[] = [];
   let enabled = DEFAULT_INLINE_SETTINGS.enabled;
   if (typeof raw.enabled === 'boolean') enabled = raw.enabled;
-  else if (raw.enabled !== undefined && raw.enabled !== null) problems.push(`inkling.inline.enabled must be true or false, not ${show(raw.enabled)}; using ${enabled}.`);
+  else if (raw.enabled !== undefined && raw.enabled !== null) problems.push(msg('inkling.inline.enabled must be true or false, not {0}; using {1}.', show(raw.enabled), enabled));
   let languages = [...DEFAULT_INLINE_SETTINGS.languages];
   if (Array.isArray(raw.languages)) {
     const names = raw.languages.filter((l): l is string => typeof l === 'string').map((l) => l.trim()).filter(Boolean);
-    if (names.length !== raw.languages.length) problems.push(`inkling.inline.languages must list language ids such as "markdown"; ignored ${raw.languages.length - names.length} other value(s).`);
+    if (names.length !== raw.languages.length) problems.push(msg('inkling.inline.languages must list language ids such as "markdown"; ignored {0} other value(s).', raw.languages.length - names.length));
     languages = [...new Set(names)];
   } else if (raw.languages !== undefined && raw.languages !== null) {
-    problems.push(`inkling.inline.languages must be a list of language ids such as ["markdown", "plaintext"], not ${show(raw.languages)}; using ${JSON.stringify(languages)}.`);
+    problems.push(msg('inkling.inline.languages must be a list of language ids such as ["markdown", "plaintext"], not {0}; using {1}.', show(raw.languages), JSON.stringify(languages)));
   }
   let words = DEFAULT_INLINE_SETTINGS.maxWords;
   if (typeof raw.maxWords === 'number' && Number.isFinite(raw.maxWords)) {
     words = Math.round(raw.maxWords);
     if (words < MAX_WORDS_LIMITS.min || words > MAX_WORDS_LIMITS.max) {
       const clamped = Math.min(MAX_WORDS_LIMITS.max, Math.max(MAX_WORDS_LIMITS.min, words));
-      problems.push(`inkling.inline.maxWords ${raw.maxWords} is outside ${MAX_WORDS_LIMITS.min}–${MAX_WORDS_LIMITS.max}; using ${clamped}.`);
+      problems.push(msg('inkling.inline.maxWords {0} is outside {1}–{2}; using {3}.', raw.maxWords, MAX_WORDS_LIMITS.min, MAX_WORDS_LIMITS.max, clamped));
       words = clamped;
     }
   } else if (raw.maxWords !== undefined && raw.maxWords !== null) {
-    problems.push(`inkling.inline.maxWords must be a number from ${MAX_WORDS_LIMITS.min} to ${MAX_WORDS_LIMITS.max}, not ${show(raw.maxWords)}; using ${words}.`);
+    problems.push(msg('inkling.inline.maxWords must be a number from {0} to {1}, not {2}; using {3}.', MAX_WORDS_LIMITS.min, MAX_WORDS_LIMITS.max, show(raw.maxWords), words));
   }
   return { settings: { enabled, languages, maxWords: words }, problems };
 }

@@ -4,6 +4,7 @@
  * repeatable, not in what voice. Built-in presets live here; the writer's own are stored in the
  * `inkling.sampling.userPresets` setting and pass through `validateUserPresets` on every read.
  */
+import { msg } from '../../common/message';
 import { DEFAULT_SAMPLING, validateSampling, type SamplingSettings } from './samplingSettings';
 
 /** The settings a preset sets. */
@@ -68,16 +69,16 @@ export function pick(settings: Readonly<PresetValues>): PresetValues {
 
 /** Why a name cannot be a new preset's, or null when it can. `existing` are the writer's current preset names. */
 export function presetNameProblem(name: unknown, existing: readonly string[] = []): string | null {
-  if (typeof name !== 'string') return 'A preset name must be text.';
+  if (typeof name !== 'string') return msg('A preset name must be text.');
   const trimmed = name.trim();
-  if (!trimmed) return 'Give the preset a name.';
-  if (trimmed !== name) return 'A preset name cannot start or end with spaces.';
-  if (name.length > MAX_PRESET_NAME_LENGTH) return `A preset name can be at most ${MAX_PRESET_NAME_LENGTH} characters.`;
+  if (!trimmed) return msg('Give the preset a name.');
+  if (trimmed !== name) return msg('A preset name cannot start or end with spaces.');
+  if (name.length > MAX_PRESET_NAME_LENGTH) return msg('A preset name can be at most {0} characters.', MAX_PRESET_NAME_LENGTH);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'A preset name cannot contain control characters.';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return msg('A preset name cannot contain control characters.');
   const lower = name.toLowerCase();
-  if (BUILT_IN_PRESETS.some((p) => p.name.toLowerCase() === lower)) return `"${name}" is a built-in preset; choose another name.`;
-  if (existing.some((n) => n.toLowerCase() === lower)) return `You already have a preset called "${name}".`;
+  if (BUILT_IN_PRESETS.some((p) => p.name.toLowerCase() === lower)) return msg('"{0}" is a built-in preset; choose another name.', name);
+  if (existing.some((n) => n.toLowerCase() === lower)) return msg('You already have a preset called "{0}".', name);
   return null;
 }
 
@@ -96,24 +97,24 @@ export function validateUserPresets(raw: unknown): ValidatedPresets {
   const problems: string[] = [];
   const presets: SamplingPreset[] = [];
   if (raw === undefined || raw === null) return { presets, problems };
-  if (typeof raw !== 'object' || Array.isArray(raw)) return { presets, problems: ['inkling.sampling.userPresets must be an object of name → settings; ignoring it.'] };
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { presets, problems: [msg('inkling.sampling.userPresets must be an object of name → settings; ignoring it.')] };
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (presets.length >= MAX_USER_PRESETS) {
-      problems.push(`Only the first ${MAX_USER_PRESETS} presets are kept.`);
+      problems.push(msg('Only the first {0} presets are kept.', MAX_USER_PRESETS));
       break;
     }
     const nameProblem = presetNameProblem(name, presets.map((p) => p.name));
     if (nameProblem) {
-      problems.push(`Preset ${JSON.stringify(name)} ignored: ${nameProblem}`);
+      problems.push(msg('Preset {0} ignored: {1}', JSON.stringify(name), nameProblem));
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      problems.push(`Preset "${name}" ignored: its settings must be an object.`);
+      problems.push(msg('Preset "{0}" ignored: its settings must be an object.', name));
       continue;
     }
     const known = Object.fromEntries(Object.entries(value).filter(([k]) => (PRESET_KEYS as readonly string[]).includes(k)));
     const checked = validateSampling(known);
-    for (const p of checked.problems) problems.push(`Preset "${name}": ${p.message}`);
+    for (const p of checked.problems) problems.push(msg('Preset "{0}": {1}', name, p.message));
     presets.push({ name, explain: describePreset(checked.settings), values: pick(checked.settings), builtIn: false });
   }
   return { presets, problems };
@@ -121,16 +122,16 @@ export function validateUserPresets(raw: unknown): ValidatedPresets {
 
 /** A one-line summary of a writer's preset, in place of an explanation. */
 export function describePreset(v: Readonly<PresetValues>): string {
-  if (v.strategy === 'greedy') return 'Greedy: always the likeliest word.';
-  if (v.strategy === 'beam') return `Beam search with ${v.numBeams} beams.`;
-  const parts = [`temperature ${v.temperature}`];
+  if (v.strategy === 'greedy') return msg('Greedy: always the likeliest word.');
+  if (v.strategy === 'beam') return msg('Beam search with {0} beams.', v.numBeams);
+  const parts = [msg('temperature {0}', v.temperature)];
   if (v.topK) parts.push(`top-k ${v.topK}`);
   if (v.topP < 1) parts.push(`top-p ${v.topP}`);
   if (v.minP > 0) parts.push(`min-p ${v.minP}`);
   if (v.typicalP < 1) parts.push(`typical-p ${v.typicalP}`);
-  if (v.repetitionPenalty > 1) parts.push(`repetition ${v.repetitionPenalty}`);
-  if (v.noRepeatNgramSize) parts.push(`no repeated ${v.noRepeatNgramSize}-grams`);
-  return `Sampling: ${parts.join(', ')}.`;
+  if (v.repetitionPenalty > 1) parts.push(msg('repetition {0}', v.repetitionPenalty));
+  if (v.noRepeatNgramSize) parts.push(msg('no repeated {0}-grams', v.noRepeatNgramSize));
+  return msg('Sampling: {0}.', parts.join(', '));
 }
 
 /** The first preset whose values all equal the settings', or undefined. */

@@ -6,6 +6,7 @@
  */
 
 import type { DecodingStrategy, SamplingSettings } from '../../common/generation';
+import { msg } from '../../common/message';
 
 export type { DecodingStrategy, SamplingSettings };
 
@@ -114,7 +115,7 @@ export function validateSampling(input: unknown, base: Readonly<SamplingSettings
   const settings: SamplingSettings = { ...base, stopStrings: [...base.stopStrings], drySequenceBreakers: [...base.drySequenceBreakers], bannedPhrases: [...base.bannedPhrases] };
   if (input === undefined || input === null) return { settings, problems };
   if (typeof input !== 'object' || Array.isArray(input)) {
-    problems.push({ setting: 'strategy', message: 'Sampling settings must be an object; using the defaults.' });
+    problems.push({ setting: 'strategy', message: msg('Sampling settings must be an object; using the defaults.') });
     return { settings, problems };
   }
   const raw = input as Record<string, unknown>;
@@ -123,7 +124,7 @@ export function validateSampling(input: unknown, base: Readonly<SamplingSettings
     if (typeof raw.strategy === 'string' && (STRATEGIES as readonly string[]).includes(raw.strategy)) {
       settings.strategy = raw.strategy as DecodingStrategy;
     } else {
-      problems.push({ setting: 'strategy', message: `Decoding strategy ${JSON.stringify(raw.strategy)} is not one of ${STRATEGIES.join(', ')}; using "${base.strategy}".` });
+      problems.push({ setting: 'strategy', message: msg('Decoding strategy {0} is not one of {1}; using "{2}".', String(JSON.stringify(raw.strategy)), STRATEGIES.join(', '), base.strategy) });
     }
   }
 
@@ -132,7 +133,7 @@ export function validateSampling(input: unknown, base: Readonly<SamplingSettings
     if (value === undefined) continue;
     const limit = SAMPLING_LIMITS[key];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      problems.push({ setting: key, message: `${key} must be a number between ${limit.min} and ${limit.max}; got ${JSON.stringify(value)}, using ${base[key]}.` });
+      problems.push({ setting: key, message: msg('{0} must be a number between {1} and {2}; got {3}, using {4}.', key, limit.min, limit.max, String(JSON.stringify(value)), base[key]) });
       continue;
     }
     let v = limit.integer ? Math.round(value) : value;
@@ -141,7 +142,7 @@ export function validateSampling(input: unknown, base: Readonly<SamplingSettings
       // A value past the limit that means "off" (topK -5 → 0 = no limit) did not ask for the
       // filter to be off: it gets the default instead of the nearest limit.
       const fixed = clamped === limit.off && clamped !== base[key] ? base[key] : clamped;
-      problems.push({ setting: key, message: `${key} ${value} is outside ${limit.min}–${limit.max}; using ${fixed}${fixed !== clamped ? ' (the default)' : ''}.` });
+      problems.push({ setting: key, message: fixed !== clamped ? msg('{0} {1} is outside {2}–{3}; using {4} (the default).', key, value, limit.min, limit.max, fixed) : msg('{0} {1} is outside {2}–{3}; using {4}.', key, value, limit.min, limit.max, fixed) });
       v = fixed;
     }
     settings[key] = v;
@@ -151,18 +152,18 @@ export function validateSampling(input: unknown, base: Readonly<SamplingSettings
     if (raw.seed === null) settings.seed = null;
     else if (typeof raw.seed === 'number' && Number.isInteger(raw.seed) && raw.seed >= 0 && raw.seed <= SEED_MAX) settings.seed = raw.seed;
     else {
-      problems.push({ setting: 'seed', message: `Seed must be a whole number from 0 to ${SEED_MAX}, or empty for random; got ${JSON.stringify(raw.seed)}, using a random seed.` });
+      problems.push({ setting: 'seed', message: msg('Seed must be a whole number from 0 to {0}, or empty for random; got {1}, using a random seed.', SEED_MAX, String(JSON.stringify(raw.seed))) });
       settings.seed = null;
     }
   }
 
   if (raw.stopStrings !== undefined) {
     if (!Array.isArray(raw.stopStrings)) {
-      problems.push({ setting: 'stopStrings', message: 'Stop strings must be a list of strings; ignoring them.' });
+      problems.push({ setting: 'stopStrings', message: msg('Stop strings must be a list of strings; ignoring them.') });
     } else {
       const kept = raw.stopStrings.filter((s): s is string => typeof s === 'string' && s.length > 0 && s.length <= MAX_STOP_STRING_LENGTH);
       if (kept.length !== raw.stopStrings.length || kept.length > MAX_STOP_STRINGS) {
-        problems.push({ setting: 'stopStrings', message: `Stop strings must be 1–${MAX_STOP_STRING_LENGTH} characters each, at most ${MAX_STOP_STRINGS}; dropped the others.` });
+        problems.push({ setting: 'stopStrings', message: msg('Stop strings must be 1–{0} characters each, at most {1}; dropped the others.', MAX_STOP_STRING_LENGTH, MAX_STOP_STRINGS) });
       }
       settings.stopStrings = [...new Set(kept)].slice(0, MAX_STOP_STRINGS);
     }
@@ -178,10 +179,10 @@ export function validateSampling(input: unknown, base: Readonly<SamplingSettings
 function stringList(value: unknown, setting: keyof SamplingSettings, max: number, maxLength: number, fallback: string[], problems: SettingsProblem[], normalise: (s: string) => string): string[] {
   if (value === undefined) return fallback;
   if (!Array.isArray(value)) {
-    problems.push({ setting, message: `${setting} must be a list of texts; ignoring it.` });
+    problems.push({ setting, message: msg('{0} must be a list of texts; ignoring it.', setting) });
     return fallback;
   }
   const kept = value.filter((s): s is string => typeof s === 'string').map(normalise).filter((s) => s.length > 0 && s.length <= maxLength);
-  if (kept.length !== value.length || kept.length > max) problems.push({ setting, message: `${setting} takes at most ${max} texts of 1–${maxLength} characters; dropped the others.` });
+  if (kept.length !== value.length || kept.length > max) problems.push({ setting, message: msg('{0} takes at most {1} texts of 1–{2} characters; dropped the others.', setting, max, maxLength) });
   return [...new Set(kept)].slice(0, max);
 }
