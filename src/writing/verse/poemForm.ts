@@ -172,7 +172,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
   const verse = detected.kind === 'verse';
   const chinese = cjk && verse ? chineseVerseForm(heading.split('\n').find((l) => l.trim()) ? heading : null, stanzas.flatMap((s) => s.lines), options.wholeText === true && options.lastLineComplete === true) : null;
   const regulated = chinese?.kind === 'regulated' ? regulatedScheme(stanzas) : null;
-  const scheme = regulated ?? (verse ? detectRhymeScheme(stanzas.map((s) => s.lines.map((l) => l.rhyme))) : null);
+  const scheme = regulated ?? (verse ? detectRhymeScheme(stanzas.map((s) => s.lines.map((l) => l.rhyme)), { openLast: !options.lastLineComplete }) : null);
   const rhymed = scheme?.rhymed ?? false;
   if (scheme && rhymed) {
     stanzas.forEach((s, i) => {
@@ -181,7 +181,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
     });
   }
 
-  let next = nextLine(text.slice(lastLine?.end ?? poemStart), stanzas, rhymed, verse, options.chorus ?? 'repeat');
+  let next = nextLine(text.slice(lastLine?.end ?? poemStart), stanzas, rhymed, verse, options.chorus ?? 'repeat', regulated ? null : (scheme?.letters ?? null));
   if (chinese?.kind === 'regulated') next = regulatedNextLine(next, stanzas, chinese);
   // A 词's lines are as long as its tune has them: no length is asked of them.
   else if (chinese?.kind === 'ci') next = { ...next, targetLength: null, range: null };
@@ -251,7 +251,7 @@ function regulatedNextLine(next: NextLine, stanzas: readonly FormStanza[], form:
 }
 
 /** Plans the line after the text; `tail` is the text after its last line. */
-function nextLine(tail: string, stanzas: readonly FormStanza[], rhymed: boolean, verse: boolean, chorus: ChorusMode): NextLine {
+function nextLine(tail: string, stanzas: readonly FormStanza[], rhymed: boolean, verse: boolean, chorus: ChorusMode, sounds: readonly (readonly (string | null)[])[] | null): NextLine {
   const last = stanzas[stanzas.length - 1];
   const lastLine = last?.lines[last.lines.length - 1];
   // A label typed after the last line ("[Chorus]") opens its section; a blank line (or a
@@ -264,14 +264,14 @@ function nextLine(tail: string, stanzas: readonly FormStanza[], rhymed: boolean,
   const song = songOf(stanzas);
   const kindAt = (i: number): SectionKind => stanzas[i]?.label?.kind ?? (i === stanzas.length ? (typedLabel?.kind ?? newSectionKind(stanzas, song, chorus)) : 'verse');
 
-  let plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed);
+  let plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed, sounds);
   let needsStanzaBreak = false;
   // A stanza as long as its form or its predecessors is finished: the next line opens another.
   const inProgress = stanzas[stanza]?.lines.some((l) => !l.complete) ?? false;
   const written = stanzas[stanza]?.lines.filter((l) => l.complete).length ?? 0;
   if (verse && !inProgress && written > 0 && plan.stanzaLength !== null && written >= plan.stanzaLength) {
     stanza++;
-    plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed, true);
+    plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed, sounds, true);
     needsStanzaBreak = true;
   }
   const current = stanzas[stanza]?.lines.filter((l) => l.complete) ?? [];
@@ -328,11 +328,12 @@ function sameKind(stanzas: readonly FormStanza[], index: number, kind: SectionKi
   return song.labelled ? before.filter((s) => (s.label?.kind ?? 'verse') === kind) : before;
 }
 
-function planFor(stanzas: readonly FormStanza[], index: number, kind: SectionKind, song: Song, rhymed: boolean, fresh = false) {
-  const facts = (lines: readonly FormLine[]): LineFacts[] =>
-    lines.filter((l) => l.complete).map(({ letter, length, lineNumber, indent, text }) => ({ letter, length, lineNumber, indent, text }));
-  const previous = sameKind(stanzas, index, kind, song).map((s) => facts(s.lines));
-  const current = fresh ? [] : facts(stanzas[index]?.lines ?? []);
+/** `sounds`: the rhyme letters as read, per stanza and line, also where the poem is not known to rhyme. */
+function planFor(stanzas: readonly FormStanza[], index: number, kind: SectionKind, song: Song, rhymed: boolean, sounds: readonly (readonly (string | null)[])[] | null, fresh = false) {
+  const facts = (lines: readonly FormLine[], k: number): LineFacts[] =>
+    lines.flatMap(({ letter, length, lineNumber, indent, text, complete }, j) => (complete ? [{ letter, length, lineNumber, indent, text, sound: sounds?.[k]?.[j] ?? null }] : []));
+  const previous = sameKind(stanzas, index, kind, song).map((s) => facts(s.lines, stanzas.indexOf(s)));
+  const current = fresh ? [] : facts(stanzas[index]?.lines ?? [], index);
   return planNextLine(previous, current, rhymed, { trustSingleStanza: song.labelled });
 }
 

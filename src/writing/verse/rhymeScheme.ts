@@ -23,6 +23,12 @@ export interface RhymeSchemeOptions {
    * far more rarely.
    */
   threshold?: number;
+  /**
+   * The last stanza is still being written: the poem also counts as rhymed when its finished
+   * stanzas alone reach the threshold (a ballad's ABCB, then the next stanza's three lines, of
+   * which none has rhymed yet, is three rhymed lines of seven).
+   */
+  openLast?: boolean;
 }
 
 /**
@@ -89,7 +95,10 @@ export function detectRhymeScheme(stanzas: readonly (readonly (RhymeKey | null)[
   });
   const worded = keys.filter((k) => k !== null).length;
   const rhymedShare = worded ? partnered.filter(Boolean).length / worded : 0;
-  return { letters, rhymedShare, rhymed: worded >= 2 && rhymedShare >= threshold };
+  const finished = options.openLast && stanzas.length >= 2 ? keys.length - stanzas[stanzas.length - 1]!.length : 0;
+  const finishedWorded = keys.slice(0, finished).filter((k) => k !== null).length;
+  const finishedRhymed = finishedWorded >= 4 && partnered.slice(0, finished).filter(Boolean).length >= threshold * finishedWorded;
+  return { letters, rhymedShare, rhymed: (worded >= 2 && rhymedShare >= threshold) || finishedRhymed };
 }
 
 /** "A" … "Z", then "AA", "AB", …: enough letters for a long poem. */

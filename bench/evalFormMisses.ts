@@ -1,0 +1,66 @@
+/**
+ * Why eval-form's rhyme arm missed the poem's own scheme: for each generated line the poem asks
+ * to rhyme, whether rhyme mode aimed at no rhyme (unaimed), at another line (aimed wrong), or at
+ * the right one and the line still did not rhyme (backed off); split by the poem's first stanza
+ * and later ones. Reads eval-form's JSON and the folder it ran on.
+ *
+ *   node scripts/build.mjs && node out/bench/evalFormMisses.js RESULT.json DIR [--verbose]
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { lineRhymesWith } from '../src/writing/verse/lineEnding';
+import { planLine } from '../src/writing/verse/linePlan';
+import { cutPoem, splitPoems } from '../src/writing/verse/poemCollection';
+import { poemTruth } from '../src/writing/verse/poemTruth';
+import { loadPronouncingDictionary } from '../src/writing/verse/pronouncingDictionary';
+import { lineRhymeKey, rhymes } from '../src/writing/verse/rhyme';
+
+interface Run {
+  file: string;
+  title: string;
+  cutAfterLines: number;
+  wanted: number;
+  continuations: Record<string, { text: string }[]>;
+}
+
+async function main(): Promise<void> {
+  const [json, dir] = process.argv.slice(2);
+  const verbose = process.argv.includes('--verbose');
+  if (!json || !dir) throw new Error('usage: evalFormMisses RESULT.json DIR');
+  await loadPronouncingDictionary();
+  const report = JSON.parse(readFileSync(json, 'utf8')) as { runs: Run[] };
+  const poems = new Map<string, string>();
+  for (const name of readdirSync(dir).filter((n) => /\.(txt|md)$/i.test(n))) {
+    for (const p of splitPoems(readFileSync(join(dir, name), 'utf8'), basename(name))) poems.set(`${name}\u0000${p.title}`, p.text);
+  }
+  const tally: Record<string, Record<string, number>> = { first: {}, later: {} };
+  for (const run of report.runs) {
+    const original = poems.get(`${run.file}\u0000${run.title}`);
+    if (!original) continue;
+    const truth = poemTruth(original);
+    const { prompt } = cutPoem(original, 4);
+    for (const c of run.continuations.rhyme ?? []) {
+      const generated = [...c.text.matchAll(/[^\n]+/g)].filter((m) => /[\p{L}\p{N}]/u.test(m[0])).slice(0, run.wanted);
+      generated.forEach((m, j) => {
+        const here = truth.lines[run.cutAfterLines + j];
+        if (!here || here.rhymesWith === null) return;
+        const q = here.rhymesWith;
+        const partnerText = q < run.cutAfterLines ? truth.lines[q]!.text : generated[q - run.cutAfterLines]?.[0];
+        const partner = partnerText ? lineRhymeKey(partnerText) : null;
+        if (!partner) return;
+        const kept = lineRhymesWith(m[0], partner);
+        const aim = planLine(prompt + c.text.slice(0, m.index), { rhyme: true }).rhymeWith;
+        const verdict = kept ? 'kept' : !aim ? 'unaimed' : rhymes(aim, partner, 'strict') ? 'backed off' : 'aimed wrong';
+        const t = tally[here.stanza === 0 ? 'first' : 'later']!;
+        t[verdict] = (t[verdict] ?? 0) + 1;
+        if (verbose && verdict === 'backed off') process.stdout.write(`${run.file} "${run.title}": wants ${partner.word}: ${m[0].trim()}\n`);
+      });
+    }
+  }
+  for (const [k, t] of Object.entries(tally)) process.stdout.write(`${k}: ${JSON.stringify(t)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});
