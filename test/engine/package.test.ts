@@ -57,7 +57,14 @@ describe(`the ${TARGET} package`, { skip: process.platform !== 'linux' || proces
     assert.match(pkg.galleryBanner?.color ?? '', /^#[0-9a-f]{6}$/i);
     const manifest = entries.find((e) => e.name === 'extension.vsixmanifest')!.read().toString('utf8');
     assert.match(manifest, /Microsoft\.VisualStudio\.Services\.Icons\.Default/);
-    for (const step of pkg.contributes.walkthroughs[0]!.steps) assert.ok(names.includes(`extension/${step.media.markdown}`), `walkthrough page ${step.media.markdown}`);
+    // A step's page is a %key% too: each language's package.nls names its own copy, and both ship.
+    for (const nls of ['extension/package.nls.json', 'extension/package.nls.zh-cn.json']) {
+      const texts = JSON.parse(entries.find((e) => e.name === nls)!.read().toString('utf8')) as Record<string, string>;
+      for (const step of pkg.contributes.walkthroughs[0]!.steps) {
+        const page = step.media.markdown.replace(/^%(.+)%$/, (_, key: string) => texts[key] ?? key);
+        assert.ok(names.includes(`extension/${page}`), `${nls}: walkthrough page ${page}`);
+      }
+    }
     assert.ok(names.includes('extension/media/walkthrough/sample-poem.md'));
   });
 

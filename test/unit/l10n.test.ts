@@ -38,10 +38,28 @@ describe('package.nls', () => {
     for (const [key, text] of Object.entries(en)) {
       const chinese = zh[key]!;
       assert.ok(text.trim() && chinese.trim(), `${key} is not empty`);
+      if (/^walkthrough\..+\.media$/.test(key)) continue; // a page's path: checked below
       assert.ok(/[\u4e00-\u9fff]/.test(chinese), `${key} is translated: ${chinese}`);
       assert.equal(placeholders(chinese), placeholders(text), `${key}: placeholders`);
       assert.equal(commandLinks(chinese), commandLinks(text), `${key}: command links stay`);
       assert.equal(codeSpans(chinese), codeSpans(text), `${key}: \`code\` stays as it is`);
+    }
+  });
+
+  it('points each walkthrough step at its page in each language, the Chinese pages a translation of the English', () => {
+    const steps = (JSON.parse(read('package.json')) as { contributes: { walkthroughs: { steps: { id: string; media: { markdown: string } }[] }[] } }).contributes.walkthroughs[0]!.steps;
+    for (const step of steps) {
+      const key = step.media.markdown.match(/^%(.+)%$/)?.[1];
+      assert.ok(key, `${step.id}: its page is a %key%`);
+      const english = read(en[key]!);
+      const chinese = read(zh[key]!);
+      assert.match(en[key]!, /^media\/walkthrough\/[\w-]+\.md$/);
+      assert.equal(zh[key], en[key]!.replace('media/walkthrough/', 'media/walkthrough/zh-cn/'), `${key}: the zh-cn copy`);
+      assert.ok((chinese.match(/[\u4e00-\u9fff]/g) ?? []).length > 40, `${zh[key]} is Chinese`);
+      // The same shape: headings, keys in bold, settings in code, and no English sentence left.
+      assert.equal((chinese.match(/^#+ /gm) ?? []).length, (english.match(/^#+ /gm) ?? []).length, `${zh[key]}: headings`);
+      assert.equal(codeSpans(chinese), codeSpans(english), `${zh[key]}: \`code\` stays`);
+      assert.ok(!/\b[A-Za-z]+ [a-z]+ [a-z]+ [a-z]+\b/.test(chinese.replace(/`[^`]*`/g, '')), `${zh[key]}: no English sentence left`);
     }
   });
 

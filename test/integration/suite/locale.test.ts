@@ -1,6 +1,7 @@
-// Inkling in Simplified Chinese: run with `bash test/integration/run.sh --locale zh-cn --grep
-// "Display language"` (runVscode registers an empty language pack, so VS Code's own strings stay
-// English while Inkling's switch). Skipped in the ordinary English run.
+// Inkling in Simplified Chinese — its manifest, its messages, the panel, the walkthrough's pages: run
+// with `bash test/integration/run.sh --locale zh-cn --grep "Display language"` (runVscode registers
+// an empty language pack, so VS Code's own strings stay English while Inkling's switch). Skipped in
+// the ordinary English run.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -81,6 +82,7 @@ describe('Display language zh-cn', function () {
         words: text('label[for="s-inline-maxWords"]'),
         wordsExplain: text('#s-inline-maxWords-explain'),
         user: text('#scope-user'),
+        model: text('#model-select option'),
       };
     });
     assert.strictEqual(page.lang, 'zh-cn');
@@ -93,8 +95,35 @@ describe('Display language zh-cn', function () {
     assert.strictEqual(page.words, '每条散文建议的词数');
     assert.strictEqual(page.wordsExplain, zh()['config.inline.maxWords']);
     assert.strictEqual(page.user, '用户');
+    // The model choices come from engine/modelChoices.ts, through msg() and the host's translator.
+    assert.match(page.model ?? '', /^Inkling 自带模型/);
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('inkling.samplingSettings'));
     assert.strictEqual(tab?.label, 'Inkling 采样');
     await ui.screenshot('locale-zh-cn-panel');
+  });
+
+  it('opens the Get Started walkthrough in Chinese: its steps and the open step\'s Markdown page', async function () {
+    const ui = uiBridgeOrSkip(this);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('inkling.getStarted');
+    await ui.waitForSelector('.gettingStartedContainer', { timeout: 20_000 });
+    const title = zh()['walkthrough.getStarted.title']!;
+    await waitFor(async () => ((await ui.innerText('.gettingStartedContainer')) ?? '').includes(title), `the walkthrough titled ${title}`, 20_000);
+    const page = (await ui.innerText('.gettingStartedContainer')) ?? '';
+    for (const step of ['ghostText', 'continuePoem', 'alternatives', 'sampling', 'model']) assert.ok(page.includes(zh()[`walkthrough.getStarted.${step}.title`]!), `step ${step} in Chinese`);
+    // The first step is open; its page (package.nls.zh-cn.json's walkthrough.getStarted.ghostText.media)
+    // is rendered in a webview of its own.
+    const expected = fs.readFileSync(path.join(repoRoot(), zh()['walkthrough.getStarted.ghostText.media']!), 'utf8').match(/^## (.+)$/m)![1]!;
+    const markdown = (await waitFor(async () => {
+      const r = await ui.frameEval('h2', () => {
+        const d = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null; body: { innerText: string } } }).document;
+        return { heading: d.querySelector('h2')?.textContent ?? '', text: d.body.innerText };
+      }, undefined, { timeout: 5_000 }).catch(() => null);
+      return r && CJK.test(r.heading) ? r : null;
+    }, 'the step\'s Markdown in Chinese', 30_000))!;
+    assert.strictEqual(markdown.heading.trim(), expected);
+    assert.match(markdown.text, /接受整条建议/);
+    assert.doesNotMatch(markdown.text, /Ghost text, as you write|accept the whole suggestion/);
+    await ui.screenshot('locale-zh-cn-walkthrough');
   });
 });
