@@ -26,6 +26,8 @@ export interface StreamedWriting {
   result?: GenerationResult;
   /** An edit of ours got in the way of the writer reverting (or closing) the document, and Inkling finished the revert. */
   revertFinished?: boolean;
+  /** The document's version before the first streamed edit: the versions after it up to the record are Inkling's own edits. */
+  startVersion?: number;
 }
 
 /** The caller id for a document's command requests: a newer command in it supersedes the older. */
@@ -61,6 +63,7 @@ export async function streamWriting(o: StreamOptions): Promise<StreamedWriting> 
     stoppedBy ??= why;
     abort.abort();
   };
+  const startVersion = o.editor.document.version;
   const insertion = new StreamingInsertion(o.editor, o.offset, o.group, () => stop('writer'));
   const cancel = o.token.onCancellationRequested(() => stop('cancel'));
   if (o.token.isCancellationRequested) stop('cancel');
@@ -90,7 +93,7 @@ export async function streamWriting(o: StreamOptions): Promise<StreamedWriting> 
   const state = await insertion.settle(o.request.finish(finalText, finished), last);
   const outcome: WritingOutcome =
     state === 'interrupted' || state === 'closed' ? state : state === 'failed' || !result ? 'failed' : stoppedBy === 'cancel' || (result.stopReason === 'cancelled' && stoppedBy !== 'complete') ? 'cancelled' : 'complete';
-  return { outcome, offset: insertion.offset, text: insertion.text, seed: result?.stats.seed ?? 0, result, revertFinished: insertion.revertRepaired };
+  return { outcome, offset: insertion.offset, text: insertion.text, seed: result?.stats.seed ?? 0, result, revertFinished: insertion.revertRepaired, startVersion };
 }
 
 /** Records a streamed insertion for Regenerate and the provenance log (an interrupted one is not regenerable). */
@@ -107,5 +110,7 @@ export function recordStreamed(ctx: WritingContext, document: vscode.TextDocumen
     complete: written.outcome === 'complete',
     regenerable: written.outcome === 'complete' || written.outcome === 'cancelled',
     tokens: written.result?.tokens,
+    // An interrupted stream had the writer's edit among its versions: none of them is only Inkling's.
+    sinceVersion: written.outcome === 'interrupted' ? undefined : written.startVersion,
   });
 }

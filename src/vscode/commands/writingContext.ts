@@ -54,6 +54,8 @@ export interface InsertionRecord {
   replaced?: string;
   /** The model's tokens with their probabilities and alternatives, when they were asked for. */
   tokens?: GeneratedToken[];
+  /** A streamed insertion: the document's version before its first edit (see StreamedWriting.startVersion). */
+  sinceVersion?: number;
 }
 
 /** Remembers an insertion for Regenerate and writes it to the provenance log (when that is on). */
@@ -71,7 +73,7 @@ export async function recordInsertion(ctx: WritingContext, document: vscode.Text
     complete: r.complete,
     settings: { sampling: r.sampling, maxNewTokens: r.request.maxNewTokens, stopStrings: r.request.stopStrings, lines: r.request.lines, kind: r.request.kind, ...(r.request.formConstraint ? { form: r.request.formConstraint } : {}) },
     replaced: r.replaced,
-  });
+  }, r.sinceVersion);
 }
 
 /**

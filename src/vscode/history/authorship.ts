@@ -9,6 +9,7 @@
  */
 import * as vscode from 'vscode';
 import { mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import type { EngineLogger } from '../../client/engineClient';
 import { Authorship, disclosureMarkdown, type Share } from '../../writing/history/authorship';
@@ -58,8 +59,13 @@ export class AuthorshipService implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => void this.load(d)),
       vscode.workspace.onDidSaveTextDocument(guarded(logger, 'Keeping who wrote what', (d: vscode.TextDocument) => this.store(d))),
       vscode.workspace.onDidCloseTextDocument((d) => {
-        this.states.delete(d.uri.toString());
-        this.loading.delete(d.uri.toString());
+        // A change of language mode closes and reopens the document at once: keep its ranges then.
+        const key = d.uri.toString();
+        setTimeout(() => {
+          if (vscode.workspace.textDocuments.some((o) => o.uri.toString() === key)) return;
+          this.states.delete(key);
+          this.loading.delete(key);
+        }, 0);
       }),
       vscode.workspace.onDidRenameFiles(guarded(logger, 'Moving who wrote what with a renamed file', (e: vscode.FileRenameEvent) => this.renamed(e))),
       vscode.window.onDidChangeVisibleTextEditors(() => this.refreshSoon()),
@@ -98,7 +104,7 @@ export class AuthorshipService implements vscode.Disposable {
   }
 
   private inserted(r: RecordedInsertion): void {
-    this.state(r.document).add(r.entry.offset, r.entry.text.length, { command: r.entry.command, model: r.entry.model, time: new Date().toISOString() }, r.version);
+    this.state(r.document).add(r.entry.offset, r.entry.text.length, { command: r.entry.command, model: r.entry.model, time: new Date().toISOString() }, r.version, r.sinceVersion);
     this.changed(r.document);
   }
 
@@ -166,22 +172,25 @@ export class AuthorshipService implements vscode.Disposable {
     const state = this.states.get(document.uri.toString());
     if (!where || !state) return;
     const json = `${JSON.stringify(state.toStored(where.name, document.getText()))}\n`;
-    this.writes = this.writes.then(async () => {
-      try {
-        const dir = join(where.folder, AUTHORSHIP_FOLDER);
-        await mkdir(dir, { recursive: true });
-        const [real, root] = await Promise.all([realpath(dir), realpath(where.folder)]);
-        if (!real.startsWith(root + sep)) {
-          this.logger.warn(`Who wrote what not kept: ${dir} leads outside the workspace folder (${real}).`);
-          return;
-        }
-        const tmp = `${where.file}.${process.pid}.tmp`;
-        await writeFile(tmp, json, 'utf8');
-        await rename(tmp, where.file);
-      } catch (e) {
-        this.logger.error(`Could not keep who wrote what in ${where.file}: ${(e as Error).message}`);
-      }
+    this.queue(`Could not keep who wrote what for ${where.name}`, async () => {
+      const dir = await this.insideFolder(where.folder);
+      if (dir) await writeAtomically(join(dir, branchFileName(where.name)), json);
     });
+  }
+
+  /** Runs a write after those before it; a failure is logged and never stops the ones after it. */
+  private queue(what: string, write: () => Promise<void>): void {
+    this.writes = this.writes.then(write).catch((e: unknown) => this.logger.error(`${what}: ${(e as Error).message}`));
+  }
+
+  /** The authorship folder of a workspace folder, made if needed, or null when it leads outside it (a link). */
+  private async insideFolder(folder: string): Promise<string | null> {
+    const dir = join(folder, AUTHORSHIP_FOLDER);
+    await mkdir(dir, { recursive: true });
+    const [real, root] = await Promise.all([realpath(dir), realpath(folder)]);
+    if (real.startsWith(root + sep)) return real;
+    this.logger.warn(`Who wrote what not kept: ${dir} leads outside the workspace folder (${real}).`);
+    return null;
   }
 
   /** A renamed document keeps its ranges, and its old name (its log records are under it). */
@@ -204,13 +213,13 @@ export class AuthorshipService implements vscode.Disposable {
       if (state) state.formerNames = formerNames;
       if (!stored) continue;
       const moved = { ...stored, document: newName, formerNames };
-      const dir = join(to.uri.fsPath, AUTHORSHIP_FOLDER);
-      this.writes = this.writes.then(async () => {
-        await mkdir(dir, { recursive: true });
-        await writeFile(join(dir, branchFileName(newName)), `${JSON.stringify(moved)}\n`, 'utf8');
-        await rm(oldFile, { force: true });
+      this.queue(`Could not move who wrote what for ${newName}`, async () => {
+        const [dir, oldDir] = await Promise.all([this.insideFolder(to.uri.fsPath), this.insideFolder(from.uri.fsPath)]);
+        if (!dir || !oldDir) return;
+        await writeAtomically(join(dir, branchFileName(newName)), `${JSON.stringify(moved)}\n`);
+        await rm(join(oldDir, branchFileName(oldName)), { force: true });
       });
-      await this.writes.catch((err: unknown) => this.logger.error(`Could not move who wrote what for ${newName}: ${(err as Error).message}`));
+      await this.writes;
     }
   }
 
@@ -243,7 +252,8 @@ export class AuthorshipService implements vscode.Disposable {
       const range = (s: { start: number; end: number }) => new vscode.Range(editor.document.positionAt(s.start), editor.document.positionAt(s.end));
       const hover = (s: (typeof spans)[number]) => {
         const what = `${s.command}, ${s.model}${s.time ? `, ${s.time.slice(0, 16).replace('T', ' ')}` : ''}`;
-        return new vscode.MarkdownString(s.edited ? vscode.l10n.t('Inkling wrote this ({0}), and you have edited it since.', what) : vscode.l10n.t('Inkling wrote this ({0}).', what));
+        // As text: the command and model names come from a stored file or a server.
+        return new vscode.MarkdownString().appendText(s.edited ? vscode.l10n.t('Inkling wrote this ({0}), and you have edited it since.', what) : vscode.l10n.t('Inkling wrote this ({0}).', what));
       };
       editor.setDecorations(this.asWritten, spans.filter((s) => !s.edited).map((s) => ({ range: range(s), hoverMessage: hover(s) })));
       editor.setDecorations(this.edited, spans.filter((s) => s.edited).map((s) => ({ range: range(s), hoverMessage: hover(s) })));
@@ -271,4 +281,16 @@ export async function toggleAuthorship(): Promise<boolean> {
   const on = c.get<unknown>('authorship.highlight') !== true;
   await c.update('authorship.highlight', on, vscode.ConfigurationTarget.Global);
   return on;
+}
+
+/** Writes a file by a fresh temporary file beside it (never one a link could have been planted as) and a rename. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx' });
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }

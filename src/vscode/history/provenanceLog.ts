@@ -21,6 +21,8 @@ export interface RecordedInsertion {
   document: vscode.TextDocument;
   entry: ProvenanceEntry;
   version: number;
+  /** A streamed insertion, made of several edits: the version before the first (the ones after it are all Inkling's). */
+  sinceVersion?: number;
 }
 
 export class ProvenanceLog implements vscode.Disposable {
@@ -44,8 +46,8 @@ export class ProvenanceLog implements vscode.Disposable {
   }
 
   /** Records one insertion if the log is on for the document; resolves once it is written. */
-  record(document: vscode.TextDocument, entry: ProvenanceEntry): Promise<void> {
-    if (entry.text && !document.isClosed) this.recordedEmitter.fire({ document, entry, version: document.version });
+  record(document: vscode.TextDocument, entry: ProvenanceEntry, sinceVersion?: number): Promise<void> {
+    if (entry.text && !document.isClosed) this.recordedEmitter.fire({ document, entry, version: document.version, sinceVersion });
     if (!commandSettings(document).provenance || !entry.text) return Promise.resolve();
     const file = this.fileFor(document);
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);

@@ -56,14 +56,16 @@ export class Authorship {
   /**
    * Inkling wrote `length` characters at `start` (right after making that edit, as document
    * `version`). A span the same edit cut short was cut by Inkling, not the writer: it is not
-   * marked edited for that.
+   * marked edited for that. A streamed insertion is many edits: `sinceVersion` is the version
+   * before its first, and marks any of them left were Inkling's too.
    */
-  add(start: number, length: number, meta: Pick<AuthorSpan, 'command' | 'model' | 'time'>, version?: number): void {
+  add(start: number, length: number, meta: Pick<AuthorSpan, 'command' | 'model' | 'time'>, version?: number, sinceVersion?: number): void {
     if (length <= 0) return;
     const end = start + length;
     const kept: AuthorSpan[] = [];
+    const ours = (v: number | undefined) => v !== undefined && version !== undefined && (v === version || (sinceVersion !== undefined && v > sinceVersion && v <= version));
     for (const s of this.spans) {
-      if (version !== undefined && s.editedAt === version) {
+      if (ours(s.editedAt)) {
         s.edited = false;
         delete s.editedAt;
       }
@@ -130,13 +132,18 @@ export class Authorship {
     const s = stored as Partial<StoredAuthorship> | null;
     if (!s || s.v !== 1 || !Array.isArray(s.spans)) return a;
     a.formerNames = Array.isArray(s.formerNames) ? s.formerNames.filter((n): n is string => typeof n === 'string') : [];
+    const found: AuthorSpan[] = [];
     for (const raw of s.spans as unknown[]) {
       const span = raw as Partial<StoredSpan> | null;
       if (!span || typeof span.text !== 'string' || !span.text || typeof span.start !== 'number' || typeof span.command !== 'string') continue;
       const at = nearest(text, span.text, span.start);
       if (at < 0) continue;
-      a.place({ start: at, end: at + span.text.length, edited: span.edited === true, command: span.command, model: typeof span.model === 'string' ? span.model : 'unknown', time: typeof span.time === 'string' ? span.time : '' });
+      found.push({ start: at, end: at + span.text.length, edited: span.edited === true, command: span.command, model: typeof span.model === 'string' ? span.model : 'unknown', time: typeof span.time === 'string' ? span.time : '' });
     }
+    // Sorted once, overlaps dropped in one pass (the earlier-stored span wins a tie): a file of
+    // thousands of spans must not stall the document's opening.
+    const order = found.map((span, i) => ({ span, i })).sort((x, y) => x.span.start - y.span.start || x.i - y.i);
+    for (const { span } of order) if (!a.spans.length || a.spans[a.spans.length - 1]!.end <= span.start) a.spans.push(span);
     return a;
   }
 
@@ -156,12 +163,6 @@ export class Authorship {
     return a;
   }
 
-  /** Puts a span in without touching others (restoring); one overlapping a span already there is left out. */
-  private place(span: AuthorSpan): void {
-    if (this.spans.some((s) => s.start < span.end && span.start < s.end)) return;
-    this.spans.push(span);
-    this.spans.sort((x, y) => x.start - y.start);
-  }
 }
 
 /** The occurrence of `needle` in `text` nearest `near`, or -1. */
@@ -221,7 +222,15 @@ export function disclosureMarkdown(input: DisclosureInput): string {
   const dates = times.length ? (day(times[0]!) === day(times.at(-1)!) ? day(times[0]!) : `${day(times[0]!)} to ${day(times.at(-1)!)}`) : 'unknown';
   const counts = new Map<string, number>();
   for (const s of spans) counts.set(COMMAND_NAMES[s.command] ?? s.command, (counts.get(COMMAND_NAMES[s.command] ?? s.command) ?? 0) + 1);
-  const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
+  // Line numbers by one walk through the text (the spans are sorted): a manuscript of megabytes
+  // with hundreds of passages must not be split once per passage.
+  let counted = 0;
+  let line = 1;
+  const lineOf = (offset: number) => {
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+    counted = Math.max(counted, offset);
+    return line;
+  };
   const out: string[] = [];
   out.push(`# AI writing disclosure: ${input.document}`, '');
   out.push('Parts of this text were written with Inkling, a writing assistant that runs a language model, and then chosen, kept or edited by the author.', '');

@@ -30,6 +30,36 @@ class Doc {
 }
 
 describe('who wrote what', () => {
+  it('a passage streamed inside Inkling\'s own text in several edits leaves the text around it as written', () => {
+    const d = new Doc('');
+    d.inkling(0, 'Twenty characters ok');
+    const since = d.version;
+    // Continue inside that passage, streamed as three edits, recorded once after the last.
+    d.edit({ offset: 10, deleted: 0, inserted: 'xx' });
+    d.edit({ offset: 12, deleted: 0, inserted: 'yy' });
+    d.edit({ offset: 14, deleted: 0, inserted: 'zz' });
+    d.a.add(10, 6, meta, d.version, since);
+    assert.deepEqual(d.parts, [['Twenty cha', false], ['xxyyzz', false], ['racters ok', false]]);
+    assert.deepEqual(d.a.share(d.text.length), { total: 26, asWritten: 26, edited: 0 });
+    // Without the stream's first version, the first edits' marks would stay (the defect).
+    const e = new Doc('');
+    e.inkling(0, 'Twenty characters ok');
+    e.edit({ offset: 10, deleted: 0, inserted: 'xx' });
+    e.edit({ offset: 12, deleted: 0, inserted: 'yy' });
+    e.a.add(10, 4, meta, e.version);
+    assert.ok(e.a.spans.some((s) => s.edited), 'the single-version rule alone leaves a mark');
+  });
+
+  it('a writer\'s edit before the stream began stays marked', () => {
+    const d = new Doc('');
+    d.inkling(0, 'Twenty characters ok');
+    d.edit({ offset: 2, deleted: 0, inserted: 'W' });
+    const since = d.version;
+    d.edit({ offset: 11, deleted: 0, inserted: 'xx' });
+    d.a.add(11, 2, meta, d.version, since);
+    assert.deepEqual(d.parts, [['TwWenty cha', true], ['xx', false], ['racters ok', true]]);
+  });
+
   it('an edit above moves Inkling\'s text; typing right before or after it is the writer\'s', () => {
     const d = new Doc('Mine. ');
     d.inkling(6, 'The model wrote this.');
@@ -125,5 +155,28 @@ describe('who wrote what', () => {
     assert.match(md, /^\| 4–5 \| 2026-11-20 10:00 \| Continue \| inkling-verse \| as written \|$/m);
     assert.match(md, /^\| 6 \| 2026-11-22 18:30 \| ghost text \| inkling-verse \| edited by the author \|$/m);
     assert.match(md, /Made by Inkling on 2026-11-29\./);
+  });
+
+  it('numbers the lines of many passages in a long text as counting them one by one would', () => {
+    const d = new Doc('');
+    const expected: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      d.edit({ offset: d.text.length, deleted: 0, inserted: `The writer's paragraph ${i}.\n`.repeat(1 + (i % 3)) });
+      const at = d.text.length;
+      d.inkling(at, i % 2 ? 'One line.\n' : 'Two lines,\nof the model.\n');
+      const first = d.text.slice(0, at).split('\n').length;
+      const last = d.text.slice(0, d.text.length - 1).split('\n').length;
+      expected.push(first === last ? `${first}` : `${first}–${last}`);
+    }
+    const md = disclosureMarkdown({ document: 'novel.md', text: d.text, authorship: d.a, records: [], now: new Date('2026-11-29T12:00:00Z') });
+    const rows = md.split('\n').filter((l) => /^\| \d/.test(l)).map((l) => l.split(' | ')[0]!.slice(2));
+    assert.deepEqual(rows, expected);
+  });
+
+  it('restores stored spans sorted, leaving out one that overlaps a span before it', () => {
+    const text = 'aaaa bbbb cccc dddd';
+    const span = (start: number, t: string) => ({ start, end: start + t.length, text: t, edited: false, command: 'continue', model: 'm', time: '' });
+    const back = Authorship.restore({ v: 1, document: 'x.md', formerNames: [], spans: [span(10, 'cccc'), span(0, 'aaaa'), span(2, 'aa bb'), span(15, 'dddd')] }, text);
+    assert.deepEqual(back.spans.map((s) => [s.start, s.end]), [[0, 4], [10, 14], [15, 19]]);
   });
 });
