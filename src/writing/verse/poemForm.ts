@@ -147,13 +147,20 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
     const plain = (l: PoemLine | undefined) => l !== undefined && l.complete && !CJK_LINE_END.test(l.text) && countCjkCharacters(l.text) <= HEAD_LINE_CHARS;
     let more = 0;
     while (more < 2 && plain(lines[head + more])) more++;
-    if (more > 0 && lines[head + more] && CJK_LINE_END.test(lines[head + more]!.text)) head += more;
+    // Only above classical verse — lines in one measure (five or seven characters a clause), or
+    // set as couplets, two clauses a line: the short opening lines of a modern poem are lines of it.
+    const below = lines.slice(head + more).filter((l) => l.complete).slice(0, 4);
+    const after = below.map((l) => countCjkCharacters(l.text));
+    const measured = (after.length >= 2 && after.every((n) => n === after[0]) && [5, 7, 10, 14].includes(after[0]!)) || (below.length > 0 && below.every((l) => /\p{Script=Han}[，、；：]\p{Script=Han}.*[。！？；]$/u.test(l.text.trim())));
+    if (more > 0 && measured && CJK_LINE_END.test(lines[head + more]!.text)) head += more;
     if (head > 0) {
       heading += lines.slice(0, head).map((l) => `\n${l.text}`).join('');
       split = split.map((s, i) => (i === 0 ? { ...s, lines: s.lines.slice(head) } : s)).filter((s) => s.lines.length > 0);
     }
   }
   const measure = (line: PoemLine) => (cjk ? countCjkCharacters(line.text) : countLineSyllables(line.text));
+  // Rhyme by pinyin final is Chinese: Japanese and Korean verse (kana, hangul) keeps no rhyme, as before.
+  const chineseText = cjk && !/[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(split.flatMap((s) => s.lines.map((l) => l.text)).join(''));
 
   const stanzas: FormStanza[] = split.map((s) => ({
     pattern: null,
@@ -162,7 +169,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
       text: line.text,
       lineNumber: line.lineNumber,
       length: measure(line),
-      rhyme: !line.complete ? null : lineRhymeKey(line.text),
+      rhyme: !line.complete || (cjk && !chineseText) ? null : lineRhymeKey(line.text),
       letter: null,
       complete: line.complete,
       indent: line.indent,
@@ -170,7 +177,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
   }));
 
   const verse = detected.kind === 'verse';
-  const chinese = cjk && verse ? chineseVerseForm(heading.split('\n').find((l) => l.trim()) ? heading : null, stanzas.flatMap((s) => s.lines), options.wholeText === true && options.lastLineComplete === true) : null;
+  const chinese = chineseText && verse ? chineseVerseForm(heading.split('\n').find((l) => l.trim()) ? heading : null, stanzas.flatMap((s) => s.lines), options.wholeText === true && options.lastLineComplete === true) : null;
   const regulated = chinese?.kind === 'regulated' ? regulatedScheme(stanzas) : null;
   const scheme = regulated ?? (verse ? detectRhymeScheme(stanzas.map((s) => s.lines.map((l) => l.rhyme)), { openLast: !options.lastLineComplete }) : null);
   const rhymed = scheme?.rhymed ?? false;

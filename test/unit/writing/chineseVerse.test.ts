@@ -238,6 +238,18 @@ describe('Chinese verse in the editor (poemForm, linePlan)', () => {
     assert.equal(plan.exact, false);
   });
 
+  it('a modern poem\'s short opening lines are lines of it, not a title and a poet', () => {
+    const form = analyzePoemForm('春天\n来了\n花开满了山坡，\n鸟儿在唱歌。\n', { kind: 'verse' });
+    assert.deepEqual(form.stanzas.flatMap((s) => s.lines.map((l) => l.text)), ['春天', '来了', '花开满了山坡，', '鸟儿在唱歌。']);
+  });
+
+  it('Japanese verse (kana) keeps no rhyme by Mandarin finals, as before Chinese forms', () => {
+    const form = analyzePoemForm('白い月\n静かな夜の雪\n遠い家\n小さな花\n冷たい風\n', { kind: 'verse' });
+    assert.ok(form.stanzas.every((s) => s.lines.every((l) => l.rhyme === null && l.letter === null)));
+    assert.equal(form.next.rhymeWith, null);
+    assert.equal(form.chinese, null);
+  });
+
   it('poemTruth classes the anthology’s poems, and most of its regulated poems are 律诗', () => {
     assert.equal(poemTruth(verse('錦瑟')).formClass, 'lushi (律诗)');
     assert.equal(poemTruth(verse('夜雨寄北')).formClass, 'jueju (绝句)');
