@@ -8,7 +8,7 @@
  * found again when it is opened (even after edits made elsewhere), and moved with a rename.
  */
 import * as vscode from 'vscode';
-import { mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import type { EngineLogger } from '../../client/engineClient';
@@ -195,8 +195,11 @@ export class AuthorshipService implements vscode.Disposable {
 
   /** A renamed document keeps its ranges, and its old name (its log records are under it). */
   private async renamed(e: vscode.FileRenameEvent): Promise<void> {
-    for (const { oldUri, newUri } of e.files) {
-      const state = this.states.get(oldUri.toString());
+    // The ranges as they are now, before any wait: the renamed documents' close lets go of them
+    // a tick later.
+    const known = new Map(this.states);
+    for (const { oldUri, newUri } of await this.documentsRenamed(e.files, known)) {
+      const state = known.get(oldUri.toString());
       if (state) {
         this.states.delete(oldUri.toString());
         this.states.set(newUri.toString(), state);
@@ -221,6 +224,38 @@ export class AuthorshipService implements vscode.Disposable {
       });
       await this.writes;
     }
+  }
+
+  /**
+   * The documents a rename moved: a renamed folder moves every document under it that Inkling
+   * keeps ranges for, open (in memory) or stored.
+   */
+  private async documentsRenamed(files: readonly { oldUri: vscode.Uri; newUri: vscode.Uri }[], known: ReadonlyMap<string, Authorship>): Promise<{ oldUri: vscode.Uri; newUri: vscode.Uri }[]> {
+    const out: { oldUri: vscode.Uri; newUri: vscode.Uri }[] = [];
+    for (const f of files) {
+      const folderRenamed = f.newUri.scheme === 'file' && (await stat(f.newUri.fsPath).then((s) => s.isDirectory(), () => false));
+      if (!folderRenamed) {
+        out.push(f);
+        continue;
+      }
+      const oldPrefix = `${f.oldUri.toString()}/`;
+      const moved = new Set([...known.keys()].filter((k) => k.startsWith(oldPrefix)));
+      const ws = vscode.workspace.getWorkspaceFolder(f.oldUri);
+      if (ws && f.oldUri.scheme === 'file') {
+        const oldName = relative(ws.uri.fsPath, f.oldUri.fsPath).split(sep).join('/');
+        for (const file of await readdir(join(ws.uri.fsPath, AUTHORSHIP_FOLDER)).catch(() => [] as string[])) {
+          let name: string;
+          try {
+            name = decodeURIComponent(file.replace(/\.json$/, ''));
+          } catch {
+            continue;
+          }
+          if (file.endsWith('.json') && name.startsWith(`${oldName}/`)) moved.add(vscode.Uri.joinPath(ws.uri, ...name.split('/')).toString());
+        }
+      }
+      for (const key of moved) out.push({ oldUri: vscode.Uri.parse(key), newUri: vscode.Uri.parse(`${f.newUri.toString()}/${key.slice(oldPrefix.length)}`) });
+    }
+    return out;
   }
 
   /** Export Disclosure: the Markdown summary of a document, opened beside it to save or copy. */

@@ -189,4 +189,40 @@ describe('Who wrote what', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     fs.rmSync(renamed.fsPath, { force: true });
   });
+
+  it('a renamed folder takes the ranges of the documents in it along', async function () {
+    uiBridgeOrSkip(this);
+    await config().update('provenance.enabled', true, vscode.ConfigurationTarget.Global);
+    const dir = path.join(workspaceDir(), '.inkling', 'authorship');
+    const chapters = path.join(workspaceDir(), 'chapters');
+    fs.mkdirSync(chapters, { recursive: true });
+    const file = path.join(chapters, 'one.md');
+    fs.copyFileSync(path.join(workspaceDir(), 'poem.md'), file);
+    try {
+      const doc = await vscode.workspace.openTextDocument(file);
+      const editor = await vscode.window.showTextDocument(doc);
+      const end = doc.lineAt(doc.lineCount - 1).range.end;
+      editor.selection = new vscode.Selection(end, end);
+      const r = (await vscode.commands.executeCommand('inkling.continueWriting')) as ContinueResult;
+      assert.strictEqual(r.outcome, 'complete');
+      await doc.save();
+      await inkling.writing.authorship.ready(doc);
+      assert.ok(fs.existsSync(path.join(dir, 'chapters%2Fone.md.json')));
+      const edit = new vscode.WorkspaceEdit();
+      edit.renameFile(vscode.Uri.file(chapters), vscode.Uri.file(path.join(workspaceDir(), 'part1')));
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await waitFor(() => fs.existsSync(path.join(dir, 'part1%2Fone.md.json')), 'the ranges under the folder\'s new name');
+      assert.ok(!fs.existsSync(path.join(dir, 'chapters%2Fone.md.json')));
+      const moved = JSON.parse(fs.readFileSync(path.join(dir, 'part1%2Fone.md.json'), 'utf8')) as { document: string; formerNames: string[]; spans: { text: string }[] };
+      assert.strictEqual(moved.document, 'part1/one.md');
+      assert.deepStrictEqual(moved.formerNames, ['chapters/one.md']);
+      assert.deepStrictEqual(moved.spans.map((s) => s.text), [r.text]);
+      const reopened = await vscode.workspace.openTextDocument(path.join(workspaceDir(), 'part1', 'one.md'));
+      await inkling.writing.authorship.ready(reopened);
+      assert.deepStrictEqual(inkling.writing.authorship.spansOf(reopened)?.spans.map((s) => reopened.getText().slice(s.start, s.end)), [r.text]);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      for (const d of ['chapters', 'part1']) fs.rmSync(path.join(workspaceDir(), d), { recursive: true, force: true });
+    }
+  });
 });
