@@ -11,7 +11,7 @@ import type { InklingApi } from '../../../src/extension';
 import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { sharePercent } from '../../../src/writing/history/authorship';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { config, openAtEnd, workspaceDir, commandsWithTestModel } from './writingSupport';
+import { config, openAtEnd, workspaceDir, commandsWithTestModel, inEachTheme } from './writingSupport';
 
 const OVERLAYS = '.editor-instance .monaco-editor .view-overlays .cdr';
 
@@ -107,15 +107,10 @@ describe('Who wrote what', function () {
     await editor.edit((b) => b.insert(doc.positionAt(first.offset! + 4), 'very '));
     await waitFor(() => inkling.writing.authorship.spansOf(doc)?.spans.some((s) => s.edited), 'one passage edited');
     editor.revealRange(new vscode.Range(doc.positionAt(first.offset!), tail), vscode.TextEditorRevealType.InCenter);
-    for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']] as const) {
-      await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-      await waitFor(async () => {
-        const cls = await ui.evaluate<string>('document.querySelector(".monaco-workbench").className');
-        return name === 'light' ? /\bvs\b/.test(cls) && !cls.includes('vs-dark') : cls.includes('vs-dark');
-      }, `the ${name} theme`);
+    await inEachTheme(ui, async (name) => {
       await new Promise((r) => setTimeout(r, 400));
       await ui.screenshot(`authorship-${name}`);
-    }
+    });
   });
 
   it('Export Disclosure writes the share, the model, the date and the passages', async function () {

@@ -14,7 +14,7 @@ import type { ContinueResult } from '../../../src/vscode/commands/continueComman
 import type { RegenerateResult } from '../../../src/vscode/commands/regenerateCommand';
 import { branchLabel } from '../../../src/writing/history/branchHistory';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { config, openAtEnd, ROWS, SEED, undoRestores, workspaceDir, commandsWithTestModel } from './writingSupport';
+import { config, openAtEnd, ROWS, SEED, undoRestores, workspaceDir, commandsWithTestModel, inEachTheme } from './writingSupport';
 
 /** The rows of the Inkling Branches view: aria-label and focus. */
 const VIEW_ROWS = `() => {
@@ -131,15 +131,10 @@ describe('Branch history', function () {
     }, 'the place and its branches in the view', 15_000);
     assert.ok(rows!.some((l) => /^Place at line \d+, 3 branches/.test(l)), rows!.join(' | '));
     assert.ok(rows!.some((l) => l.startsWith(`Current branch: ${branchLabel(picked.chosen.text, 200)}`)), rows!.join(' | '));
-    for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']] as const) {
-      await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-      await waitFor(async () => {
-        const cls = await ui.evaluate<string>('document.querySelector(".monaco-workbench").className');
-        return name === 'light' ? /\bvs\b/.test(cls) && !cls.includes('vs-dark') : cls.includes('vs-dark');
-      }, `the ${name} theme`);
+    await inEachTheme(ui, async (name) => {
       await new Promise((r) => setTimeout(r, 300));
       await ui.screenshot(`branches-view-${name}`);
-    }
+    });
     // Keyboard: the view has focus; the place, its current branch, then the others, newest first.
     await vscode.commands.executeCommand('inkling.showBranches');
     await ui.press('Home');

@@ -12,7 +12,7 @@ import { choiceLabelAt, continuationAfterChoice, offeredAlternatives, planWordCh
 import type { ChoiceDetail } from '../../../src/vscode/history/wordChoices';
 import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { cliInsertion, config, openAtEnd, ROWS, SEED, undoRestores, commandsWithTestModel } from './writingSupport';
+import { cliInsertion, config, openAtEnd, ROWS, SEED, undoRestores, commandsWithTestModel, inEachTheme } from './writingSupport';
 
 const HOVER = '.monaco-hover:not(.hidden) .hover-contents';
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
@@ -240,16 +240,11 @@ describe('Word alternatives', function () {
     assert.ok(unsure > 0, 'some words were below 50 %');
     await waitFor(async () => (await shaded()) >= without + Math.min(unsure, 3), `${unsure} shaded words`);
     const unit = wordWithChoices(insertion);
-    for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']] as const) {
-      await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-      await waitFor(async () => {
-        const cls = await ui.evaluate<string>('document.querySelector(".monaco-workbench").className');
-        return name === 'light' ? /\bvs\b/.test(cls) && !cls.includes('vs-dark') : cls.includes('vs-dark');
-      }, `the ${name} theme`);
+    await inEachTheme(ui, async (name) => {
       await showHoverAt(ui, editor, editor.document.positionAt(insertion.start + unit.start + 1));
       await new Promise((r) => setTimeout(r, 300));
       await ui.screenshot(`word-choices-${name}`);
       await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
-    }
+    });
   });
 });

@@ -165,3 +165,18 @@ export async function withWorkerHeld<T>(pid: number | undefined, act: () => Prom
     }
   }
 }
+
+/**
+ * Runs `shoot` once in VS Code's light and once in its dark theme (for screenshots), each after
+ * the workbench has taken the theme on. The caller restores `workbench.colorTheme` afterwards.
+ */
+export async function inEachTheme(ui: UiBridge, shoot: (name: 'light' | 'dark') => Promise<void>): Promise<void> {
+  for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']] as const) {
+    await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+    await waitFor(async () => {
+      const cls = await ui.evaluate<string>('document.querySelector(".monaco-workbench").className');
+      return name === 'light' ? /\bvs\b/.test(cls) && !cls.includes('vs-dark') : cls.includes('vs-dark');
+    }, `the ${name} theme`);
+    await shoot(name);
+  }
+}
