@@ -26,3 +26,17 @@ export function msg(template: string, ...args: MessageArg[]): string {
 export function setTranslator(translate?: Translator): void {
   translator = translate ?? english;
 }
+
+/**
+ * A translator over a VS Code l10n bundle's contents (template → translation, or
+ * { message, comment }), for a process where `vscode.l10n` does not exist (the worker): a template
+ * the bundle lacks stays in English.
+ */
+export function bundleTranslator(bundle: unknown): Translator {
+  const table = bundle && typeof bundle === 'object' ? (bundle as Record<string, unknown>) : {};
+  return (template, ...args) => {
+    const entry = Object.hasOwn(table, template) ? table[template] : undefined;
+    const text = typeof entry === 'string' ? entry : entry && typeof entry === 'object' && typeof (entry as { message?: unknown }).message === 'string' ? (entry as { message: string }).message : template;
+    return formatMessage(text, args);
+  };
+}

@@ -9,6 +9,7 @@ import type { GeneratedToken, GenerateParams, GeneratedSample, GenerationResult,
 import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/settings/samplingSettings';
 import type { LanguageModel } from './languageModel';
 import { EngineError } from './modelFolder';
+import { msg } from '../common/message';
 import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from './kvCache';
 import { applyPenalties, logSoftmax, logSumExp, Rng, select, topIndices, type SamplerExtras, type Selection } from './sampling';
 import { BannedPhrases, type BannedMatch } from '../writing/settings/bannedPhrases';
@@ -115,14 +116,14 @@ export class Generator {
     const room = Math.max(8, this.model.contextLength - maxNewTokens);
     if (!notes) {
       const ids = this.model.encode(textTail(prompt, this.model.contextLength * 16).text);
-      if (ids.length === 0) throw new EngineError('bad-request', 'The prompt is empty.');
+      if (ids.length === 0) throw new EngineError('bad-request', msg('The prompt is empty.'));
       return keepPromptEnd(ids, room, this.model.addsBos);
     }
     // Story notes stand first, whole (at most half the room), and the passage is cut after them:
     // while the notes do not change, a growing passage keeps its cut and the cache of both.
     const head = this.model.encode(notes).slice(0, Math.floor(room / 2));
     const body = this.model.encodeRaw(textTail(prompt, this.model.contextLength * 16).text);
-    if (body.length === 0) throw new EngineError('bad-request', 'The prompt is empty.');
+    if (body.length === 0) throw new EngineError('bad-request', msg('The prompt is empty.'));
     return [...head, ...keepPromptEnd(body, room - head.length, false)];
   }
 

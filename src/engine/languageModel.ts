@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env as hfEnv } from '@huggingface/transformers';
 import type { ModelSpec } from './protocol';
 import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
+import { msg } from '../common/message';
 import { appendToCache, type KvCache, type KvLayout } from './kvCache';
 
 export interface ForwardResult {
@@ -55,7 +56,7 @@ export class LanguageModel {
     const kvHeads = typeof shape[1] === 'number' ? shape[1] : NaN;
     const headDim = typeof shape[3] === 'number' ? shape[3] : NaN;
     if (!this.pastNames.length || !Number.isFinite(kvHeads) || !Number.isFinite(headDim)) {
-      throw new EngineError('model-invalid', `Model ${name} has no key/value cache inputs with fixed head sizes; Inkling needs a decoder exported with past_key_values (the transformers.js layout).`);
+      throw new EngineError('model-invalid', msg('Model {0} has no key/value cache inputs with fixed head sizes; Inkling needs a decoder exported with past_key_values (the transformers.js layout).', name));
     }
     this.layout = { kvHeads, headDim, tensors: this.pastNames.length };
     this.hasPositionIds = session.inputNames.includes('position_ids');
@@ -80,7 +81,7 @@ export class LanguageModel {
     try {
       tokenizer = await AutoTokenizer.from_pretrained(id);
     } catch (e) {
-      throw new EngineError('model-invalid', `The model's tokenizer could not be read (${firstLine(e)}). The folder may be incomplete: ${spec.dir}.`);
+      throw new EngineError('model-invalid', msg("The model's tokenizer could not be read ({0}). The folder may be incomplete: {1}.", firstLine(e), spec.dir));
     }
     try {
       // The session is opened from the file itself, not through transformers.js's model class:
@@ -88,7 +89,7 @@ export class LanguageModel {
       // a 135 MB model (measured), and the decode loop only needs the bare session anyway.
       session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
     } catch (e) {
-      throw new EngineError('model-load-failed', `The model file could not be loaded (${firstLine(e)}). It may be corrupt or not a causal language model: ${spec.dir}.`);
+      throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
     }
     return new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started);
   }
@@ -159,7 +160,7 @@ export class LanguageModel {
       current = out.cache;
       logits = out.logits;
     }
-    if (!logits) throw new EngineError('generation-failed', 'Nothing to run: the prompt was empty.');
+    if (!logits) throw new EngineError('generation-failed', msg('Nothing to run: the prompt was empty.'));
     return { logits, cache: current };
   }
 

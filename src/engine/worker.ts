@@ -12,6 +12,18 @@ import { FormResources } from './formResources';
 import { FormSteering } from './formSteering';
 import { splitPromptEnd } from '../writing/prompts/promptEnd';
 import { isCjkText } from '../writing/verse/cjkText';
+import { readFileSync } from 'node:fs';
+import { bundleTranslator, msg, setTranslator } from '../common/message';
+
+// The writer's language: the host names the l10n bundle VS Code loaded for it (none: English).
+const bundle = process.env.INKLING_L10N_BUNDLE;
+if (bundle) {
+  try {
+    setTranslator(bundleTranslator(JSON.parse(readFileSync(bundle, 'utf8')) as unknown));
+  } catch (e) {
+    process.nextTick(() => log('warn', `The l10n bundle ${bundle} could not be read (${(e as Error).message}); messages stay in English.`));
+  }
+}
 
 interface Job {
   id: number;
@@ -64,7 +76,7 @@ function describe(m: LanguageModel) {
 }
 
 async function generate(job: Job, params: GenerateParams): Promise<void> {
-  if (!generator) throw new EngineError('no-model', 'No model is loaded yet. Choose a model with "Inkling: Choose Model".');
+  if (!generator) throw new EngineError('no-model', msg('No model is loaded yet. Choose a model with "Inkling: Choose Model".'));
   send({ type: 'state', state: 'generating' });
   const form = formConstraint(params.form);
   let steering: FormSteering | undefined;
@@ -107,7 +119,7 @@ async function pump(): Promise<void> {
   try {
     await job.run(job);
   } catch (e) {
-    const err = e instanceof EngineError ? e : new EngineError('generation-failed', `Generation failed: ${(e as Error)?.message ?? String(e)}`);
+    const err = e instanceof EngineError ? e : new EngineError('generation-failed', msg('Generation failed: {0}', (e as Error)?.message ?? String(e)));
     if (!(e instanceof EngineError)) log('error', (e as Error)?.stack ?? String(e));
     send({ type: 'error', id: job.id, code: err.code, message: err.message });
   } finally {

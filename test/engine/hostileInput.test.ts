@@ -113,6 +113,30 @@ describe('broken model folders', () => {
   });
 });
 
+describe('the worker in the writer\'s language', () => {
+  test('with the zh-cn bundle the host names, a model folder it cannot use is said in Chinese; without one, in English', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'inkling-l10n-'));
+    const dir = join(scratch, 'no-tokenizer');
+    cpSync(testModelDir, dir, { recursive: true });
+    rmSync(join(dir, 'tokenizer.json'));
+    const zh = new EngineClient({ workerPath, restartDelaysMs: [], env: { INKLING_L10N_BUNDLE: join(repoRoot, 'l10n', 'bundle.l10n.zh-cn.json') } });
+    const en = new EngineClient({ workerPath, restartDelaysMs: [] });
+    try {
+      await assert.rejects(zh.load({ dir, dtype: 'fp32', threads: 1 }), (e: Error) => e.message === `模型文件夹中没有 tokenizer.json：${dir}。`);
+      await assert.rejects(en.load({ dir, dtype: 'fp32', threads: 1 }), (e: Error) => e.message === `Model folder has no tokenizer.json: ${dir}.`);
+      // The worker's own messages too, not only the folder checks it shares with the host.
+      const garbled = join(scratch, 'garbled-tokenizer');
+      cpSync(testModelDir, garbled, { recursive: true });
+      writeFileSync(join(garbled, 'tokenizer.json'), 'not json');
+      await assert.rejects(zh.load({ dir: garbled, dtype: 'fp32', threads: 1 }), (e: Error) => e.message.startsWith('无法读取模型的分词器（') && e.message.endsWith(`文件夹可能不完整：${garbled}。`));
+    } finally {
+      await zh.dispose();
+      await en.dispose();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the CLI, given bad arguments', () => {
   test('every bad argument is one line on stderr and a non-zero exit, never a stack trace', () => {
     const f = new Fuzz(FUZZ_SEED + 7);

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../support/paths';
 import { bypasses, l10nMessages, msgTemplates, pageMessages, pureBypasses, tableEntries } from '../support/l10nScan';
-import { formatMessage, msg, setTranslator } from '../../src/common/message';
+import { bundleTranslator, formatMessage, msg, setTranslator } from '../../src/common/message';
 
 const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
 const json = (p: string) => JSON.parse(read(p)) as Record<string, string>;
@@ -215,6 +215,17 @@ describe('no user-facing literal bypasses l10n', () => {
       setTranslator();
     }
     assert.equal(msg('{0} at {1}', 'a', 'b'), 'a at b');
+  });
+
+  it('the worker\'s translator reads a VS Code bundle: strings or { message }, English for what it lacks', () => {
+    const t = bundleTranslator({ 'Generation failed: {0}': '生成失败：{0}', 'The prompt is empty.': { message: '提示文本为空。', comment: ['x'] } });
+    assert.equal(t('Generation failed: {0}', 'oom'), '生成失败：oom');
+    assert.equal(t('The prompt is empty.'), '提示文本为空。');
+    assert.equal(t('not in it {0}', 2), 'not in it 2');
+    assert.equal(t('constructor'), 'constructor', 'no key reaches Object.prototype');
+    assert.equal(bundleTranslator(null)('a {0}', 'b'), 'a b');
+    const zh = bundleTranslator(json('l10n/bundle.l10n.zh-cn.json'));
+    assert.equal(zh('Model folder has no tokenizer.json: {0}.', '/m'), '模型文件夹中没有 tokenizer.json：/m。');
   });
 
   it('the panel page passes every string with words through t()', () => {

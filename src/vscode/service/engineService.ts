@@ -46,7 +46,9 @@ export class EngineService implements vscode.Disposable {
     private readonly showLog: () => void,
     private readonly secrets?: vscode.SecretStorage,
   ) {
-    this.client = new EngineClient({ workerPath: join(extensionPath, 'dist', 'worker.js'), logger });
+    // The worker's own messages (a model it cannot load) in the writer's language.
+    const bundle = vscode.l10n.uri?.scheme === 'file' ? { INKLING_L10N_BUNDLE: vscode.l10n.uri.fsPath } : undefined;
+    this.client = new EngineClient({ workerPath: join(extensionPath, 'dist', 'worker.js'), logger, env: bundle });
     this.client.on('state', (state: EngineState, detail?: string) => {
       if (this.server) return;
       this.stateEmitter.fire({ state, detail });

@@ -4,10 +4,11 @@
 // the ordinary English run.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { uiBridgeOrSkip, waitFor } from './uiBridge';
-import { api, repoRoot } from './writingSupport';
+import { api, config, repoRoot } from './writingSupport';
 
 const PANEL = '#inkling-sampling-panel';
 const CJK = /[\u4e00-\u9fff]/;
@@ -42,6 +43,28 @@ describe('Display language zh-cn', function () {
     assert.strictEqual(maxWords?.markdownDescription, zh()['config.inline.maxWords']);
     assert.strictEqual(vscode.l10n.t('Show Log'), '显示日志');
     assert.strictEqual(vscode.l10n.t('Inkling could not start: {0}', 'x'), 'Inkling 无法启动：x');
+  });
+
+  it('the model worker speaks Chinese too: a tokenizer it cannot read is said in Chinese', async function () {
+    const inkling = await api();
+    assert.ok(process.env.INKLING_TEST_MODEL, 'the test model');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkling-zh-'));
+    fs.cpSync(process.env.INKLING_TEST_MODEL!, dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), 'not json');
+    const errors: string[] = [];
+    const sub = inkling.engine.onDidChangeState((s) => s.state === 'error' && s.detail && errors.push(s.detail));
+    try {
+      await config().update('model.path', dir, vscode.ConfigurationTarget.Global);
+      await inkling.engine.restart().catch(() => undefined);
+      // The worker reads the tokenizer (the host only sees that the file is there): its own message.
+      const said = await waitFor(() => errors.find((e) => e.includes('无法读取模型的分词器')), 'the worker\'s message in Chinese', 30_000);
+      assert.ok(said?.includes(dir), said);
+    } finally {
+      sub.dispose();
+      await config().update('model.path', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('notifications.clearAll');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lists Inkling\'s commands in the palette in Chinese', async function () {
