@@ -348,7 +348,11 @@ export class RowSteering {
     // Only what is not yet on the line: indentation the writer (or the model) already typed stays.
     const wanted = (plan.indent ?? '') + plan.refrain.text;
     const rest = wanted.startsWith(line) ? wanted.slice(line.length) : plan.refrain.text;
-    const ids = rest ? spell(rest, line === '') : null;
+    return this.forceSpelling(logits, rest ? spell(rest, line === '') : null);
+  }
+
+  /** Spells `ids` from here on, starting with this row; none (the words cannot be spelled): the refrain is dropped. */
+  private forceSpelling(logits: Float32Array, ids: number[] | null | undefined): boolean {
     if (!ids?.length) {
       this.refrainDropped = true;
       return false;
@@ -382,16 +386,7 @@ export class RowSteering {
       ban(logits, v.lineBreaks.concat(v.blankLines));
       return true;
     }
-    const ids = spell(/\s$/.test(line) ? tail : ` ${tail}`, false);
-    if (!ids?.length) {
-      this.refrainDropped = true;
-      return false;
-    }
-    this.forced = ids;
-    this.forcedAt = 0;
-    const id = ids[0]!;
-    keepOnly(logits, (t) => t === id, [id]);
-    return true;
+    return this.forceSpelling(logits, spell(/\s$/.test(line) ? tail : ` ${tail}`, false));
   }
 
   /**

@@ -11,7 +11,7 @@ import type { GenerateParams } from '../../../src/common/generation';
 import type { InklingApi } from '../../../src/extension';
 import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { uiBridgeOrSkip, waitFor } from './uiBridge';
-import { api, config, openAtEnd, workspaceDir } from './writingSupport';
+import { api, config, openAtEnd, workspaceDir, recordRequests } from './writingSupport';
 
 const PANEL = '#inkling-sampling-panel';
 const NOTE = 'Zebediah keeps the lighthouse at Netherfield Point and hates the sea.';
@@ -36,16 +36,7 @@ describe('Story notes', function () {
     fs.mkdirSync(notesDir(), { recursive: true });
     fs.writeFileSync(path.join(notesDir(), 'Zebediah.md'), `---\nkeys: [Zebediah, the keeper]\n---\n${NOTE}\n`);
     fs.writeFileSync(path.join(notesDir(), 'Tone.md'), '---\nalways: false\nkeys: [Marianne]\n---\nMarianne is seventeen.\n');
-    // Every request the engine gets, as it gets it.
-    const client = inkling.engine.client;
-    const generate = client.generate.bind(client);
-    client.generate = (params, options) => {
-      seen.push(params);
-      return generate(params, options);
-    };
-    restore = () => {
-      client.generate = generate;
-    };
+    restore = recordRequests(inkling, seen);
   });
 
   after(async () => {

@@ -12,7 +12,7 @@ import { choiceLabelAt, continuationAfterChoice, offeredAlternatives, planWordCh
 import type { ChoiceDetail } from '../../../src/vscode/history/wordChoices';
 import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { cliInsertion, config, openAtEnd, ROWS, SEED, undoRestores, commandsWithTestModel, inEachTheme } from './writingSupport';
+import { cliInsertion, config, openAtEnd, ROWS, SEED, undoRestores, commandsWithTestModel, inEachTheme, recordRequests } from './writingSupport';
 
 const HOVER = '.monaco-hover:not(.hidden) .hover-contents';
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
@@ -26,15 +26,7 @@ describe('Word alternatives', function () {
   before(async function () {
     if (!process.env.INKLING_TEST_MODEL) this.skip();
     inkling = await commandsWithTestModel();
-    const client = inkling.engine.client;
-    const generate = client.generate.bind(client);
-    client.generate = (params, options) => {
-      seen.push(params);
-      return generate(params, options);
-    };
-    restore = () => {
-      client.generate = generate;
-    };
+    restore = recordRequests(inkling, seen);
   });
 
   afterEach(async () => {

@@ -5,7 +5,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { StopReason } from '../../../src/common/generation';
+import type { GenerateParams, StopReason } from '../../../src/common/generation';
 import type { InklingApi } from '../../../src/extension';
 import { endedByModel } from '../../../src/writing/prompts/commandParams';
 import { DEFAULT_FORM_SETTINGS, withForm } from '../../../src/writing/verse/formRequest';
@@ -179,4 +179,17 @@ export async function inEachTheme(ui: UiBridge, shoot: (name: 'light' | 'dark') 
     }, `the ${name} theme`);
     await shoot(name);
   }
+}
+
+/** Puts every request the local engine gets into `seen`, as it gets it; returns what undoes that. */
+export function recordRequests(inkling: InklingApi, seen: GenerateParams[]): () => void {
+  const client = inkling.engine.client;
+  const generate = client.generate.bind(client);
+  client.generate = (params, options) => {
+    seen.push(params);
+    return generate(params, options);
+  };
+  return () => {
+    client.generate = generate;
+  };
 }
