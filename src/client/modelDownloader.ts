@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { checkModelFolder } from '../engine/modelFolder';
+import { checkModelFolder, COPY_FREE_FILE_FOR_DTYPE } from '../engine/modelFolder';
+import { addCopyFreeGraph, type CopyFreeRecord } from '../engine/graph/copyFreeRewrite';
 import { appendFromOffset, checkEndpoint, headHubFile, HubError, resolveUrl, type HubFileInfo } from './hubHttp';
 import type { KnownModel, ManifestFile } from './modelManifest';
 import { INSTALL_RECORD, type InstallRecord, type InstalledModel, type ModelStore, type Verification } from './modelStore';
@@ -39,7 +40,9 @@ export class DownloadError extends Error {
 }
 
 export interface DownloadProgress {
-  /** The file being fetched (its path in the repository). */
+  /** `prepare`: the files are all here and the copy-free graph is being written (graph/copyFreeRewrite.ts). */
+  phase?: 'download' | 'prepare';
+  /** The file being fetched (its path in the repository), or being written while preparing. */
   file: string;
   fileBytes: number;
   fileTotal?: number;
@@ -73,7 +76,7 @@ interface PlannedFile {
 export async function installModel(model: KnownModel, options: DownloadOptions): Promise<InstalledModel> {
   const { store } = options;
   const existing = store.find(model.id);
-  if (existing) return existing;
+  if (existing) return existing.record.copyFree ? existing : await prepareInstalled(existing, model, options);
   if (!options.allowDownloads) throw new DownloadError('downloads-disabled', downloadsOffMessage());
   const endpoint = options.endpoint ?? DEFAULT_HUB_ENDPOINT;
   const log = options.log ?? (() => {});
@@ -93,6 +96,7 @@ export async function installModel(model: KnownModel, options: DownloadOptions):
       verified.push(result);
       log(`${model.id}: ${planned.file.path} ${result.size} bytes, verified by ${result.verification}`);
     }
+    const copyFree = await prepareFastGraph(staging, model, options, log);
     const record: InstallRecord = {
       id: model.id,
       name: model.name,
@@ -101,6 +105,7 @@ export async function installModel(model: KnownModel, options: DownloadOptions):
       dtype: model.dtype,
       installedAt: new Date().toISOString(),
       files: verified,
+      copyFree,
     };
     writeFileSync(join(staging, INSTALL_RECORD), `${JSON.stringify(record, null, 2)}\n`);
     try {
@@ -117,6 +122,35 @@ export async function installModel(model: KnownModel, options: DownloadOptions):
     return installed;
   } catch (e) {
     throw asDownloadError(e);
+  }
+}
+
+/** A model installed before installs wrote the copy-free graph gets it now, once (no network). */
+async function prepareInstalled(installed: InstalledModel, model: KnownModel, options: DownloadOptions): Promise<InstalledModel> {
+  const copyFree = await prepareFastGraph(installed.dir, model, options, options.log ?? (() => {}));
+  const record: InstallRecord = { ...installed.record, copyFree };
+  const file = join(installed.dir, INSTALL_RECORD);
+  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(`${file}.partial`, file);
+  return { dir: installed.dir, record };
+}
+
+/**
+ * The one-time rewrite of the downloaded transformers.js graph into the copy-free layout, beside
+ * it. Never fails the install: a graph that does not fit, or a rewrite that throws, leaves the
+ * folder running the standard graph, and the record says why.
+ */
+async function prepareFastGraph(dir: string, model: KnownModel, options: DownloadOptions, log: (m: string) => void): Promise<CopyFreeRecord> {
+  const started = Date.now();
+  try {
+    const done = await addCopyFreeGraph(dir, model.dtype, (bytes, total) => {
+      options.onProgress?.({ phase: 'prepare', file: COPY_FREE_FILE_FOR_DTYPE[model.dtype] ?? '', fileBytes: bytes, fileTotal: total, bytes, total });
+    });
+    log('file' in done ? `${model.id}: wrote ${done.file} from ${done.from} in ${Date.now() - started} ms (last position taken at ${done.cutAt}, ${done.lastPositionNodes} nodes after it)` : `${model.id}: runs the standard graph: ${done.skipped}`);
+    return done;
+  } catch (e) {
+    log(`${model.id}: the copy-free rewrite failed, the standard graph runs: ${(e as Error).message}`);
+    return { skipped: `the rewrite failed: ${(e as Error).message}` };
   }
 }
 

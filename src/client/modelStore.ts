@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelDtype } from '../engine/protocol';
 import { checkModelFolder } from '../engine/modelFolder';
+import type { CopyFreeRecord } from '../engine/graph/copyFreeRewrite';
 
 /** The file in an installed model's folder that says what it is and how each file was verified. */
 export const INSTALL_RECORD = 'inkling-model.json';
@@ -22,6 +23,8 @@ export interface InstallRecord {
   dtype: ModelDtype;
   installedAt: string;
   files: { path: string; size: number; sha256: string; verification: Verification }[];
+  /** The copy-free graph written at install, or why there is none (absent: installed before there was one). */
+  copyFree?: CopyFreeRecord;
 }
 
 export interface InstalledModel {

@@ -45,6 +45,8 @@ export class LanguageModel {
     private readonly session: ort.InferenceSession,
     config: ModelConfig,
     readonly loadMs: number,
+    /** The ONNX file that runs (in the folder's onnx/). */
+    readonly file: string,
   ) {
     const meta = session.inputMetadata as unknown as { name: string; shape?: (string | number)[] }[];
     this.pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
@@ -91,7 +93,7 @@ export class LanguageModel {
     } catch (e) {
       throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
     }
-    return new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started);
+    return new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started, basename(onnxPath));
   }
 
   /** Token ids of `text` as the model sees a document start (with BOS where the tokenizer adds one). */

@@ -32,14 +32,19 @@ export const ONNX_FILE_FOR_DTYPE: Record<ModelDtype, string> = {
 };
 
 /**
- * Inkling's copy-free export of the same weights (models/recipe/export_kvin.py): preferred over
- * the transformers.js file of its precision when a folder has both. The standard file stays
- * beside it, so the folder still loads anywhere a Hugging Face ONNX model does.
+ * The copy-free graph of a precision: Inkling's own export (models/recipe/export_kvin.py), or the
+ * transformers.js file rewritten at install (graph/copyFreeRewrite.ts). Preferred over the
+ * transformers.js file when a folder has both; the standard file stays beside it, so the folder
+ * still loads anywhere a Hugging Face ONNX model does. (fp16 graphs keep a float16 cache, which
+ * the decode loop does not hold.)
  */
 export const COPY_FREE_FILE_FOR_DTYPE: Partial<Record<ModelDtype, string>> = {
   fp32: 'model_kvin_f32.onnx',
   q8: 'model_kvin_q8.onnx',
   q4: 'model_kvin_q4.onnx',
+  int8: 'model_kvin_int8.onnx',
+  uint8: 'model_kvin_uint8.onnx',
+  bnb4: 'model_kvin_bnb4.onnx',
 };
 
 /** Which graph runs: the copy-free one when the folder has it (`auto`), or always the transformers.js one. */

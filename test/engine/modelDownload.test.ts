@@ -5,7 +5,8 @@
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
@@ -36,6 +37,10 @@ async function expectDownloadError(p: Promise<unknown>, code: string, pattern?: 
     return e;
   }
   assert.fail(`expected a DownloadError (${code})`);
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 function onnxGets(hub: HubServer): { range?: string; sent: number; status: number }[] {
@@ -73,14 +78,23 @@ describe('model downloader (loopback hub serving stories260K)', () => {
     assert.equal(installed.dir, join(store.root, 'stories260K'));
     assert.deepEqual(store.installed().map((m) => m.record.id), ['stories260K']);
     assert.equal(existsSync(store.stagingDirFor('stories260K')), false, 'the staging folder was moved into place');
-    assert.deepEqual(readdirSync(join(installed.dir, 'onnx')), ['model_quantized.onnx'], 'no .partial left');
+    // The downloaded graph is kept; the copy-free one is written beside it (no .partial left).
+    assert.deepEqual(readdirSync(join(installed.dir, 'onnx')).sort(), ['model_kvin_q8.onnx', 'model_quantized.onnx']);
+    assert.equal(sha256(join(installed.dir, ONNX)), stories.files.find((f) => f.path === ONNX)!.sha256, 'the original is unchanged');
+    const copyFree = installed.record.copyFree;
+    assert.ok(copyFree && 'file' in copyFree, JSON.stringify(copyFree));
+    assert.equal(copyFree.file, 'onnx/model_kvin_q8.onnx');
+    assert.ok(copyFree.lastPositionNodes > 10, `the last MLP, norm and head run on one row (${copyFree.lastPositionNodes} nodes after ${copyFree.cutAt})`);
     const onnx = installed.record.files.find((f) => f.path === ONNX)!;
     assert.equal(onnx.verification, 'sha256-manifest');
     assert.equal(onnx.sha256, stories.files.find((f) => f.path === ONNX)!.sha256);
     assert.equal(installed.record.source.repo, REPO);
     assert.match(installed.record.source.commit ?? '', /^[0-9a-f]{40}$/);
-    // Progress: per file and overall, ending at the manifest's total.
-    const last = progress.at(-1)!;
+    // Progress: per file and overall, reaching the manifest's total; then the rewrite's.
+    const last = progress.filter((p) => p.phase !== 'prepare').at(-1)!;
+    const prepared = progress.filter((p) => p.phase === 'prepare');
+    assert.ok(prepared.length > 0 && prepared.at(-1)!.bytes === prepared.at(-1)!.total, 'the rewrite reports its progress to the end');
+    assert.ok(progress.indexOf(prepared[0]!) > progress.indexOf(last), 'after every download');
     assert.equal(last.total, stories.size);
     assert.equal(last.bytes, stories.size);
     assert.ok(progress.some((p) => p.file === ONNX && p.fileBytes > 0 && p.fileBytes < ONNX_SIZE), 'progress within the large file');
@@ -89,7 +103,8 @@ describe('model downloader (loopback hub serving stories260K)', () => {
     assert.equal(onnxGets(hub).length, 1);
 
     // The worker's own complaints go to the test output, so a failed start says why.
-    const logger = { trace() {}, debug() {}, info() {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
+    const logged: string[] = [];
+    const logger = { trace() {}, debug() {}, info: (m: string) => logged.push(m), warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
     const fromDownload = new EngineClient({ workerPath, logger });
     const fromShared = new EngineClient({ workerPath, logger });
     try {
@@ -99,7 +114,8 @@ describe('model downloader (loopback hub serving stories260K)', () => {
       const a = await fromDownload.generate(params);
       const b = await fromShared.generate(params);
       assert.ok(a.text.length > 5);
-      assert.equal(a.text, b.text, 'the downloaded model writes exactly what the original writes');
+      assert.equal(a.text, b.text, 'the downloaded model (copy-free graph) writes exactly what the original writes');
+      assert.match(logged.join('\n'), /copy-free/, 'the worker ran the copy-free graph');
     } finally {
       await fromDownload.dispose();
       await fromShared.dispose();
@@ -110,6 +126,22 @@ describe('model downloader (loopback hub serving stories260K)', () => {
     const again = await installModel(stories, { store, endpoint: hub.url, allowDownloads: false });
     assert.equal(again.dir, installed.dir);
     assert.equal(hub.requests.length, 0);
+  });
+
+  test('a model installed before installs wrote the copy-free graph gets it when chosen again, with no network', async () => {
+    const installed = await installModel(stories, { store, endpoint: hub.url, allowDownloads: true, ...fast });
+    // As an older Inkling left it: no fast graph, no word about it in the record.
+    rmSync(join(installed.dir, 'onnx', 'model_kvin_q8.onnx'));
+    const recordFile = join(installed.dir, INSTALL_RECORD);
+    const { copyFree: _, ...old } = JSON.parse(readFileSync(recordFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(recordFile, JSON.stringify(old));
+    assert.equal(store.find('stories260K')?.record.copyFree, undefined);
+    hub.requests.length = 0;
+    const again = await installModel(stories, { store, endpoint: hub.url, allowDownloads: false });
+    assert.equal(hub.requests.length, 0);
+    assert.ok(existsSync(join(installed.dir, 'onnx', 'model_kvin_q8.onnx')));
+    assert.deepEqual(again.record.copyFree, store.find('stories260K')?.record.copyFree, 'the record on disk says so');
+    assert.equal((again.record.copyFree as { file?: string }).file, 'onnx/model_kvin_q8.onnx');
   });
 
   test('without project checksums the large file is verified against the sha256 the hub reports, small files by size and JSON', async () => {

@@ -172,6 +172,12 @@ class ModelPicker {
         onProgress: (p) => {
           // The notification needs a few updates a second, not one per network chunk.
           const now = Date.now();
+          if (p.phase === 'prepare') {
+            // The bar is full; the one-time rewrite says how far it is in the message.
+            progress.report({ message: vscode.l10n.t('Preparing the faster graph — {0}%', p.total ? Math.floor((p.bytes / p.total) * 100) : 0), increment: 100 - shown });
+            shown = 100;
+            return;
+          }
           const percent = p.total ? Math.floor((p.bytes / p.total) * 100) : 0;
           if (now - lastReport < 200 && percent === shown) return;
           lastReport = now;

@@ -1,0 +1,207 @@
+/**
+ * Writes the copy-free version of a transformers.js decoder (see copyFreePlan.ts) beside the
+ * original: the original's bytes are copied range by range, with only the edited nodes, the
+ * outputs and a metadata entry re-encoded — the weights are never decoded, so a 500 MB model
+ * costs a file copy and a few MB of memory. Written to `<name>.partial` and renamed when whole.
+ */
+import { existsSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../modelFolder';
+import type { ModelDtype } from '../protocol';
+import { readOnnxGraph, type OnnxGraph, type OnnxValue } from './onnxGraph';
+import { planCopyFree, type CopyFreePlan } from './copyFreePlan';
+import { bytesField, bytesHeader, fields, FileSource, text, varintField, type ByteSource } from './protobufWire';
+
+/** Recorded in the rewritten model's metadata (key `inkling_copy_free`). */
+export const COPY_FREE_REWRITE_VERSION = 1;
+export const COPY_FREE_METADATA_KEY = 'inkling_copy_free';
+
+export interface RewriteResult {
+  /** Nodes now run for the last position only (0: only the returned logits are cut). */
+  lastPositionNodes: number;
+  /** Where the last position is picked. */
+  cutAt: string;
+  layers: number;
+  bytes: number;
+}
+
+export type RewriteOutcome = { ok: true; result: RewriteResult } | { ok: false; reason: string };
+
+type Piece = Buffer | { start: number; end: number };
+
+const GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_OUTPUT = 12;
+const MODEL_METADATA = 14;
+const INT64 = 7;
+
+/** Reads `src`, and when the plan fits writes the copy-free graph to `dst`; otherwise says why and writes nothing. */
+export async function rewriteCopyFree(src: string, dst: string, onProgress?: (done: number, total: number) => void): Promise<RewriteOutcome> {
+  const source = new FileSource(src);
+  try {
+    const graph = readOnnxGraph(source);
+    const planned = planCopyFree(graph);
+    if (!planned.ok) return planned;
+    const pieces = emitModel(graph, planned.plan, src);
+    const bytes = await writePieces(source, pieces, `${dst}.partial`, onProgress);
+    await rename(`${dst}.partial`, dst);
+    const { cut, kv } = planned.plan;
+    return { ok: true, result: { lastPositionNodes: cut.nodes, cutAt: cut.tensor, layers: kv.length / 2, bytes } };
+  } catch (e) {
+    await rm(`${dst}.partial`, { force: true });
+    throw e;
+  } finally {
+    source.close();
+  }
+}
+
+function emitModel(g: OnnxGraph, plan: CopyFreePlan, src: string): Piece[] {
+  const graphPieces = emitGraph(g, plan);
+  const graphLength = graphPieces.reduce((s, p) => s + pieceLength(p), 0);
+  const out: Piece[] = [];
+  for (const f of g.modelFields) {
+    if (f === g.graphField) out.push(bytesHeader(GRAPH, graphLength), ...graphPieces);
+    else out.push({ start: f.start, end: f.end });
+  }
+  const note = JSON.stringify({ version: COPY_FREE_REWRITE_VERSION, from: src.split(/[\\/]/).pop(), cutAt: plan.cut.tensor, lastPositionNodes: plan.cut.nodes });
+  out.push(bytesField(MODEL_METADATA, Buffer.concat([bytesField(1, COPY_FREE_METADATA_KEY), bytesField(2, note)])));
+  return out;
+}
+
+function emitGraph(g: OnnxGraph, plan: CopyFreePlan): Piece[] {
+  const { cut, kv } = plan;
+  const taken = new Set<string>(g.nodes.flatMap((n) => [...n.inputs, ...n.outputs]));
+  const unique = (base: string): string => {
+    let name = base;
+    for (let i = 2; taken.has(name) || g.initializers.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return name;
+  };
+  const index = unique('inkling/last_position');
+  const atOutput = cut.tensor === 'logits';
+  // At the output, the head's result is renamed and the Gather produces `logits`.
+  const gathered = atOutput ? 'logits' : unique(`${cut.tensor}/last`);
+  const gatherInput = atOutput ? unique('inkling/logits_all') : cut.tensor;
+  const gather = node('Gather', [gatherInput, index], [gathered], { axis: 1 }, unique('inkling/GatherLastPosition'));
+  const readers = new Set(cut.readers);
+  const firstReader = atOutput ? -1 : Math.min(...cut.readers);
+  const lastNode = g.nodes.length - 1;
+  const kvOf = new Map(kv.map((k) => [k.present, k]));
+  const out: Piece[] = [];
+  let nodeIndex = -1;
+  for (const f of g.graphFields) {
+    if (f.field === GRAPH_NODE) {
+      nodeIndex++;
+      const n = g.nodes[nodeIndex]!;
+      if (nodeIndex === firstReader) out.push(bytesField(GRAPH_NODE, gather));
+      if (readers.has(nodeIndex)) out.push(bytesField(GRAPH_NODE, renameIn(g.source, f.body, f.end, 1, cut.tensor, gathered)));
+      else if (atOutput && n.outputs.includes('logits')) out.push(bytesField(GRAPH_NODE, renameIn(g.source, f.body, f.end, 2, 'logits', gatherInput)));
+      else out.push({ start: f.start, end: f.end });
+      if (nodeIndex === lastNode) {
+        if (atOutput) out.push(bytesField(GRAPH_NODE, gather));
+        for (const k of kv) out.push(bytesField(GRAPH_NODE, node('Identity', [k.fresh], [k.output], {}, unique(`inkling/${k.output}`))));
+      }
+      continue;
+    }
+    if (f.field === GRAPH_OUTPUT) {
+      const name = outputName(g.source, f.body, f.end);
+      if (kvOf.has(name)) continue;
+      if (name === 'logits') {
+        const logits = g.outputs.find((o) => o.name === 'logits')!;
+        out.push(bytesField(GRAPH_OUTPUT, valueInfo('logits', logits.elemType || 1, logits.shape ? [logits.shape[0] ?? null, 1, logits.shape[2] ?? null] : undefined)));
+        continue;
+      }
+    }
+    out.push({ start: f.start, end: f.end });
+  }
+  const lastPosition = Buffer.concat([varintField(1, 1), varintField(2, INT64), bytesField(8, index), bytesField(9, Buffer.from(new BigInt64Array([-1n]).buffer))]);
+  out.push(bytesField(GRAPH_INITIALIZER, lastPosition));
+  const seq = g.inputs.find((i) => i.name === 'input_ids')?.shape?.[1] ?? 'sequence_length';
+  for (const k of kv) {
+    const past = g.inputs.find((i) => i.name === k.past)!;
+    const shape = past.shape ? [past.shape[0] ?? null, past.shape[1] ?? null, typeof seq === 'number' ? null : seq, past.shape[3] ?? null] : undefined;
+    out.push(bytesField(GRAPH_OUTPUT, valueInfo(k.output, 1, shape)));
+  }
+  return out;
+}
+
+function outputName(src: ByteSource, start: number, end: number): string {
+  for (const f of fields(src, start, end)) if (f.field === 1) return text(src, f);
+  return '';
+}
+
+/** A node's bytes with every `field` (1 inputs, 2 outputs) equal to `from` renamed to `to`. */
+function renameIn(src: ByteSource, start: number, end: number, field: number, from: string, to: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const f of fields(src, start, end)) {
+    parts.push(f.field === field && text(src, f) === from ? bytesField(field, to) : Buffer.from(src.bytes(f.start, f.end)));
+  }
+  return Buffer.concat(parts);
+}
+
+function node(opType: string, inputs: string[], outputs: string[], ints: Record<string, number>, name: string): Buffer {
+  const attributes = Object.entries(ints).map(([key, value]) => bytesField(5, Buffer.concat([bytesField(1, key), varintField(3, value), varintField(20, 2 /* INT */)])));
+  return Buffer.concat([...inputs.map((x) => bytesField(1, x)), ...outputs.map((x) => bytesField(2, x)), bytesField(3, name), bytesField(4, opType), ...attributes]);
+}
+
+function valueInfo(name: string, elemType: number, shape?: OnnxValue['shape']): Buffer {
+  const dims = (shape ?? []).map((d) => bytesField(1, d === null ? Buffer.alloc(0) : typeof d === 'number' ? varintField(1, d) : bytesField(2, d)));
+  const tensor = Buffer.concat([varintField(1, elemType), ...(shape ? [bytesField(2, Buffer.concat(dims))] : [])]);
+  return Buffer.concat([bytesField(1, name), bytesField(2, bytesField(1, tensor))]);
+}
+
+function pieceLength(p: Piece): number {
+  return Buffer.isBuffer(p) ? p.length : p.end - p.start;
+}
+
+async function writePieces(source: ByteSource, pieces: Piece[], file: string, onProgress?: (done: number, total: number) => void): Promise<number> {
+  const total = pieces.reduce((s, p) => s + pieceLength(p), 0);
+  const handle = await open(file, 'w');
+  let done = 0;
+  let reported = 0;
+  try {
+    for (const p of pieces) {
+      if (Buffer.isBuffer(p)) {
+        await handle.write(p);
+        done += p.length;
+      } else {
+        for (let at = p.start; at < p.end; ) {
+          const stop = Math.min(p.end, at + (8 << 20));
+          await handle.write(source.bytes(at, stop));
+          done += stop - at;
+          at = stop;
+          if (done - reported > 16 << 20) {
+            reported = done;
+            onProgress?.(done, total);
+          }
+        }
+      }
+    }
+    onProgress?.(done, total);
+  } finally {
+    await handle.close();
+  }
+  return total;
+}
+
+/** What an install did about the fast graph, kept in its install record. */
+export type CopyFreeRecord = { file: string; from: string; cutAt: string; lastPositionNodes: number } | { skipped: string };
+
+/**
+ * Gives a model folder the copy-free graph of `dtype`, rewritten from its transformers.js file,
+ * unless it has one. A graph that does not fit is left alone (the folder runs as before) and the
+ * reason returned; the original file is never changed.
+ */
+export async function addCopyFreeGraph(dir: string, dtype: ModelDtype, onProgress?: (done: number, total: number) => void): Promise<CopyFreeRecord> {
+  const fast = COPY_FREE_FILE_FOR_DTYPE[dtype];
+  const from = `onnx/${ONNX_FILE_FOR_DTYPE[dtype]}`;
+  if (!fast) return { skipped: `no copy-free layout for ${dtype} (its cache is not float32)` };
+  const file = `onnx/${fast}`;
+  if (existsSync(join(dir, file))) return { skipped: `${file} is already there` };
+  if (!existsSync(join(dir, from))) return { skipped: `${from} is missing` };
+  const outcome = await rewriteCopyFree(join(dir, from), join(dir, file), onProgress);
+  if (!outcome.ok) return { skipped: outcome.reason };
+  return { file, from, cutAt: outcome.result.cutAt, lastPositionNodes: outcome.result.lastPositionNodes };
+}
