@@ -33,6 +33,12 @@ export interface EngineClientOptions {
   handshakeTimeoutMs?: number;
   /** Stop the worker (and free its memory) after this long without a request; 0 or absent: never. */
   idleUnloadMs?: number;
+  /**
+   * Node/V8 flags for the worker (absent: Node's default, the host's own). None are set: a small
+    * young generation saved 27–38 MB on a 135M model but made Inkling's own model 7–45 % slower
+   * (bench/workerMemoryBench.ts).
+   */
+  execArgv?: string[];
 }
 
 interface Pending {
@@ -238,6 +244,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     // process.execPath is Node here and Electron inside desktop VS Code; ELECTRON_RUN_AS_NODE makes both run the script as Node.
     const child = fork(this.options.workerPath, [], {
       execPath: process.execPath,
+      ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}),
       env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

@@ -1,0 +1,79 @@
+/**
+ * The worker's resident memory and speed with and without V8 flags (default: a 4 MB young
+ * generation instead of 16), every pair on the same model in one process, request by request in
+ * alternation, so the machine's drift hits both alike. The worker runs with no flags: measured
+ * 2026-11-29, 1 MB / 2 MB / 4 MB semi-spaces saved 27–38 MB on the 135M-shaped q4 model at 2–6 %
+ * more time, but cost Inkling's own model 38–45 % / 23 % / 7 % more time for at most 7 MB.
+ *
+ *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"]
+ *
+ * Per model and precision: RSS after loading, RSS after the requests (the peak a writer lives
+ * with), one-line suggestion p50 (p10–p90) on the product's own ghost requests, and the bound
+ * 1.5 × model file + 150 MB (issue "Novels, hostile input and failures").
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EngineClient } from '../src/client/engineClient';
+import { onnxFileFor } from '../src/engine/modelFolder';
+import type { ModelDtype } from '../src/engine/protocol';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
+import { corpusDir, repoRoot, workerPath } from '../test/support/paths';
+
+const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, flags: { type: 'string' } } });
+/** The flags under test against none. */
+const flags = (values.flags ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean);
+const base = join(repoRoot, 'bench', 'models', 'smollm2-135m-shape');
+const models: [string, ModelDtype][] = values.model?.length
+  ? values.model.map((m) => (m.includes(':') ? (m.split(':') as [string, ModelDtype]) : [m, 'q8']))
+  : [[base, 'q4'], [`${base}-rewritten`, 'q8'], [join(repoRoot, 'models', 'inkling-verse'), 'q4']];
+const requests = Math.max(5, Number(values.requests));
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.round(p * (xs.length - 1)))]!;
+const spread = (xs: number[]) => `${r1(q(xs, 0.5))} (${r1(q(xs, 0.1))}–${r1(q(xs, 0.9))})`;
+const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+
+(async () => {
+  const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8');
+  const lines = ['| model, precision | worker flags | RSS loaded | RSS after requests | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|'];
+  for (const [dir, dtype] of models) {
+    const file = existsSync(dir) ? onnxFileFor(dir, dtype) : null;
+    if (!file) {
+      process.stderr.write(`skipped ${dir} (${dtype}): no graph\n`);
+      continue;
+    }
+    const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
+    const arms = [
+      { flags, engine: new EngineClient({ workerPath, execArgv: flags }), oneLine: [] as number[], loaded: 0 },
+      { flags: [] as string[], engine: new EngineClient({ workerPath, execArgv: [] }), oneLine: [] as number[], loaded: 0 },
+    ];
+    for (const arm of arms) {
+      await arm.engine.load({ dir, dtype, threads: 1 });
+      await new Promise((r) => setTimeout(r, 300));
+      arm.loaded = rssMb(arm.engine.pid!);
+    }
+    const words = sonnets.slice(3000).split(/(?<=\s)(?=\S)/);
+    let typed = sonnets.slice(0, 3000);
+    for (let i = 0, asked = 0; asked < requests && i < words.length; i++) {
+      typed += words[i]!;
+      const request = buildGhostRequest({ text: typed, offset: typed.length, explicit: false, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
+      if (!request.ok) continue;
+      asked++;
+      for (let k = 0; k < arms.length; k++) {
+        const arm = arms[(k + asked) % arms.length]!;
+        const t = performance.now();
+        await arm.engine.generate({ prompt: request.prompt, sampling: { maxNewTokens: Math.min(16, request.maxNewTokens), stopStrings: request.stopStrings, seed: i }, caller: 'bench' });
+        arm.oneLine.push(performance.now() - t);
+      }
+    }
+    for (const arm of arms) {
+      lines.push(`| ${dir.split('/').pop()}, ${dtype} (${file}) | ${arm.flags.join(' ') || 'none'} | ${arm.loaded} MB | ${rssMb(arm.engine.pid!)} MB | ${spread(arm.oneLine)} | ${bound} MB |`);
+      await arm.engine.dispose();
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n${requests} one-line requests per model, the two workers in alternation; 1 thread each.\n`);
+  process.exit(0);
+})().catch((e: Error) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});
