@@ -111,6 +111,9 @@ def main():
     ap.add_argument('--eval-every', type=int, default=250)
     ap.add_argument('--eval-windows', type=int, default=64, help='val windows per part for periodic eval')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--cpu-bf16', action='store_true',
+                    help='bf16 autocast on CPU (weights and optimizer stay fp32; evals fp32): 1.6x the tokens/s at ctx 512 '
+                         'on a CPU with AVX512-BF16, measured by throughput.py; CUDA always uses bf16')
     ap.add_argument('--device', default='auto')
     ap.add_argument('--seed', type=int, default=1337)
     ap.add_argument('--resume', action='store_true')
@@ -177,7 +180,7 @@ def main():
             obj['opt'] = None
             save(best_path, obj)
 
-    autocast = torch.autocast('cuda', dtype=torch.bfloat16) if device == 'cuda' else torch.autocast('cpu', enabled=False)
+    autocast = torch.autocast('cuda', dtype=torch.bfloat16) if device == 'cuda' else torch.autocast('cpu', dtype=torch.bfloat16, enabled=a.cpu_bf16)
     t0 = time.time()
     tl = time.time()
     model.train()
