@@ -69,9 +69,10 @@ export class LanguageModel {
     this.addsBos = this.encode('a').length > this.encodeRaw('a').length;
   }
 
-  static async load(spec: ModelSpec): Promise<LanguageModel> {
+  static async load(spec: ModelSpec, onLoadWarning?: (message: string) => void): Promise<LanguageModel> {
     const started = performance.now();
-    const { config, onnxPath } = checkModelFolder(spec.dir, spec.dtype, spec.layout);
+    const { config, onnxPath: preferred } = checkModelFolder(spec.dir, spec.dtype, spec.layout);
+    let onnxPath = preferred;
     // Never touch the network from the worker: downloads happen in the model manager, with consent.
     hfEnv.allowRemoteModels = false;
     hfEnv.allowLocalModels = true;
@@ -85,13 +86,24 @@ export class LanguageModel {
     } catch (e) {
       throw new EngineError('model-invalid', msg("The model's tokenizer could not be read ({0}). The folder may be incomplete: {1}.", firstLine(e), spec.dir));
     }
+    // The session is opened from the file itself, not through transformers.js's model class:
+    // that path reads the whole file into a JS buffer first and kept ~240 MB more resident for
+    // a 135 MB model (measured), and the decode loop only needs the bare session anyway.
+    const open = (file: string) => ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
     try {
-      // The session is opened from the file itself, not through transformers.js's model class:
-      // that path reads the whole file into a JS buffer first and kept ~240 MB more resident for
-      // a 135 MB model (measured), and the decode loop only needs the bare session anyway.
-      session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      session = await open(onnxPath);
     } catch (e) {
-      throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
+      // A copy-free graph that will not open (damaged, or a rewrite ONNX Runtime rejects) must not
+      // cost the writer the model: the folder's transformers.js graph runs instead.
+      const standard = standardGraph(spec);
+      if (!standard || standard === onnxPath) throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
+      onLoadWarning?.(`The copy-free graph ${basename(onnxPath)} could not be loaded (${firstLine(e)}); running ${basename(standard)} instead.`);
+      onnxPath = standard;
+      try {
+        session = await open(onnxPath);
+      } catch (e2) {
+        throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e2), spec.dir));
+      }
     }
     return new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started, basename(onnxPath));
   }
@@ -248,6 +260,15 @@ export class LanguageModel {
 /** Decode is memory-bound and was measured faster on one thread; prefill gains from two. */
 export function defaultThreads(): number {
   return 1;
+}
+
+/** The folder's transformers.js graph for the spec's precision, or null when it has none. */
+function standardGraph(spec: ModelSpec): string | null {
+  try {
+    return checkModelFolder(spec.dir, spec.dtype, 'standard').onnxPath;
+  } catch {
+    return null;
+  }
 }
 
 function firstLine(e: unknown): string {

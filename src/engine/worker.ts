@@ -65,7 +65,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   generator = null;
   formResources = null;
   await previous?.dispose().catch(() => undefined);
-  model = await LanguageModel.load(spec);
+  model = await LanguageModel.load(spec, (m) => log('warn', m));
   generator = new Generator(model);
   log('info', `Loaded ${model.name} (${spec.dtype}, ${model.copyFree ? 'copy-free' : 'transformers.js'} graph onnx/${model.file}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
   send({ type: 'loaded', id: job.id, model: describe(model) });

@@ -130,6 +130,31 @@ describe('the copy-free rewrite of a downloaded graph (stories260K)', () => {
     }
   });
 
+  test('a copy-free graph that will not open costs nothing: the transformers.js graph runs, and the log says why', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'inkling-broken-'));
+    const warnings: string[] = [];
+    const engine = new EngineClient({ workerPath, logger: { trace() {}, debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) } });
+    try {
+      mkdirSync(join(broken, 'onnx'));
+      for (const f of readdirSync(dir)) if (f.endsWith('.json')) copyFileSync(join(dir, f), join(broken, f));
+      copyFileSync(join(dir, 'onnx', 'model_quantized.onnx'), join(broken, 'onnx', 'model_quantized.onnx'));
+      writeFileSync(join(broken, 'onnx', 'model_kvin_q8.onnx'), readFileSync(join(dir, 'onnx', 'model_kvin_q8.onnx')).subarray(0, 20_000));
+      await engine.load({ dir: broken, dtype: 'q8', threads: 1 });
+      const params = { prompt, sampling: { strategy: 'greedy' as const, maxNewTokens: 24 } };
+      const fromBroken = await engine.generate(params);
+      await engine.load({ dir, dtype: 'q8', threads: 1, layout: 'standard' });
+      assert.equal(fromBroken.text, (await engine.generate(params)).text);
+      assert.ok(warnings.some((w) => /model_kvin_q8\.onnx could not be loaded .*running model_quantized\.onnx instead/.test(w)), warnings.join('\n'));
+      // With no transformers.js graph to fall back on, the writer gets the load error as before.
+      rmSync(join(broken, 'onnx', 'model_quantized.onnx'));
+      writeFileSync(join(broken, 'onnx', 'model_kvin_q4.onnx'), 'not a model');
+      await assert.rejects(engine.load({ dir: broken, dtype: 'q4', threads: 1 }), (e: Error & { code?: string }) => e.code === 'model-load-failed' && /could not be loaded/.test(e.message));
+    } finally {
+      await engine.dispose();
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
   test('what does not fit is left alone, with a reason; a broken file throws and leaves nothing behind', async () => {
     assert.deepEqual(await addCopyFreeGraph(dir, 'q8'), { skipped: 'onnx/model_kvin_q8.onnx is already there' });
     assert.deepEqual(await addCopyFreeGraph(dir, 'fp16'), { skipped: 'no copy-free layout for fp16 (its cache is not float32)' });
