@@ -16,6 +16,9 @@ OUT="${OUT:-$ROOT/models/inkling-verse}"
 CORPUS="${CORPUS:-$ROOT/../shared/corpus-train}"
 WORK="$HERE/work"
 export OMP_NUM_THREADS="$THREADS"
+# glibc hands every tensor above its mmap threshold back to the kernel when freed, so each step
+# page-faults its large activations again: 2-5x slower training here (README, Training throughput).
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1073741824}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
 mkdir -p "$WORK"
 cd "$ROOT"
 

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Training throughput of train.py's step on this machine, variants interleaved in one process.
 
-  /usr/bin/python3 models/recipe/throughput.py [--rounds 3] [--steps 3] [--only NAME,...]
+  MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=4294967296 \
+    /usr/bin/python3 models/recipe/throughput.py [--rounds 3] [--steps 3] [--only 0,4,...]
+
+Run it with make.sh's allocator settings: with glibc's defaults a variant's speed depends on what
+ran before it in the process (an earlier large free raises the mmap threshold), by 3-4x here.
+Compare allocator settings in fresh processes, alternated.
 
 Each variant (preset, context, batch, threads, bf16 autocast, flush-denormal) has its own model
 and AdamW; every round runs `--steps` optimizer steps of each in turn (the real train.py step:
