@@ -14,7 +14,7 @@ import { join, relative, sep } from 'node:path';
 import type { EngineLogger } from '../../client/engineClient';
 import { Authorship, disclosureMarkdown, type Share } from '../../writing/history/authorship';
 import { parseProvenance, type ProvenanceRecord } from '../../writing/history/provenanceRecord';
-import { branchFileName } from '../../writing/history/branchHistory';
+import { branchFileName, isHashedFileName } from '../../writing/history/branchHistory';
 import { guarded } from '../service/logger';
 import { PROVENANCE_FILE, PROVENANCE_FOLDER, type ProvenanceLog, type RecordedInsertion } from './provenanceLog';
 import { commandSettings, SECTION } from '../service/settings';
@@ -244,13 +244,17 @@ export class AuthorshipService implements vscode.Disposable {
       if (ws && f.oldUri.scheme === 'file') {
         const oldName = relative(ws.uri.fsPath, f.oldUri.fsPath).split(sep).join('/');
         for (const file of await readdir(join(ws.uri.fsPath, AUTHORSHIP_FOLDER)).catch(() => [] as string[])) {
+          if (!file.endsWith('.json')) continue;
           let name: string;
           try {
-            name = decodeURIComponent(file.replace(/\.json$/, ''));
+            // A long path's file name is cut and hashed: its document is only in the file.
+            name = isHashedFileName(file)
+              ? String(((JSON.parse(await readFile(join(ws.uri.fsPath, AUTHORSHIP_FOLDER, file), 'utf8')) ?? {}) as { document?: unknown }).document ?? '')
+              : decodeURIComponent(file.replace(/\.json$/, ''));
           } catch {
             continue;
           }
-          if (file.endsWith('.json') && name.startsWith(`${oldName}/`)) moved.add(vscode.Uri.joinPath(ws.uri, ...name.split('/')).toString());
+          if (name.startsWith(`${oldName}/`)) moved.add(vscode.Uri.joinPath(ws.uri, ...name.split('/')).toString());
         }
       }
       for (const key of moved) out.push({ oldUri: vscode.Uri.parse(key), newUri: vscode.Uri.parse(`${f.newUri.toString()}/${key.slice(oldPrefix.length)}`) });

@@ -5,6 +5,7 @@
  * them. Pure: the editor side (vscode/branchHistory.ts) follows edits, stores the history in the
  * workspace's `.inkling/branches/` and swaps texts.
  */
+import { hashText } from '../prompts/completionCache';
 import { shiftRange, type TextEdit } from './insertionTracker';
 import type { ProvenanceRecord, WritingCommand } from './provenanceRecord';
 import { msg } from '../../common/message';
@@ -275,9 +276,30 @@ export function branchLabels(texts: readonly string[], max = 60): string[] {
   return words.map((w) => branchLabel(`…${w.slice(common - 1).join(' ')}`, max));
 }
 
-/** The file name of a document's history: its relative path, readable and unique. */
+/**
+ * Longest readable part of a stored file's name, in bytes: file systems allow 255, and the atomic
+ * write adds `.<12 hex>.tmp` to the name while it writes.
+ */
+const READABLE_NAME_BYTES = 160;
+
+/**
+ * The file name of a document's stored history (and who-wrote-what): its relative path, readable
+ * and unique. A path too long for a file name (deep folders, or non-Latin names, whose every
+ * character encodes to 6–12 bytes) keeps its end — the document's own name — and a hash of the
+ * whole after `%%`, which encodeURIComponent never writes, so such names are told apart.
+ */
 export function branchFileName(document: string): string {
-  return `${encodeURIComponent(document)}.json`;
+  const readable = encodeURIComponent(document);
+  if (readable.length <= READABLE_NAME_BYTES) return `${readable}.json`;
+  const chars = [...document];
+  let tail = '';
+  for (let i = chars.length - 1; i >= 0 && encodeURIComponent(chars[i] + tail).length <= READABLE_NAME_BYTES - 16; i--) tail = chars[i] + tail;
+  return `${encodeURIComponent(tail)}%%${hashText(document).replace('.', '-')}.json`;
+}
+
+/** A stored file name made by branchFileName for a long path: its document is only in its contents. */
+export function isHashedFileName(file: string): boolean {
+  return file.includes('%%');
 }
 
 function idNumber(id: string): number {

@@ -220,4 +220,40 @@ describe('Who wrote what', function () {
       for (const d of ['chapters', 'part1']) fs.rmSync(path.join(workspaceDir(), d), { recursive: true, force: true });
     }
   });
+
+  it('a document whose path is too long to name a file after (a Chinese title) keeps its ranges, and its folder\'s rename takes them along', async function () {
+    uiBridgeOrSkip(this);
+    await config().update('provenance.enabled', true, vscode.ConfigurationTarget.Global);
+    const dir = path.join(workspaceDir(), '.inkling', 'authorship');
+    // 40 characters: 120 bytes on disk, 360 once percent-encoded — more than a file name may have.
+    const title = `${'春眠不觉晓处处闻啼鸟夜来风雨声花落知多少'.repeat(2)}.md`;
+    const folder = path.join(workspaceDir(), '诗集');
+    fs.mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, title);
+    fs.copyFileSync(path.join(workspaceDir(), 'poem.md'), file);
+    const storedFor = (document: string) => fs.readdirSync(dir).find((f) => f.includes('%%') && (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { document: string }).document === document);
+    try {
+      const doc = await vscode.workspace.openTextDocument(file);
+      const editor = await vscode.window.showTextDocument(doc);
+      const end = doc.lineAt(doc.lineCount - 1).range.end;
+      editor.selection = new vscode.Selection(end, end);
+      const r = (await vscode.commands.executeCommand('inkling.continueWriting')) as ContinueResult;
+      assert.strictEqual(r.outcome, 'complete');
+      await doc.save();
+      await inkling.writing.authorship.ready(doc);
+      const first = await waitFor(() => (fs.existsSync(dir) ? storedFor(`诗集/${title}`) : undefined), 'the ranges stored under a shortened, hashed name');
+      assert.ok(Buffer.byteLength(first!) <= 200, first);
+      const edit = new vscode.WorkspaceEdit();
+      edit.renameFile(vscode.Uri.file(folder), vscode.Uri.file(path.join(workspaceDir(), '新诗集')));
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await waitFor(() => storedFor(`新诗集/${title}`), 'the ranges under the folder\'s new name');
+      assert.strictEqual(storedFor(`诗集/${title}`), undefined, 'and not under the old one');
+      const reopened = await vscode.workspace.openTextDocument(path.join(workspaceDir(), '新诗集', title));
+      await inkling.writing.authorship.ready(reopened);
+      assert.deepStrictEqual(inkling.writing.authorship.spansOf(reopened)?.spans.map((s) => reopened.getText().slice(s.start, s.end)), [r.text]);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      for (const d of ['诗集', '新诗集']) fs.rmSync(path.join(workspaceDir(), d), { recursive: true, force: true });
+    }
+  });
 });

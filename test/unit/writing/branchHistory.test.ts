@@ -3,7 +3,7 @@
 // it, places found again in a document edited elsewhere, the bounds, and the stored form.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BranchHistory, branchFileName, branchLabel, branchLabels, type OfferedBranch } from '../../../src/writing/history/branchHistory';
+import { BranchHistory, branchFileName, branchLabel, branchLabels, isHashedFileName, type OfferedBranch } from '../../../src/writing/history/branchHistory';
 import type { TextEdit } from '../../../src/writing/history/insertionTracker';
 import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';
 
@@ -145,6 +145,26 @@ describe('branch history', () => {
   it('labels and file names', () => {
     assert.equal(branchLabel('\nThou art more lovely and more temperate: rough winds do shake the darling buds of May'), 'Thou art more lovely and more temperate: rough winds do…');
     assert.equal(branchFileName('chapters/one two.md'), 'chapters%2Fone%20two.md.json');
+    assert.equal(isHashedFileName(branchFileName('chapters/one two.md')), false);
+  });
+
+  it('a path too long for a file name keeps its end and a hash of the whole, within 255 bytes with the atomic write\'s suffix', () => {
+    // 28 Chinese characters encode to 252 bytes: the old name (and its .tmp) could not be created.
+    const chinese = '诗集/' + '春眠不觉晓处处闻啼鸟夜来风雨声花落知多少'.repeat(2) + '.md';
+    const deep = `${'chapter/'.repeat(40)}the-last-one.md`;
+    for (const doc of [chinese, deep]) {
+      const name = branchFileName(doc);
+      assert.ok(Buffer.byteLength(`${name}.0123456789ab.tmp`) <= 255, `${name} (${Buffer.byteLength(name)} bytes)`);
+      assert.ok(isHashedFileName(name));
+      assert.ok(decodeURIComponent(name.slice(0, name.indexOf('%%'))).length > 5 && doc.endsWith(decodeURIComponent(name.slice(0, name.indexOf('%%')))), 'the readable part is the end of the path');
+    }
+    assert.match(branchFileName(deep), /%2Fthe-last-one\.md%%[0-9a-z]+-[0-9a-z]+\.json$/);
+    // Two long paths that end alike are still two files; the same path is always the same file.
+    assert.notEqual(branchFileName(`a/${deep}`), branchFileName(`b/${deep}`));
+    assert.equal(branchFileName(chinese), branchFileName(chinese));
+    // Right at the limit: 160 readable bytes stay plain.
+    assert.equal(branchFileName('x'.repeat(160)), `${'x'.repeat(160)}.json`);
+    assert.ok(isHashedFileName(branchFileName('x'.repeat(161))));
     assert.deepEqual(branchLabels(['One day, Tim saw a big cable.', 'One day, Tim saw a big tree.', 'One day, Tim was playing.']), ['…Tim saw a big cable.', '…Tim saw a big tree.', '…Tim was playing.'], 'where they differ');
     assert.deepEqual(branchLabels(['The sea is calm', 'The sky is grey']), ['The sea is calm', 'The sky is grey']);
     assert.deepEqual(branchLabels(['Only one branch here at all']), ['Only one branch here at all']);
