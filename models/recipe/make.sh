@@ -6,7 +6,9 @@
 #   RESUME=1 models/recipe/make.sh             # continue an interrupted run from work/ckpt.pt
 # Env: PRESET, MINUTES, THREADS (torch threads, default 1), OUT (default models/inkling-verse),
 #      CORPUS (default ../shared/corpus-train), PY (default /usr/bin/python3), TRAIN_ARGS,
-#      LLAMA_ROOT (unpacked llama.cpp .debs, default /tmp/llama/root), GGUF=0 (no GGUF export).
+#      LLAMA_ROOT (unpacked llama.cpp .debs, default /tmp/llama/root), GGUF=0 (no GGUF export),
+#      PREVIOUS (folder of the edition being replaced: evaluated on the same split for the card),
+#      EDITION (e.g. "second edition", the card's title).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -38,14 +40,22 @@ if [ "${GGUF:-1}" != 0 ] && [ -x "$LLAMA_ROOT/usr/bin/llama-quantize" ]; then
 elif [ "${GGUF:-1}" != 0 ]; then
   echo "no llama.cpp under LLAMA_ROOT=$LLAMA_ROOT: skipping the GGUF (see README, GGUF export)" >&2
 fi
+# Inkling's copy-free 4-bit graph beside the transformers.js one (the layout the worker runs fastest).
+"$PY" "$HERE/export_kvin.py" "$OUT" --ckpt "$WORK/best.pt" --variants q4
 "$PY" "$HERE/verify_ref.py" --ckpt "$WORK/best.pt" --spm "$WORK/spm.model" --out "$WORK/verify_ref.json"
 NAME="$(basename "$OUT")"; MODELS="$(dirname "$OUT")"
 node "$HERE/verify.mjs" "$MODELS" "$NAME" "$WORK/verify_ref.json" "$WORK/fp32/model.onnx" | tee "$WORK/verify.log"
+node "$HERE/verify_kvin.mjs" --model "$OUT" --kvin onnx/model_kvin_q4.onnx | tee "$WORK/verify_kvin.log"
 node "$HERE/eval_bpb.mjs" "$MODELS" "$NAME" model_quantized.onnx 256 "$WORK/split" > "$WORK/eval_q8.json"
 node "$HERE/eval_bpb.mjs" "$MODELS" "$NAME" "$WORK/fp32/model.onnx" 256 "$WORK/split" > "$WORK/eval_fp32.json"
+# A model trained on longer windows is also measured on them; PREVIOUS (a folder of the edition it
+# replaces) is measured on the same 256-token windows, for the card's comparison.
+CTX="$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['max_position_embeddings'])" "$OUT/config.json")"
+if [ "$CTX" != 256 ]; then node "$HERE/eval_bpb.mjs" "$MODELS" "$NAME" model_quantized.onnx "$CTX" "$WORK/split" > "$WORK/eval_q8_ctx.json"; fi
+if [ -n "${PREVIOUS:-}" ]; then node "$HERE/eval_bpb.mjs" "$(dirname "$PREVIOUS")" "$(basename "$PREVIOUS")" model_quantized.onnx 256 "$WORK/split" > "$WORK/eval_previous_q8.json"; fi
 if [ -d "$ROOT/../shared/models/stories260K" ] && [ ! -s "$WORK/eval_stories260K_fp32.json" ]; then
   node "$HERE/eval_bpb.mjs" "$ROOT/../shared/models" stories260K model.onnx 256 "$WORK/split" > "$WORK/eval_stories260K_fp32.json"
 fi
 node "$HERE/sample.mjs" "$MODELS" "$NAME" q8 2 > "$WORK/samples.json"
-"$PY" "$HERE/make_card.py" --work "$WORK" --out "$OUT"
+"$PY" "$HERE/make_card.py" --work "$WORK" --out "$OUT" --edition "${EDITION:-}"
 du -sh "$OUT"

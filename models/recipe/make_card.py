@@ -23,6 +23,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--work', default=os.path.join(here, 'work'))
     ap.add_argument('--out', default=os.path.join(here, '..', 'inkling-verse'))
+    ap.add_argument('--edition', default='', help='e.g. "second edition", shown in the title')
     a = ap.parse_args()
     W = lambda f: os.path.join(a.work, f)
     cfg = json.load(open(os.path.join(a.out, 'config.json')))
@@ -32,7 +33,7 @@ def main():
     args = st['args']
     hist = last['history']
     best = min(hist, key=lambda h: h['val_all'])
-    ev = {k: json.load(open(W(f'eval_{k}.json'))) for k in ('q8', 'fp32', 'stories260K_fp32') if os.path.exists(W(f'eval_{k}.json'))}
+    ev = {k: json.load(open(W(f'eval_{k}.json'))) for k in ('q8', 'fp32', 'stories260K_fp32', 'q8_ctx', 'previous_q8') if os.path.exists(W(f'eval_{k}.json'))}
     samples = json.load(open(W('samples.json'))) if os.path.exists(W('samples.json')) else []
     verify = open(W('verify.log')).read() if os.path.exists(W('verify.log')) else ''
     n_params = sum(v.numel() for v in st['model'].values())
@@ -57,12 +58,21 @@ def main():
         cont = s['text'][len(s['prompt']):] if s['text'].startswith(s['prompt']) else s['text']
         return f"**{s['mode']}** (prompt, then `⟩`, then the model's continuation):\n\n```text\n{s['prompt']}⟩{cont}\n```\n"
 
-    q8, fp, sto = ev.get('q8'), ev.get('fp32'), ev.get('stories260K_fp32')
-    card = f"""# inkling-verse
+    q8, fp, sto, q8ctx, prev = ev.get('q8'), ev.get('fp32'), ev.get('stories260K_fp32'), ev.get('q8_ctx'), ev.get('previous_q8')
+    threads = args.get('threads', 1)
+    bf16 = ', bf16 autocast' if args.get('cpu_bf16') else ''
+    edition = f' ({a.edition})' if a.edition else ''
+    previous = ''
+    if prev and q8:
+        change = q8['all']['bits_per_byte'] / prev['all']['bits_per_byte'] - 1
+        previous = (f"\n**Against the previous edition** on the same split and windows ({q8['ctx']} tokens): "
+                    f"{prev['all']['bits_per_byte']:.4f} → {q8['all']['bits_per_byte']:.4f} bits/byte (q8), {change:+.1%}.\n")
+    card = f"""# inkling-verse{edition}
 
-A small Llama-architecture language model trained from scratch, on one CPU core, on a
+A small Llama-architecture language model trained from scratch, on {threads} CPU thread{'s' if threads > 1 else ''}, on a
 public-domain corpus of English verse and 19th-century prose, for Inkling's "continue this
-poem / paragraph" completions. It runs in transformers.js (`dtype: 'q8'`).
+poem / paragraph" completions. It runs in transformers.js (`dtype: 'q8'`) and, faster, in
+Inkling's copy-free layout (`onnx/model_kvin_q4.onnx`); `inkling-verse-q8_0.gguf` is for llama.cpp.
 
 ## Architecture
 
@@ -90,8 +100,8 @@ poem / paragraph" completions. It runs in transformers.js (`dtype: 'q8'`).
 - AdamW (β 0.9/0.95, weight decay {args['weight_decay']}), peak LR {args['lr']}, {args['warmup']} warm-up steps, cosine to
   {args['min_lr_frac']:.0%} over a {args['time_budget_min']:g}-minute wall-clock budget; batch {args['batch']}×{args['ctx']} tokens; grad clip 1.0.
 - Tokens seen: {last['tokens_seen']:,} ({last['step']:,} steps, {last['tokens_seen']/(parts['train_poetry']['tokens'] + parts['train_prose']['tokens']):.2f} passes over the training tokens).
-  Average {last['tokens_seen']/last['elapsed']:.0f} tokens/s (≈1300 tokens/s when the machine was otherwise idle; the
-  second core was shared with other work). Wall time {last['elapsed']/60:.0f} min on 1 thread of a {cpu_name()} (PyTorch {torch.__version__}, OpenBLAS), evals included.
+  Average {last['tokens_seen']/last['elapsed']:.0f} tokens/s (the machine was also used for other work). Wall time
+  {last['elapsed']/60:.0f} min on {threads} thread{'s' if threads > 1 else ''} of a {cpu_name()} (PyTorch {torch.__version__}, OpenBLAS{bf16}), evals included.
 - Exported checkpoint: step {st['step']:,} (best held-out loss during training).
 
 ## Held-out results
@@ -108,7 +118,9 @@ character are the comparable numbers, since the tokenizers differ:
 {evrow('inkling-verse q8', q8) if q8 else ''}
 {evrow('inkling-verse fp32', fp) if fp else ''}
 {evrow('stories260K fp32 (for scale)', sto) if sto else ''}
-
+{evrow('previous edition q8', prev) if prev else ''}
+{evrow(f"inkling-verse q8, {q8ctx['ctx']}-token windows", q8ctx) if q8ctx else ''}
+{previous}
 ONNX vs PyTorch (prefill with an empty past + cached one-token decode steps): max |logit diff|
 fp32 {diffs.get('fp32', 'n/a')}, int8 {diffs.get('q8', 'n/a')}. {tok_lines}
 transformers.js load (q8): {load.group(1) + ' ms' if load else 'n/a'}.

@@ -9,9 +9,11 @@ env.localModelPath = path.resolve(modelsDir);
 env.allowRemoteModels = false;
 const tok = await AutoTokenizer.from_pretrained(name);
 const model = await AutoModelForCausalLM.from_pretrained(name, { dtype });
+// A sonnet's opening, a ballad stanza (Coleridge, 1798) and a prose opening: the three kinds of
+// text the model is for.
 const prompts = [
   "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n",
-  "When in the chronicle of wasted time\n",
+  'It is an ancient Mariner,\nAnd he stoppeth one of three.\n"By thy long grey beard and glittering eye,\nNow wherefore stopp\'st thou me?\n\n',
   'It was late in the autumn when the stranger came to the village, and',
 ];
 const out = [];
