@@ -110,9 +110,10 @@ export class AuthorshipService implements vscode.Disposable {
 
   private follow(e: vscode.TextDocumentChangeEvent): void {
     const state = this.states.get(e.document.uri.toString());
-    if (!state?.spans.length || !e.contentChanges.length) return;
+    if (!state?.following || !e.contentChanges.length) return;
+    const reason = e.reason === vscode.TextDocumentChangeReason.Undo ? 'undo' : e.reason === vscode.TextDocumentChangeReason.Redo ? 'redo' : undefined;
     for (const c of [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset)) {
-      state.applyEdit({ offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text }, e.document.version);
+      state.applyEdit({ offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text }, e.document.version, reason);
     }
     this.changed(e.document);
   }

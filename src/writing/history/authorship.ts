@@ -52,6 +52,17 @@ export interface Share {
 export class Authorship {
   spans: AuthorSpan[] = [];
   formerNames: string[] = [];
+  /**
+   * Edits that removed whole spans, newest last, with those spans relative to the edit's offset:
+   * an undo or redo is the exact inverse of one of them, and gives its spans back (an undone
+   * Continue that is redone is Inkling's text again, not the writer's). Not stored; at most 32.
+   */
+  private removals: { offset: number; deleted: number; inserted: number; spans: AuthorSpan[] }[] = [];
+
+  /** Whether edits must be followed: there are spans, or an undo/redo could bring some back. */
+  get following(): boolean {
+    return this.spans.length > 0 || this.removals.length > 0;
+  }
 
   /**
    * Inkling wrote `length` characters at `start` (right after making that edit, as document
@@ -80,10 +91,21 @@ export class Authorship {
     this.spans = kept.sort((a, b) => a.start - b.start);
   }
 
-  /** Follows one edit (several of one change event in descending offset order), made as document `version`. */
-  applyEdit(edit: TextEdit, version?: number): void {
+  /**
+   * Follows one edit (several of one change event in descending offset order), made as document
+   * `version`; `reason` says the editor's undo or redo made it.
+   */
+  applyEdit(edit: TextEdit, version?: number, reason?: 'undo' | 'redo'): void {
     const editEnd = edit.offset + edit.deleted;
     const delta = edit.inserted.length - edit.deleted;
+    let inverse = -1;
+    for (let i = this.removals.length - 1; reason && i >= 0 && inverse < 0; i--) {
+      const r = this.removals[i]!;
+      if (r.offset === edit.offset && r.deleted === edit.inserted.length && r.inserted === edit.deleted) inverse = i;
+    }
+    const restored = inverse >= 0 ? this.removals.splice(inverse, 1)[0]!.spans : [];
+    this.removals = this.removals.flatMap((r) => (r.offset + r.inserted <= edit.offset ? [r] : editEnd <= r.offset ? [{ ...r, offset: r.offset + delta }] : []));
+    const gone: AuthorSpan[] = [];
     const out: AuthorSpan[] = [];
     for (const s of this.spans) {
       if (editEnd <= s.start) {
@@ -97,13 +119,19 @@ export class Authorship {
       }
       const before = Math.max(0, edit.offset - s.start);
       const after = Math.max(0, s.end - editEnd);
-      if (before + after === 0) continue; // deleted or replaced whole
+      if (before + after === 0) {
+        // Deleted or replaced whole: kept aside in case the edit is undone.
+        gone.push({ ...s, start: s.start - edit.offset, end: s.end - edit.offset });
+        continue;
+      }
       const mark = (x: AuthorSpan): AuthorSpan => (x.edited ? x : { ...x, edited: true, ...(version !== undefined ? { editedAt: version } : {}) });
       if (before > 0 && after > 0) out.push(mark({ ...s, end: s.end + delta }));
       else if (before > 0) out.push(mark({ ...s, end: s.start + before }));
       else out.push(mark({ ...s, start: edit.offset + edit.inserted.length, end: edit.offset + edit.inserted.length + after }));
     }
-    this.spans = out;
+    if (gone.length) this.removals = [...this.removals, { offset: edit.offset, deleted: edit.deleted, inserted: edit.inserted.length, spans: gone }].slice(-32);
+    for (const r of restored) out.push({ ...r, start: r.start + edit.offset, end: r.end + edit.offset });
+    this.spans = restored.length ? out.sort((a, b) => a.start - b.start) : out;
   }
 
   /** How much of a document of `total` characters Inkling wrote. */

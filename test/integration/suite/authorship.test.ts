@@ -88,6 +88,23 @@ describe('Who wrote what', function () {
     await waitFor(async () => (await ui.count(OVERLAYS)) <= off, 'the shading gone');
   });
 
+  it('a Continue undone and redone is Inkling\'s text again, as written', async function () {
+    const ui = uiBridgeOrSkip(this);
+    const editor = await openAtEnd('poem.md', ui);
+    const doc = editor.document;
+    const r = (await vscode.commands.executeCommand('inkling.continueWriting')) as ContinueResult;
+    assert.strictEqual(r.outcome, 'complete');
+    const text = r.text ?? assert.fail('Continue wrote nothing');
+    const passage = () => inkling.writing.authorship.spansOf(doc)?.spans.map((s) => [doc.getText().slice(s.start, s.end), s.edited]);
+    assert.deepStrictEqual(passage(), [[text, false]]);
+    await vscode.commands.executeCommand('undo');
+    await waitFor(() => !doc.getText().includes(text), 'the passage undone');
+    assert.deepStrictEqual(passage(), []);
+    await vscode.commands.executeCommand('redo');
+    await waitFor(() => doc.getText().includes(text), 'the passage redone');
+    assert.deepStrictEqual(passage(), [[text, false]], 'Inkling\'s, as written — not the writer\'s');
+  });
+
   it('looks right in light and dark themes: a passage as written and one edited (screenshots)', async function () {
     const ui = uiBridgeOrSkip(this);
     await config().update('authorship.highlight', true, vscode.ConfigurationTarget.Global);

@@ -15,9 +15,15 @@ class Doc {
   a = new Authorship();
   version = 1;
   constructor(public text: string) {}
-  edit(e: TextEdit): void {
+  edit(e: TextEdit, reason?: 'undo' | 'redo'): void {
     this.text = this.text.slice(0, e.offset) + e.inserted + this.text.slice(e.offset + e.deleted);
-    this.a.applyEdit(e, ++this.version);
+    this.a.applyEdit(e, ++this.version, reason);
+  }
+  /** The editor's undo/redo of an edit: its inverse, as VS Code reports it. */
+  invert(e: TextEdit, removedText: string, reason: 'undo' | 'redo'): TextEdit {
+    const inverse = { offset: e.offset, deleted: e.inserted.length, inserted: removedText };
+    this.edit(inverse, reason);
+    return inverse;
   }
   /** Inkling inserts (or replaces) text, then records it. */
   inkling(offset: number, text: string, deleted = 0): void {
@@ -81,6 +87,49 @@ describe('who wrote what', () => {
     assert.deepEqual(d.parts, [['TWO three ', true]], 'replaced from before its start: the rest stays');
     d.edit({ offset: 0, deleted: d.text.length, inserted: 'all mine' });
     assert.deepEqual(d.parts, []);
+  });
+
+  it('an undone passage that is redone is Inkling\'s again, as it was; typing the same words by hand is the writer\'s', () => {
+    const d = new Doc('The sea. ');
+    const passage = 'Waves on waves.';
+    d.inkling(9, passage);
+    const insert = { offset: 9, deleted: 0, inserted: passage };
+    const undo = d.invert(insert, '', 'undo');
+    assert.deepEqual(d.parts, []);
+    d.invert(undo, passage, 'redo');
+    assert.deepEqual(d.parts, [[passage, false]], 'redo gives it back as written');
+    d.invert(insert, '', 'undo');
+    d.invert(undo, passage, 'redo');
+    assert.deepEqual(d.parts, [[passage, false]], 'as often as the writer goes back and forth');
+    // Deleted by the writer, then typed again by hand: the writer's now.
+    d.edit({ offset: 9, deleted: passage.length, inserted: '' });
+    d.edit({ offset: 9, deleted: 0, inserted: passage });
+    assert.deepEqual(d.parts, []);
+  });
+
+  it('a deletion undone brings the passage back with its state, past edits elsewhere that were undone first', () => {
+    const d = new Doc('Title\n');
+    d.inkling(6, 'One two three.');
+    d.edit({ offset: 10, deleted: 3, inserted: 'TWO' });
+    assert.deepEqual(d.parts, [['One TWO three.', true]]);
+    const cut = { offset: 6, deleted: 14, inserted: '' };
+    d.edit(cut);
+    const above = { offset: 0, deleted: 0, inserted: 'Epigraph\n' };
+    d.edit(above);
+    d.invert(above, '', 'undo');
+    d.invert(cut, 'One TWO three.', 'undo');
+    assert.deepEqual(d.parts, [['One TWO three.', true]], 'back where it was, still marked edited');
+  });
+
+  it('Regenerate undone gives the first passage back, and redone the second', () => {
+    const d = new Doc('Start: ');
+    d.inkling(7, 'the cat sat on the mat.');
+    d.inkling(7, 'a dog ran.', 'the cat sat on the mat.'.length);
+    const regenerate = { offset: 7, deleted: 'the cat sat on the mat.'.length, inserted: 'a dog ran.' };
+    const undo = d.invert(regenerate, 'the cat sat on the mat.', 'undo');
+    assert.deepEqual(d.parts, [['the cat sat on the mat.', false]]);
+    d.invert(undo, 'a dog ran.', 'redo');
+    assert.deepEqual(d.parts, [['a dog ran.', false]]);
   });
 
   it('Inkling rewriting its own text (Regenerate, a chosen word) does not count as the writer\'s edit', () => {
