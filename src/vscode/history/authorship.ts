@@ -98,6 +98,7 @@ export class AuthorshipService implements vscode.Disposable {
     let s = this.states.get(key);
     if (!s) {
       s = new Authorship();
+      s.eol = eolOf(document);
       this.states.set(key, s);
     }
     return s;
@@ -110,7 +111,17 @@ export class AuthorshipService implements vscode.Disposable {
 
   private follow(e: vscode.TextDocumentChangeEvent): void {
     const state = this.states.get(e.document.uri.toString());
-    if (!state?.following || !e.contentChanges.length) return;
+    if (!state) return;
+    const eol = eolOf(e.document);
+    if (state.eol && state.eol !== eol) {
+      // A change of line endings arrives as one edit replacing the whole text: remap instead.
+      state.changeEol(e.document.getText(), state.eol, eol);
+      state.eol = eol;
+      this.changed(e.document);
+      return;
+    }
+    state.eol = eol;
+    if (!state.following || !e.contentChanges.length) return;
     const reason = e.reason === vscode.TextDocumentChangeReason.Undo ? 'undo' : e.reason === vscode.TextDocumentChangeReason.Redo ? 'redo' : undefined;
     for (const c of [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset)) {
       state.applyEdit({ offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text }, e.document.version, reason);
@@ -151,7 +162,7 @@ export class AuthorshipService implements vscode.Disposable {
     else {
       const records = await this.records(where.folder, [where.name]);
       if (!records.length || document.isClosed) return;
-      found = Authorship.fromRecords(records, document.getText(), (line, character) => document.offsetAt(new vscode.Position(line, character)), document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
+      found = Authorship.fromRecords(records, document.getText(), (line, character) => document.offsetAt(new vscode.Position(line, character)), eolOf(document));
     }
     // Insertions made while reading stay; the stored ranges fill in around them.
     const state = this.state(document);
@@ -324,6 +335,10 @@ export async function toggleAuthorship(): Promise<boolean> {
 }
 
 /** Writes a file by a fresh temporary file beside it (never one a link could have been planted as) and a rename. */
+function eolOf(document: vscode.TextDocument): '\n' | '\r\n' {
+  return document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+}
+
 async function writeAtomically(file: string, text: string): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {

@@ -59,6 +59,9 @@ export class Authorship {
    */
   private removals: { offset: number; deleted: number; inserted: number; spans: AuthorSpan[] }[] = [];
 
+  /** The document's line ending as last seen, to tell a change of line endings from an edit. */
+  eol?: '\n' | '\r\n';
+
   /** Whether edits must be followed: there are spans, or an undo/redo could bring some back. */
   get following(): boolean {
     return this.spans.length > 0 || this.removals.length > 0;
@@ -132,6 +135,34 @@ export class Authorship {
     if (gone.length) this.removals = [...this.removals, { offset: edit.offset, deleted: edit.deleted, inserted: edit.inserted.length, spans: gone }].slice(-32);
     for (const r of restored) out.push({ ...r, start: r.start + edit.offset, end: r.end + edit.offset });
     this.spans = restored.length ? out.sort((a, b) => a.start - b.start) : out;
+  }
+
+  /**
+   * The document's line endings changed (CRLF ⇄ LF), which the editor reports as one edit over the
+   * whole text: every span keeps its characters instead, at the offsets of `text` (the document
+   * now, with `eol`). An offset inside a CRLF pair goes to the end of its line.
+   */
+  changeEol(text: string, from: '\n' | '\r\n', eol: '\n' | '\r\n'): void {
+    if (from === eol) return;
+    const points = [...new Set(this.spans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);
+    const moved = new Map<number, number>();
+    let oldLine = 0;
+    let newLine = 0;
+    let next = 0;
+    while (next < points.length) {
+      const brk = text.indexOf(eol, newLine);
+      const length = (brk < 0 ? text.length : brk) - newLine;
+      // Points on this line (in old offsets: up to and including its line break).
+      while (next < points.length && (brk < 0 || points[next]! < oldLine + length + from.length)) {
+        const p = points[next++]!;
+        moved.set(p, newLine + Math.min(p - oldLine, length));
+      }
+      if (brk < 0) break;
+      oldLine += length + from.length;
+      newLine += length + eol.length;
+    }
+    this.spans = this.spans.map((s) => ({ ...s, start: moved.get(s.start) ?? s.start, end: moved.get(s.end) ?? s.end })).filter((s) => s.end > s.start);
+    this.removals = [];
   }
 
   /** How much of a document of `total` characters Inkling wrote. */

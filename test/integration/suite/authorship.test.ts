@@ -105,6 +105,30 @@ describe('Who wrote what', function () {
     assert.deepStrictEqual(passage(), [[text, false]], 'Inkling\'s, as written — not the writer\'s');
   });
 
+  it('a change of line endings (CRLF ⇄ LF) keeps Inkling\'s passages on their text, as written', async function () {
+    const ui = uiBridgeOrSkip(this);
+    const editor = await openAtEnd('poem.md', ui);
+    const doc = editor.document;
+    await editor.edit((b) => b.setEndOfLine(vscode.EndOfLine.CRLF));
+    const r = (await vscode.commands.executeCommand('inkling.continueWriting')) as ContinueResult;
+    assert.strictEqual(r.outcome, 'complete');
+    const text = r.text ?? assert.fail('Continue wrote nothing');
+    const passage = () => inkling.writing.authorship.spansOf(doc)?.spans.map((s) => [doc.getText().slice(s.start, s.end), s.edited]);
+    assert.deepStrictEqual(passage(), [[text.replace(/\r?\n/g, '\r\n'), false]]);
+    const seen: number[] = [];
+    const listener = vscode.workspace.onDidChangeTextDocument((e) => e.document === doc && seen.push(e.contentChanges.length));
+    try {
+      await editor.edit((b) => b.setEndOfLine(vscode.EndOfLine.LF));
+      await waitFor(() => doc.eol === vscode.EndOfLine.LF && seen.length > 0, 'the line endings changed');
+      assert.deepStrictEqual(passage(), [[text.replace(/\r\n/g, '\n'), false]], `LF (change events: ${seen.join(', ')} content changes)`);
+      await editor.edit((b) => b.setEndOfLine(vscode.EndOfLine.CRLF));
+      await waitFor(() => doc.eol === vscode.EndOfLine.CRLF, 'back to CRLF');
+      assert.deepStrictEqual(passage(), [[text.replace(/\r?\n/g, '\r\n'), false]], 'and back');
+    } finally {
+      listener.dispose();
+    }
+  });
+
   it('looks right in light and dark themes: a passage as written and one edited (screenshots)', async function () {
     const ui = uiBridgeOrSkip(this);
     await config().update('authorship.highlight', true, vscode.ConfigurationTarget.Global);

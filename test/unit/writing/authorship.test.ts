@@ -121,6 +121,27 @@ describe('who wrote what', () => {
     assert.deepEqual(d.parts, [['One TWO three.', true]], 'back where it was, still marked edited');
   });
 
+  it('a change of line endings keeps every passage on its characters, both ways', () => {
+    const lf = 'Title\n\nOne line.\nTwo lines\nand three.\nMine.\n';
+    const crlf = lf.replace(/\n/g, '\r\n');
+    const a = new Authorship();
+    const at = (text: string, part: string) => [text.indexOf(part), text.indexOf(part) + part.length] as const;
+    const [s1, e1] = at(crlf, 'One line.\r\nTwo');
+    const [s2, e2] = at(crlf, 'and three.\r\n');
+    a.add(s1, e1 - s1, meta);
+    a.add(s2, e2 - s2, meta);
+    a.spans[1]!.edited = true;
+    a.changeEol(lf, '\r\n', '\n');
+    assert.deepEqual(a.spans.map((s) => [lf.slice(s.start, s.end), s.edited]), [['One line.\nTwo', false], ['and three.\n', true]]);
+    a.changeEol(crlf, '\n', '\r\n');
+    assert.deepEqual(a.spans.map((s) => [crlf.slice(s.start, s.end), s.edited]), [['One line.\r\nTwo', false], ['and three.\r\n', true]]);
+    // A span ending between CR and LF (an editor never makes one; a stored file might) ends with its line.
+    const b = new Authorship();
+    b.add(crlf.indexOf('Mine'), 'Mine.\r'.length, meta);
+    b.changeEol(lf, '\r\n', '\n');
+    assert.deepEqual(b.spans.map((s) => lf.slice(s.start, s.end)), ['Mine.']);
+  });
+
   it('Regenerate undone gives the first passage back, and redone the second', () => {
     const d = new Doc('Start: ');
     d.inkling(7, 'the cat sat on the mat.');
