@@ -36,6 +36,8 @@ export interface SwitchResult {
 
 export class BranchHistories implements vscode.Disposable {
   private readonly loaded = new Map<string, Promise<Loaded | null>>();
+  /** Each followed document's line ending as last seen, to tell a change of line endings from an edit. */
+  private readonly eols = new Map<string, vscode.EndOfLine>();
   private readonly changeEmitter = new vscode.EventEmitter<string>();
   /** Fires with a document's URI when its history changed. */
   readonly onDidChange = this.changeEmitter.event;
@@ -77,6 +79,7 @@ export class BranchHistories implements vscode.Disposable {
     if (!loading) {
       loading = this.read(document);
       this.loaded.set(key, loading);
+      this.eols.set(key, document.eol);
     }
     return loading;
   }
@@ -186,6 +189,11 @@ export class BranchHistories implements vscode.Disposable {
   private follow(e: vscode.TextDocumentChangeEvent): void {
     const key = e.document.uri.toString();
     const loading = this.loaded.get(key);
+    // A change of line endings arrives as one edit replacing the whole text; the places' offsets
+    // count line breaks as one character either way, so nothing moved.
+    const eol = this.eols.get(key);
+    this.eols.set(key, e.document.eol);
+    if (eol !== undefined && eol !== e.document.eol) return;
     if (!loading || !e.contentChanges.length) return;
     // Offsets are converted now, while the change's ranges describe the document before it.
     const crlf = e.document.eol === vscode.EndOfLine.CRLF;
@@ -236,6 +244,7 @@ export class BranchHistories implements vscode.Disposable {
     const loading = this.loaded.get(key);
     if (!loading) return;
     this.loaded.delete(key);
+    this.eols.delete(key);
     const l = await loading;
     if (l?.saving) {
       clearTimeout(l.saving);
@@ -256,6 +265,7 @@ export class BranchHistories implements vscode.Disposable {
       const oldFile = join(from.uri.fsPath, BRANCHES_FOLDER, branchFileName(oldRel));
       const loading = this.loaded.get(oldUri.toString());
       this.loaded.delete(oldUri.toString());
+      this.eols.delete(oldUri.toString());
       await this.writes;
       let json: string | null = null;
       const l = loading ? await loading : null;

@@ -91,6 +91,18 @@ describe('Branch history', function () {
     assert.deepStrictEqual(stored.places[0]!.branches.map((b) => b.text), texts);
   });
 
+  it('a change of line endings (CRLF ⇄ LF) leaves the place as it was: switching still works', async function () {
+    const ui = uiBridgeOrSkip(this);
+    const { editor, doc, before, texts, place } = await threeBranches(ui);
+    await editor.edit((b) => b.setEndOfLine(vscode.EndOfLine.CRLF));
+    await editor.edit((b) => b.setEndOfLine(vscode.EndOfLine.LF));
+    const history = (await inkling.writing.branches.history(doc))!;
+    assert.strictEqual(history.places[0]!.edited, false, 'not taken for an edit of its text');
+    const result = (await vscode.commands.executeCommand('inkling.switchBranch', { uri: doc.uri.toString(), place: place.id, branch: place.branches[1]!.id })) as SwitchResult;
+    assert.strictEqual(result.outcome, 'switched');
+    assert.strictEqual(doc.getText(), before + texts[1]);
+  });
+
   it('refuses to switch a place whose text was edited, and says why', async function () {
     const ui = uiBridgeOrSkip(this);
     const { editor, doc, before, texts, place } = await threeBranches(ui);
