@@ -24,7 +24,7 @@ import { ServerEngine } from '../src/client/server/serverEngine';
 import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../src/engine/modelFolder';
 import { addCopyFreeGraph } from '../src/engine/graph/copyFreeRewrite';
 import type { ModelSpec } from '../src/engine/protocol';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
+import { ghostRequestsWhileTyping } from './typingSonnets';
 import { llamaServerAvailable, startLlamaServer, type LlamaServer } from '../test/support/llamaServer';
 import { corpusDir, repoRoot, workerPath } from '../test/support/paths';
 
@@ -175,20 +175,12 @@ interface Variant {
   log(`${dir.split('/').pop()}: ${variants.map((v) => v.name).join(', ')}; one thread each`);
 
   // 1. A writer typing verse: the product's own ghost request after each word (~500-token prompts).
-  const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8');
-  const words = sonnets.slice(3000).split(/(?<=\s)(?=\S)/);
-  let typed = sonnets.slice(0, 3000);
-  let asked = 0;
-  for (let i = 0; asked < requests && i < words.length; i++) {
-    typed += words[i]!;
-    const request = buildGhostRequest({ text: typed, offset: typed.length, explicit: false, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
-    if (!request.ok) continue;
-    asked++;
+  for (const request of ghostRequestsWhileTyping(requests)) {
     // Rotate who goes first, so no variant always follows the same neighbour.
     for (let k = 0; k < variants.length; k++) {
-      const v = variants[(k + asked) % variants.length]!;
+      const v = variants[(k + request.index) % variants.length]!;
       const t = performance.now();
-      await generate(v, request.prompt, { maxNewTokens: Math.min(16, request.maxNewTokens), stopStrings: request.stopStrings, seed: i });
+      await generate(v, request.prompt, request.sampling);
       v.oneLine.push(performance.now() - t);
     }
   }

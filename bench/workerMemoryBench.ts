@@ -17,8 +17,8 @@ import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
 import { onnxFileFor } from '../src/engine/modelFolder';
 import type { ModelDtype } from '../src/engine/protocol';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
-import { corpusDir, repoRoot, workerPath } from '../test/support/paths';
+import { repoRoot, workerPath } from '../test/support/paths';
+import { ghostRequestsWhileTyping } from './typingSonnets';
 
 const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, flags: { type: 'string' } } });
 /** The flags under test against none. */
@@ -34,7 +34,6 @@ const spread = (xs: number[]) => `${r1(q(xs, 0.5))} (${r1(q(xs, 0.1))}–${r1(q(
 const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 (async () => {
-  const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8');
   const lines = ['| model, precision | worker flags | RSS loaded | RSS after requests | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|'];
   for (const [dir, dtype] of models) {
     const file = existsSync(dir) ? onnxFileFor(dir, dtype) : null;
@@ -52,17 +51,11 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
       await new Promise((r) => setTimeout(r, 300));
       arm.loaded = rssMb(arm.engine.pid!);
     }
-    const words = sonnets.slice(3000).split(/(?<=\s)(?=\S)/);
-    let typed = sonnets.slice(0, 3000);
-    for (let i = 0, asked = 0; asked < requests && i < words.length; i++) {
-      typed += words[i]!;
-      const request = buildGhostRequest({ text: typed, offset: typed.length, explicit: false, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
-      if (!request.ok) continue;
-      asked++;
+    for (const request of ghostRequestsWhileTyping(requests)) {
       for (let k = 0; k < arms.length; k++) {
-        const arm = arms[(k + asked) % arms.length]!;
+        const arm = arms[(k + request.index) % arms.length]!;
         const t = performance.now();
-        await arm.engine.generate({ prompt: request.prompt, sampling: { maxNewTokens: Math.min(16, request.maxNewTokens), stopStrings: request.stopStrings, seed: i }, caller: 'bench' });
+        await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, caller: 'bench' });
         arm.oneLine.push(performance.now() - t);
       }
     }

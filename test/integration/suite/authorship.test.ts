@@ -11,7 +11,7 @@ import type { InklingApi } from '../../../src/extension';
 import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { sharePercent } from '../../../src/writing/history/authorship';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { config, openAtEnd, workspaceDir, commandsWithTestModel, inEachTheme } from './writingSupport';
+import { config, continueAtEndOf, openAtEnd, workspaceDir, commandsWithTestModel, inEachTheme } from './writingSupport';
 
 const OVERLAYS = '.editor-instance .monaco-editor .view-overlays .cdr';
 
@@ -235,13 +235,7 @@ describe('Who wrote what', function () {
     const file = path.join(chapters, 'one.md');
     fs.copyFileSync(path.join(workspaceDir(), 'poem.md'), file);
     try {
-      const doc = await vscode.workspace.openTextDocument(file);
-      const editor = await vscode.window.showTextDocument(doc);
-      const end = doc.lineAt(doc.lineCount - 1).range.end;
-      editor.selection = new vscode.Selection(end, end);
-      const r = (await vscode.commands.executeCommand('inkling.continueWriting')) as ContinueResult;
-      assert.strictEqual(r.outcome, 'complete');
-      await doc.save();
+      const { doc, text } = await continueAtEndOf(file, { save: true });
       await inkling.writing.authorship.ready(doc);
       assert.ok(fs.existsSync(path.join(dir, 'chapters%2Fone.md.json')));
       const edit = new vscode.WorkspaceEdit();
@@ -252,10 +246,10 @@ describe('Who wrote what', function () {
       const moved = JSON.parse(fs.readFileSync(path.join(dir, 'part1%2Fone.md.json'), 'utf8')) as { document: string; formerNames: string[]; spans: { text: string }[] };
       assert.strictEqual(moved.document, 'part1/one.md');
       assert.deepStrictEqual(moved.formerNames, ['chapters/one.md']);
-      assert.deepStrictEqual(moved.spans.map((s) => s.text), [r.text]);
+      assert.deepStrictEqual(moved.spans.map((s) => s.text), [text]);
       const reopened = await vscode.workspace.openTextDocument(path.join(workspaceDir(), 'part1', 'one.md'));
       await inkling.writing.authorship.ready(reopened);
-      assert.deepStrictEqual(inkling.writing.authorship.spansOf(reopened)?.spans.map((s) => reopened.getText().slice(s.start, s.end)), [r.text]);
+      assert.deepStrictEqual(inkling.writing.authorship.spansOf(reopened)?.spans.map((s) => reopened.getText().slice(s.start, s.end)), [text]);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       for (const d of ['chapters', 'part1']) fs.rmSync(path.join(workspaceDir(), d), { recursive: true, force: true });
@@ -274,13 +268,7 @@ describe('Who wrote what', function () {
     fs.copyFileSync(path.join(workspaceDir(), 'poem.md'), file);
     const storedFor = (document: string) => fs.readdirSync(dir).find((f) => f.includes('%%') && (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { document: string }).document === document);
     try {
-      const doc = await vscode.workspace.openTextDocument(file);
-      const editor = await vscode.window.showTextDocument(doc);
-      const end = doc.lineAt(doc.lineCount - 1).range.end;
-      editor.selection = new vscode.Selection(end, end);
-      const r = (await vscode.commands.executeCommand('inkling.continueWriting')) as ContinueResult;
-      assert.strictEqual(r.outcome, 'complete');
-      await doc.save();
+      const { doc, text } = await continueAtEndOf(file, { save: true });
       await inkling.writing.authorship.ready(doc);
       const first = await waitFor(() => (fs.existsSync(dir) ? storedFor(`诗集/${title}`) : undefined), 'the ranges stored under a shortened, hashed name');
       assert.ok(Buffer.byteLength(first!) <= 200, first);
@@ -291,7 +279,7 @@ describe('Who wrote what', function () {
       assert.strictEqual(storedFor(`诗集/${title}`), undefined, 'and not under the old one');
       const reopened = await vscode.workspace.openTextDocument(path.join(workspaceDir(), '新诗集', title));
       await inkling.writing.authorship.ready(reopened);
-      assert.deepStrictEqual(inkling.writing.authorship.spansOf(reopened)?.spans.map((s) => reopened.getText().slice(s.start, s.end)), [r.text]);
+      assert.deepStrictEqual(inkling.writing.authorship.spansOf(reopened)?.spans.map((s) => reopened.getText().slice(s.start, s.end)), [text]);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       for (const d of ['诗集', '新诗集']) fs.rmSync(path.join(workspaceDir(), d), { recursive: true, force: true });

@@ -69,6 +69,21 @@ export async function openAtEnd(name: string, ui: UiBridge): Promise<vscode.Text
 }
 
 /** The CLI's raw text for a request with a seed (the settings otherwise the defaults, as in the tests' VS Code). */
+/**
+ * Opens a file of the workspace (a path), puts the cursor at its end and runs Continue Writing,
+ * which must complete; then saves it when asked (the stored histories are written on save).
+ */
+export async function continueAtEndOf(file: string, options: { save?: boolean } = {}): Promise<{ doc: vscode.TextDocument; text: string }> {
+  const doc = await vscode.workspace.openTextDocument(file);
+  const editor = await vscode.window.showTextDocument(doc);
+  const end = doc.lineAt(doc.lineCount - 1).range.end;
+  editor.selection = new vscode.Selection(end, end);
+  const r = (await vscode.commands.executeCommand('inkling.continueWriting')) as { outcome: string; text?: string };
+  assert.strictEqual(r.outcome, 'complete');
+  if (options.save) await doc.save();
+  return { doc, text: r.text ?? assert.fail('Continue wrote nothing') };
+}
+
 export function cliRaw(request: WritingRequest, seed: number, server?: string): { text: string; finished: boolean } {
   const engine = server ? ['--server', server] : ['--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE];
   const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', ...engine, '--seed', String(seed), '--json', '--max-tokens', String(request.maxNewTokens)];
