@@ -1,0 +1,52 @@
+/**
+ * Two models side by side on the same typed-verse ghost requests, request by request in
+ * alternation (the order rotating), so the machine's drift hits both alike: one-line suggestion
+ * latency p50 (p10–p90) and p95, and worker RSS. For comparing an edition of Inkling's own model
+ * with the one it replaces.
+ *
+ *   node out/bench/modelPairBench.js --a DIR[:dtype] --b DIR[:dtype] [--requests N]
+ *
+ * dtype defaults to `auto` (the worker's choice: the copy-free 4-bit graph where the folder has one).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EngineClient } from '../src/client/engineClient';
+import { preferredDtype } from '../src/engine/modelLocator';
+import type { ModelDtype } from '../src/engine/protocol';
+import { workerPath } from '../test/support/paths';
+import { ghostRequestsWhileTyping } from './typingSonnets';
+
+const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, requests: { type: 'string', default: '40' } } });
+if (!values.a || !values.b) {
+  process.stderr.write('usage: modelPairBench --a DIR[:dtype] --b DIR[:dtype] [--requests N]\n');
+  process.exit(2);
+}
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.round(p * (xs.length - 1)))]!;
+const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+
+(async () => {
+  const arms = [values.a!, values.b!].map((arg) => {
+    const [dir, dtype] = arg.split(':') as [string, ModelDtype | undefined];
+    return { dir, dtype: dtype ?? preferredDtype(dir), engine: new EngineClient({ workerPath }), times: [] as number[], file: '' };
+  });
+  for (const arm of arms) arm.file = (await arm.engine.load({ dir: arm.dir, dtype: arm.dtype, threads: 1 })).name;
+  for (const request of ghostRequestsWhileTyping(Math.max(5, Number(values.requests)))) {
+    for (let k = 0; k < arms.length; k++) {
+      const arm = arms[(k + request.index) % arms.length]!;
+      const t = performance.now();
+      await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, caller: 'bench' });
+      arm.times.push(performance.now() - t);
+    }
+  }
+  const lines = ['| model (dtype) | one line p50 (p10–p90), ms | p95, ms | worker RSS |', '|---|---|---|---|'];
+  for (const arm of arms) {
+    lines.push(`| ${arm.dir} (${arm.dtype}) | ${r1(q(arm.times, 0.5))} (${r1(q(arm.times, 0.1))}–${r1(q(arm.times, 0.9))}) | ${r1(q(arm.times, 0.95))} | ${rssMb(arm.engine.pid!)} MB |`);
+    await arm.engine.dispose();
+  }
+  process.stdout.write(`${lines.join('\n')}\n${arms[0]!.times.length} one-line requests each, alternating; 1 thread.\n`);
+  process.exit(0);
+})().catch((e: Error) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});
