@@ -105,8 +105,9 @@ def main():
     ap.add_argument('--warmup', type=int, default=150)
     ap.add_argument('--weight-decay', type=float, default=0.1)
     ap.add_argument('--max-steps', type=int, default=10**9)
-    ap.add_argument('--time-budget-min', type=float, default=float('inf'),
-                    help='wall-clock minutes for the whole run (evals included); LR decays over it')
+    ap.add_argument('--time-budget-min', type=float, default=None,
+                    help='wall-clock minutes for the whole run (evals included); LR decays over it. With --resume: '
+                         'absent keeps the run\'s budget, given extends (or shortens) it, e.g. to continue in a later session')
     ap.add_argument('--poetry-frac', type=float, default=0.7)
     ap.add_argument('--eval-every', type=int, default=250)
     ap.add_argument('--eval-windows', type=int, default=64, help='val windows per part for periodic eval')
@@ -155,7 +156,13 @@ def main():
         best, history = state['best'], state['history']
         sampler.rng = np.random.default_rng(a.seed + step)  # fresh stream after resume
         run_args = state['args']
-        a.time_budget_min, a.max_steps = run_args['time_budget_min'], run_args['max_steps']
+        if a.time_budget_min is None:
+            a.time_budget_min = run_args['time_budget_min']
+        else:
+            print(f"time budget {run_args['time_budget_min']:g} -> {a.time_budget_min:g} min", flush=True)
+        a.max_steps = run_args['max_steps']
+    if a.time_budget_min is None:
+        a.time_budget_min = float('inf')
     run_args = vars(a)
     val = load_tokens(a.work, 'val')
     vals = {k: val_windows(v, a.ctx, a.eval_windows) for k, v in val.items()}
