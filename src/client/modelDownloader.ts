@@ -127,11 +127,18 @@ export async function installModel(model: KnownModel, options: DownloadOptions):
 
 /** A model installed before installs wrote the copy-free graph gets it now, once (no network). */
 async function prepareInstalled(installed: InstalledModel, model: KnownModel, options: DownloadOptions): Promise<InstalledModel> {
-  const copyFree = await prepareFastGraph(installed.dir, model, options, options.log ?? (() => {}));
+  const log = options.log ?? (() => {});
+  const copyFree = await prepareFastGraph(installed.dir, model, options, log);
   const record: InstallRecord = { ...installed.record, copyFree };
   const file = join(installed.dir, INSTALL_RECORD);
-  writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 2)}\n`);
-  renameSync(`${file}.partial`, file);
+  try {
+    writeFileSync(`${file}.partial`, `${JSON.stringify(record, null, 2)}\n`);
+    renameSync(`${file}.partial`, file);
+  } catch (e) {
+    // A read-only or full disk must not cost the writer a model that is installed: next time it is tried again.
+    rmSync(`${file}.partial`, { force: true });
+    log(`${model.id}: the install record could not be updated (${(e as Error).message}); the model is used as it is.`);
+  }
   return { dir: installed.dir, record };
 }
 

@@ -10,7 +10,7 @@ import { AutoTokenizer, env as hfEnv } from '@huggingface/transformers';
 import type { ModelSpec } from './protocol';
 import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
 import { msg } from '../common/message';
-import { appendToCache, type KvCache, type KvLayout } from './kvCache';
+import { appendToCache, emptyCache, type KvCache, type KvLayout } from './kvCache';
 
 export interface ForwardResult {
   /** Logits of the last position of each row: batch × vocab, row-major. */
@@ -105,7 +105,19 @@ export class LanguageModel {
         throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e2), spec.dir));
       }
     }
-    return new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started, basename(onnxPath));
+    const model = new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started, basename(onnxPath));
+    const standard = model.copyFree ? standardGraph(spec) : null;
+    if (!standard || standard === onnxPath) return model;
+    // A copy-free graph can open and still fail on its first run (a kernel or a shape ONNX
+    // Runtime rejects only then): one token now, and the transformers.js graph if it fails.
+    try {
+      await model.forward([[0]], emptyCache(model.layout));
+      return model;
+    } catch (e) {
+      await model.dispose().catch(() => undefined);
+      onLoadWarning?.(`The copy-free graph ${basename(onnxPath)} failed its first run (${firstLine(e)}); running ${basename(standard)} instead.`);
+      return LanguageModel.load({ ...spec, layout: 'standard' }, onLoadWarning);
+    }
   }
 
   /** Token ids of `text` as the model sees a document start (with BOS where the tokenizer adds one). */

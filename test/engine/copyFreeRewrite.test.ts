@@ -145,6 +145,18 @@ describe('the copy-free rewrite of a downloaded graph (stories260K)', () => {
       await engine.load({ dir, dtype: 'q8', threads: 1, layout: 'standard' });
       assert.equal(fromBroken.text, (await engine.generate(params)).text);
       assert.ok(warnings.some((w) => /model_kvin_q8\.onnx could not be loaded .*running model_quantized\.onnx instead/.test(w)), warnings.join('\n'));
+      // One that opens but fails when it runs (here: its last-position index patched out of range).
+      const fast = readFileSync(join(dir, 'onnx', 'model_kvin_f32.onnx'));
+      const at = fast.indexOf(Buffer.concat([Buffer.from('inkling/last_position'), Buffer.from([0x4a, 0x08])]));
+      assert.ok(at > 0, 'the index initializer is in the file');
+      fast.writeBigInt64LE(1000n, at + 'inkling/last_position'.length + 2);
+      writeFileSync(join(broken, 'onnx', 'model_kvin_f32.onnx'), fast);
+      copyFileSync(join(dir, 'onnx', 'model.onnx'), join(broken, 'onnx', 'model.onnx'));
+      await engine.load({ dir: broken, dtype: 'fp32', threads: 1 });
+      const fromFailing = await engine.generate(params);
+      await engine.load({ dir, dtype: 'fp32', threads: 1, layout: 'standard' });
+      assert.equal(fromFailing.text, (await engine.generate(params)).text);
+      assert.ok(warnings.some((w) => /model_kvin_f32\.onnx failed its first run .*running model\.onnx instead/.test(w)), warnings.join('\n'));
       // With no transformers.js graph to fall back on, the writer gets the load error as before.
       rmSync(join(broken, 'onnx', 'model_quantized.onnx'));
       writeFileSync(join(broken, 'onnx', 'model_kvin_q4.onnx'), 'not a model');
@@ -167,6 +179,19 @@ describe('the copy-free rewrite of a downloaded graph (stories260K)', () => {
     writeFileSync(truncated, readFileSync(join(dir, 'onnx', 'model.onnx')).subarray(0, 300_000));
     await assert.rejects(rewriteCopyFree(truncated, out), WireError);
     assert.equal(existsSync(out), false);
-    assert.equal(existsSync(`${out}.partial`), false);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.partial')), [], 'no partial file left');
+    // A model that attends through a sliding window: its slots are not positions in a buffer with gaps.
+    const windowed = mkdtempSync(join(tmpdir(), 'inkling-window-'));
+    try {
+      mkdirSync(join(windowed, 'onnx'));
+      copyFileSync(join(dir, 'onnx', 'model.onnx'), join(windowed, 'onnx', 'model.onnx'));
+      const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(windowed, 'config.json'), JSON.stringify({ ...config, sliding_window: 4096 }));
+      assert.deepEqual(await addCopyFreeGraph(windowed, 'fp32'), { skipped: 'the model attends through a sliding window of 4096 tokens' });
+      writeFileSync(join(windowed, 'config.json'), JSON.stringify({ ...config, sliding_window: 4096, use_sliding_window: false }));
+      assert.ok('file' in (await addCopyFreeGraph(windowed, 'fp32')), 'Qwen2-style: a window configured but not used');
+    } finally {
+      rmSync(windowed, { recursive: true, force: true });
+    }
   });
 });

@@ -51,6 +51,9 @@ export function planCopyFree(g: OnnxGraph): PlanResult {
   if (!outputNames.has('logits')) return fail('the graph has no logits output');
   if (g.outputs.some((o) => o.name.startsWith('new_key_values.'))) return fail('the graph is already copy-free');
   if ((g.opsets.get('') ?? 0) < 11) return fail(`opset ${g.opsets.get('') ?? 0} is older than 11 (no negative Gather index)`);
+  // A subgraph (If/Loop/Scan) could read the cache or the cut tensors unseen by the checks below.
+  const control = g.nodes.find((n) => [...n.attributes.values()].some((a) => a.graph));
+  if (control) return fail(`the graph has control flow (${control.opType} with a subgraph)`);
   const logits = g.outputs.find((o) => o.name === 'logits')!;
   if (logits.shape && logits.shape.length !== 3) return fail(`logits has rank ${logits.shape.length}, not [batch, sequence, vocabulary]`);
 
@@ -61,6 +64,8 @@ export function planCopyFree(g: OnnxGraph): PlanResult {
     n.inputs.forEach((x) => x && (readers.get(x) ?? readers.set(x, []).get(x)!).push(i));
   });
 
+  // The copy-free loop marks its buffers' unused slots only in the mask: a graph that ignores it would attend to them.
+  if (!(readers.get('attention_mask') ?? []).length) return fail('the graph does not read attention_mask');
   const pasts = g.inputs.filter((i) => i.name.startsWith('past_key_values.'));
   if (!pasts.length) return fail('the graph has no past_key_values inputs');
   const kv: CopyFreePlan['kv'] = [];

@@ -4,8 +4,9 @@
  * outputs and a metadata entry re-encoded — the weights are never decoded, so a 500 MB model
  * costs a file copy and a few MB of memory. Written to `<name>.partial` and renamed when whole.
  */
-import { existsSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../modelFolder';
 import type { ModelDtype } from '../protocol';
@@ -40,17 +41,19 @@ const INT64 = 7;
 /** Reads `src`, and when the plan fits writes the copy-free graph to `dst`; otherwise says why and writes nothing. */
 export async function rewriteCopyFree(src: string, dst: string, onProgress?: (done: number, total: number) => void): Promise<RewriteOutcome> {
   const source = new FileSource(src);
+  // Its own partial file: two windows preparing the same model must not write into one.
+  const partial = `${dst}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   try {
     const graph = readOnnxGraph(source);
     const planned = planCopyFree(graph);
     if (!planned.ok) return planned;
     const pieces = emitModel(graph, planned.plan, src);
-    const bytes = await writePieces(source, pieces, `${dst}.partial`, onProgress);
-    await rename(`${dst}.partial`, dst);
+    const bytes = await writePieces(source, pieces, partial, onProgress);
+    await rename(partial, dst);
     const { cut, kv } = planned.plan;
     return { ok: true, result: { lastPositionNodes: cut.nodes, cutAt: cut.tensor, layers: kv.length / 2, bytes } };
   } catch (e) {
-    await rm(`${dst}.partial`, { force: true });
+    await rm(partial, { force: true });
     throw e;
   } finally {
     source.close();
@@ -164,12 +167,12 @@ async function writePieces(source: ByteSource, pieces: Piece[], file: string, on
   try {
     for (const p of pieces) {
       if (Buffer.isBuffer(p)) {
-        await handle.write(p);
+        await writeAll(handle, p);
         done += p.length;
       } else {
         for (let at = p.start; at < p.end; ) {
           const stop = Math.min(p.end, at + (8 << 20));
-          await handle.write(source.bytes(at, stop));
+          await writeAll(handle, source.bytes(at, stop));
           done += stop - at;
           at = stop;
           if (done - reported > 16 << 20) {
@@ -180,10 +183,35 @@ async function writePieces(source: ByteSource, pieces: Piece[], file: string, on
       }
     }
     onProgress?.(done, total);
+    // On disk before the rename makes it the graph the worker prefers.
+    await handle.sync();
   } finally {
     await handle.close();
   }
   return total;
+}
+
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  for (let at = 0; at < data.length; ) at += (await handle.write(data, at, data.length - at)).bytesWritten;
+}
+
+/**
+ * Why a model's attention cannot take the copy-free buffers, from its config.json: a sliding
+ * window is measured from the key's slot, and in a buffer with unused slots before the new
+ * token, slots are not positions. (A graph-level check cannot see it: the window is inside the
+ * mask arithmetic.) Null when the model attends to its whole context.
+ */
+function slidingWindow(dir: string): string | null {
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return 'config.json could not be read';
+  }
+  const layers = config.layer_types;
+  if (Array.isArray(layers) && layers.some((t) => typeof t === 'string' && t.includes('sliding'))) return 'the model has sliding-window attention layers';
+  if (typeof config.sliding_window === 'number' && config.use_sliding_window !== false) return `the model attends through a sliding window of ${config.sliding_window} tokens`;
+  return null;
 }
 
 /** What an install did about the fast graph, kept in its install record. */
@@ -201,6 +229,8 @@ export async function addCopyFreeGraph(dir: string, dtype: ModelDtype, onProgres
   const file = `onnx/${fast}`;
   if (existsSync(join(dir, file))) return { skipped: `${file} is already there` };
   if (!existsSync(join(dir, from))) return { skipped: `${from} is missing` };
+  const window = slidingWindow(dir);
+  if (window) return { skipped: window };
   const outcome = await rewriteCopyFree(join(dir, from), join(dir, file), onProgress);
   if (!outcome.ok) return { skipped: outcome.reason };
   return { file, from, cutAt: outcome.result.cutAt, lastPositionNodes: outcome.result.lastPositionNodes };

@@ -9,7 +9,9 @@ import { fields, int64, text, varints, WireError, type ByteSource, type WireFiel
 export interface OnnxAttribute {
   i?: number;
   ints?: number[];
-  /** The attribute holds a tensor, graph or strings: present but not read here. */
+  /** The attribute holds a subgraph (If, Loop, Scan bodies): not read here. */
+  graph?: boolean;
+  /** The attribute holds a tensor, floats or strings: present but not read here. */
   other?: boolean;
 }
 
@@ -124,6 +126,7 @@ function readNode(src: ByteSource, range: WireField): OnnxNode {
         if (g.field === 1) name = text(src, g);
         else if (g.field === 3) attr.i = int64(g);
         else if (g.field === 8) varints(src, g, (attr.ints ??= []));
+        else if (g.field === 6 || g.field === 11) attr.graph = true;
         else if (g.field !== 20 && g.field !== 21) attr.other = true;
       }
       node.attributes.set(name, attr);

@@ -12,7 +12,7 @@ import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 
 import { randomBytes } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import type { EngineLogger } from '../../client/engineClient';
-import { Authorship, disclosureMarkdown, type Share } from '../../writing/history/authorship';
+import { Authorship, lineEndingsOnly, disclosureMarkdown, type Share } from '../../writing/history/authorship';
 import { parseProvenance, type ProvenanceRecord } from '../../writing/history/provenanceRecord';
 import { branchFileName, isHashedFileName } from '../../writing/history/branchHistory';
 import { guarded } from '../service/logger';
@@ -105,7 +105,7 @@ export class AuthorshipService implements vscode.Disposable {
   }
 
   private inserted(r: RecordedInsertion): void {
-    this.state(r.document).add(r.entry.offset, r.entry.text.length, { command: r.entry.command, model: r.entry.model, time: new Date().toISOString() }, r.version, r.sinceVersion);
+    this.state(r.document).add(r.entry.offset, r.entry.text.length, { command: r.entry.command, model: r.entry.model, time: new Date().toISOString(), text: r.entry.text }, r.version, r.sinceVersion);
     this.changed(r.document);
   }
 
@@ -113,19 +113,18 @@ export class AuthorshipService implements vscode.Disposable {
     const state = this.states.get(e.document.uri.toString());
     if (!state) return;
     const eol = eolOf(e.document);
-    if (state.eol && state.eol !== eol) {
+    const from = state.eol;
+    state.eol = eol;
+    const edits = [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset).map((c) => ({ offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text }));
+    if (from && from !== eol && lineEndingsOnly(edits, e.document.getText(), from, eol)) {
       // A change of line endings arrives as one edit replacing the whole text: remap instead.
-      state.changeEol(e.document.getText(), state.eol, eol);
-      state.eol = eol;
+      state.changeEol(e.document.getText(), from, eol);
       this.changed(e.document);
       return;
     }
-    state.eol = eol;
-    if (!state.following || !e.contentChanges.length) return;
+    if (!state.following || !edits.length) return;
     const reason = e.reason === vscode.TextDocumentChangeReason.Undo ? 'undo' : e.reason === vscode.TextDocumentChangeReason.Redo ? 'redo' : undefined;
-    for (const c of [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset)) {
-      state.applyEdit({ offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text }, e.document.version, reason);
-    }
+    for (const edit of edits) state.applyEdit(edit, e.document.version, reason);
     this.changed(e.document);
   }
 

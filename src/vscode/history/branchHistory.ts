@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { EngineLogger } from '../../client/engineClient';
+import { lineEndingsOnly } from '../../writing/history/authorship';
 import { BranchHistory, branchFileName, DEFAULT_BRANCH_LIMITS, type Branch, type OfferedBranch, type Place } from '../../writing/history/branchHistory';
 import type { TextEdit } from '../../writing/history/insertionTracker';
 import { guarded } from '../service/logger';
@@ -189,12 +190,16 @@ export class BranchHistories implements vscode.Disposable {
   private follow(e: vscode.TextDocumentChangeEvent): void {
     const key = e.document.uri.toString();
     const loading = this.loaded.get(key);
+    if (!loading || !e.contentChanges.length) return;
     // A change of line endings arrives as one edit replacing the whole text; the places' offsets
     // count line breaks as one character either way, so nothing moved.
-    const eol = this.eols.get(key);
+    const before = this.eols.get(key);
     this.eols.set(key, e.document.eol);
-    if (eol !== undefined && eol !== e.document.eol) return;
-    if (!loading || !e.contentChanges.length) return;
+    const lineEnding = (eol: vscode.EndOfLine) => (eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
+    if (before !== undefined && before !== e.document.eol) {
+      const whole = e.contentChanges.map((c) => ({ offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text }));
+      if (lineEndingsOnly(whole, e.document.getText(), lineEnding(before), lineEnding(e.document.eol))) return;
+    }
     // Offsets are converted now, while the change's ranges describe the document before it.
     const crlf = e.document.eol === vscode.EndOfLine.CRLF;
     const edits: TextEdit[] = [...e.contentChanges]
@@ -265,7 +270,9 @@ export class BranchHistories implements vscode.Disposable {
       const oldFile = join(from.uri.fsPath, BRANCHES_FOLDER, branchFileName(oldRel));
       const loading = this.loaded.get(oldUri.toString());
       this.loaded.delete(oldUri.toString());
+      const eol = this.eols.get(oldUri.toString());
       this.eols.delete(oldUri.toString());
+      if (eol !== undefined) this.eols.set(newUri.toString(), eol);
       await this.writes;
       let json: string | null = null;
       const l = loading ? await loading : null;

@@ -20,10 +20,12 @@ export interface AuthorSpan {
   time: string;
   /** The document version whose edit first marked it edited (to tell Inkling's own rewrites from the writer's). */
   editedAt?: number;
+  /** Its characters, followed through edits (to know an undo that puts them back); absent when not known. */
+  text?: string;
 }
 
 /** A span as stored: with its text at the time, to find it again in a document edited elsewhere. */
-export interface StoredSpan extends Omit<AuthorSpan, 'editedAt'> {
+export interface StoredSpan extends Omit<AuthorSpan, 'editedAt' | 'text'> {
   text: string;
 }
 
@@ -73,7 +75,7 @@ export class Authorship {
    * marked edited for that. A streamed insertion is many edits: `sinceVersion` is the version
    * before its first, and marks any of them left were Inkling's too.
    */
-  add(start: number, length: number, meta: Pick<AuthorSpan, 'command' | 'model' | 'time'>, version?: number, sinceVersion?: number): void {
+  add(start: number, length: number, meta: Pick<AuthorSpan, 'command' | 'model' | 'time' | 'text'>, version?: number, sinceVersion?: number): void {
     if (length <= 0) return;
     const end = start + length;
     const kept: AuthorSpan[] = [];
@@ -86,11 +88,12 @@ export class Authorship {
       if (s.end <= start || s.start >= end) kept.push(s);
       else {
         // An older span the new text lies in (Inkling writing inside its own text): the parts around it stay.
-        if (s.start < start) kept.push({ ...s, end: start });
-        if (s.end > end) kept.push({ ...s, start: end });
+        if (s.start < start) kept.push({ ...s, end: start, text: s.text?.slice(0, start - s.start) });
+        if (s.end > end) kept.push({ ...s, start: end, text: s.text?.slice(end - s.start) });
       }
     }
-    kept.push({ start, end, edited: false, ...meta });
+    const { text, ...rest } = meta;
+    kept.push({ start, end, edited: false, ...rest, ...(text?.length === length ? { text } : {}) });
     this.spans = kept.sort((a, b) => a.start - b.start);
   }
 
@@ -104,7 +107,9 @@ export class Authorship {
     let inverse = -1;
     for (let i = this.removals.length - 1; reason && i >= 0 && inverse < 0; i--) {
       const r = this.removals[i]!;
-      if (r.offset === edit.offset && r.deleted === edit.inserted.length && r.inserted === edit.deleted) inverse = i;
+      const putsBack = r.offset === edit.offset && r.deleted === edit.inserted.length && r.inserted === edit.deleted;
+      // The very characters: a same-sized undo elsewhere in the history must not credit the writer's words to Inkling.
+      if (putsBack && r.spans.every((sp) => sp.text !== undefined && edit.inserted.slice(sp.start, sp.end) === sp.text)) inverse = i;
     }
     const restored = inverse >= 0 ? this.removals.splice(inverse, 1)[0]!.spans : [];
     this.removals = this.removals.flatMap((r) => (r.offset + r.inserted <= edit.offset ? [r] : editEnd <= r.offset ? [{ ...r, offset: r.offset + delta }] : []));
@@ -128,9 +133,10 @@ export class Authorship {
         continue;
       }
       const mark = (x: AuthorSpan): AuthorSpan => (x.edited ? x : { ...x, edited: true, ...(version !== undefined ? { editedAt: version } : {}) });
-      if (before > 0 && after > 0) out.push(mark({ ...s, end: s.end + delta }));
-      else if (before > 0) out.push(mark({ ...s, end: s.start + before }));
-      else out.push(mark({ ...s, start: edit.offset + edit.inserted.length, end: edit.offset + edit.inserted.length + after }));
+      const t = s.text;
+      if (before > 0 && after > 0) out.push(mark({ ...s, end: s.end + delta, text: t === undefined ? t : t.slice(0, before) + edit.inserted + t.slice(t.length - after) }));
+      else if (before > 0) out.push(mark({ ...s, end: s.start + before, text: t?.slice(0, before) }));
+      else out.push(mark({ ...s, start: edit.offset + edit.inserted.length, end: edit.offset + edit.inserted.length + after, text: t?.slice(t.length - after) }));
     }
     if (gone.length) this.removals = [...this.removals, { offset: edit.offset, deleted: edit.deleted, inserted: edit.inserted.length, spans: gone }].slice(-32);
     for (const r of restored) out.push({ ...r, start: r.start + edit.offset, end: r.end + edit.offset });
@@ -161,7 +167,16 @@ export class Authorship {
       oldLine += length + from.length;
       newLine += length + eol.length;
     }
-    this.spans = this.spans.map((s) => ({ ...s, start: moved.get(s.start) ?? s.start, end: moved.get(s.end) ?? s.end })).filter((s) => s.end > s.start);
+    this.spans = this.spans
+      .map((s) => {
+        const start = moved.get(s.start) ?? s.start;
+        const end = moved.get(s.end) ?? s.end;
+        if (s.text === undefined) return { ...s, start, end };
+        // Other characters than its own in the same place (a reload that also changed words): edited.
+        const now = text.slice(start, end);
+        return { ...s, start, end, text: now, edited: s.edited || now !== s.text.split(from).join(eol) };
+      })
+      .filter((s) => s.end > s.start);
     this.removals = [];
   }
 
@@ -178,7 +193,7 @@ export class Authorship {
 
   /** The spans with their texts, to store. */
   toStored(document: string, text: string): StoredAuthorship {
-    return { v: 1, document, formerNames: [...this.formerNames], spans: this.spans.map(({ editedAt: _e, ...s }) => ({ ...s, text: text.slice(s.start, s.end) })) };
+    return { v: 1, document, formerNames: [...this.formerNames], spans: this.spans.map(({ editedAt: _e, text: _t, ...s }) => ({ ...s, text: text.slice(s.start, s.end) })) };
   }
 
   /**
@@ -197,7 +212,7 @@ export class Authorship {
       if (!span || typeof span.text !== 'string' || !span.text || typeof span.start !== 'number' || typeof span.command !== 'string') continue;
       const at = nearest(text, span.text, span.start);
       if (at < 0) continue;
-      found.push({ start: at, end: at + span.text.length, edited: span.edited === true, command: span.command, model: typeof span.model === 'string' ? span.model : 'unknown', time: typeof span.time === 'string' ? span.time : '' });
+      found.push({ start: at, end: at + span.text.length, edited: span.edited === true, command: span.command, model: typeof span.model === 'string' ? span.model : 'unknown', time: typeof span.time === 'string' ? span.time : '', text: span.text });
     }
     // Sorted once, overlaps dropped in one pass (the earlier-stored span wins a tie): a file of
     // thousands of spans must not stall the document's opening.
@@ -217,11 +232,25 @@ export class Authorship {
       const t = eol === '\n' ? r.text : r.text.replace(/\n/g, eol);
       if (!t.trim()) continue;
       const at = nearest(text, t, offsetOf(r.range.start.line, r.range.start.character));
-      if (at >= 0) a.add(at, t.length, { command: r.command, model: r.model, time: r.time });
+      if (at >= 0) a.add(at, t.length, { command: r.command, model: r.model, time: r.time, text: t });
     }
     return a;
   }
 
+}
+
+/**
+ * Whether a change event (its edits, and the document's text after it) only turned `from` line
+ * endings into `eol` ones: one edit replacing the whole old text by the whole new one, the old
+ * text longer or shorter by exactly one character per line break. A file reloaded with other
+ * words and other line endings is an edit like any other.
+ */
+export function lineEndingsOnly(edits: readonly TextEdit[], text: string, from: '\n' | '\r\n', eol: '\n' | '\r\n'): boolean {
+  if (from === eol || edits.length !== 1) return false;
+  const [edit] = edits;
+  if (edit!.offset !== 0 || edit!.inserted.length !== text.length || edit!.inserted !== text) return false;
+  const breaks = text.split(eol).length - 1;
+  return edit!.deleted === text.length + breaks * (from.length - eol.length);
 }
 
 /** The occurrence of `needle` in `text` nearest `near`, or -1. */

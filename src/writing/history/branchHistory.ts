@@ -277,9 +277,12 @@ export function branchLabels(texts: readonly string[], max = 60): string[] {
 }
 
 /**
- * Longest readable part of a stored file's name, in bytes: file systems allow 255, and the atomic
- * write adds `.<12 hex>.tmp` to the name while it writes.
+ * Longest plain name, in bytes: file systems allow 255, and the atomic writes add `.json` and up
+ * to `.<12 hex>.tmp` while they write. Every name that could be written before long paths were
+ * hashed stays as it was, so no stored history is orphaned.
  */
+const PLAIN_NAME_BYTES = 233;
+/** Readable part of a hashed name: the path's end, leaving room for `%%` and the hash. */
 const READABLE_NAME_BYTES = 160;
 
 /**
@@ -290,7 +293,7 @@ const READABLE_NAME_BYTES = 160;
  */
 export function branchFileName(document: string): string {
   const readable = encodeURIComponent(document);
-  if (readable.length <= READABLE_NAME_BYTES) return `${readable}.json`;
+  if (readable.length <= PLAIN_NAME_BYTES) return `${readable}.json`;
   const chars = [...document];
   let tail = '';
   for (let i = chars.length - 1; i >= 0 && encodeURIComponent(chars[i] + tail).length <= READABLE_NAME_BYTES - 16; i--) tail = chars[i] + tail;

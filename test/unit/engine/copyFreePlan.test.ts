@@ -19,6 +19,8 @@ interface Node {
   inputs: string[];
   outputs: string[];
   ints?: Record<string, number | number[]>;
+  /** Attributes holding a (here empty) subgraph, as If/Loop bodies do. */
+  graphs?: string[];
   domain?: string;
 }
 interface Graph {
@@ -42,7 +44,8 @@ function nodeBytes(n: Node): Buffer {
   const attrs = Object.entries(n.ints ?? {}).map(([k, v]) =>
     bytesField(5, Buffer.concat([bytesField(1, k), ...(Array.isArray(v) ? v.map((x) => varintField(8, x)) : [varintField(3, v)]), varintField(20, Array.isArray(v) ? 7 : 2)])),
   );
-  return Buffer.concat([...n.inputs.map((x) => bytesField(1, x)), ...n.outputs.map((x) => bytesField(2, x)), bytesField(4, n.op), ...(n.domain ? [bytesField(7, n.domain)] : []), ...attrs]);
+  const bodies = (n.graphs ?? []).map((k) => bytesField(5, Buffer.concat([bytesField(1, k), bytesField(6, bytesField(2, 'body')), varintField(20, 5)])));
+  return Buffer.concat([...n.inputs.map((x) => bytesField(1, x)), ...n.outputs.map((x) => bytesField(2, x)), bytesField(4, n.op), ...(n.domain ? [bytesField(7, n.domain)] : []), ...attrs, ...bodies]);
 }
 
 function model(g: Graph): Buffer {
@@ -158,6 +161,8 @@ describe('planning the copy-free rewrite', () => {
       ['opset 10 is older than 11', edit(decoder(), (g) => (g.opset = 10))],
       ['the graph has outputs besides logits and present.*', edit(decoder(), (g) => g.outputs.push(['h', FLOAT, ['batch', 'seq', 8]]))],
       ['the graph is already copy-free', edit(decoder(), (g) => g.outputs.push(['new_key_values.0.key', FLOAT, ['batch', 2, 'seq', 4]]))],
+      ['the graph does not read attention_mask', edit(decoder(), (g) => (nodeMaking(g, 'masked').inputs = ['scores', 'scores']))],
+      ['the graph has control flow (If with a subgraph)', edit(decoder(), (g) => g.nodes.push({ op: 'If', inputs: ['h'], outputs: ['branch'], graphs: ['then_branch'] }))],
     ];
     for (const [reason, g] of reasons) {
       const result = plan(g);

@@ -3,7 +3,7 @@
 // elsewhere, rebuilding them from the provenance log, and the disclosure text.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Authorship, disclosureMarkdown, nearest, shareLine, sharePercent } from '../../../src/writing/history/authorship';
+import { Authorship, disclosureMarkdown, lineEndingsOnly, nearest, shareLine, sharePercent } from '../../../src/writing/history/authorship';
 import type { TextEdit } from '../../../src/writing/history/insertionTracker';
 import { provenanceRecord } from '../../../src/writing/history/provenanceRecord';
 import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';
@@ -28,7 +28,7 @@ class Doc {
   /** Inkling inserts (or replaces) text, then records it. */
   inkling(offset: number, text: string, deleted = 0): void {
     this.edit({ offset, deleted, inserted: text });
-    this.a.add(offset, text.length, meta, this.version);
+    this.a.add(offset, text.length, { ...meta, text }, this.version);
   }
   get parts(): [string, boolean][] {
     return this.a.spans.map((s) => [this.text.slice(s.start, s.end), s.edited]);
@@ -107,6 +107,32 @@ describe('who wrote what', () => {
     assert.deepEqual(d.parts, []);
   });
 
+  it('an undo that puts back other characters of the same length is the writer\'s, not Inkling\'s', () => {
+    const d = new Doc('0123456789');
+    d.inkling(10, 'hello');
+    d.edit({ offset: 10, deleted: 5, inserted: '' });
+    d.edit({ offset: 10, deleted: 0, inserted: 'abcde' });
+    const cut = { offset: 10, deleted: 5, inserted: '' };
+    d.edit(cut);
+    d.invert(cut, 'abcde', 'undo');
+    assert.deepEqual(d.parts, [], 'abcde stays the writer\'s');
+    // Undone further back, to Inkling's own words: those are Inkling's again.
+    d.invert({ offset: 10, deleted: 0, inserted: 'abcde' }, '', 'undo');
+    d.invert({ offset: 10, deleted: 5, inserted: '' }, 'hello', 'undo');
+    assert.deepEqual(d.parts, [['hello', false]]);
+  });
+
+  it('a passage\'s characters are followed through edits inside it, so an undo after one is still recognised', () => {
+    const d = new Doc('');
+    d.inkling(0, 'One two three.');
+    d.edit({ offset: 4, deleted: 3, inserted: 'TWO' });
+    assert.equal(d.a.spans[0]!.text, 'One TWO three.');
+    const all = { offset: 0, deleted: 14, inserted: '' };
+    d.edit(all);
+    d.invert(all, 'One TWO three.', 'undo');
+    assert.deepEqual(d.parts, [['One TWO three.', true]]);
+  });
+
   it('a deletion undone brings the passage back with its state, past edits elsewhere that were undone first', () => {
     const d = new Doc('Title\n');
     d.inkling(6, 'One two three.');
@@ -140,6 +166,25 @@ describe('who wrote what', () => {
     b.add(crlf.indexOf('Mine'), 'Mine.\r'.length, meta);
     b.changeEol(lf, '\r\n', '\n');
     assert.deepEqual(b.spans.map((s) => lf.slice(s.start, s.end)), ['Mine.']);
+    // Reloaded with the same lengths but another word inside a passage: it counts as edited.
+    const c = new Authorship();
+    c.add(crlf.indexOf('One'), 'One line.'.length, { ...meta, text: 'One line.' });
+    const changed = lf.replace('One line.', 'One lime.');
+    c.changeEol(changed, '\r\n', '\n');
+    assert.deepEqual(c.spans.map((s) => [changed.slice(s.start, s.end), s.edited]), [['One lime.', true]]);
+  });
+
+  it('tells a change of line endings from a reload with other words (both one edit over the whole text)', () => {
+    const lf = 'a\nbb\nccc\n';
+    const crlf = lf.replace(/\n/g, '\r\n');
+    assert.equal(lineEndingsOnly([{ offset: 0, deleted: crlf.length, inserted: lf }], lf, '\r\n', '\n'), true);
+    assert.equal(lineEndingsOnly([{ offset: 0, deleted: lf.length, inserted: crlf }], crlf, '\n', '\r\n'), true);
+    const other = 'a\nbX\nccc\n';
+    assert.equal(lineEndingsOnly([{ offset: 0, deleted: crlf.length, inserted: other }], other, '\r\n', '\n'), true, 'same length: cannot tell, and a remap keeps lines');
+    const longer = 'a\nbb\nccc\nnew line\n';
+    assert.equal(lineEndingsOnly([{ offset: 0, deleted: crlf.length, inserted: longer }], longer, '\r\n', '\n'), false);
+    assert.equal(lineEndingsOnly([{ offset: 2, deleted: 1, inserted: 'x' }], lf, '\r\n', '\n'), false);
+    assert.equal(lineEndingsOnly([{ offset: 0, deleted: crlf.length, inserted: lf }], lf, '\n', '\n'), false);
   });
 
   it('Regenerate undone gives the first passage back, and redone the second', () => {

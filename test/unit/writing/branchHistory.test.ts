@@ -149,7 +149,7 @@ describe('branch history', () => {
   });
 
   it('a path too long for a file name keeps its end and a hash of the whole, within 255 bytes with the atomic write\'s suffix', () => {
-    // 28 Chinese characters encode to 252 bytes: the old name (and its .tmp) could not be created.
+    // 28 Chinese characters encode to 252 bytes: the old name (with its .tmp) could not be created.
     const chinese = '诗集/' + '春眠不觉晓处处闻啼鸟夜来风雨声花落知多少'.repeat(2) + '.md';
     const deep = `${'chapter/'.repeat(40)}the-last-one.md`;
     for (const doc of [chinese, deep]) {
@@ -162,9 +162,10 @@ describe('branch history', () => {
     // Two long paths that end alike are still two files; the same path is always the same file.
     assert.notEqual(branchFileName(`a/${deep}`), branchFileName(`b/${deep}`));
     assert.equal(branchFileName(chinese), branchFileName(chinese));
-    // Right at the limit: 160 readable bytes stay plain.
-    assert.equal(branchFileName('x'.repeat(160)), `${'x'.repeat(160)}.json`);
-    assert.ok(isHashedFileName(branchFileName('x'.repeat(161))));
+    // Every name that could be written before keeps it (233 bytes + .json + the .tmp suffix fit in 255).
+    assert.equal(branchFileName('x'.repeat(233)), `${'x'.repeat(233)}.json`);
+    assert.equal(branchFileName('诗'.repeat(25)), `${encodeURIComponent('诗'.repeat(25))}.json`, '25 Chinese characters: 225 bytes, as before');
+    assert.ok(isHashedFileName(branchFileName('x'.repeat(234))));
     assert.deepEqual(branchLabels(['One day, Tim saw a big cable.', 'One day, Tim saw a big tree.', 'One day, Tim was playing.']), ['…Tim saw a big cable.', '…Tim saw a big tree.', '…Tim was playing.'], 'where they differ');
     assert.deepEqual(branchLabels(['The sea is calm', 'The sky is grey']), ['The sea is calm', 'The sky is grey']);
     assert.deepEqual(branchLabels(['Only one branch here at all']), ['Only one branch here at all']);
