@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): InklingApi {
 }
 
 function activateServices(context: vscode.ExtensionContext, channel: vscode.LogOutputChannel, logger: ReturnType<typeof createLogger>['logger']): InklingApi {
-  const engine = new EngineService(context.extensionPath, logger, () => channel.show(), context.secrets);
+  const engine = new EngineService(context.extensionPath, logger, () => channel.show(), context.secrets, context.globalStorageUri.fsPath);
   const storyNotes = new StoryNotes(logger);
   engine.storyNotes = storyNotes;
   const snooze = new Snooze();

@@ -46,6 +46,7 @@ fs.mkdirSync(path.join(tmp, 'user-data/User'), { recursive: true });
 fs.writeFileSync(path.join(tmp, 'user-data/User/settings.json'), JSON.stringify({
   'files.hotExit': 'off', 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off',
   'update.mode': 'none', 'extensions.autoUpdate': false, 'security.workspace.trust.enabled': false, 'git.enabled': false,
+  'inkling.model.prepareFastGraph': false, // as in runVscode.mjs: no model reload under the suites
 }, null, 2));
 fs.mkdirSync(artifacts, { recursive: true });
 for (const f of [reportFile, reportFile + '.json']) fs.rmSync(f, { force: true });

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { HostMessage, ModelInfo, ModelSpec, WorkerMessage } from '../engine/protocol';
 import type { EngineCapabilities, EngineDescription, EngineState, GenerateParams, GenerationResult } from '../common/generation';
 import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from './writingEngine';
-import { PROTOCOL_VERSION } from '../engine/protocol';
+import { PROTOCOL_VERSION, sameModelSpec } from '../engine/protocol';
 import { msg } from '../common/message';
 
 export { EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions, type TextGenerator } from './writingEngine';
@@ -154,9 +154,9 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     if (spec) this.wantedSpec = spec;
     const wanted = this.wantedSpec;
     if (!wanted) throw new EngineRequestError('no-model', msg('No model chosen. Choose one with "Inkling: Choose Model".'));
-    if (this.loadedSpec && sameSpec(this.loadedSpec, wanted) && this.loadedInfo && this.child) return this.loadedInfo;
+    if (this.loadedSpec && sameModelSpec(this.loadedSpec, wanted) && this.loadedInfo && this.child) return this.loadedInfo;
     if (this.loading) {
-      if (this.loadingSpec && sameSpec(this.loadingSpec, wanted)) return this.loading;
+      if (this.loadingSpec && sameModelSpec(this.loadingSpec, wanted)) return this.loading;
       // Another model was asked for meanwhile: let that load end, then load this one.
       await this.loading.catch(() => undefined);
       return this.load();
@@ -430,6 +430,3 @@ export class EngineClient extends EventEmitter implements WritingEngine {
   }
 }
 
-function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
-  return a.dir === b.dir && a.dtype === b.dtype && a.threads === b.threads;
-}

@@ -4,7 +4,7 @@
  * ONNX Runtime session directly so the decode loop controls the KV cache and pays nothing
  * for wrappers on the hot path.
  */
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env as hfEnv } from '@huggingface/transformers';
 import type { ModelSpec } from './protocol';
@@ -45,7 +45,7 @@ export class LanguageModel {
     private readonly session: ort.InferenceSession,
     config: ModelConfig,
     readonly loadMs: number,
-    /** The ONNX file that runs (in the folder's onnx/). */
+    /** The ONNX file that runs: `onnx/…` in the folder, or the path of a prepared graph elsewhere. */
     readonly file: string,
   ) {
     const meta = session.inputMetadata as unknown as { name: string; shape?: (string | number)[] }[];
@@ -71,7 +71,7 @@ export class LanguageModel {
 
   static async load(spec: ModelSpec, onLoadWarning?: (message: string) => void): Promise<LanguageModel> {
     const started = performance.now();
-    const { config, onnxPath: preferred } = checkModelFolder(spec.dir, spec.dtype, spec.layout);
+    const { config, onnxPath: preferred } = checkModelFolder(spec.dir, spec.dtype, spec.layout, spec.graph);
     let onnxPath = preferred;
     // Never touch the network from the worker: downloads happen in the model manager, with consent.
     hfEnv.allowRemoteModels = false;
@@ -105,7 +105,8 @@ export class LanguageModel {
         throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e2), spec.dir));
       }
     }
-    const model = new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started, basename(onnxPath));
+    const inFolder = dirname(onnxPath) === join(spec.dir, 'onnx');
+    const model = new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started, inFolder ? `onnx/${basename(onnxPath)}` : onnxPath);
     const standard = model.copyFree ? standardGraph(spec) : null;
     if (!standard || standard === onnxPath) return model;
     // A copy-free graph can open and still fail on its first run (a kernel or a shape ONNX

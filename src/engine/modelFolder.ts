@@ -65,7 +65,7 @@ export interface ModelConfig {
   bos_token_id?: number;
 }
 
-export function checkModelFolder(dir: string, dtype: ModelDtype, layout: GraphLayout = 'auto'): { config: ModelConfig; onnxPath: string } {
+export function checkModelFolder(dir: string, dtype: ModelDtype, layout: GraphLayout = 'auto', graph?: string): { config: ModelConfig; onnxPath: string } {
   if (!MODEL_DTYPES.includes(dtype)) {
     throw new EngineError('bad-request', msg('Unknown model precision "{0}". Choose one of: {1}.', dtype, MODEL_DTYPES.join(', ')));
   }
@@ -102,6 +102,8 @@ export function checkModelFolder(dir: string, dtype: ModelDtype, layout: GraphLa
   if (!file) {
     throw new EngineError('model-invalid', msg('Model folder has no onnx/{0} for precision "{1}": {2}. Pick a precision the folder has.', ONNX_FILE_FOR_DTYPE[dtype], dtype, dir));
   }
-  return { config, onnxPath: join(dir, 'onnx', file) };
+  // A prepared copy-free graph kept elsewhere, when the folder has no fast graph of its own.
+  const prepared = layout === 'auto' && graph && !file.startsWith('model_kvin_') && graph.endsWith('.onnx') && existsSync(graph) ? graph : null;
+  return { config, onnxPath: prepared ?? join(dir, 'onnx', file) };
 }
 

@@ -18,6 +18,16 @@ export interface ModelSpec {
   threads: number;
   /** `standard`: the transformers.js graph even where the folder has Inkling's copy-free one (benchmarks, comparisons). */
   layout?: 'auto' | 'standard';
+  /**
+   * A copy-free graph of this folder's weights kept elsewhere (Inkling's storage, for a folder it
+   * does not write to): run instead of the folder's own graph unless `layout` is `standard`.
+   */
+  graph?: string;
+}
+
+/** Whether two specs load the same graph the same way (the one comparison the worker, its client and the service make). */
+export function sameModelSpec(a: ModelSpec, b: ModelSpec): boolean {
+  return a.dir === b.dir && a.dtype === b.dtype && a.threads === b.threads && (a.layout ?? 'auto') === (b.layout ?? 'auto') && a.graph === b.graph;
 }
 
 export type HostMessage =
@@ -62,7 +72,7 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return typeof m.id === 'number' && typeof m.text === 'string';
     case 'load': {
       const model = m.model as Record<string, unknown> | undefined;
-      return typeof m.id === 'number' && typeof model === 'object' && model !== null && typeof model.dir === 'string';
+      return typeof m.id === 'number' && typeof model === 'object' && model !== null && typeof model.dir === 'string' && (model.graph === undefined || typeof model.graph === 'string');
     }
     case 'generate': {
       const p = m.params as Record<string, unknown> | undefined;

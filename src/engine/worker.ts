@@ -4,7 +4,7 @@
  */
 import type { HostMessage, ModelSpec, WorkerMessage } from './protocol';
 import type { FormConstraint, GenerateParams } from '../common/generation';
-import { isHostMessage, PROTOCOL_VERSION } from './protocol';
+import { isHostMessage, PROTOCOL_VERSION, sameModelSpec } from './protocol';
 import { LanguageModel } from './languageModel';
 import { checkModelFolder, EngineError } from './modelFolder';
 import { Generator } from './generator';
@@ -48,12 +48,9 @@ let formResources: FormResources | null = null;
 const queue: Job[] = [];
 let running: Job | null = null;
 
-function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
-  return a.dir === b.dir && a.dtype === b.dtype && a.threads === b.threads;
-}
 
 async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
-  if (model && sameSpec(model.spec, spec)) {
+  if (model && sameModelSpec(model.spec, spec)) {
     send({ type: 'loaded', id: job.id, model: describe(model) });
     return;
   }
@@ -67,7 +64,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   await previous?.dispose().catch(() => undefined);
   model = await LanguageModel.load(spec, (m) => log('warn', m));
   generator = new Generator(model);
-  log('info', `Loaded ${model.name} (${spec.dtype}, ${model.copyFree ? 'copy-free' : 'transformers.js'} graph onnx/${model.file}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
+  log('info', `Loaded ${model.name} (${spec.dtype}, ${model.copyFree ? 'copy-free' : 'transformers.js'} graph ${model.file}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
   send({ type: 'loaded', id: job.id, model: describe(model) });
 }
 

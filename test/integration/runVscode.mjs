@@ -119,6 +119,9 @@ const settings = {
   'git.autoRepositoryDetection': false,
   'editor.accessibilitySupport': 'off',
   'chat.commandCenter.enabled': false,
+  // The suites compare the extension's text with the CLI's on the test model's own graph; a faster
+  // copy prepared in the background would reload the model under them. Its own test turns it on.
+  'inkling.model.prepareFastGraph': false,
 };
 if (opt.settings) Object.assign(settings, JSON.parse(fs.readFileSync(opt.settings, 'utf8')));
 for (const kv of opt.setting) {

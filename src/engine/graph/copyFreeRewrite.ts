@@ -39,12 +39,14 @@ const MODEL_METADATA = 14;
 const INT64 = 7;
 
 /** Reads `src`, and when the plan fits writes the copy-free graph to `dst`; otherwise says why and writes nothing. */
-export async function rewriteCopyFree(src: string, dst: string, onProgress?: (done: number, total: number) => void): Promise<RewriteOutcome> {
+export async function rewriteCopyFree(src: string, dst: string, onProgress?: (done: number, total: number) => void, options: { inlineWeightsOnly?: boolean } = {}): Promise<RewriteOutcome> {
   const source = new FileSource(src);
   // Its own partial file: two windows preparing the same model must not write into one.
   const partial = `${dst}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   try {
     const graph = readOnnxGraph(source);
+    // Written elsewhere than the model, a graph would lose its weights file (named relative to it).
+    if (options.inlineWeightsOnly && graph.externalData) return { ok: false, reason: 'the weights are in a separate file beside the model' };
     const planned = planCopyFree(graph);
     if (!planned.ok) return planned;
     const pieces = emitModel(graph, planned.plan, src);
@@ -222,16 +224,17 @@ export type CopyFreeRecord = { file: string; from: string; cutAt: string; lastPo
  * unless it has one. A graph that does not fit is left alone (the folder runs as before) and the
  * reason returned; the original file is never changed.
  */
-export async function addCopyFreeGraph(dir: string, dtype: ModelDtype, onProgress?: (done: number, total: number) => void): Promise<CopyFreeRecord> {
+export async function addCopyFreeGraph(dir: string, dtype: ModelDtype, onProgress?: (done: number, total: number) => void, into?: string): Promise<CopyFreeRecord> {
   const fast = COPY_FREE_FILE_FOR_DTYPE[dtype];
   const from = `onnx/${ONNX_FILE_FOR_DTYPE[dtype]}`;
   if (!fast) return { skipped: `no copy-free layout for ${dtype} (its cache is not float32)` };
-  const file = `onnx/${fast}`;
-  if (existsSync(join(dir, file))) return { skipped: `${file} is already there` };
+  if (existsSync(join(dir, 'onnx', fast))) return { skipped: `onnx/${fast} is already there` };
+  // `into`: a folder of Inkling's own for a model folder it must not write to (the record's file is then absolute).
+  const file = into ? join(into, fast) : `onnx/${fast}`;
   if (!existsSync(join(dir, from))) return { skipped: `${from} is missing` };
   const window = slidingWindow(dir);
   if (window) return { skipped: window };
-  const outcome = await rewriteCopyFree(join(dir, from), join(dir, file), onProgress);
+  const outcome = await rewriteCopyFree(join(dir, from), into ? file : join(dir, file), onProgress, { inlineWeightsOnly: into !== undefined });
   if (!outcome.ok) return { skipped: outcome.reason };
   return { file, from, cutAt: outcome.result.cutAt, lastPositionNodes: outcome.result.lastPositionNodes };
 }

@@ -49,6 +49,8 @@ export interface OnnxGraph {
   /** Opset version per domain ('' is the default ONNX domain). */
   opsets: Map<string, number>;
   metadata: Map<string, string>;
+  /** Some weights live in a separate file beside the model (TensorProto data_location EXTERNAL). */
+  externalData: boolean;
 }
 
 const MODEL_OPSET = 8;
@@ -90,16 +92,22 @@ export function readOnnxGraph(source: ByteSource): OnnxGraph {
   const initializers = new Set<string>();
   const inputs: OnnxValue[] = [];
   const outputs: OnnxValue[] = [];
+  let externalData = false;
+  const initializer = (range: WireField) => {
+    const t = readTensorHead(source, range);
+    initializers.add(t.name);
+    externalData ||= t.external;
+  };
   for (const f of graphFields) {
     switch (f.field) {
       case GRAPH_NODE:
         nodes.push(readNode(source, f));
         break;
       case GRAPH_INITIALIZER:
-        initializers.add(tensorName(source, f));
+        initializer(f);
         break;
       case GRAPH_SPARSE_INITIALIZER:
-        for (const g of fields(source, f.body, f.end)) if (g.field === 1) initializers.add(tensorName(source, g));
+        for (const g of fields(source, f.body, f.end)) if (g.field === 1) initializer(g);
         break;
       case GRAPH_INPUT:
         inputs.push(readValue(source, f));
@@ -109,7 +117,7 @@ export function readOnnxGraph(source: ByteSource): OnnxGraph {
         break;
     }
   }
-  return { source, modelFields, graphField, graphFields, nodes, initializers, inputs, outputs, opsets, metadata };
+  return { source, modelFields, graphField, graphFields, nodes, initializers, inputs, outputs, opsets, metadata, externalData };
 }
 
 function readNode(src: ByteSource, range: WireField): OnnxNode {
@@ -135,10 +143,15 @@ function readNode(src: ByteSource, range: WireField): OnnxNode {
   return node;
 }
 
-/** A TensorProto's name (field 8), found without reading its data. */
-function tensorName(src: ByteSource, range: WireField): string {
-  for (const f of fields(src, range.body, range.end)) if (f.field === 8) return text(src, f);
-  return '';
+/** A TensorProto's name (field 8) and whether its data is external (data_location 14 = 1, or external_data 13), without reading the data. */
+function readTensorHead(src: ByteSource, range: WireField): { name: string; external: boolean } {
+  let name = '';
+  let external = false;
+  for (const f of fields(src, range.body, range.end)) {
+    if (f.field === 8) name = text(src, f);
+    else if ((f.field === 14 && int64(f) === 1) || f.field === 13) external = true;
+  }
+  return { name, external };
 }
 
 function readValue(src: ByteSource, range: WireField): OnnxValue {

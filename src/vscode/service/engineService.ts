@@ -6,14 +6,15 @@
  * client restarts a crashed worker by itself, and a server is tried again on the next request.
  */
 import * as vscode from 'vscode';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { EngineClient, EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions } from '../../client/engineClient';
 import { ServerEngine } from '../../client/server/serverEngine';
 import type { WritingEngine } from '../../client/writingEngine';
 import type { EngineCapabilities, EngineDescription } from '../../common/generation';
 import type { ServerSettings } from '../../writing/settings/serverSettings';
 import { defaultModel, dtypeFor } from '../../engine/modelLocator';
-import type { ModelSpec } from '../../engine/protocol';
+import { sameModelSpec, type ModelDtype, type ModelSpec } from '../../engine/protocol';
+import { PreparedGraphs } from '../../client/preparedGraphs';
 import type { GenerateParams, GenerationResult } from '../../common/generation';
 import { guarded } from './logger';
 import type { StoryNotes } from '../storyNotes';
@@ -40,12 +41,18 @@ export class EngineService implements vscode.Disposable {
   /** Adds the story notes a request's text calls for (set by the extension). */
   storyNotes?: StoryNotes;
 
+  /** Copy-free graphs written for folders the writer chose (Inkling's storage), and those being written. */
+  private readonly prepared: PreparedGraphs | null;
+  private readonly preparing = new Set<string>();
+
   constructor(
     private readonly extensionPath: string,
     private readonly logger: EngineLogger,
     private readonly showLog: () => void,
     private readonly secrets?: vscode.SecretStorage,
+    storagePath?: string,
   ) {
+    this.prepared = storagePath ? new PreparedGraphs(join(storagePath, 'prepared-graphs')) : null;
     // The worker's own messages (a model it cannot load) in the writer's language.
     const bundle = vscode.l10n.uri?.scheme === 'file' ? { INKLING_L10N_BUNDLE: vscode.l10n.uri.fsPath } : undefined;
     this.client = new EngineClient({ workerPath: join(extensionPath, 'dist', 'worker.js'), logger, env: bundle });
@@ -143,7 +150,38 @@ export class EngineService implements vscode.Disposable {
     const warning = fellBack ? `inkling.model.dtype is "${s.dtype}", but ${dir} has no ${s.dtype} weights: using ${dtype}.` : '';
     if (warning && warning !== this.lastFallback) this.logger.warn(warning);
     this.lastFallback = warning;
-    return { dir, dtype, threads: s.threads };
+    const spec: ModelSpec = { dir, dtype, threads: s.threads };
+    if (s.prepareFastGraph && this.prepared?.wanted(dir, dtype)) {
+      const graph = this.prepared.find(dir, dtype);
+      if (graph) spec.graph = graph;
+      else if (!this.prepared.outcome(dir, dtype)) this.prepareInBackground(dir, dtype);
+    }
+    return spec;
+  }
+
+  /**
+   * Writes the copy-free graph of a folder the writer chose into Inkling's storage, while the
+   * folder's own graph keeps serving; then the model is loaded again with it. Once per version of
+   * the folder's weights (a graph that does not fit is noted and left).
+   */
+  private prepareInBackground(dir: string, dtype: ModelDtype): void {
+    const key = `${dir}\n${dtype}`;
+    if (this.preparing.has(key) || !this.prepared) return;
+    this.preparing.add(key);
+    const prepared = this.prepared;
+    const started = Date.now();
+    void vscode.window
+      .withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Inkling: preparing a faster graph for {0}', basename(dir)) }, () => prepared.prepare(dir, dtype))
+      .then(
+        (record) => {
+          if ('file' in record) {
+            this.logger.info(`Prepared a copy-free graph for ${dir} (${dtype}) in ${Date.now() - started} ms: ${record.file} (last position taken at ${record.cutAt}).`);
+            this.applyModelSettings();
+          } else this.logger.info(`${dir} (${dtype}) keeps its own graph: ${record.skipped}.`);
+        },
+        (e: unknown) => this.logger.warn(`Could not prepare a faster graph for ${dir}: ${(e as Error).message}`),
+      )
+      .then(() => this.preparing.delete(key));
   }
 
   /**
@@ -159,7 +197,7 @@ export class EngineService implements vscode.Disposable {
       return null;
     }
     const before = this.client.wantedModel;
-    if (!before || !sameModel(before, spec)) {
+    if (!before || !sameModelSpec(before, spec)) {
       this.shownErrors.clear();
       this.logger.info(`Model: ${spec.dir} (${spec.dtype})`);
     }
@@ -173,7 +211,7 @@ export class EngineService implements vscode.Disposable {
     const spec = this.followSettings();
     // A fixed setting brings Inkling back at once (the status bar leaves "error" without waiting
     // for a keystroke), and a model already in use is replaced now rather than on the next request.
-    if (spec && before && !sameModel(before, spec) && (this.client.state === 'error' || this.client.model)) {
+    if (spec && before && !sameModelSpec(before, spec) && (this.client.state === 'error' || this.client.model)) {
       void this.client.load().catch((e: unknown) => this.reportError(e));
     }
   }
@@ -234,6 +272,3 @@ export class EngineService implements vscode.Disposable {
   }
 }
 
-function sameModel(a: ModelSpec, b: ModelSpec): boolean {
-  return a.dir === b.dir && a.dtype === b.dtype && a.threads === b.threads;
-}

@@ -48,6 +48,8 @@ export interface ModelSettings {
   threads: number;
   /** Minutes without a request before the worker stops to free its memory; 0: never. */
   unloadAfterMinutes: number;
+  /** Write a copy-free graph into Inkling's storage for a chosen folder that has none, and run it. */
+  prepareFastGraph: boolean;
 }
 
 export function modelSettings(): ModelSettings {
@@ -61,6 +63,7 @@ export function modelSettings(): ModelSettings {
     dtype: dtype === 'q4' || dtype === 'q8' || dtype === 'fp32' ? dtype : 'auto',
     threads: clampInt(c.get<unknown>('threads') ?? 0, 0, 16),
     unloadAfterMinutes: clampInt(c.get<unknown>('unloadAfterMinutes') ?? 15, 0, 1440),
+    prepareFastGraph: c.get<unknown>('prepareFastGraph') !== false,
   };
 }
 

@@ -119,6 +119,33 @@ describe('Choose Model', function () {
     await ui.press('Escape');
   });
 
+  it('a chosen folder in the standard layout gets a faster graph prepared in Inkling\'s storage, and runs it (the folder untouched)', async function () {
+    const ui = uiBridgeOrSkip(this);
+    const folder = path.join(tmp, 'downloaded-elsewhere');
+    fs.cpSync(process.env.INKLING_TEST_MODEL!, folder, { recursive: true });
+    const before = fs.readdirSync(path.join(folder, 'onnx')).sort();
+    const config = vscode.workspace.getConfiguration('inkling');
+    // The harness turns it off for the other suites (they compare with the CLI on the folder's own graph).
+    const was = config.inspect<boolean>('model.prepareFastGraph')?.globalValue;
+    await config.update('model.prepareFastGraph', true, vscode.ConfigurationTarget.Global);
+    try {
+      assert.strictEqual(await chooseModel({ folder }), folder);
+      const graph = await waitFor(() => inkling.engine.resolveModel()?.graph, 'a prepared graph for the chosen folder', 30_000);
+      assert.ok(fs.existsSync(graph!) && !graph!.startsWith(folder), graph);
+      assert.match(path.basename(graph!), /^model_kvin_.*\.onnx$/);
+      assert.deepStrictEqual(fs.readdirSync(path.join(folder, 'onnx')).sort(), before, 'nothing written to the chosen folder');
+      await waitFor(() => inkling.engine.client.wantedModel?.graph === graph, 'the engine to take it');
+      await ghostTextAppears(ui);
+      assert.strictEqual(inkling.engine.client.model?.dir, folder);
+      await ui.press('Escape');
+      // Turned off: the folder's own graph again.
+      await config.update('model.prepareFastGraph', false, vscode.ConfigurationTarget.Global);
+      await waitFor(() => inkling.engine.resolveModel() && inkling.engine.resolveModel()!.graph === undefined, 'the setting followed');
+    } finally {
+      await config.update('model.prepareFastGraph', was, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('a folder that is not a model is refused, the missing piece named, the setting unchanged', async function () {
     const ui = uiBridgeOrSkip(this);
     const before = modelPathSetting();
