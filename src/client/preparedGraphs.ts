@@ -7,8 +7,8 @@
  * is not read again. At most `keep` graphs stay (the least recently prepared go first).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { addCopyFreeGraph, type CopyFreeRecord } from '../engine/graph/copyFreeRewrite';
 import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE, onnxFileFor } from '../engine/modelFolder';
 import type { ModelDtype } from '../engine/protocol';
@@ -39,37 +39,55 @@ export class PreparedGraphs {
 
   /** The prepared graph for the folder's current weights, or null. */
   find(dir: string, dtype: ModelDtype): string | null {
-    const outcome = this.outcome(dir, dtype);
-    return outcome && 'file' in outcome.record && existsSync(outcome.record.file) ? outcome.record.file : null;
+    const key = this.keyFor(dir, dtype);
+    const outcome = key ? this.read(key) : null;
+    if (!key || !outcome || !('file' in outcome.record)) return null;
+    // Resolved under this storage folder whatever path was written (the storage may have moved).
+    const file = join(this.root, key, basename(outcome.record.file));
+    return existsSync(file) ? file : null;
   }
 
-  /** What preparing the folder's current weights came to (prepared, or why not), or null if it was not tried. */
+  /**
+   * Whether preparing the folder's current weights needs no (further) try: a graph is there, or
+   * its graph does not fit. A graph that was prepared and has since gone is tried again.
+   */
+  settled(dir: string, dtype: ModelDtype): boolean {
+    const key = this.keyFor(dir, dtype);
+    const outcome = key ? this.read(key) : null;
+    return !!outcome && ('skipped' in outcome.record || this.find(dir, dtype) !== null);
+  }
+
+  /** What preparing the folder's current weights came to, or null if it was not tried (or the note is unreadable). */
   outcome(dir: string, dtype: ModelDtype): Outcome | null {
     const key = this.keyFor(dir, dtype);
-    if (!key) return null;
-    try {
-      return JSON.parse(readFileSync(join(this.root, key, OUTCOME), 'utf8')) as Outcome;
-    } catch {
-      return null;
-    }
+    return key ? this.read(key) : null;
   }
 
-  /** Prepares the folder's graph (once per version of its weights) and says what came of it. */
+  /**
+   * Prepares the folder's graph (once per version of its weights) and says what came of it. Only a
+   * graph that does not fit is noted as such; a failure to read or write (a full or read-only disk)
+   * throws and is not remembered, so a later session tries again.
+   */
   async prepare(dir: string, dtype: ModelDtype, onProgress?: (done: number, total: number) => void): Promise<CopyFreeRecord> {
     const key = this.keyFor(dir, dtype);
     if (!key) return { skipped: `${dir} has no onnx/${ONNX_FILE_FOR_DTYPE[dtype]}` };
     const into = join(this.root, key);
     mkdirSync(into, { recursive: true });
-    let record: CopyFreeRecord;
-    try {
-      record = await addCopyFreeGraph(dir, dtype, onProgress, into);
-    } catch (e) {
-      record = { skipped: `the rewrite failed: ${(e as Error).message}` };
-    }
+    const record = await addCopyFreeGraph(dir, dtype, onProgress, into);
     const outcome: Outcome = { dir, dtype, record, at: new Date().toISOString() };
-    writeFileSync(join(into, OUTCOME), `${JSON.stringify(outcome, null, 2)}\n`);
-    this.evict(key);
+    // Another window may read it meanwhile: whole or not at all.
+    const note = join(into, `${OUTCOME}.${process.pid}.tmp`);
+    writeFileSync(note, `${JSON.stringify(outcome, null, 2)}\n`);
+    renameSync(note, join(into, OUTCOME));
+    if ('file' in record) this.evict(key);
     return record;
+  }
+
+  private read(key: string): Outcome | null {
+    const outcome = safe(() => JSON.parse(readFileSync(join(this.root, key, OUTCOME), 'utf8')) as unknown) as Partial<Outcome> | null;
+    const record = outcome?.record as Record<string, unknown> | undefined;
+    const valid = !!record && typeof record === 'object' && (typeof record.file === 'string' || typeof record.skipped === 'string');
+    return valid ? (outcome as Outcome) : null;
   }
 
   private keyFor(dir: string, dtype: ModelDtype): string | null {
@@ -80,14 +98,17 @@ export class PreparedGraphs {
     });
   }
 
-  /** Keeps the `keep` most recent outcomes that hold a graph (and every small "skipped" note). */
+  /**
+   * Keeps the `keep` most recently prepared graphs (and every small "does not fit" note). Another
+   * window may be evicting too: whatever it removed first is skipped. A worker that has a removed
+   * graph open keeps running it (it was read at load).
+   */
   private evict(current: string): void {
-    const graphs = safe(() => readdirSync(this.root)) ?? [];
-    const held = graphs
-      .filter((k) => k !== current && readdirSync(join(this.root, k)).some((f) => f.endsWith('.onnx')))
-      .map((k) => ({ k, at: statSync(join(this.root, k)).mtimeMs }))
+    const held = (safe(() => readdirSync(this.root)) ?? [])
+      .filter((k) => k !== current && (safe(() => readdirSync(join(this.root, k))) ?? []).some((f) => f.endsWith('.onnx')))
+      .map((k) => ({ k, at: safe(() => statSync(join(this.root, k)).mtimeMs) ?? 0 }))
       .sort((a, b) => b.at - a.at);
-    for (const { k } of held.slice(Math.max(0, this.keep - 1))) rmSync(join(this.root, k), { recursive: true, force: true });
+    for (const { k } of held.slice(Math.max(0, this.keep - 1))) safe(() => rmSync(join(this.root, k), { recursive: true, force: true }));
   }
 }
 

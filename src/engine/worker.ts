@@ -48,9 +48,11 @@ let formResources: FormResources | null = null;
 const queue: Job[] = [];
 let running: Job | null = null;
 
+/** The spec the loaded model was asked for (its own `spec` differs after a fall-back to the standard graph). */
+let loadedSpec: ModelSpec | null = null;
 
 async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
-  if (model && sameModelSpec(model.spec, spec)) {
+  if (model && loadedSpec && sameModelSpec(loadedSpec, spec)) {
     send({ type: 'loaded', id: job.id, model: describe(model) });
     return;
   }
@@ -62,7 +64,9 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   generator = null;
   formResources = null;
   await previous?.dispose().catch(() => undefined);
+  loadedSpec = null;
   model = await LanguageModel.load(spec, (m) => log('warn', m));
+  loadedSpec = spec;
   generator = new Generator(model);
   log('info', `Loaded ${model.name} (${spec.dtype}, ${model.copyFree ? 'copy-free' : 'transformers.js'} graph ${model.file}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
   send({ type: 'loaded', id: job.id, model: describe(model) });

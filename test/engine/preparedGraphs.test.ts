@@ -82,6 +82,27 @@ describe('prepared graphs for folders the writer chose (stories260K copies)', ()
     assert.equal(graphs.find(windowed, 'fp32'), null);
     assert.deepEqual(graphs.outcome(windowed, 'fp32')?.record, { skipped: 'the model attends through a sliding window of 4096 tokens' }, 'remembered: not read again');
 
+    // A note in another shape (a later version, a broken file) is no note; a graph gone is prepared again.
+    const key = readdirSync(storage).find((k) => graphs.find(dir, 'fp32')?.includes(k))!;
+    const note = join(storage, key, 'outcome.json');
+    const good = readFileSync(note, 'utf8');
+    writeFileSync(note, '{"record": 5}');
+    assert.equal(graphs.outcome(dir, 'fp32'), null);
+    assert.equal(graphs.find(dir, 'fp32'), null);
+    assert.equal(graphs.settled(dir, 'fp32'), false);
+    // Written with another storage path (the storage moved): found where it is now.
+    writeFileSync(note, good.replace(storage, '/elsewhere/storage'));
+    assert.equal(graphs.find(dir, 'fp32'), second.file);
+    rmSync(second.file);
+    assert.equal(graphs.settled(dir, 'fp32'), false, 'its graph gone: to be prepared again');
+    assert.equal(graphs.settled(windowed, 'fp32'), true, 'a graph that does not fit stays noted');
+    assert.ok('file' in (await graphs.prepare(dir, 'fp32')));
+    // Storage that cannot be written: an error, nothing noted (a later session tries again).
+    const blocked = new PreparedGraphs(join(root, 'a-file'));
+    writeFileSync(join(root, 'a-file'), '');
+    await assert.rejects(blocked.prepare(dir, 'fp32'));
+    assert.equal(blocked.outcome(dir, 'fp32'), null);
+
     const holding = () => readdirSync(storage).filter((k) => readdirSync(join(storage, k)).some((f) => f.endsWith('.onnx')));
     const third = writersFolder(root, 'third');
     assert.ok('file' in (await graphs.prepare(third, 'fp32')));

@@ -41,9 +41,12 @@ export class EngineService implements vscode.Disposable {
   /** Adds the story notes a request's text calls for (set by the extension). */
   storyNotes?: StoryNotes;
 
-  /** Copy-free graphs written for folders the writer chose (Inkling's storage), and those being written. */
+  /** Copy-free graphs written for folders the writer chose (Inkling's storage). */
   private readonly prepared: PreparedGraphs | null;
-  private readonly preparing = new Set<string>();
+  /** Folders (and precisions) this session has tried to prepare: one try each, whatever came of it. */
+  private readonly tried = new Set<string>();
+  /** resolveModel runs on every request: what the storage said, for a few seconds. */
+  private graphLookup: { key: string; graph: string | undefined; at: number } | null = null;
 
   constructor(
     private readonly extensionPath: string,
@@ -151,12 +154,24 @@ export class EngineService implements vscode.Disposable {
     if (warning && warning !== this.lastFallback) this.logger.warn(warning);
     this.lastFallback = warning;
     const spec: ModelSpec = { dir, dtype, threads: s.threads };
-    if (s.prepareFastGraph && this.prepared?.wanted(dir, dtype)) {
-      const graph = this.prepared.find(dir, dtype);
-      if (graph) spec.graph = graph;
-      else if (!this.prepared.outcome(dir, dtype)) this.prepareInBackground(dir, dtype);
-    }
+    const graph = s.prepareFastGraph ? this.preparedGraph(dir, dtype) : undefined;
+    if (graph) spec.graph = graph;
     return spec;
+  }
+
+  /** The prepared copy-free graph for a chosen folder, starting its preparation when it has none yet. */
+  private preparedGraph(dir: string, dtype: ModelDtype): string | undefined {
+    const key = `${dir}\n${dtype}`;
+    const now = Date.now();
+    if (this.graphLookup?.key === key && now - this.graphLookup.at < 10_000) return this.graphLookup.graph;
+    let graph: string | undefined;
+    if (this.prepared?.wanted(dir, dtype)) {
+      graph = this.prepared.find(dir, dtype) ?? undefined;
+      // Not while a server writes: the worker is not in use then.
+      if (!graph && !this.server && !this.tried.has(key) && !this.prepared.settled(dir, dtype)) this.prepareInBackground(dir, dtype, key);
+    }
+    this.graphLookup = { key, graph, at: now };
+    return graph;
   }
 
   /**
@@ -164,24 +179,24 @@ export class EngineService implements vscode.Disposable {
    * folder's own graph keeps serving; then the model is loaded again with it. Once per version of
    * the folder's weights (a graph that does not fit is noted and left).
    */
-  private prepareInBackground(dir: string, dtype: ModelDtype): void {
-    const key = `${dir}\n${dtype}`;
-    if (this.preparing.has(key) || !this.prepared) return;
-    this.preparing.add(key);
+  private prepareInBackground(dir: string, dtype: ModelDtype, key: string): void {
+    if (!this.prepared) return;
+    this.tried.add(key);
     const prepared = this.prepared;
     const started = Date.now();
     void vscode.window
       .withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Inkling: preparing a faster graph for {0}', basename(dir)) }, () => prepared.prepare(dir, dtype))
       .then(
         (record) => {
+          this.graphLookup = null;
           if ('file' in record) {
             this.logger.info(`Prepared a copy-free graph for ${dir} (${dtype}) in ${Date.now() - started} ms: ${record.file} (last position taken at ${record.cutAt}).`);
             this.applyModelSettings();
           } else this.logger.info(`${dir} (${dtype}) keeps its own graph: ${record.skipped}.`);
         },
+        // A full or read-only disk: the folder's own graph serves; a later session tries again.
         (e: unknown) => this.logger.warn(`Could not prepare a faster graph for ${dir}: ${(e as Error).message}`),
-      )
-      .then(() => this.preparing.delete(key));
+      );
   }
 
   /**
@@ -206,6 +221,7 @@ export class EngineService implements vscode.Disposable {
   }
 
   private applyModelSettings(): void {
+    this.graphLookup = null;
     this.client.setIdleUnload(modelSettings().unloadAfterMinutes * 60_000);
     const before = this.client.wantedModel;
     const spec = this.followSettings();

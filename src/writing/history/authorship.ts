@@ -174,7 +174,10 @@ export class Authorship {
         if (s.text === undefined) return { ...s, start, end };
         // Other characters than its own in the same place (a reload that also changed words): edited.
         const now = text.slice(start, end);
-        return { ...s, start, end, text: now, edited: s.edited || now !== s.text.split(from).join(eol) };
+        // Its own characters in the new line endings (an end inside a CRLF pair, after its CR, moved to the line's end).
+        const converted = s.text.split(from).join(eol);
+        const own = from === '\r\n' && converted.endsWith('\r') ? converted.slice(0, -1) : converted;
+        return { ...s, start, end, text: now, edited: s.edited || now !== own };
       })
       .filter((s) => s.end > s.start);
     this.removals = [];
