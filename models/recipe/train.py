@@ -156,6 +156,12 @@ def main():
         best, history = state['best'], state['history']
         sampler.rng = np.random.default_rng(a.seed + step)  # fresh stream after resume
         run_args = state['args']
+        # A resumed run is the same run: its windows, batch and schedule come from the checkpoint
+        # (threads, bf16, evals and the time budget may change with the machine or the session).
+        for k in ('ctx', 'batch', 'grad_accum', 'lr', 'min_lr_frac', 'warmup', 'weight_decay', 'poetry_frac', 'seed'):
+            if k in run_args and getattr(a, k) != run_args[k]:
+                print(f'--{k.replace("_", "-")} {run_args[k]} (from the checkpoint)', flush=True)
+                setattr(a, k, run_args[k])
         if a.time_budget_min is None:
             a.time_budget_min = run_args['time_budget_min']
         else:
