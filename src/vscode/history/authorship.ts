@@ -12,7 +12,8 @@ import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 
 import { randomBytes } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import type { EngineLogger } from '../../client/engineClient';
-import { Authorship, lineEndingsOnly, disclosureMarkdown, type Share } from '../../writing/history/authorship';
+import { Authorship, disclosureMarkdown, type Share } from '../../writing/history/authorship';
+import { lineEndingsOnly } from '../../writing/history/lineEndings';
 import { parseProvenance, type ProvenanceRecord } from '../../writing/history/provenanceRecord';
 import { branchFileName, isHashedFileName } from '../../writing/history/branchHistory';
 import { guarded } from '../service/logger';

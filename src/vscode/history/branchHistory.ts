@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { EngineLogger } from '../../client/engineClient';
-import { lineEndingsOnly } from '../../writing/history/authorship';
+import { lineEndingsOnly } from '../../writing/history/lineEndings';
 import { BranchHistory, branchFileName, DEFAULT_BRANCH_LIMITS, type Branch, type OfferedBranch, type Place } from '../../writing/history/branchHistory';
 import type { TextEdit } from '../../writing/history/insertionTracker';
 import { guarded } from '../service/logger';

@@ -7,6 +7,7 @@
  * probability is asked of the engine and nothing is kept.
  */
 import * as vscode from 'vscode';
+import { lineEndingsOnly, type LineEnding } from '../../writing/history/lineEndings';
 import type { EngineLogger } from '../../client/engineClient';
 import type { FormConstraint, GeneratedToken, GenerateParams } from '../../common/generation';
 import type { TextKindName } from '../../writing/prompts/textKind';
@@ -55,6 +56,8 @@ export interface ChooseWordArgs {
 
 export class WordChoices implements vscode.Disposable, WordChoiceKeeper, vscode.HoverProvider {
   readonly store = new WordChoiceStore<ChoiceDetail>();
+  /** The line ending of each document with insertions, as last seen (to tell a change of line endings from an edit). */
+  private readonly eols = new Map<string, LineEnding>();
   /** Replays in flight, for tests: settled when each insertion has its tokens (or was given up). */
   readonly pending = new Set<Promise<void>>();
   /** The last time asking again wrote another text than the one inserted (for diagnostics). */
@@ -78,15 +81,34 @@ export class WordChoices implements vscode.Disposable, WordChoiceKeeper, vscode.
       vscode.workspace.onDidChangeTextDocument(
         guarded(logger, 'Following word choices through an edit', (e: vscode.TextDocumentChangeEvent) => {
           const key = e.document.uri.toString();
-          let changed = false;
-          for (const c of [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset)) {
-            changed = this.store.applyEdit(key, { offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text }) || changed;
+          if (!this.store.list(key).length) return;
+          const edits = [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset).map((c) => ({ offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text }));
+          // A change of line endings arrives as one edit over the whole text: the words stay.
+          const from = this.eols.get(key);
+          const eol = e.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+          this.eols.set(key, eol);
+          if (from && from !== eol && lineEndingsOnly(edits, e.document.getText(), from, eol)) {
+            this.store.changeEol(key, e.document.getText(), from, eol);
+            this.refreshSoon();
+            return;
           }
+          let changed = false;
+          for (const edit of edits) changed = this.store.applyEdit(key, edit) || changed;
           if (changed) this.refreshSoon();
         }),
       ),
-      vscode.workspace.onDidCloseTextDocument((d) => this.store.forget(d.uri.toString())),
-      vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => this.store.rename(f.oldUri.toString(), f.newUri.toString()))),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.store.forget(d.uri.toString());
+        this.eols.delete(d.uri.toString());
+      }),
+      vscode.workspace.onDidRenameFiles((e) =>
+        e.files.forEach((f) => {
+          this.store.rename(f.oldUri.toString(), f.newUri.toString());
+          const eol = this.eols.get(f.oldUri.toString());
+          this.eols.delete(f.oldUri.toString());
+          if (eol) this.eols.set(f.newUri.toString(), eol);
+        }),
+      ),
       vscode.window.onDidChangeVisibleTextEditors(() => this.refreshSoon()),
       vscode.workspace.onDidChangeConfiguration(
         guarded(logger, 'Applying the word-choice settings', (e: vscode.ConfigurationChangeEvent) => {
@@ -127,6 +149,7 @@ export class WordChoices implements vscode.Disposable, WordChoiceKeeper, vscode.
   track(document: vscode.TextDocument, offset: number, text: string, detail: ChoiceDetail, tokens: GeneratedToken[] | undefined, replay: Replay | null): ChoiceInsertion<ChoiceDetail> | null {
     if (!this.probabilitiesFor(document)) return null;
     const key = document.uri.toString();
+    this.eols.set(key, document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
     const insertion = this.store.record(key, offset, text, [], detail);
     if (tokens) this.setTokens(document, insertion, tokens);
     else if (replay) {

@@ -7,6 +7,7 @@
  */
 import type { ProvenanceRecord, WritingCommand } from './provenanceRecord';
 import type { TextEdit } from './insertionTracker';
+import { remapLineEndings } from './lineEndings';
 import { msg } from '../../common/message';
 
 export interface AuthorSpan {
@@ -150,23 +151,7 @@ export class Authorship {
    */
   changeEol(text: string, from: '\n' | '\r\n', eol: '\n' | '\r\n'): void {
     if (from === eol) return;
-    const points = [...new Set(this.spans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);
-    const moved = new Map<number, number>();
-    let oldLine = 0;
-    let newLine = 0;
-    let next = 0;
-    while (next < points.length) {
-      const brk = text.indexOf(eol, newLine);
-      const length = (brk < 0 ? text.length : brk) - newLine;
-      // Points on this line (in old offsets: up to and including its line break).
-      while (next < points.length && (brk < 0 || points[next]! < oldLine + length + from.length)) {
-        const p = points[next++]!;
-        moved.set(p, newLine + Math.min(p - oldLine, length));
-      }
-      if (brk < 0) break;
-      oldLine += length + from.length;
-      newLine += length + eol.length;
-    }
+    const moved = remapLineEndings(this.spans.flatMap((s) => [s.start, s.end]), text, from, eol);
     this.spans = this.spans
       .map((s) => {
         const start = moved.get(s.start) ?? s.start;
@@ -240,20 +225,6 @@ export class Authorship {
     return a;
   }
 
-}
-
-/**
- * Whether a change event (its edits, and the document's text after it) only turned `from` line
- * endings into `eol` ones: one edit replacing the whole old text by the whole new one, the old
- * text longer or shorter by exactly one character per line break. A file reloaded with other
- * words and other line endings is an edit like any other.
- */
-export function lineEndingsOnly(edits: readonly TextEdit[], text: string, from: '\n' | '\r\n', eol: '\n' | '\r\n'): boolean {
-  if (from === eol || edits.length !== 1) return false;
-  const [edit] = edits;
-  if (edit!.offset !== 0 || edit!.inserted.length !== text.length || edit!.inserted !== text) return false;
-  const breaks = text.split(eol).length - 1;
-  return edit!.deleted === text.length + breaks * (from.length - eol.length);
 }
 
 /** The occurrence of `needle` in `text` nearest `near`, or -1. */

@@ -8,6 +8,7 @@
 import type { FormConstraint, GeneratedToken, TokenChoice } from '../../common/generation';
 import { buildContinuationRequest, type ContinuationRequest } from '../prompts/continuationRequest';
 import { shiftRange, type TextEdit } from './insertionTracker';
+import { remapLineEndings, type LineEnding } from './lineEndings';
 import type { TextKindName } from '../prompts/textKind';
 
 /** A token's place in an inserted text: [start, end) in that text. */
@@ -209,6 +210,26 @@ export class WordChoiceStore<T> {
     while (list.length > MAX_CHOICE_INSERTIONS) list.shift();
     this.documents.set(document, list);
     return insertion;
+  }
+
+  /**
+   * The document's line endings changed (one edit over the whole text, see lineEndings.ts):
+   * each insertion keeps its words, at the offsets of `text` (the document now, with `eol`).
+   */
+  changeEol(document: string, text: string, from: LineEnding, eol: LineEnding): void {
+    const list = this.documents.get(document);
+    if (!list?.length || from === eol) return;
+    const moved = remapLineEndings(list.flatMap((i) => [i.start, i.start + i.text.length]), text, from, eol);
+    for (const insertion of list) {
+      // Offsets inside the insertion move with its own line breaks.
+      const inside = remapLineEndings(insertion.spans.flatMap((t) => [t.start, t.end]), insertion.text.split(from).join(eol), from, eol);
+      const start = moved.get(insertion.start) ?? insertion.start;
+      const end = moved.get(insertion.start + insertion.text.length) ?? start;
+      insertion.start = start;
+      insertion.text = text.slice(start, end);
+      insertion.spans = insertion.spans.map((t) => ({ ...t, start: inside.get(t.start) ?? t.start, end: inside.get(t.end) ?? t.end }));
+      insertion.units = choiceUnits(insertion.text, insertion.spans);
+    }
   }
 
   /** Follows one edit; several edits of one change event go in descending offset order. Returns whether anything was forgotten or moved. */

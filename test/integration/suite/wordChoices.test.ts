@@ -165,6 +165,22 @@ describe('Word alternatives', function () {
     assert.ok(!(await hoverTexts(doc, position)).some((t) => t.includes('Inkling')), 'no Inkling hover on edited text');
   });
 
+  it('a change of line endings keeps the passage\'s alternatives, the hover answering on the same word', async function () {
+    const ui = uiBridgeOrSkip(this);
+    const { editor, insertion } = await continueWithChoices(ui);
+    const doc = editor.document;
+    const key = doc.uri.toString();
+    const unit = wordWithChoices(insertion);
+    const word = insertion.text.slice(unit.start, unit.end).trim();
+    await editor.edit((b) => b.setEndOfLine(vscode.EndOfLine.CRLF));
+    await waitFor(() => doc.eol === vscode.EndOfLine.CRLF, 'CRLF line endings');
+    const kept = inkling.writing.wordChoices.store.list(key).find((i) => i.id === insertion.id);
+    assert.ok(kept, 'the passage keeps its choices');
+    assert.strictEqual(doc.getText().slice(kept.start, kept.start + kept.text.length), kept.text, 'on its own characters');
+    const position = doc.positionAt(kept.start + kept.units.find((u) => kept.text.slice(u.start, u.end).trim() === word)!.start + 1);
+    assert.ok((await hoverTexts(doc, position)).some((t) => t.includes('could also have written')), 'the hover still answers at the word');
+  });
+
   it('Choose Another Word at the cursor offers the alternatives in a picker and rewrites from the chosen one', async function () {
     const ui = uiBridgeOrSkip(this);
     const { editor, after, insertion } = await continueWithChoices(ui);

@@ -3,7 +3,8 @@
 // elsewhere, rebuilding them from the provenance log, and the disclosure text.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Authorship, disclosureMarkdown, lineEndingsOnly, nearest, shareLine, sharePercent } from '../../../src/writing/history/authorship';
+import { Authorship, disclosureMarkdown, nearest, shareLine, sharePercent } from '../../../src/writing/history/authorship';
+import { lineEndingsOnly } from '../../../src/writing/history/lineEndings';
 import type { TextEdit } from '../../../src/writing/history/insertionTracker';
 import { provenanceRecord } from '../../../src/writing/history/provenanceRecord';
 import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';

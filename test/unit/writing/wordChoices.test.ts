@@ -144,6 +144,24 @@ describe('the store follows edits', () => {
     assert.deepEqual(store.list('doc'), [], 'deleting across it forgets it');
   });
 
+  it('a change of line endings keeps every insertion on its words, both ways', () => {
+    const store = new WordChoiceStore<string>();
+    const poem = 'The sea.\r\nIts waves\r\nand the moon\r\nrise.';
+    const text = 'Its waves\r\nand the moon';
+    const multi = alignTokens(tokens(['Its', ' waves', '\r\n', 'and', ' the', ' moon']), text);
+    const a = store.record('doc', poem.indexOf('Its'), text, multi, 'a');
+    const lf = poem.replace(/\r\n/g, '\n');
+    store.changeEol('doc', lf, '\r\n', '\n');
+    assert.equal(a.text, 'Its waves\nand the moon');
+    assert.equal(lf.slice(a.start, a.start + a.text.length), a.text);
+    assert.deepEqual(texts(a.text, a.spans), ['Its', ' waves', '\n', 'and', ' the', ' moon']);
+    const moon = lf.indexOf('moon');
+    assert.equal(a.text.slice(store.at('doc', moon)!.unit.start, store.at('doc', moon)!.unit.end).trim(), 'moon', 'the word under the cursor is still "moon"');
+    store.changeEol('doc', poem, '\n', '\r\n');
+    assert.equal(a.text, text);
+    assert.deepEqual(texts(a.text, a.spans), ['Its', ' waves', '\r\n', 'and', ' the', ' moon']);
+  });
+
   it('a new insertion over an old one replaces it; renames move them; the count is bounded', () => {
     const store = new WordChoiceStore<number>();
     store.record('doc', 0, inserted, spans, 1);
