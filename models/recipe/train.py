@@ -134,6 +134,13 @@ def main():
         cfg = make_config(state['preset'], **state['config'])
         a.preset = state['preset']
         print(f"resuming from step {state['step']}", flush=True)
+        # A resumed run is the same run: its windows, batch and schedule come from the checkpoint
+        # (threads, bf16, evals and the time budget may change with the machine or the session).
+        # Restored before anything (the sampler, the optimizer) is built from them.
+        for k in ('ctx', 'batch', 'grad_accum', 'lr', 'min_lr_frac', 'warmup', 'weight_decay', 'poetry_frac', 'seed'):
+            if k in state['args'] and getattr(a, k) != state['args'][k]:
+                print(f'--{k.replace("_", "-")} {state["args"][k]} (from the checkpoint)', flush=True)
+                setattr(a, k, state['args'][k])
     else:
         cfg = make_config(a.preset, vocab_size=prep['vocab_size'], hidden_size=a.hidden_size,
                           num_hidden_layers=a.num_layers, num_attention_heads=a.num_heads,
@@ -156,12 +163,6 @@ def main():
         best, history = state['best'], state['history']
         sampler.rng = np.random.default_rng(a.seed + step)  # fresh stream after resume
         run_args = state['args']
-        # A resumed run is the same run: its windows, batch and schedule come from the checkpoint
-        # (threads, bf16, evals and the time budget may change with the machine or the session).
-        for k in ('ctx', 'batch', 'grad_accum', 'lr', 'min_lr_frac', 'warmup', 'weight_decay', 'poetry_frac', 'seed'):
-            if k in run_args and getattr(a, k) != run_args[k]:
-                print(f'--{k.replace("_", "-")} {run_args[k]} (from the checkpoint)', flush=True)
-                setattr(a, k, run_args[k])
         if a.time_budget_min is None:
             a.time_budget_min = run_args['time_budget_min']
         else:
