@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { lineRhymesWith } from '../src/writing/verse/lineEnding';
 import { planLine } from '../src/writing/verse/linePlan';
-import { cutPoem, splitPoems } from '../src/writing/verse/poemCollection';
+import { cutPoem, splitPoems, textBefore } from '../src/writing/verse/poemCollection';
 import { poemTruth } from '../src/writing/verse/poemTruth';
 import { loadPronouncingDictionary } from '../src/writing/verse/pronouncingDictionary';
 import { lineRhymeKey, rhymes } from '../src/writing/verse/rhyme';
@@ -28,17 +28,20 @@ async function main(): Promise<void> {
   const verbose = process.argv.includes('--verbose');
   if (!json || !dir) throw new Error('usage: evalFormMisses RESULT.json DIR');
   await loadPronouncingDictionary();
-  const report = JSON.parse(readFileSync(json, 'utf8')) as { runs: Run[] };
-  const poems = new Map<string, string>();
+  const report = JSON.parse(readFileSync(json, 'utf8')) as { runs: Run[]; beforeChars?: number };
+  // Each poem with the text before it in its file that eval-form put in its prompt (--before).
+  const poems = new Map<string, { text: string; before: string }>();
   for (const name of readdirSync(dir).filter((n) => /\.(txt|md)$/i.test(n))) {
-    for (const p of splitPoems(readFileSync(join(dir, name), 'utf8'), basename(name))) poems.set(`${name}\u0000${p.title}`, p.text);
+    const fileText = readFileSync(join(dir, name), 'utf8');
+    for (const p of splitPoems(fileText, basename(name))) poems.set(`${name}\u0000${p.title}`, { text: p.text, get before() { return textBefore(fileText, p, report.beforeChars ?? 0); } });
   }
   const tally: Record<string, Record<string, number>> = { first: {}, later: {} };
   for (const run of report.runs) {
-    const original = poems.get(`${run.file}\u0000${run.title}`);
-    if (!original) continue;
+    const poem = poems.get(`${run.file}\u0000${run.title}`);
+    if (!poem) continue;
+    const original = poem.text;
     const truth = poemTruth(original);
-    const { prompt } = cutPoem(original, 4);
+    const prompt = poem.before + cutPoem(original, 4).prompt;
     for (const c of run.continuations.rhyme ?? []) {
       const generated = [...c.text.matchAll(/[^\n]+/g)].filter((m) => /[\p{L}\p{N}]/u.test(m[0])).slice(0, run.wanted);
       generated.forEach((m, j) => {

@@ -6,14 +6,17 @@
  * another, unaimed when it names none; lines the scheme leaves free count as aimed in vain when
  * the plan names a rhyme anyway. Split by the poem's first stanza and later ones.
  *
- *   node scripts/build.mjs && node out/bench/rhymeAimOracle.js DIR [--limit 60] [--lines 4] [--verbose]
+ * With `--before N`, each poem is planned below up to N characters of its file before it (its
+ * title, the poems before it), as an editor's window holds a poem written in a collection.
+ *
+ *   node scripts/build.mjs && node out/bench/rhymeAimOracle.js DIR [--limit 60] [--lines 4] [--before 0] [--verbose]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { lineRhymeKey, rhymes } from '../src/writing/verse/rhyme';
 import { analyzePoemForm } from '../src/writing/verse/poemForm';
 import { planLine } from '../src/writing/verse/linePlan';
-import { cutPoem, samplePoems, splitPoems, type CollectedPoem } from '../src/writing/verse/poemCollection';
+import { cutPoem, samplePoems, splitPoems, textBefore, type CollectedPoem } from '../src/writing/verse/poemCollection';
 import { splitStanzas } from '../src/writing/verse/poemLines';
 import { poemTruth } from '../src/writing/verse/poemTruth';
 import { loadPronouncingDictionary } from '../src/writing/verse/pronouncingDictionary';
@@ -40,13 +43,15 @@ async function main(): Promise<void> {
   const limit = option('--limit', 60);
   const maxLines = option('--lines', 4);
   const verbose = args.includes('--verbose');
+  const beforeChars = option('--before', 0);
   await loadPronouncingDictionary();
 
   const names = readdirSync(dir).filter((n) => /\.(txt|md)$/i.test(n) && !/^(readme|license|licence|changelog)\b/i.test(n)).sort();
-  const files: (CollectedPoem & { file: string })[][] = [];
+  const files: (CollectedPoem & { file: string; before: string })[][] = [];
   for (const name of names) {
-    const poems = splitPoems(readFileSync(join(dir, name), 'utf8'), basename(name)).filter((p) => p.text.split('\n').filter((l) => l.trim()).length >= 3);
-    if (poems.length) files.push(poems.map((p) => ({ ...p, file: name })));
+    const fileText = readFileSync(join(dir, name), 'utf8');
+    const poems = splitPoems(fileText, basename(name)).filter((p) => p.text.split('\n').filter((l) => l.trim()).length >= 3);
+    if (poems.length) files.push(poems.map((p) => ({ ...p, file: name, before: textBefore(fileText, p, beforeChars) })));
   }
   const tallies = { first: empty(), later: empty() };
   for (const poem of samplePoems(files, limit)) {
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
       if (!here) break;
       // The poem up to line p (blank line included), the poet's lines standing in for generated ones.
       const start = lines[p]!.start;
-      const context = poem.text.slice(0, poem.text.lastIndexOf('\n', start) + 1);
+      const context = poem.before + poem.text.slice(0, poem.text.lastIndexOf('\n', start) + 1);
       const aim = planLine(context, { rhyme: true }).rhymeWith;
       const t = here.stanza === 0 ? tallies.first : tallies.later;
       const partnerKey = here.rhymesWith === null ? null : lineRhymeKey(truth.lines[here.rhymesWith]!.text);

@@ -13,14 +13,14 @@ import { ENGINE_ARG_OPTIONS, engineFromArgs } from './client/engineArgs';
 import type { FormConstraint, GenerationResult } from './common/generation';
 import { EngineRequestError } from './client/writingEngine';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/verse/formMetrics';
-import { cutPoem, formLines, samplePoems, splitPoems, type CollectedPoem } from './writing/verse/poemCollection';
+import { cutPoem, formLines, samplePoems, splitPoems, textBefore, type CollectedPoem } from './writing/verse/poemCollection';
 import { loadPronouncingDictionary } from './writing/verse/pronouncingDictionary';
 import { isCjkText } from './writing/verse/cjkText';
 import { loadPinyin } from './writing/verse/hanziRhyme';
 import { validateSampling } from './writing/settings/samplingSettings';
 
 export const EVAL_FORM_USAGE = `  node dist/cli.js eval-form DIR [--model DIR | --server URL] [--limit N] [--samples N] [--lines N]
-                 [--seed S] [--json] [--out FILE]   form-keeping vs plain sampling on DIR's poems
+                 [--before CHARS] [--seed S] [--json] [--out FILE]   form-keeping vs plain sampling on DIR's poems
 `;
 
 const ARMS: Record<string, (lines: number) => FormConstraint> = {
@@ -59,6 +59,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       limit: { type: 'string' },
       samples: { type: 'string' },
       lines: { type: 'string' },
+      before: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -70,13 +71,16 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
   const samples = Math.min(16, positiveInt(values.samples, 'samples', 3));
   const maxLines = positiveInt(values.lines, 'lines', 4);
   const seed = positiveInt(values.seed, 'seed', 1);
+  // Characters of the file before each poem in its prompt, as an editor's window holds a poem
+  // written in a collection (its title, the poems before it); 0, the default: the poem alone.
+  const beforeChars = positiveInt(values.before, 'before', 0);
   const chosen = engineFromArgs(root, join(__dirname, 'worker.js'), values, { defaultThreads: 1 });
   if (!chosen.ok) throw new UsageError(chosen.message);
   const engine = chosen.engine;
 
   // Metrics count syllables and rhymes as the worker does: with the dictionary, not spelling guesses.
   await loadPronouncingDictionary();
-  const { poems, skipped } = collect(resolve(dir), limit);
+  const { poems, skipped } = collect(resolve(dir), limit, beforeChars);
   if (poems.length === 0) throw new UsageError(`${dir} holds no poems (.txt or .md files read as verse).`);
   // Chinese verse rhymes by pinyin (which lines rhyme, and whether they do), as the worker reads it.
   if (poems.some((p) => isCjkText(p.text))) await loadPinyin();
@@ -97,10 +101,12 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       return map.get(key)![arm]!;
     };
     for (const [i, poem] of poems.entries()) {
-      const { prompt, cutAfterLines, wanted } = cutPoem(poem.text, maxLines);
+      const cut = cutPoem(poem.text, maxLines);
+      const { cutAfterLines, wanted } = cut;
       if (wanted < 1) continue;
-      const promptTokens = await engine.countTokens(prompt);
-      const perLine = promptTokens / Math.max(1, formLines(prompt));
+      const prompt = poem.before + cut.prompt;
+      const promptTokens = await engine.countTokens(cut.prompt);
+      const perLine = promptTokens / Math.max(1, formLines(cut.prompt));
       // Room for lines twice as long as the poem's in tokens, within half the model's context
       // (the engine keeps the end of a prompt that would not fit beside it).
       const maxNewTokens = Math.max(16, Math.min(Math.floor(contextLength / 2), Math.ceil(wanted * perLine * 2) + 16));
@@ -124,7 +130,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
         const outs = result.alternatives ?? [{ text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb }];
         run.continuations[arm] = outs.map((o) => ({ text: o.text, stopReason: o.stopReason }));
         for (const o of outs) {
-          const score = scoreSample({ prompt, original: poem.text, wanted, text: o.text, stopReason: o.stopReason, meanLogProb: o.meanLogProb });
+          const score = scoreSample({ prompt: cut.prompt, before: poem.before, original: poem.text, wanted, text: o.text, stopReason: o.stopReason, meanLogProb: o.meanLogProb });
           run.formClass = score.formClass;
           for (const b of [{ scores: scores[arm]!, texts: texts[arm]! }, bucket(perFile, poem.file, arm), bucket(perForm, score.formClass, arm)]) {
             b.scores.push(score);
@@ -150,6 +156,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       poems: runs.length,
       samplesPerPoem: samples,
       maxLines,
+      beforeChars,
       seed,
       skippedFiles: skipped,
       failedPoems: failed,
@@ -173,7 +180,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
 export class UsageError extends Error {}
 
 /** Poems from the folder's .txt and .md files (sorted by name), a deterministic sample of them. */
-function collect(dir: string, limit: number): { poems: (CollectedPoem & { file: string })[]; skipped: string[] } {
+function collect(dir: string, limit: number, beforeChars: number): { poems: (CollectedPoem & { file: string; before: string })[]; skipped: string[] } {
   let names: string[];
   try {
     // A folder's README, licence or changelog describes the poems; it is not one.
@@ -184,16 +191,17 @@ function collect(dir: string, limit: number): { poems: (CollectedPoem & { file: 
     throw new UsageError(`cannot read ${dir}: ${(e as Error).message}`);
   }
   const skipped: string[] = [];
-  const files: (CollectedPoem & { file: string })[][] = [];
+  const files: (CollectedPoem & { file: string; fileText: string })[][] = [];
   for (const name of names) {
     // A poem needs three lines at least: two to show its form, one to continue. In Chinese verse
     // a line is a clause: a quatrain set two clauses a line has four.
     const lineCount = (text: string) => (isCjkText(text) ? formLines(text) : text.split('\n').filter((l) => l.trim()).length);
-    const poems = splitPoems(readFileSync(join(dir, name), 'utf8'), basename(name)).filter((p) => lineCount(p.text) >= 3);
-    if (poems.length) files.push(poems.map((p) => ({ ...p, file: name })));
+    const fileText = readFileSync(join(dir, name), 'utf8');
+    const poems = splitPoems(fileText, basename(name)).filter((p) => lineCount(p.text) >= 3);
+    if (poems.length) files.push(poems.map((p) => ({ ...p, file: name, fileText })));
     else skipped.push(name);
   }
-  return { poems: samplePoems(files, limit), skipped };
+  return { poems: samplePoems(files, limit).map(({ fileText, ...p }) => ({ ...p, before: textBefore(fileText, p, beforeChars) })), skipped };
 }
 
 function summarizeGroups(groups: Map<string, Record<string, { scores: SampleScore[]; texts: string[] }>>): Record<string, Record<string, FormSummary>> {

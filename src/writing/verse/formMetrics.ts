@@ -13,6 +13,8 @@ import { isSectionLabel } from './songSections';
 export interface FormSample {
   /** The poem up to the cut, ending with a newline. */
   prompt: string;
+  /** Text of its file before the poem that was sent with it (eval-form --before); the lines are counted from the poem's start all the same. */
+  before?: string;
   /** The whole poem: the truth about what follows the cut. */
   original: string;
   /** Lines asked for. */
@@ -204,7 +206,7 @@ export function scoreSample(sample: FormSample): SampleScore {
     }
     // The rows every poem shares count English rhyme, as they always have; Chinese verse has rows of its own.
     if (unit === 'syllable') {
-      const demanded = planLine(sample.prompt + sample.text.slice(0, line.start), { rhyme: true }).rhymeWith;
+      const demanded = planLine((sample.before ?? '') + sample.prompt + sample.text.slice(0, line.start), { rhyme: true }).rhymeWith;
       if (demanded) {
         score.rhymeDemanded++;
         if (lineRhymesWith(line.text, demanded)) score.rhymeKept++;

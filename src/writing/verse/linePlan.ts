@@ -3,6 +3,7 @@ import type { Foot } from './metre';
 import type { PlannedRefrain } from './nextLine';
 import { analyzePoemForm } from './poemForm';
 import type { RhymeKey } from './rhyme';
+import { documentHabit } from './schemeHabit';
 import { isSectionLabel, type ChorusMode } from './songSections';
 import { countLineSyllables } from './syllables';
 
@@ -66,10 +67,15 @@ const PLAN_CHARS = 3000;
  * when the text ends with a newline), reading the text as verse — the poem the end of the text
  * is in, not earlier poems of a collection — from the line's position in its stanza: the
  * length, indentation, rhyme partner and refrain of the lines at that position in earlier
- * stanzas. A song's new section opens with its label (a plan of its own, `label`).
+ * stanzas; in a first stanza that shows no scheme yet, the rhyme partner the earlier poems of
+ * the document and the general prior make likeliest. A song's new section opens with its label
+ * (a plan of its own, `label`).
  */
 export function planLine(text: string, options: PlanOptions = {}): LinePlan {
-  const form = analyzePoemForm(recentText(text), { kind: 'verse', chorus: options.chorus, cjk: options.cjk });
+  // Rhyme mode guesses a first stanza's scheme from the poems before it too (read only here: a
+  // longer stretch than the plan's own, and only what the guess needs).
+  const habit = options.rhyme ? documentHabit(text) : null;
+  const form = analyzePoemForm(recentText(text), { kind: 'verse', chorus: options.chorus, cjk: options.cjk, habit });
   const next = form.next;
   const base = {
     unit: form.unit,

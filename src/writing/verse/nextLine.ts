@@ -87,7 +87,12 @@ const FREE_VERSE_LINES = 8;
  * the lines so far alternate, else keeps the poem's median. A poem whose lines keep no length
  * (free verse) gets no target, only its own range.
  */
-export function planNextLine(previous: readonly (readonly LineFacts[])[], current: readonly LineFacts[], rhymed: boolean, options: { trustSingleStanza?: boolean } = {}): NextLinePlan {
+export function planNextLine(
+  previous: readonly (readonly LineFacts[])[],
+  current: readonly LineFacts[],
+  rhymed: boolean,
+  options: { trustSingleStanza?: boolean; habit?: ReadonlyMap<string, readonly number[]> | null } = {},
+): NextLinePlan {
   const index = current.length;
   const typical = typicalLength(previous.map((s) => s.length), options.trustSingleStanza ?? false);
   const models = typical !== null && typical > index ? previous.filter((s) => s.length === typical) : [];
@@ -123,11 +128,12 @@ export function planNextLine(previous: readonly (readonly LineFacts[])[], curren
     }
   }
   // A first stanza that shows no pattern yet: what usually follows lines rhymed as these are —
-  // ABA after AB, ABCB's fourth line, a couplet's close — when it is likely enough. A poem not
-  // known to rhyme is given this from its second line to its fourth only: one line says nothing
-  // yet (a couplet after it is 40 %), five lines with too few rhymes are free or blank verse.
+  // ABA after AB, ABCB's fourth line, a couplet's close — and what the poems before it in the
+  // document did in the same place, when it is likely enough. A poem not known to rhyme is given
+  // this from its second line to its fourth only: one line says nothing yet (a couplet after it
+  // is 40 %), five lines with too few rhymes are free or blank verse.
   if (!models.length && !template && (rhymed || (previous.length === 0 && index >= 2 && index <= 4))) {
-    const back = priorPartner(current.map((l) => (l.sound === undefined ? l.letter : l.sound)), PRIOR_SHARE);
+    const back = priorPartner(current.map((l) => (l.sound === undefined ? l.letter : l.sound)), PRIOR_SHARE, options.habit);
     if (back !== null) {
       rhymeWithIndex = index - back;
       const partner = current[rhymeWithIndex]!;

@@ -8,6 +8,8 @@ export interface CollectedPoem {
   title: string;
   /** The poem's text, one verse line per text line, stanzas separated by one blank line. */
   text: string;
+  /** Where its verse begins in the file (CRLF read as LF): what comes before it is `fileText.slice(0, at)` (see `textBefore`). */
+  at: number;
 }
 
 /** Blank-line blocks at least this long (median) are whole poems, not stanzas. */
@@ -44,13 +46,33 @@ export function splitPoems(text: string, name: string): CollectedPoem[] {
     const title = poem.title ?? `${name} ${k + 1}`;
     const lengths = blocks.map((b) => b.length).sort((a, b) => a - b);
     const asPoems = blocks.length > 1 && lengths[lengths.length >> 1]! >= POEM_BLOCK_LINES;
-    const parts = asPoems ? blocks.map((b, i) => ({ title: `${title} ${i + 1}`, blocks: [b] })) : [{ title, blocks }];
+    // Where each block begins in the file: its first line, found in order after the one before.
+    let cursor = poem.bodyStart;
+    const starts = blocks.map((b) => {
+      const found = normalized.indexOf(b[0]!.trim(), cursor);
+      const start = found < 0 ? cursor : normalized.lastIndexOf('\n', found) + 1;
+      cursor = Math.max(cursor, found < 0 ? cursor : found + 1);
+      return start;
+    });
+    const parts = asPoems ? blocks.map((b, i) => ({ title: `${title} ${i + 1}`, blocks: [b], at: starts[i]! })) : [{ title, blocks, at: starts[0]! }];
     for (const part of parts) {
       const body = dedent(part.blocks.map((b) => b.join('\n')).join('\n\n'));
-      if (detectTextKind(body).kind === 'verse' || body.split('\n').length < 4) out.push({ title: part.title, text: body });
+      if (detectTextKind(body).kind === 'verse' || body.split('\n').length < 4) out.push({ title: part.title, text: body, at: part.at });
     }
   });
   return out;
+}
+
+/**
+ * Up to `chars` characters of a file before a poem's verse, from a line start: the text an
+ * editor's window holds above a poem being written in a collection (its title included).
+ */
+export function textBefore(fileText: string, poem: CollectedPoem, chars: number): string {
+  if (chars <= 0 || poem.at <= 0) return '';
+  const normalized = fileText.replace(/\r\n?/g, '\n');
+  let from = Math.max(0, poem.at - chars);
+  if (from > 0) from = normalized.indexOf('\n', from - 1) + 1 || poem.at;
+  return normalized.slice(Math.min(from, poem.at), poem.at);
 }
 
 /** Removes the indentation every line of a text shares (a poem set in from the margin as a whole). */

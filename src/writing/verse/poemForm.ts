@@ -7,6 +7,7 @@ import { poemAt } from './poemBounds';
 import { splitStanzas, type PoemLine } from './poemLines';
 import { lineRhymeKey, type RhymeKey } from './rhyme';
 import { detectRhymeScheme, normalizeScheme } from './rhymeScheme';
+import type { SchemeCounts } from './schemeHabit';
 import { nextLabel, sectionLabel, type ChorusMode, type SectionKind, type SectionLabel } from './songSections';
 import { countLineSyllables } from './syllables';
 import { detectTextKind, type TextKindName } from '../prompts/textKind';
@@ -118,6 +119,8 @@ export interface PoemFormOptions {
    * a Chinese poem stays one while a model that writes no Chinese continues it in English.
    */
   cjk?: boolean;
+  /** How the poems before this one in the document rhyme their stanzas (documentHabit): what a first stanza's rhyme is guessed from beside the general prior. */
+  habit?: SchemeCounts | null;
 }
 
 /**
@@ -188,7 +191,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
     });
   }
 
-  let next = nextLine(text.slice(lastLine?.end ?? poemStart), stanzas, rhymed, verse, options.chorus ?? 'repeat', regulated ? null : (scheme?.letters ?? null));
+  let next = nextLine(text.slice(lastLine?.end ?? poemStart), stanzas, rhymed, verse, options.chorus ?? 'repeat', regulated ? null : (scheme?.letters ?? null), options.habit ?? null);
   if (chinese?.kind === 'regulated') next = regulatedNextLine(next, stanzas, chinese);
   // A 词's lines are as long as its tune has them: no length is asked of them.
   else if (chinese?.kind === 'ci') next = { ...next, targetLength: null, range: null };
@@ -258,7 +261,15 @@ function regulatedNextLine(next: NextLine, stanzas: readonly FormStanza[], form:
 }
 
 /** Plans the line after the text; `tail` is the text after its last line. */
-function nextLine(tail: string, stanzas: readonly FormStanza[], rhymed: boolean, verse: boolean, chorus: ChorusMode, sounds: readonly (readonly (string | null)[])[] | null): NextLine {
+function nextLine(
+  tail: string,
+  stanzas: readonly FormStanza[],
+  rhymed: boolean,
+  verse: boolean,
+  chorus: ChorusMode,
+  sounds: readonly (readonly (string | null)[])[] | null,
+  habit: SchemeCounts | null,
+): NextLine {
   const last = stanzas[stanzas.length - 1];
   const lastLine = last?.lines[last.lines.length - 1];
   // A label typed after the last line ("[Chorus]") opens its section; a blank line (or a
@@ -271,14 +282,14 @@ function nextLine(tail: string, stanzas: readonly FormStanza[], rhymed: boolean,
   const song = songOf(stanzas);
   const kindAt = (i: number): SectionKind => stanzas[i]?.label?.kind ?? (i === stanzas.length ? (typedLabel?.kind ?? newSectionKind(stanzas, song, chorus)) : 'verse');
 
-  let plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed, sounds);
+  let plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed, sounds, habit);
   let needsStanzaBreak = false;
   // A stanza as long as its form or its predecessors is finished: the next line opens another.
   const inProgress = stanzas[stanza]?.lines.some((l) => !l.complete) ?? false;
   const written = stanzas[stanza]?.lines.filter((l) => l.complete).length ?? 0;
   if (verse && !inProgress && written > 0 && plan.stanzaLength !== null && written >= plan.stanzaLength) {
     stanza++;
-    plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed, sounds, true);
+    plan = planFor(stanzas, stanza, kindAt(stanza), song, rhymed, sounds, habit, true);
     needsStanzaBreak = true;
   }
   const current = stanzas[stanza]?.lines.filter((l) => l.complete) ?? [];
@@ -336,12 +347,21 @@ function sameKind(stanzas: readonly FormStanza[], index: number, kind: SectionKi
 }
 
 /** `sounds`: the rhyme letters as read, per stanza and line, also where the poem is not known to rhyme. */
-function planFor(stanzas: readonly FormStanza[], index: number, kind: SectionKind, song: Song, rhymed: boolean, sounds: readonly (readonly (string | null)[])[] | null, fresh = false) {
+function planFor(
+  stanzas: readonly FormStanza[],
+  index: number,
+  kind: SectionKind,
+  song: Song,
+  rhymed: boolean,
+  sounds: readonly (readonly (string | null)[])[] | null,
+  habit: SchemeCounts | null,
+  fresh = false,
+) {
   const facts = (lines: readonly FormLine[], k: number): LineFacts[] =>
     lines.flatMap(({ letter, length, lineNumber, indent, text, complete }, j) => (complete ? [{ letter, length, lineNumber, indent, text, sound: sounds?.[k]?.[j] ?? null }] : []));
   const previous = sameKind(stanzas, index, kind, song).map((s) => facts(s.lines, stanzas.indexOf(s)));
   const current = fresh ? [] : facts(stanzas[index]?.lines ?? [], index);
-  return planNextLine(previous, current, rhymed, { trustSingleStanza: song.labelled });
+  return planNextLine(previous, current, rhymed, { trustSingleStanza: song.labelled, habit });
 }
 
 function findRefrains(lines: readonly FormLine[]): Refrain[] {

@@ -107,9 +107,14 @@ async function setInSettingsUi(ui: UiBridge, key: string, value: string): Promis
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 }
 
+/** Scratch folders of brokenModel(), removed when the suite ends (each holds a copy of the model). */
+const scratchFolders: string[] = [];
+
 /** A copy of the test model with something missing. */
 function brokenModel(name: string, breakIt: (dir: string) => void): string {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'inkling-broken-')), name);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inkling-broken-'));
+  scratchFolders.push(scratch);
+  const dir = path.join(scratch, name);
   fs.cpSync(process.env.INKLING_TEST_MODEL!, dir, { recursive: true });
   breakIt(dir);
   return dir;
@@ -126,6 +131,7 @@ describe('First hour: a broken model setting, fixed in the Settings UI', functio
   after(async () => {
     await config().update('model.path', process.env.INKLING_TEST_MODEL, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const scratch of scratchFolders.splice(0)) fs.rmSync(scratch, { recursive: true, force: true });
   });
 
   const cases: { name: string; folder: () => string; says: RegExp }[] = [

@@ -161,6 +161,16 @@ describe('eval-form metrics', () => {
     assert.ok(s.rhymeDemanded >= 1 && s.rhymeKept === s.rhymeDemanded, JSON.stringify(s));
   });
 
+  test('text of the file before the poem (eval-form --before) changes what the plan reads, not which lines are scored', () => {
+    const text = 'A big cat found the flat,\nA frog sat on the bog.\n\nThe sun was hot and free';
+    const alone = scoreSample({ prompt, original, wanted: 3, text, stopReason: 'form' });
+    const before = 'AN EARLIER POEM\n\nThe rain came down upon the town,\nThe wind went round and round,\nAnd every roof was wet and brown,\nAnd puddles on the ground.\n\nTHE CAT\n\n';
+    const inFile = scoreSample({ prompt, before, original, wanted: 3, text, stopReason: 'form' });
+    for (const k of ['lineDeviations', 'positionDeviations', 'stanzaChecks', 'stanzaHits', 'originalRhymeDemanded', 'originalRhymeKept', 'indentChecks'] as const) {
+      assert.deepEqual(inFile[k], alone[k], k);
+    }
+  });
+
   test('a continuation out of form: runs on mid-line, no rhyme, no stanza break', () => {
     const s = scoreSample({ prompt, original, wanted: 3, text: 'Once upon a time there was a little girl who liked to play with her friends in the park every', stopReason: 'length' });
     assert.equal(s.endsOnLine, false);

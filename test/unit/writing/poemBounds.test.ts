@@ -9,7 +9,7 @@ import { buildContinuationRequest } from '../../../src/writing/prompts/continuat
 import { buildGhostRequest } from '../../../src/writing/prompts/ghostRequest';
 import { lineEnds, planLine } from '../../../src/writing/verse/linePlan';
 import { findPoems, isSectionNumber, poemAt } from '../../../src/writing/verse/poemBounds';
-import { splitPoems } from '../../../src/writing/verse/poemCollection';
+import { splitPoems, textBefore } from '../../../src/writing/verse/poemCollection';
 import { analyzePoemForm } from '../../../src/writing/verse/poemForm';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 import { nextLabel, sectionLabel } from '../../../src/writing/verse/songSections';
@@ -84,6 +84,24 @@ describe('the poems of a collection', () => {
     assert.deepEqual(poems.map((p) => p.title).slice(0, 3), ['Evening', 'WINTER', 'Afterwards']);
     assert.ok(poems[1]!.text.startsWith('Snow on the sill'));
     assert.ok(!poems.some((p) => /\* \* \*|WINTER|title:/.test(p.text)));
+  });
+
+  test('each poem knows where it stands in its file: the text before it is what an editor shows above it', () => {
+    const poems = splitPoems(notebook, 'notebook');
+    const normalized = notebook.replace(/\r\n?/g, '\n');
+    for (const p of poems) assert.ok(normalized.slice(p.at).trimStart().startsWith(p.text.split('\n')[0]!.trim()), p.title);
+    const before = textBefore(notebook, poems[1]!, 10_000);
+    assert.ok(before.includes(poems[0]!.text.split('\n')[0]!) && /WINTER\s*$/.test(before), JSON.stringify(before.slice(-80)));
+    const short = textBefore(notebook, poems[1]!, 30);
+    assert.ok(short.length <= 31 && (short === '' || normalized[poems[1]!.at - short.length - 1] === '\n'), 'from a line start');
+    assert.equal(textBefore(notebook, poems[0]!, 0), '');
+    // Sonnets parted by one blank line are one poem each; each begins at its own first line.
+    const sonnet = (w: string) => Array.from({ length: 14 }, (_, i) => `${w} line ${i + 1} of the sonnet goes here`).join('\n');
+    const sonnets = `${sonnet('First')}\n\n${sonnet('Second')}\n`;
+    const parts = splitPoems(sonnets, 'sonnets');
+    assert.equal(parts.length, 2);
+    assert.ok(sonnets.slice(parts[1]!.at).startsWith('Second line 1'));
+    assert.ok(textBefore(sonnets, parts[1]!, 10_000).startsWith('First line 1'));
   });
 });
 
