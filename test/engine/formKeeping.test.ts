@@ -161,6 +161,17 @@ describe('forms on stories260K', () => {
     }
   });
 
+  test('a poem in a collection of envelope quatrains: rhyme mode ends its fourth line in a rhyme of its first, as the poems before it did', async () => {
+    const collection = fixture('envelope-collection.txt');
+    const alone = collection.slice(collection.indexOf('THE ROAD'));
+    assert.equal(planLine(alone, { rhyme: true }).rhymeWith?.word, 'walls', 'the poem alone: ABCB');
+    for (const seed of SEEDS) {
+      const [fourth] = linesOf(await write(collection, 1, seed, { rhyme: true }));
+      const key = lineRhymeKey(fourth!);
+      assert.ok(key && key.word !== 'sea' && rhymes(key, lineRhymeKey('sea')!, 'strict'), `seed ${seed}: "${fourth}" rhymes with "sea"`);
+    }
+  });
+
   test('the Burns stanza: short indented lines where the stanza has them', async () => {
     for (const seed of SEEDS) {
       const [fourth, fifth, sixth] = linesOf(await write(fixture('burns-stanza.txt'), 3, seed));

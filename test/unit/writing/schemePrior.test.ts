@@ -4,12 +4,15 @@
 // and a poem whose finished stanzas rhyme still counts as rhymed while a new stanza has not
 // rhymed yet.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { planLine, type LinePlan } from '../../../src/writing/verse/linePlan';
 import { analyzePoemForm } from '../../../src/writing/verse/poemForm';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 import { documentHabit, HABIT_CHARS } from '../../../src/writing/verse/schemeHabit';
 import { priorPartner, schemeState } from '../../../src/writing/verse/schemePrior';
+import { repoRoot } from '../../support/paths';
 
 const plan = (text: string): LinePlan => planLine(text, { rhyme: true });
 const partner = (p: LinePlan) => p.rhymeWith?.word ?? null;
@@ -67,12 +70,10 @@ describe('a rhymed poem in a new stanza that has not rhymed yet', () => {
 });
 
 describe('the document before the poem: how its earlier poems rhymed their stanzas', () => {
-  const envelope = [
-    'THE MILL\n\nThe wheel goes round beneath the hill,\nThe water falling white and cold,\nThe miller singing as he works,\nAnd all the valley hears it still.\n',
-    'THE FERRY\n\nThe boat goes out across the bay,\nThe ferryman with oar in hand,\nThe gulls above him in the air,\nAnd comes again at close of day.\n',
-    'THE BELL\n\nThe bell is ringing in the tower,\nThe people walking up the lane,\nThe children running on ahead,\nTo gather at the evening hour.\n',
-  ].join('\n');
-  const road = 'THE ROAD\n\nThe road goes winding to the sea,\nPast orchards, farms and garden walls,\nWith travellers on foot and horse,\n';
+  // Three envelope quatrains (ABCA), then the first three lines of a fourth poem.
+  const collection = readFileSync(join(repoRoot, 'test', 'fixtures', 'forms', 'envelope-collection.txt'), 'utf8');
+  const envelope = collection.slice(0, collection.indexOf('THE ROAD'));
+  const road = collection.slice(collection.indexOf('THE ROAD'));
   const unrhymed = [
     'MORNING\n\nThe light comes slowly over the field\nand finds the kettle on the stove,\nthe dog asleep beside the door,\nthe letters waiting to be read.\n',
     'NOON\n\nThe heat has settled on the roofs\nand no one walks along the street;\nthe baker closes up his shop,\nthe river barely seems to move.\n',
@@ -81,7 +82,7 @@ describe('the document before the poem: how its earlier poems rhymed their stanz
   const night = 'NIGHT\n\nThe moon is caught among the elms,\nthe owl is calling from the barn,\n';
 
   test('counts each state of the earlier stanzas and how the next line went on from it', () => {
-    const habit = documentHabit(`${envelope}\n${road}`);
+    const habit = documentHabit(collection);
     assert.deepEqual(habit?.get('ABC'), [0, 0, 0, 3, 0], 'three quatrains whose fourth line rhymed with the first');
     assert.deepEqual(habit?.get('AB'), [3, 0, 0, 0, 0]);
     assert.equal(documentHabit(road), null, 'nothing before the first poem');
@@ -89,7 +90,7 @@ describe('the document before the poem: how its earlier poems rhymed their stanz
 
   test("a poet's envelope quatrains (ABCA): the new poem's fourth line rhymes with its first, not its second", () => {
     assert.equal(partner(plan(road)), 'walls', 'alone: ABCB, the likeliest in general');
-    assert.equal(partner(plan(`${envelope}\n${road}`)), 'sea');
+    assert.equal(partner(plan(collection)), 'sea');
   });
 
   test('a collection that does not rhyme: no rhyme forced on the third line of a new poem', () => {
@@ -105,7 +106,7 @@ describe('the document before the poem: how its earlier poems rhymed their stanz
   });
 
   test('only the text just before the poem is read, however long the document', () => {
-    const long = `${unrhymed}\n${'\n'.repeat(2)}${'FILLER\n\nA line of prose that goes on and on without rhyme or measure at all here.\n\n'.repeat(600)}${envelope}\n${road}`;
+    const long = `${unrhymed}\n${'\n'.repeat(2)}${'FILLER\n\nA line of prose that goes on and on without rhyme or measure at all here.\n\n'.repeat(600)}${collection}`;
     const habit = documentHabit(long);
     assert.ok(long.length > 3 * HABIT_CHARS);
     assert.deepEqual(habit?.get('ABC'), [0, 0, 0, 3, 0]);
