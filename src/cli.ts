@@ -198,7 +198,7 @@ function continueRequest(text: string, form: FormSettings, lines: number | undef
   const normalized = text.replace(/\r\n?/g, '\n');
   const built = buildContinuationRequest({ text: normalized, offset: normalized.length, lines: lines === undefined ? 0 : Math.max(1, Math.round(lines)), kind: form.mode === 'keep' ? 'verse' : undefined });
   if (!built.ok) fail(built.message);
-  return withForm(built, form);
+  return withForm(built, form, normalized);
 }
 
 /**
@@ -217,7 +217,7 @@ async function continueAsEditor(engine: TextGenerator, request: WritingRequest, 
     shown = text;
   };
   const result = await engine.generate(
-    { prompt: request.prompt, sampling: { ...sampling, maxNewTokens: request.maxNewTokens, stopStrings: [...request.stopStrings, ...sampling.stopStrings] }, stream: !options.json, form: request.formConstraint, probabilities: options.probabilities },
+    { prompt: request.prompt, sampling: { ...sampling, maxNewTokens: request.maxNewTokens, stopStrings: [...request.stopStrings, ...sampling.stopStrings] }, stream: !options.json, form: request.formConstraint, formContext: request.formContext, probabilities: options.probabilities },
     {
       signal: abort.signal,
       onToken: (t) => {

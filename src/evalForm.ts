@@ -71,8 +71,9 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
   const samples = Math.min(16, positiveInt(values.samples, 'samples', 3));
   const maxLines = positiveInt(values.lines, 'lines', 4);
   const seed = positiveInt(values.seed, 'seed', 1);
-  // Characters of the file before each poem in its prompt, as an editor's window holds a poem
-  // written in a collection (its title, the poems before it); 0, the default: the poem alone.
+  // Characters of the file before each poem sent with it for form planning (the request's
+  // formContext), as the editor sends the document before the cursor: the model is shown the
+  // poem alone either way. 0, the default: nothing before it.
   const beforeChars = positiveInt(values.before, 'before', 0);
   const chosen = engineFromArgs(root, join(__dirname, 'worker.js'), values, { defaultThreads: 1 });
   if (!chosen.ok) throw new UsageError(chosen.message);
@@ -104,9 +105,10 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       const cut = cutPoem(poem.text, maxLines);
       const { cutAfterLines, wanted } = cut;
       if (wanted < 1) continue;
-      const prompt = poem.before + cut.prompt;
-      const promptTokens = await engine.countTokens(cut.prompt);
-      const perLine = promptTokens / Math.max(1, formLines(cut.prompt));
+      const prompt = cut.prompt;
+      const formContext = poem.before ? poem.before + prompt : undefined;
+      const promptTokens = await engine.countTokens(prompt);
+      const perLine = promptTokens / Math.max(1, formLines(prompt));
       // Room for lines twice as long as the poem's in tokens, within half the model's context
       // (the engine keeps the end of a prompt that would not fit beside it).
       const maxNewTokens = Math.max(16, Math.min(Math.floor(contextLength / 2), Math.ceil(wanted * perLine * 2) + 16));
@@ -118,7 +120,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       try {
         for (const arm of Object.keys(ARMS) as Arm[]) {
           // probabilities: 1 so that the engine reports each sample's log-probability (the perplexity row).
-          results[arm] = await engine.generate({ prompt, sampling, n: samples, form: ARMS[arm]!(wanted), probabilities: 1 });
+          results[arm] = await engine.generate({ prompt, sampling, n: samples, form: ARMS[arm]!(wanted), probabilities: 1, ...(formContext ? { formContext } : {}) });
         }
       } catch (e) {
         if (!(e instanceof EngineRequestError)) throw e;
@@ -130,7 +132,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
         const outs = result.alternatives ?? [{ text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb }];
         run.continuations[arm] = outs.map((o) => ({ text: o.text, stopReason: o.stopReason }));
         for (const o of outs) {
-          const score = scoreSample({ prompt: cut.prompt, before: poem.before, original: poem.text, wanted, text: o.text, stopReason: o.stopReason, meanLogProb: o.meanLogProb });
+          const score = scoreSample({ prompt, before: poem.before, original: poem.text, wanted, text: o.text, stopReason: o.stopReason, meanLogProb: o.meanLogProb });
           run.formClass = score.formClass;
           for (const b of [{ scores: scores[arm]!, texts: texts[arm]! }, bucket(perFile, poem.file, arm), bucket(perForm, score.formClass, arm)]) {
             b.scores.push(score);

@@ -89,7 +89,16 @@ export interface GenerateParams {
    * cut the prompt's start instead when both do not fit the model's context.
    */
   notes?: string;
+  /**
+   * The document before the cursor (the prompt is its end), which the model is not shown: form
+   * planning reads how the poems before this one rhymed their stanzas from it, for rhyme mode's
+   * guess at a first stanza's scheme (writing/verse/schemeHabit.ts). At most FORM_CONTEXT_CHARS.
+   */
+  formContext?: string;
 }
+
+/** The most of the document a request carries for form planning (`formContext`): twice what is read before the poem. */
+export const FORM_CONTEXT_CHARS = 24_000;
 
 /** One choice at a token: its text and its probability after the sampling filters. */
 export interface TokenChoice {

@@ -68,7 +68,8 @@ export class FormResources {
   private plan(text: string, options: PlanOptions = { rhyme: true }): LinePlan {
     let end = text.length;
     while (end > 0 && !LINE_END.test(text[end - 1]!)) end--;
-    const key = `${options.rhyme ? 1 : 0}${options.chorus ?? ''}${options.cjk ?? ''}\u0000${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
+    // The document before the poem counts too (rhyme mode's guess at a first stanza): by where its last line starts.
+    const key = `${options.rhyme ? 1 : 0}${options.chorus ?? ''}${options.cjk ?? ''}${options.context?.lastIndexOf('\n') ?? ''}\u0000${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
     const hit = this.plans.get(key);
     if (hit) return hit;
     let plan = planLine(text, options);

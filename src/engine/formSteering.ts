@@ -69,8 +69,10 @@ export class FormSteering {
     readonly ctx: SteeringContext,
     readonly constraint: FormConstraint,
     readonly prompt: string,
+    /** The document before the cursor (the request's `formContext`), for what the prompt alone does not show. */
+    formContext?: string,
   ) {
-    this.planOptions = { rhyme: true, chorus: constraint.chorus };
+    this.planOptions = { rhyme: true, chorus: constraint.chorus, ...(formContext ? { context: formContext } : {}) };
     const plan = ctx.plan(prompt, this.planOptions);
     // A Chinese poem stays one however the model goes on (a model that knows no Chinese writes English words).
     this.planOptions = { ...this.planOptions, cjk: plan.unit === 'character' || undefined };

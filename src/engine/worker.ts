@@ -3,7 +3,7 @@
  * (or the CLI) talks to it over Node's IPC channel with the messages in protocol.ts.
  */
 import type { HostMessage, ModelSpec, WorkerMessage } from './protocol';
-import type { FormConstraint, GenerateParams } from '../common/generation';
+import { FORM_CONTEXT_CHARS, type FormConstraint, type GenerateParams } from '../common/generation';
 import { isHostMessage, PROTOCOL_VERSION, sameModelSpec } from './protocol';
 import { LanguageModel } from './languageModel';
 import { checkModelFolder, EngineError } from './modelFolder';
@@ -85,7 +85,7 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
     formResources ??= new FormResources(generator.model);
     await formResources.prepare(form.rhyme === true, isCjkText(params.prompt));
     // The steering reads the prompt as the model does: without a trailing blank (see writing/prompts/promptEnd).
-    steering = new FormSteering(formResources.context(), form, splitPromptEnd(params.prompt).text);
+    steering = new FormSteering(formResources.context(), form, splitPromptEnd(params.prompt).text, formContext(params.formContext));
   }
   const result = await generator.generate(params, {
     isCancelled: () => job.cancelled,
@@ -97,6 +97,11 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
     result.stats.tokensAfterCancel = Math.max(0, result.stats.newTokens - (job.cancelledAt ?? 0));
   }
   send({ type: 'done', id: job.id, result });
+}
+
+/** A request's document before the cursor, for form planning; dropped when it is not a string of a sane length. */
+function formContext(raw: unknown): string | undefined {
+  return typeof raw === 'string' && raw.length <= FORM_CONTEXT_CHARS + 1000 ? raw : undefined;
 }
 
 /** The form constraint with only well-typed fields, or undefined for none. */

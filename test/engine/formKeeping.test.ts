@@ -163,13 +163,22 @@ describe('forms on stories260K', () => {
 
   test('a poem in a collection of envelope quatrains: rhyme mode ends its fourth line in a rhyme of its first, as the poems before it did', async () => {
     const collection = fixture('envelope-collection.txt');
-    const alone = collection.slice(collection.indexOf('THE ROAD'));
-    assert.equal(planLine(alone, { rhyme: true }).rhymeWith?.word, 'walls', 'the poem alone: ABCB');
+    const poem = collection.slice(collection.indexOf('THE ROAD'));
+    assert.equal(planLine(poem, { rhyme: true }).rhymeWith?.word, 'walls', 'the poem alone: ABCB');
+    const fourthLine = async (params: { prompt: string; formContext?: string }, seed: number) => {
+      const r = await client.generate({ ...params, sampling: { seed, maxNewTokens: 48 }, form: { rhyme: true, lines: 1 } });
+      return lineRhymeKey(r.text);
+    };
     for (const seed of SEEDS) {
-      const [fourth] = linesOf(await write(collection, 1, seed, { rhyme: true }));
-      const key = lineRhymeKey(fourth!);
-      assert.ok(key && key.word !== 'sea' && rhymes(key, lineRhymeKey('sea')!, 'strict'), `seed ${seed}: "${fourth}" rhymes with "sea"`);
+      // The whole collection as the prompt, and the poem alone with the collection as its formContext (as the editor sends it).
+      for (const params of [{ prompt: collection }, { prompt: poem, formContext: collection }]) {
+        const key = await fourthLine(params, seed);
+        assert.ok(key && key.word !== 'sea' && rhymes(key, lineRhymeKey('sea')!, 'strict'), `seed ${seed}, ${params.formContext ? 'formContext' : 'prompt'}: "${key?.word}" rhymes with "sea"`);
+      }
     }
+    // A formContext too long to be one is left out, not an error: the poem alone is planned.
+    const key = await fourthLine({ prompt: poem, formContext: `${'x'.repeat(100_000)}\n${collection}` }, SEEDS[0]!);
+    assert.ok(key && rhymes(key, lineRhymeKey('walls')!, 'strict'), `"${key?.word}" rhymes with "walls"`);
   });
 
   test('the Burns stanza: short indented lines where the stanza has them', async () => {

@@ -133,6 +133,13 @@ describe('server engine on a real llama-server', { skip: !llamaServerAvailable()
     assert.ok(lineRhymesWith(r.text, partner), `${JSON.stringify(r.text)} rhymes with "hill"`);
   });
 
+  test('rhyme mode on a server plans with the document before the cursor (formContext): a collection of ABCA quatrains', async () => {
+    const collection = readFileSync(join(repoRoot, 'test', 'fixtures', 'forms', 'envelope-collection.txt'), 'utf8');
+    const road = collection.slice(collection.indexOf('THE ROAD'));
+    const r = await engine.generate({ prompt: road, formContext: collection, sampling: { seed: 5, maxNewTokens: 80 }, form: { lines: 1, rhyme: true } });
+    assert.ok(lineRhymesWith(r.text, lineRhymeKey('sea')!), `${JSON.stringify(r.text)} rhymes with "sea" (the poem alone would ask for "walls")`);
+  });
+
   for (const strategy of ['greedy', 'sample'] as const) {
     test(`banned phrases on a server (${strategy}): never shown, streamed or not, and the text goes on past them`, async () => {
       const base = { strategy, seed: 21, temperature: 0.8, maxNewTokens: 60 };

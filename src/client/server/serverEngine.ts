@@ -199,6 +199,7 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
             prompt: end.text,
             blank: end.blank,
             form,
+            formContext: params.formContext,
             sampling: settings,
             seed: sampleSeed,
             grammar: dialect.capabilities.grammar,

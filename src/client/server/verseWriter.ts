@@ -37,6 +37,8 @@ export interface VerseJob {
   prompt: string;
   blank: string;
   form: FormConstraint;
+  /** The document before the cursor (the request's `formContext`), for rhyme mode's guess at a first stanza's scheme. */
+  formContext?: string;
   sampling: SamplingSettings;
   seed: number;
   /** The server takes grammars. */
@@ -186,7 +188,7 @@ export async function writeVerse(job: VerseJob): Promise<VerseResult> {
 /** The plan for the next line, with the constraint's overrides for the first one. */
 function linePlanFor(context: string, form: FormConstraint, first: boolean, job: VerseJob): LinePlan {
   // A Chinese poem stays one whatever script the model goes on in.
-  const plan = planLine(context, { rhyme: form.rhyme === true, chorus: form.chorus, cjk: isCjkText(job.prompt) || undefined });
+  const plan = planLine(context, { rhyme: form.rhyme === true, chorus: form.chorus, cjk: isCjkText(job.prompt) || undefined, context: job.formContext });
   const out: LinePlan = { ...plan };
   if (plan.label && form.stanzas === false) {
     // Ghost text leaves stanzas (and a song's section labels) to the writer: a free line instead.

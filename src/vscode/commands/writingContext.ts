@@ -139,5 +139,5 @@ export function continuationAt(document: vscode.TextDocument, at: vscode.Positio
     void vscode.window.showInformationMessage(built.message);
     return built;
   }
-  return withForm(built, form);
+  return withForm(built, form, window.text.slice(0, window.offset));
 }

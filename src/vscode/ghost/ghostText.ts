@@ -8,6 +8,7 @@ import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '.
 import { CompletionCache } from '../../writing/prompts/completionCache';
 import { dedupeAlternatives } from '../../writing/prompts/nearDuplicate';
 import { formConstraintFor, formKind } from '../../writing/verse/formRequest';
+import { formContextOf } from '../../writing/verse/schemeHabit';
 import type { FormConstraint, GenerateParams } from '../../common/generation';
 import type { EngineService } from '../service/engineService';
 import { checkedInlineSettings, formSettings, inlineSettings, samplingSettings } from '../service/settings';
@@ -106,12 +107,14 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     if (!request.ok) return undefined;
     // Verse keeps its form: the worker plans the line (length, rhyme) from the same prompt.
     const form = formConstraintFor(request.kind, formPrefs, { stanzas: false });
+    // Rhyme mode guesses a first stanza's scheme from the poems before this one too.
+    const formContext = form?.rhyme ? formContextOf(window.text.slice(0, window.offset)) : undefined;
 
     const samples = explicit ? CYCLE_SAMPLES : 1;
-    const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}\u0000${JSON.stringify(form ?? null)}`;
+    const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}\u0000${JSON.stringify(form ?? null)}\u0000${formContext?.length ?? ''}`;
     let texts = this.cache.get(key);
     this.metrics.requests++;
-    const params = ghostParams(document, request, sampling, samples, form);
+    const params = ghostParams(document, request, sampling, samples, form, formContext);
     if (texts) this.metrics.cacheHits++;
     else {
       texts = await this.generate(params, token);
@@ -167,7 +170,14 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
 }
 
 /** The engine request for a suggestion: always sampled (beam search is for deliberate commands) and short. */
-function ghostParams(document: vscode.TextDocument, request: GhostRequestReady, sampling: ReturnType<typeof samplingSettings>['settings'], samples: number, form: FormConstraint | undefined): GenerateParams {
+function ghostParams(
+  document: vscode.TextDocument,
+  request: GhostRequestReady,
+  sampling: ReturnType<typeof samplingSettings>['settings'],
+  samples: number,
+  form: FormConstraint | undefined,
+  formContext: string | undefined,
+): GenerateParams {
   return {
     prompt: request.prompt,
     sampling: {
@@ -179,6 +189,7 @@ function ghostParams(document: vscode.TextDocument, request: GhostRequestReady, 
     n: samples,
     caller: `ghost:${document.uri.toString()}`,
     form,
+    ...(formContext ? { formContext } : {}),
   };
 }
 

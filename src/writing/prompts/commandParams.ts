@@ -30,6 +30,7 @@ export function commandParams(request: WritingRequest, sampling: SamplingSetting
     caller,
     stream: options.stream ?? n === 1,
     ...(request.formConstraint ? { form: request.formConstraint } : {}),
+    ...(request.formConstraint && request.formContext ? { formContext: request.formContext } : {}),
   };
 }
 

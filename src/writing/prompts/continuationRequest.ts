@@ -28,6 +28,8 @@ export interface WritingRequest {
   lines: number;
   /** Form-keeping for the engine (verse, when the writer's settings keep form); absent: plain sampling. */
   formConstraint?: FormConstraint;
+  /** The document before the cursor for the engine's form planning (GenerateParams.formContext): rhyme mode only. */
+  formContext?: string;
   /**
    * The text to insert for the model's text so far. `finished`: the model ended it itself (end
    * of sequence or a stop string), so its last line is whole; otherwise a last line without a

@@ -13,7 +13,7 @@ import { isSectionLabel } from './songSections';
 export interface FormSample {
   /** The poem up to the cut, ending with a newline. */
   prompt: string;
-  /** Text of its file before the poem that was sent with it (eval-form --before); the lines are counted from the poem's start all the same. */
+  /** Text of its file before the poem, sent with it for form planning (eval-form --before); the lines are counted from the poem's start all the same. */
   before?: string;
   /** The whole poem: the truth about what follows the cut. */
   original: string;
@@ -206,7 +206,8 @@ export function scoreSample(sample: FormSample): SampleScore {
     }
     // The rows every poem shares count English rhyme, as they always have; Chinese verse has rows of its own.
     if (unit === 'syllable') {
-      const demanded = planLine((sample.before ?? '') + sample.prompt + sample.text.slice(0, line.start), { rhyme: true }).rhymeWith;
+      const text = sample.prompt + sample.text.slice(0, line.start);
+      const demanded = planLine(text, { rhyme: true, ...(sample.before ? { context: sample.before + text } : {}) }).rhymeWith;
       if (demanded) {
         score.rhymeDemanded++;
         if (lineRhymesWith(line.text, demanded)) score.rhymeKept++;

@@ -1,5 +1,6 @@
 import type { FormConstraint } from '../../common/generation';
 import type { WritingRequest } from '../prompts/continuationRequest';
+import { formContextOf } from './schemeHabit';
 import type { ChorusMode } from './songSections';
 import type { TextKindName } from '../prompts/textKind';
 
@@ -48,9 +49,13 @@ export function formConstraintFor(kind: TextKindName, settings: FormSettings, op
 
 /**
  * A command's request with the form constraint the writer's settings give it: verse keeps its
- * line lengths, stanzas (and rhymes, in rhyme mode) and stops after the request's lines.
+ * line lengths, stanzas (and rhymes, in rhyme mode) and stops after the request's lines. In
+ * rhyme mode it carries `textBeforeCursor` too (its end, formContextOf): how the poems before this
+ * one rhymed is what the engine guesses a first stanza's scheme from.
  */
-export function withForm<T extends WritingRequest>(request: T, settings: FormSettings): T {
+export function withForm<T extends WritingRequest>(request: T, settings: FormSettings, textBeforeCursor?: string): T {
   const form = formConstraintFor(request.kind, settings, { lines: request.lines });
-  return form ? { ...request, formConstraint: form } : request;
+  if (!form) return request;
+  const context = form.rhyme && textBeforeCursor ? formContextOf(textBeforeCursor) : undefined;
+  return { ...request, formConstraint: form, ...(context ? { formContext: context } : {}) };
 }

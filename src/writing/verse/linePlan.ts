@@ -54,6 +54,12 @@ export interface PlanOptions {
   chorus?: ChorusMode;
   /** Read the poem as CJK verse (or not) whatever its letters say (see PoemFormOptions.cjk). */
   cjk?: boolean;
+  /**
+   * The document before the cursor, when the text planned is only its end (a request's
+   * `formContext`): rhyme mode reads how the poems before this one rhymed from it. Absent: from
+   * the text itself.
+   */
+  context?: string;
 }
 
 /**
@@ -74,7 +80,7 @@ const PLAN_CHARS = 3000;
 export function planLine(text: string, options: PlanOptions = {}): LinePlan {
   // Rhyme mode guesses a first stanza's scheme from the poems before it too (read only here: a
   // longer stretch than the plan's own, and only what the guess needs).
-  const habit = options.rhyme ? documentHabit(text) : null;
+  const habit = options.rhyme ? documentHabit(options.context ?? text) : null;
   const form = analyzePoemForm(recentText(text), { kind: 'verse', chorus: options.chorus, cjk: options.cjk, habit });
   const next = form.next;
   const base = {

@@ -3,6 +3,7 @@ import { splitStanzas } from './poemLines';
 import { lineRhymeKey, type RhymeKey } from './rhyme';
 import { detectRhymeScheme } from './rhymeScheme';
 import { PRIOR_LINES, PRIOR_OUTCOMES, schemeState } from './schemePrior';
+import { FORM_CONTEXT_CHARS } from '../../common/generation';
 
 /** Counts by stanza state, as SCHEME_PRIOR keeps them: [a new rhyme, a rhyme 1, 2, 3, 4 lines back]. */
 export type SchemeCounts = ReadonlyMap<string, readonly number[]>;
@@ -24,9 +25,7 @@ export const HABIT_CHARS = 12_000;
  * with two lines in a stanza.
  */
 export function documentHabit(full: string): SchemeCounts | null {
-  let cut = Math.max(0, full.length - 2 * HABIT_CHARS);
-  if (cut > 0) cut = full.indexOf('\n', cut) + 1 || full.length;
-  const text = full.slice(cut);
+  const text = formContextOf(full);
   const poemStart = poemAt(text, text.length).start;
   if (poemStart <= 0) return null;
   let from = Math.max(0, poemStart - HABIT_CHARS);
@@ -43,6 +42,17 @@ export function documentHabit(full: string): SchemeCounts | null {
   const result = counts.size ? counts : null;
   last = { before, counts: result };
   return result;
+}
+
+/**
+ * What a request carries of the text before the cursor for form planning (`formContext`): its
+ * last FORM_CONTEXT_CHARS characters, from a line start — enough for a long poem and the
+ * HABIT_CHARS before it.
+ */
+export function formContextOf(textBeforeCursor: string): string {
+  let cut = Math.max(0, textBeforeCursor.length - FORM_CONTEXT_CHARS);
+  if (cut > 0) cut = textBeforeCursor.indexOf('\n', cut - 1) + 1 || textBeforeCursor.length;
+  return textBeforeCursor.slice(cut);
 }
 
 /** The last document read (planning a poem line by line reads the same text before it each time). */

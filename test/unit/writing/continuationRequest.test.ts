@@ -15,6 +15,8 @@ import {
   type ContinuationRequestReady,
 } from '../../../src/writing/prompts/continuationRequest';
 import { DEFAULT_FORM_SETTINGS, formKind, withForm } from '../../../src/writing/verse/formRequest';
+import { formContextOf } from '../../../src/writing/verse/schemeHabit';
+import { FORM_CONTEXT_CHARS } from '../../../src/common/generation';
 import { dedupeAlternatives, isNearDuplicate } from '../../../src/writing/prompts/nearDuplicate';
 import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';
 import { corpusDir, repoRoot } from '../../support/paths';
@@ -236,6 +238,20 @@ describe('engine requests for commands', () => {
     const keptProse = ready(buildContinuationRequest({ text: prose, offset: prose.length, kind: formKind({ mode: 'keep', rhyme: 'off' }) }));
     assert.equal(keptProse.kind, 'verse', '"keep" reads the text as verse');
     assert.deepEqual(withForm(keptProse, { mode: 'keep', rhyme: 'off' }).formConstraint, { rhyme: false, lines: keptProse.lines });
+  });
+
+  it('in rhyme mode sends the end of the document before the cursor for form planning, from a line start, never the whole of a long one', () => {
+    const poem = workspace('poem.md');
+    const long = `${'An earlier line of a long collection of poems.\n'.repeat(2000)}${poem}`;
+    const verse = ready(buildContinuationRequest({ text: long, offset: long.length }));
+    const kept = withForm(verse, DEFAULT_FORM_SETTINGS, long);
+    assert.ok(kept.formContext && long.endsWith(kept.formContext), 'the end of the text before the cursor');
+    assert.ok(kept.formContext.length <= FORM_CONTEXT_CHARS && long.length > FORM_CONTEXT_CHARS);
+    assert.equal(long[long.length - kept.formContext.length - 1], '\n', 'from a line start');
+    assert.equal(commandParams(kept, DEFAULT_SAMPLING, 'command:x').formContext, kept.formContext);
+    assert.equal(withForm(verse, { mode: 'auto', rhyme: 'off' }, long).formContext, undefined, 'only rhyme mode reads it');
+    assert.equal(withForm(verse, DEFAULT_FORM_SETTINGS).formContext, undefined, 'none given, none sent');
+    assert.equal(formContextOf(poem), poem, 'a short text whole');
   });
 
   it('counts a text as whole when the model ended it, not when the budget or a cancel did', () => {

@@ -93,6 +93,12 @@ describe('the document before the poem: how its earlier poems rhymed their stanz
     assert.equal(partner(plan(collection)), 'sea');
   });
 
+  test('the document can come apart from the text planned (a request formContext, the prompt its end)', () => {
+    const p = planLine(road, { rhyme: true, context: collection });
+    assert.equal(partner(p), 'sea');
+    assert.equal(partner(planLine(road, { rhyme: false, context: collection })), null, 'rhyme mode only');
+  });
+
   test('a collection that does not rhyme: no rhyme forced on the third line of a new poem', () => {
     assert.equal(partner(plan(night)), 'elms', 'alone: ABA, the likeliest in general');
     assert.equal(partner(plan(`${unrhymed}\n${night}`)), null);
