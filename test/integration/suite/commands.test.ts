@@ -16,7 +16,10 @@ import type { ContinueResult } from '../../../src/vscode/commands/continueComman
 import type { OutlineResult } from '../../../src/vscode/commands/outlineCommand';
 import type { RegenerateResult } from '../../../src/vscode/commands/regenerateCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor } from './uiBridge';
-import { SEED, ROWS, PROGRESS_CANCEL, repoRoot, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels, withWorkerHeld, commandsWithTestModel } from './writingSupport';
+import { SEED, ROWS, PROGRESS_CANCEL, repoRoot, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels, withWorkerHeld, commandsWithTestModel, recordRequests } from './writingSupport';
+import type { GenerateParams } from '../../../src/common/generation';
+import { planLine } from '../../../src/writing/verse/linePlan';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 
 describe('Commands', function () {
   this.timeout(120_000);
@@ -116,6 +119,39 @@ describe('Commands', function () {
     await waitFor(() => doc.getText() === `${before}${expected}Zq`, 'the typed characters');
     await undoRestores(doc, before + expected);
     await undoRestores(doc, before);
+  });
+
+  it('Continue This Poem in a collection sends the document before the poem for planning: rhyme mode aims the new line as the poems before it went', async function () {
+    // Three envelope quatrains (ABCA), then three lines of a fourth poem: alone, its fourth line
+    // would rhyme with the second (ABCB, the likeliest in general); after these, with the first.
+    await loadPronouncingDictionary();
+    const file = path.join(workspaceDir(), 'envelope-collection.md');
+    fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'forms', 'envelope-collection.txt'), file);
+    const seen: GenerateParams[] = [];
+    const restore = recordRequests(inkling, seen);
+    try {
+      await config().update('continue.lines', 1, vscode.ConfigurationTarget.Global);
+      const doc = await vscode.workspace.openTextDocument(file);
+      const editor = await vscode.window.showTextDocument(doc);
+      const end = doc.lineAt(doc.lineCount - 1).range.end;
+      editor.selection = new vscode.Selection(end, end);
+      const before = doc.getText();
+      const result = (await vscode.commands.executeCommand('inkling.continueWriting')) as ContinueResult;
+      assert.strictEqual(result.outcome, 'complete');
+      const params = seen.at(-1)!;
+      assert.strictEqual(params.formContext, before, 'the document before the cursor went with the request');
+      assert.ok(params.form?.rhyme, 'in rhyme mode');
+      // What rhyme mode aims the line at, read as the worker reads the request (whether the
+      // 260K-parameter model then finds a rhyme is the engine tests' business).
+      assert.strictEqual(planLine(params.prompt, { rhyme: true, context: params.formContext }).rhymeWith?.word, 'sea');
+      assert.strictEqual(planLine(params.prompt.slice(params.prompt.indexOf('THE ROAD')), { rhyme: true }).rhymeWith?.word, 'walls', 'the poem alone');
+      assert.ok(doc.getText().length > before.length && doc.getText().startsWith(before), 'a line was added after the poem');
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    } finally {
+      restore();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it('Continue Writing continues prose for a paragraph, as the CLI does', async function () {
