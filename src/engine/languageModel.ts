@@ -71,8 +71,7 @@ export class LanguageModel {
 
   static async load(spec: ModelSpec, onLoadWarning?: (message: string) => void): Promise<LanguageModel> {
     const started = performance.now();
-    const { config, onnxPath: preferred } = checkModelFolder(spec.dir, spec.dtype, spec.layout, spec.graph);
-    let onnxPath = preferred;
+    const { config, onnxPath } = checkModelFolder(spec.dir, spec.dtype, spec.layout, spec.graph);
     // Never touch the network from the worker: downloads happen in the model manager, with consent.
     hfEnv.allowRemoteModels = false;
     hfEnv.allowLocalModels = true;
@@ -90,34 +89,30 @@ export class LanguageModel {
     // that path reads the whole file into a JS buffer first and kept ~240 MB more resident for
     // a 135 MB model (measured), and the decode loop only needs the bare session anyway.
     const open = (file: string) => ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    // A copy-free graph that will not open (damaged, or a rewrite ONNX Runtime rejects), or opens
+    // and fails its first run (a kernel or a shape rejected only then), must not cost the writer
+    // the model: the folder's transformers.js graph runs instead, loaded afresh.
+    const standard = standardGraph(spec);
+    const fallBack = standard !== null && standard !== onnxPath;
+    const instead = (why: string) => {
+      onLoadWarning?.(`The copy-free graph ${basename(onnxPath)} ${why}; running ${basename(standard!)} instead.`);
+      return LanguageModel.load({ ...spec, layout: 'standard' }, onLoadWarning);
+    };
     try {
       session = await open(onnxPath);
     } catch (e) {
-      // A copy-free graph that will not open (damaged, or a rewrite ONNX Runtime rejects) must not
-      // cost the writer the model: the folder's transformers.js graph runs instead.
-      const standard = standardGraph(spec);
-      if (!standard || standard === onnxPath) throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
-      onLoadWarning?.(`The copy-free graph ${basename(onnxPath)} could not be loaded (${firstLine(e)}); running ${basename(standard)} instead.`);
-      onnxPath = standard;
-      try {
-        session = await open(onnxPath);
-      } catch (e2) {
-        throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e2), spec.dir));
-      }
+      if (fallBack) return instead(`could not be loaded (${firstLine(e)})`);
+      throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
     }
     const inFolder = dirname(onnxPath) === join(spec.dir, 'onnx');
     const model = new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started, inFolder ? `onnx/${basename(onnxPath)}` : onnxPath);
-    const standard = model.copyFree ? standardGraph(spec) : null;
-    if (!standard || standard === onnxPath) return model;
-    // A copy-free graph can open and still fail on its first run (a kernel or a shape ONNX
-    // Runtime rejects only then): one token now, and the transformers.js graph if it fails.
+    if (!fallBack || !model.copyFree) return model;
     try {
       await model.forward([[0]], emptyCache(model.layout));
       return model;
     } catch (e) {
       await model.dispose().catch(() => undefined);
-      onLoadWarning?.(`The copy-free graph ${basename(onnxPath)} failed its first run (${firstLine(e)}); running ${basename(standard)} instead.`);
-      return LanguageModel.load({ ...spec, layout: 'standard' }, onLoadWarning);
+      return instead(`failed its first run (${firstLine(e)})`);
     }
   }
 
