@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   if (!json || !dir) throw new Error('usage: evalFormMisses RESULT.json DIR');
   await loadPronouncingDictionary();
   const report = JSON.parse(readFileSync(json, 'utf8')) as { runs: Run[]; beforeChars?: number };
-  // Each poem with the text before it in its file that eval-form put in its prompt (--before).
+  // Each poem with the text before it in its file that eval-form sent for planning (--before, as formContext).
   const poems = new Map<string, { text: string; before: string }>();
   for (const name of readdirSync(dir).filter((n) => /\.(txt|md)$/i.test(n))) {
     const fileText = readFileSync(join(dir, name), 'utf8');

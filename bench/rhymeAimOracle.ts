@@ -47,11 +47,11 @@ async function main(): Promise<void> {
   await loadPronouncingDictionary();
 
   const names = readdirSync(dir).filter((n) => /\.(txt|md)$/i.test(n) && !/^(readme|license|licence|changelog)\b/i.test(n)).sort();
-  const files: (CollectedPoem & { file: string; before: string })[][] = [];
+  const files: (CollectedPoem & { file: string; fileText: string })[][] = [];
   for (const name of names) {
     const fileText = readFileSync(join(dir, name), 'utf8');
     const poems = splitPoems(fileText, basename(name)).filter((p) => p.text.split('\n').filter((l) => l.trim()).length >= 3);
-    if (poems.length) files.push(poems.map((p) => ({ ...p, file: name, before: textBefore(fileText, p, beforeChars) })));
+    if (poems.length) files.push(poems.map((p) => ({ ...p, file: name, fileText })));
   }
   const tallies = { first: empty(), later: empty() };
   for (const poem of samplePoems(files, limit)) {
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       if (!here) break;
       // The poem up to line p (blank line included), the poet's lines standing in for generated ones.
       const start = lines[p]!.start;
-      const context = poem.before + poem.text.slice(0, poem.text.lastIndexOf('\n', start) + 1);
+      const context = textBefore(poem.fileText, poem, beforeChars) + poem.text.slice(0, poem.text.lastIndexOf('\n', start) + 1);
       const aim = planLine(context, { rhyme: true }).rhymeWith;
       const t = here.stanza === 0 ? tallies.first : tallies.later;
       const partnerKey = here.rhymesWith === null ? null : lineRhymeKey(truth.lines[here.rhymesWith]!.text);

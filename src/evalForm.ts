@@ -14,6 +14,7 @@ import type { FormConstraint, GenerationResult } from './common/generation';
 import { EngineRequestError } from './client/writingEngine';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/verse/formMetrics';
 import { cutPoem, formLines, samplePoems, splitPoems, textBefore, type CollectedPoem } from './writing/verse/poemCollection';
+import { formContextOf } from './writing/verse/schemeHabit';
 import { loadPronouncingDictionary } from './writing/verse/pronouncingDictionary';
 import { isCjkText } from './writing/verse/cjkText';
 import { loadPinyin } from './writing/verse/hanziRhyme';
@@ -106,7 +107,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       const { cutAfterLines, wanted } = cut;
       if (wanted < 1) continue;
       const prompt = cut.prompt;
-      const formContext = poem.before ? poem.before + prompt : undefined;
+      const formContext = poem.before ? formContextOf(poem.before + prompt) : undefined;
       const promptTokens = await engine.countTokens(prompt);
       const perLine = promptTokens / Math.max(1, formLines(prompt));
       // Room for lines twice as long as the poem's in tokens, within half the model's context

@@ -7,6 +7,7 @@ import type { LanguageModel } from './languageModel';
 import type { SteeringContext } from './formSteering';
 import { buildTokenTrie, type TrieEntry, type TrieNode } from './tokenTrie';
 import { VocabularyIndex } from './vocabularyIndex';
+import { hashText } from '../writing/prompts/completionCache';
 import { planLine, type LinePlan, type PlanOptions } from '../writing/verse/linePlan';
 import { loadPinyin } from '../writing/verse/hanziRhyme';
 import { loadPronouncingDictionary } from '../writing/verse/pronouncingDictionary';
@@ -21,7 +22,7 @@ const RHYME_CANDIDATES = 250;
 const HAN_CANDIDATES = 1000;
 const CLAUSE_MARKS = ['，', '。', '！', '？', '；'];
 const LINE_END = /[\n。，！？；]/;
-/** Plans kept, keyed by the text before the line in progress (as much of it as planning reads). */
+/** Plans kept, keyed by the text before the line in progress (as much of it as the line's form reads) and the request's formContext. */
 const PLAN_CACHE = 16;
 const PLAN_KEY_CHARS = 3200;
 
@@ -68,8 +69,10 @@ export class FormResources {
   private plan(text: string, options: PlanOptions = { rhyme: true }): LinePlan {
     let end = text.length;
     while (end > 0 && !LINE_END.test(text[end - 1]!)) end--;
-    // The document before the poem counts too (rhyme mode's guess at a first stanza): by where its last line starts.
-    const key = `${options.rhyme ? 1 : 0}${options.chorus ?? ''}${options.cjk ?? ''}${options.context?.lastIndexOf('\n') ?? ''}\u0000${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
+    // The document before the cursor counts too (rhyme mode's guess at a first stanza): up to its
+    // last line break, so that typing within a line still plans once.
+    const context = options.context ? hashText(options.context.slice(0, options.context.lastIndexOf('\n') + 1)) : '';
+    const key = `${options.rhyme ? 1 : 0}${options.chorus ?? ''}${options.cjk ?? ''}${context}\u0000${end < text.length ? 1 : 0}${text.slice(Math.max(0, end - PLAN_KEY_CHARS), end)}`;
     const hit = this.plans.get(key);
     if (hit) return hit;
     let plan = planLine(text, options);

@@ -3,7 +3,8 @@
  * (or the CLI) talks to it over Node's IPC channel with the messages in protocol.ts.
  */
 import type { HostMessage, ModelSpec, WorkerMessage } from './protocol';
-import { FORM_CONTEXT_CHARS, type FormConstraint, type GenerateParams } from '../common/generation';
+import type { FormConstraint, GenerateParams } from '../common/generation';
+import { formContextOf } from '../writing/verse/schemeHabit';
 import { isHostMessage, PROTOCOL_VERSION, sameModelSpec } from './protocol';
 import { LanguageModel } from './languageModel';
 import { checkModelFolder, EngineError } from './modelFolder';
@@ -99,9 +100,9 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
   send({ type: 'done', id: job.id, result });
 }
 
-/** A request's document before the cursor, for form planning; dropped when it is not a string of a sane length. */
+/** A request's document before the cursor, for form planning: its end (FORM_CONTEXT_CHARS at most), or none when it is not a string. */
 function formContext(raw: unknown): string | undefined {
-  return typeof raw === 'string' && raw.length <= FORM_CONTEXT_CHARS + 1000 ? raw : undefined;
+  return typeof raw === 'string' && raw ? formContextOf(raw) : undefined;
 }
 
 /** The form constraint with only well-typed fields, or undefined for none. */

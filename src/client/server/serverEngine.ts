@@ -30,6 +30,7 @@ import { ollamaDialect } from './ollamaDialect';
 import { openaiDialect } from './openaiDialect';
 import { MissingModel, probeServer, type ServerProbe } from './probe';
 import { vllmDialect } from './vllmDialect';
+import { formContextOf } from '../../writing/verse/schemeHabit';
 import { writeVerse } from './verseWriter';
 import { msg } from '../../common/message';
 
@@ -199,7 +200,7 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
             prompt: end.text,
             blank: end.blank,
             form,
-            formContext: params.formContext,
+            formContext: typeof params.formContext === 'string' ? formContextOf(params.formContext) : undefined,
             sampling: settings,
             seed: sampleSeed,
             grammar: dialect.capabilities.grammar,

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '../../writing/prompts/ghostRequest';
-import { CompletionCache } from '../../writing/prompts/completionCache';
+import { CompletionCache, hashText } from '../../writing/prompts/completionCache';
 import { dedupeAlternatives } from '../../writing/prompts/nearDuplicate';
 import { formConstraintFor, formKind } from '../../writing/verse/formRequest';
 import { formContextOf } from '../../writing/verse/schemeHabit';
@@ -111,7 +111,7 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     const formContext = form?.rhyme ? formContextOf(window.text.slice(0, window.offset)) : undefined;
 
     const samples = explicit ? CYCLE_SAMPLES : 1;
-    const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}\u0000${JSON.stringify(form ?? null)}\u0000${formContext?.length ?? ''}`;
+    const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}\u0000${JSON.stringify(form ?? null)}\u0000${formContext ? hashText(formContext) : ''}`;
     let texts = this.cache.get(key);
     this.metrics.requests++;
     const params = ghostParams(document, request, sampling, samples, form, formContext);

@@ -10,6 +10,7 @@ import { buildContinuationRequest, type ContinuationRequest } from '../prompts/c
 import { shiftRange, type TextEdit } from './insertionTracker';
 import { remapLineEndings, type LineEnding } from './lineEndings';
 import type { TextKindName } from '../prompts/textKind';
+import { formContextOf } from '../verse/schemeHabit';
 
 /** A token's place in an inserted text: [start, end) in that text. */
 export interface TokenSpan {
@@ -153,7 +154,9 @@ export function continuationAfterChoice(input: { before: string; chosen: string;
   const before = input.before + input.chosen;
   const built = buildContinuationRequest({ text: before + input.after, offset: before.length, atDocumentStart: input.atDocumentStart, lines: input.lines, kind: input.kind });
   if (!built.ok || !input.formConstraint) return built;
-  return { ...built, formConstraint: { ...input.formConstraint, lines: built.lines } };
+  // Rhyme mode plans from the document before the cursor too (see withForm).
+  const formContext = input.formConstraint.rhyme ? formContextOf(before) : undefined;
+  return { ...built, formConstraint: { ...input.formConstraint, lines: built.lines }, ...(formContext ? { formContext } : {}) };
 }
 
 /** Lines with words on them that a line break has ended. */

@@ -80,7 +80,7 @@ const PLAN_CHARS = 3000;
 export function planLine(text: string, options: PlanOptions = {}): LinePlan {
   // Rhyme mode guesses a first stanza's scheme from the poems before it too (read only here: a
   // longer stretch than the plan's own, and only what the guess needs).
-  const habit = options.rhyme ? documentHabit(options.context ?? text) : null;
+  const habit = options.rhyme ? documentHabit(options.context || text) : null;
   const form = analyzePoemForm(recentText(text), { kind: 'verse', chorus: options.chorus, cjk: options.cjk, habit });
   const next = form.next;
   const base = {

@@ -1,3 +1,4 @@
+import { detectTextKind } from '../prompts/textKind';
 import { poemAt, findPoems } from './poemBounds';
 import { splitStanzas } from './poemLines';
 import { lineRhymeKey, type RhymeKey } from './rhyme';
@@ -20,7 +21,7 @@ export const HABIT_CHARS = 12_000;
  * reads them) and whether it rhymed with one of the four lines before it. A poet's collection
  * (Dickinson's ballad quatrains, Byron's numbered ottava rima, a hymnal) shows how a new poem's
  * first stanza will likely go before the stanza itself can: what the stanza-scheme prior guesses
- * from many poets, the writer's own document tells. Only the `HABIT_CHARS` before the poem are
+ * from many poets, the writer's own document tells. Prose between poems is left out. Only the `HABIT_CHARS` before the poem are
  * read (and at most twice that from the end of the text); null when they hold no earlier verse
  * with two lines in a stanza.
  */
@@ -28,13 +29,22 @@ export function documentHabit(full: string): SchemeCounts | null {
   const text = formContextOf(full);
   const poemStart = poemAt(text, text.length).start;
   if (poemStart <= 0) return null;
+  // From a stanza boundary (a stanza cut in two would be counted from a wrong state).
   let from = Math.max(0, poemStart - HABIT_CHARS);
-  if (from > 0) from = text.indexOf('\n', from) + 1 || poemStart;
+  if (from > 0) {
+    const gap = /\n[ \t]*\n/g;
+    gap.lastIndex = from - 1;
+    const m = gap.exec(text);
+    from = m && m.index < poemStart ? m.index + m[0].length : poemStart;
+  }
   const before = text.slice(from, poemStart);
   if (before === last?.before) return last.counts;
   const counts = new Map<string, number[]>();
   for (const poem of findPoems(before)) {
-    for (const stanza of splitStanzas(before.slice(poem.bodyStart, poem.end))) {
+    const body = before.slice(poem.bodyStart, poem.end);
+    // Prose before a poem (a story's paragraphs, notes) says nothing about how verse rhymes.
+    if (detectTextKind(body).kind !== 'verse') continue;
+    for (const stanza of splitStanzas(body)) {
       const keys = stanza.lines.slice(0, PRIOR_LINES).map((l) => lineRhymeKey(l.text));
       countStanza(keys, counts);
     }

@@ -85,6 +85,8 @@ export const SCHEME_PRIOR: Readonly<Record<string, readonly number[]>> = {
 
 /** A state seen fewer times than this says too little. */
 const MIN_SEEN = 20;
+/** A state the general prior lacks needs the document's stanzas to have been in it this often. */
+const HABIT_MIN = 3;
 
 /**
  * What the general prior is worth beside the writer's own document: as many of its stanzas in
@@ -111,7 +113,8 @@ export function priorPartner(letters: readonly (string | null)[], share: number,
   if (generalTotal >= MIN_SEEN) general!.forEach((c, k) => (counts[k] += (own ? PRIOR_WEIGHT : 1) * (c / generalTotal)));
   if (own) own.forEach((c, k) => (counts[k] += c));
   const total = counts.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
+  // A state the general prior has (almost) never seen is judged by the document alone only once it has shown it a few times.
+  if (total === 0 || (generalTotal < MIN_SEEN && total < HABIT_MIN)) return null;
   let best = 1;
   for (let back = 2; back < counts.length; back++) if (counts[back]! > counts[best]!) best = back;
   if (best > letters.length || counts[best]! < share * total) return null;

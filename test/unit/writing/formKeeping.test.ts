@@ -11,7 +11,7 @@ import { cutPoem, samplePoems, splitPoems } from '../../../src/writing/verse/poe
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 import { rhymeKey, rhymes } from '../../../src/writing/verse/rhyme';
 import { RhymeLexicon } from '../../../src/writing/verse/rhymeLexicon';
-import { corpusDir } from '../../support/paths';
+import { corpusDir, repoRoot } from '../../support/paths';
 
 const corpus = (name: string) => readFileSync(join(corpusDir, name), 'utf8');
 const ROAD = corpus('road-not-taken.txt');
@@ -169,6 +169,15 @@ describe('eval-form metrics', () => {
     for (const k of ['lineDeviations', 'positionDeviations', 'stanzaChecks', 'stanzaHits', 'originalRhymeDemanded', 'originalRhymeKept', 'indentChecks'] as const) {
       assert.deepEqual(inFile[k], alone[k], k);
     }
+    // Where the document changes the plan, "scheme as read" follows it: a collection of ABCA
+    // quatrains asks the fourth line of a new poem to rhyme with its first.
+    const collection = readFileSync(join(repoRoot, 'test', 'fixtures', 'forms', 'envelope-collection.txt'), 'utf8');
+    const poem = collection.slice(collection.indexOf('THE ROAD'));
+    const road = { prompt: poem.slice(poem.indexOf('The road')), original: `${poem.slice(poem.indexOf('The road'))}Beside the hedges, by the quay.\n`, wanted: 1, text: 'Beside the hedges, by the quay.\n', stopReason: 'form' };
+    assert.equal(scoreSample(road).rhymeKept, 0, 'alone: the scheme reads ABCB, "quay" does not rhyme with "walls"');
+    const withCollection = scoreSample({ ...road, before: `${collection.slice(0, collection.indexOf('THE ROAD'))}THE ROAD\n\n` });
+    assert.equal(withCollection.rhymeDemanded, 1);
+    assert.equal(withCollection.rhymeKept, 1, 'with the poems before it: ABCA, "quay" rhymes with "sea"');
   });
 
   test('a continuation out of form: runs on mid-line, no rhyme, no stanza break', () => {

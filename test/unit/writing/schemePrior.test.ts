@@ -104,6 +104,19 @@ describe('the document before the poem: how its earlier poems rhymed their stanz
     assert.equal(partner(plan(`${unrhymed}\n${night}`)), null);
   });
 
+  test('prose before a poem is not counted as unrhymed stanzas', () => {
+    const story = 'CHAPTER ONE\n\nThe rain had not stopped for three days, and the road\nto the village was a river of mud. Nobody came\nand nobody went, and the miller sat by his fire\nreading the letters his brother had sent from the coast.\n\n';
+    assert.equal(documentHabit(`${story}${road}`), null);
+    assert.equal(partner(plan(`${story}${road}`)), 'walls', 'the poem is planned as if alone');
+  });
+
+  test('a state the general prior has not seen is judged by the document only once it has shown it three times', () => {
+    const state = ['A', 'B', 'C', 'A'];
+    assert.equal(priorPartner(state, 0.35), null, 'ABCA: too rare a state for the prior');
+    assert.equal(priorPartner(state, 0.35, new Map([['ABCA', [0, 0, 0, 0, 2]]])), null, 'two stanzas say too little');
+    assert.equal(priorPartner(state, 0.35, new Map([['ABCA', [0, 0, 0, 0, 3]]])), 4);
+  });
+
   test('one short poem before weighs less than the general prior: its lone ABCA only makes ABCB too unsure to force', () => {
     const one = envelope.split('\n\n').slice(0, 2).join('\n\n');
     assert.deepEqual(documentHabit(`${one}\n\n${road}`)?.get('ABC'), [0, 0, 0, 1, 0]);
