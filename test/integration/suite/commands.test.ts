@@ -16,8 +16,7 @@ import type { ContinueResult } from '../../../src/vscode/commands/continueComman
 import type { OutlineResult } from '../../../src/vscode/commands/outlineCommand';
 import type { RegenerateResult } from '../../../src/vscode/commands/regenerateCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor } from './uiBridge';
-import { SEED, ROWS, PROGRESS_CANCEL, repoRoot, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels, withWorkerHeld, commandsWithTestModel, recordRequests } from './writingSupport';
-import type { GenerateParams } from '../../../src/common/generation';
+import { SEED, ROWS, PROGRESS_CANCEL, repoRoot, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels, withWorkerHeld, commandsWithTestModel, openFormFixtureAtEnd } from './writingSupport';
 import { planLine } from '../../../src/writing/verse/linePlan';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 
@@ -125,16 +124,9 @@ describe('Commands', function () {
     // Three envelope quatrains (ABCA), then three lines of a fourth poem: alone, its fourth line
     // would rhyme with the second (ABCB, the likeliest in general); after these, with the first.
     await loadPronouncingDictionary();
-    const file = path.join(workspaceDir(), 'envelope-collection.md');
-    fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'forms', 'envelope-collection.txt'), file);
-    const seen: GenerateParams[] = [];
-    const restore = recordRequests(inkling, seen);
+    await config().update('continue.lines', 1, vscode.ConfigurationTarget.Global);
+    const { doc, seen, done } = await openFormFixtureAtEnd(inkling, 'envelope-collection.txt', 'envelope-collection.md');
     try {
-      await config().update('continue.lines', 1, vscode.ConfigurationTarget.Global);
-      const doc = await vscode.workspace.openTextDocument(file);
-      const editor = await vscode.window.showTextDocument(doc);
-      const end = doc.lineAt(doc.lineCount - 1).range.end;
-      editor.selection = new vscode.Selection(end, end);
       const before = doc.getText();
       const result = (await vscode.commands.executeCommand('inkling.continueWriting')) as ContinueResult;
       assert.strictEqual(result.outcome, 'complete');
@@ -148,9 +140,7 @@ describe('Commands', function () {
       assert.ok(doc.getText().length > before.length && doc.getText().startsWith(before), 'a line was added after the poem');
       await vscode.commands.executeCommand('workbench.action.files.revert');
     } finally {
-      restore();
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      fs.rmSync(file, { force: true });
+      await done();
     }
   });
 

@@ -8,8 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { repoRoot, api, cliGhost, recordRequests, workspaceDir } from './writingSupport';
-import type { GenerateParams } from '../../../src/common/generation';
+import { repoRoot, api, cliGhost, openFormFixtureAtEnd } from './writingSupport';
 import { planLine } from '../../../src/writing/verse/linePlan';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 
@@ -128,15 +127,8 @@ describe('Ghost text', function () {
 
   it('in rhyme mode a suggestion request carries the document before the cursor for planning (formContext)', async function () {
     await loadPronouncingDictionary();
-    const file = path.join(workspaceDir(), 'envelope-collection-ghost.md');
-    fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'forms', 'envelope-collection.txt'), file);
-    const seen: GenerateParams[] = [];
-    const restore = recordRequests(inkling, seen);
+    const { doc, seen, done } = await openFormFixtureAtEnd(inkling, 'envelope-collection.txt', 'envelope-collection-ghost.md');
     try {
-      const doc = await vscode.workspace.openTextDocument(file);
-      const editor = await vscode.window.showTextDocument(doc);
-      const end = doc.lineAt(doc.lineCount - 1).range.end;
-      editor.selection = new vscode.Selection(end, end);
       await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
       await waitFor(() => seen.some((p) => p.caller?.startsWith('ghost:')), 'a ghost-text request', 30_000);
       const params = seen.find((p) => p.caller?.startsWith('ghost:'))!;
@@ -144,9 +136,7 @@ describe('Ghost text', function () {
       assert.strictEqual(params.formContext, doc.getText(), 'the document before the cursor, whole (it is short)');
       assert.strictEqual(planLine(params.prompt, { rhyme: true, context: params.formContext }).rhymeWith?.word, 'sea');
     } finally {
-      restore();
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      fs.rmSync(file, { force: true });
+      await done();
     }
   });
 

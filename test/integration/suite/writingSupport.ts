@@ -68,6 +68,31 @@ export async function openAtEnd(name: string, ui: UiBridge): Promise<vscode.Text
   return editor;
 }
 
+/**
+ * Copies `test/fixtures/forms/<fixture>` into the workspace as `name`, opens it with the cursor at
+ * its end, and records every request the local engine gets meanwhile (`seen`). `done()` stops
+ * recording, closes the editors and removes the copy.
+ */
+export async function openFormFixtureAtEnd(inkling: InklingApi, fixture: string, name: string): Promise<{ doc: vscode.TextDocument; seen: GenerateParams[]; done(): Promise<void> }> {
+  const file = path.join(workspaceDir(), name);
+  fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'forms', fixture), file);
+  const seen: GenerateParams[] = [];
+  const restore = recordRequests(inkling, seen);
+  const doc = await vscode.workspace.openTextDocument(file);
+  const editor = await vscode.window.showTextDocument(doc);
+  const end = doc.lineAt(doc.lineCount - 1).range.end;
+  editor.selection = new vscode.Selection(end, end);
+  return {
+    doc,
+    seen,
+    async done() {
+      restore();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(file, { force: true });
+    },
+  };
+}
+
 /** The CLI's raw text for a request with a seed (the settings otherwise the defaults, as in the tests' VS Code). */
 /**
  * Opens a file of the workspace (a path), puts the cursor at its end and runs Continue Writing,
