@@ -41,10 +41,7 @@ export class PreparedGraphs {
   find(dir: string, dtype: ModelDtype): string | null {
     const key = this.keyFor(dir, dtype);
     const outcome = key ? this.read(key) : null;
-    if (!key || !outcome || !('file' in outcome.record)) return null;
-    // Resolved under this storage folder whatever path was written (the storage may have moved).
-    const file = join(this.root, key, basename(outcome.record.file));
-    return existsSync(file) ? file : null;
+    return key && outcome ? this.graphOf(key, outcome) : null;
   }
 
   /**
@@ -54,7 +51,14 @@ export class PreparedGraphs {
   settled(dir: string, dtype: ModelDtype): boolean {
     const key = this.keyFor(dir, dtype);
     const outcome = key ? this.read(key) : null;
-    return !!outcome && ('skipped' in outcome.record || this.find(dir, dtype) !== null);
+    return !!key && !!outcome && ('skipped' in outcome.record || this.graphOf(key, outcome) !== null);
+  }
+
+  /** The graph an outcome names, if it is still there: resolved under this storage folder whatever path was written (the storage may have moved). */
+  private graphOf(key: string, outcome: Outcome): string | null {
+    if (!('file' in outcome.record)) return null;
+    const file = join(this.root, key, basename(outcome.record.file));
+    return existsSync(file) ? file : null;
   }
 
   /** What preparing the folder's current weights came to, or null if it was not tried (or the note is unreadable). */

@@ -30,7 +30,6 @@ import { ollamaDialect } from './ollamaDialect';
 import { openaiDialect } from './openaiDialect';
 import { MissingModel, probeServer, type ServerProbe } from './probe';
 import { vllmDialect } from './vllmDialect';
-import { formContextOf } from '../../writing/verse/schemeHabit';
 import { writeVerse } from './verseWriter';
 import { msg } from '../../common/message';
 
@@ -200,7 +199,7 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
             prompt: end.text,
             blank: end.blank,
             form,
-            formContext: typeof params.formContext === 'string' ? formContextOf(params.formContext) : undefined,
+            formContext: params.formContext,
             sampling: settings,
             seed: sampleSeed,
             grammar: dialect.capabilities.grammar,
