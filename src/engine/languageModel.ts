@@ -1,12 +1,14 @@
 /**
- * A causal language model loaded from a local folder in the Hugging Face layout: the
- * tokenizer and ONNX session come from transformers.js, and the forward pass runs on the
- * ONNX Runtime session directly so the decode loop controls the KV cache and pays nothing
- * for wrappers on the hot path.
+ * A causal language model loaded from a local folder in the Hugging Face layout (the one
+ * transformers.js reads): the tokenizer comes from `@huggingface/tokenizers`, the library
+ * transformers.js 4 itself encodes and decodes with, and the forward pass runs on an ONNX
+ * Runtime session directly so the decode loop controls the KV cache and pays nothing for
+ * wrappers on the hot path.
  */
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { AutoTokenizer, env as hfEnv } from '@huggingface/transformers';
+import { Tokenizer } from '@huggingface/tokenizers';
 import type { ModelSpec } from './protocol';
 import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
 import { msg } from '../common/message';
@@ -17,8 +19,6 @@ export interface ForwardResult {
   logits: Float32Array;
   cache: KvCache;
 }
-
-type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 
 export class LanguageModel {
   readonly layout: KvLayout;
@@ -72,16 +72,12 @@ export class LanguageModel {
   static async load(spec: ModelSpec, onLoadWarning?: (message: string) => void): Promise<LanguageModel> {
     const started = performance.now();
     const { config, onnxPath } = checkModelFolder(spec.dir, spec.dtype, spec.layout, spec.graph);
-    // Never touch the network from the worker: downloads happen in the model manager, with consent.
-    hfEnv.allowRemoteModels = false;
-    hfEnv.allowLocalModels = true;
-    hfEnv.localModelPath = dirname(spec.dir);
     const id = basename(spec.dir);
     const threads = spec.threads > 0 ? spec.threads : defaultThreads();
     let tokenizer: Tokenizer;
     let session: ort.InferenceSession;
     try {
-      tokenizer = await AutoTokenizer.from_pretrained(id);
+      tokenizer = readTokenizer(spec.dir);
     } catch (e) {
       throw new EngineError('model-invalid', msg("The model's tokenizer could not be read ({0}). The folder may be incomplete: {1}.", firstLine(e), spec.dir));
     }
@@ -118,11 +114,11 @@ export class LanguageModel {
 
   /** Token ids of `text` as the model sees a document start (with BOS where the tokenizer adds one). */
   encode(text: string): number[] {
-    return Array.from(this.tokenizer.encode(text));
+    return this.tokenizer.encode(text).ids;
   }
 
   encodeRaw(text: string): number[] {
-    return Array.from(this.tokenizer.encode(text, { add_special_tokens: false }));
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
 
   decode(ids: readonly number[]): string {
@@ -263,6 +259,24 @@ export class LanguageModel {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * The folder's tokenizer, read from its files (never the network): tokenizer.json and
+ * tokenizer_config.json, as transformers.js's `AutoTokenizer` reads them. transformers.js 4 wraps
+ * this same class and, for causal language models, changes nothing in encoding or decoding (only
+ * Marian's and Whisper's tokenizers override it), so ids are the ones transformers.js gives;
+ * the worker does not load the rest of that library (~37 MB resident, measured).
+ */
+export function readTokenizer(dir: string): Tokenizer {
+  const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as object;
+  let config: object = {};
+  try {
+    config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) as object;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  return new Tokenizer(json, config);
 }
 
 /** Decode is memory-bound and was measured faster on one thread; prefill gains from two. */

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient, EngineRequestError, errorReport, type EngineState } from '../../src/client/engineClient';
@@ -249,6 +249,24 @@ describe('memory given back when idle', () => {
       assert.notEqual(long.stopReason, 'cancelled');
     } finally {
       await client.dispose();
+    }
+  });
+});
+
+describe('the worker\'s memory allocator', () => {
+  const environOf = (pid: number) => new Map(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  test('the worker runs with a fixed 256 KB mmap threshold, and a value the writer set stays', { skip: process.platform !== 'linux' && '/proc is Linux-only' }, async () => {
+    const plain = new EngineClient({ workerPath });
+    const theirs = new EngineClient({ workerPath, env: { MALLOC_MMAP_THRESHOLD_: '1048576' } });
+    try {
+      await plain.load(model);
+      await theirs.load(model);
+      assert.equal(environOf(plain.pid!).get('MALLOC_MMAP_THRESHOLD_'), '262144');
+      assert.equal(environOf(theirs.pid!).get('MALLOC_MMAP_THRESHOLD_'), '1048576');
+      assert.ok((await plain.generate({ prompt, sampling: { maxNewTokens: 8, seed: 3 } })).text.length > 0);
+    } finally {
+      await plain.dispose();
+      await theirs.dispose();
     }
   });
 });

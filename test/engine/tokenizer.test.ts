@@ -1,0 +1,84 @@
+/**
+ * The worker reads a model's tokenizer with `@huggingface/tokenizers`, not through
+ * transformers.js: these tests hold it to the ids and text transformers.js's `AutoTokenizer` gives
+ * for the same folder, on the real models Inkling ships and tests with, over verse, prose and
+ * the text writers paste (CJK, right-to-left, emoji, CRLF, NUL, lone surrogates).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { readTokenizer } from '../../src/engine/languageModel';
+import { corpusDir, repoRoot, testModelDir } from '../support/paths';
+
+const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8');
+const austen = readFileSync(join(corpusDir, 'pride-and-prejudice-ch01-05.txt'), 'utf8');
+const tang = readFileSync(join(corpusDir, 'tang-300-part1.txt'), 'utf8');
+
+const texts = [
+  sonnets.slice(0, 4000),
+  austen.slice(10000, 14000),
+  tang.slice(0, 600),
+  'Shall I compare thee to a summer’s day?\r\nThou art more lovely — and more temperate:\r\n',
+  '  indented line\n\n\n\tTabbed — “quoted” ‘single’ … end',
+  'שלום עולם, مرحبا بالعالم — mixed with English.',
+  'emoji 🌙✨ and combining é (e\u0301), ligature ﬁ, NUL \u0000 here',
+  'a lone surrogate \ud800 and another \udfff in text',
+  ' leading space',
+  'trailing space ',
+  '',
+];
+
+const folders = [testModelDir, join(repoRoot, 'models', 'inkling-verse')];
+const bench135m = join(repoRoot, 'bench', 'models', 'smollm2-135m-shape');
+if (existsSync(join(bench135m, 'tokenizer.json'))) folders.push(bench135m); // made locally by bench/make_bench_model.py; CI has none
+
+before(() => {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+});
+
+for (const dir of folders) {
+  describe(`tokenizer of ${basename(dir)}`, () => {
+    test('gives the ids and the text transformers.js gives', async () => {
+      env.localModelPath = dirname(dir);
+      const reference = await AutoTokenizer.from_pretrained(basename(dir));
+      const ours = readTokenizer(dir);
+      for (const text of texts) {
+        const label = JSON.stringify(text.slice(0, 40));
+        const ids = ours.encode(text).ids;
+        assert.deepEqual(ids, Array.from(reference.encode(text)), `ids of ${label}`);
+        assert.deepEqual(ours.encode(text, { add_special_tokens: false }).ids, Array.from(reference.encode(text, { add_special_tokens: false })), `raw ids of ${label}`);
+        if (ids.length) assert.equal(ours.decode(ids, { skip_special_tokens: true }), reference.decode(ids, { skip_special_tokens: true }), `text of ${label}`);
+      }
+      // Every single token decodes alike too (the worker builds its piece table from these).
+      const vocab = ours.get_vocab() as Map<string, number> | Record<string, number>;
+      const size = vocab instanceof Map ? vocab.size : Object.keys(vocab).length;
+      for (let id = 0; id < Math.min(size, 5000); id++) {
+        assert.equal(ours.decode([id], { skip_special_tokens: true }), reference.decode([id], { skip_special_tokens: true }), `token ${id}`);
+      }
+    });
+  });
+}
+
+describe('reading a tokenizer', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'inkling-tokenizer-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a folder without tokenizer_config.json still tokenizes; a damaged tokenizer.json throws', () => {
+    const copy = join(dir, 'no-config');
+    cpSync(testModelDir, copy, { recursive: true });
+    unlinkSync(join(copy, 'tokenizer_config.json'));
+    const plain = readTokenizer(copy).encode('Once upon a time', { add_special_tokens: false }).ids;
+    assert.deepEqual(plain, readTokenizer(testModelDir).encode('Once upon a time', { add_special_tokens: false }).ids);
+    const broken = join(dir, 'broken');
+    cpSync(testModelDir, broken, { recursive: true });
+    writeFileSync(join(broken, 'tokenizer.json'), readFileSync(join(testModelDir, 'tokenizer.json'), 'utf8').slice(0, 500));
+    assert.throws(() => readTokenizer(broken), SyntaxError);
+  });
+});
