@@ -1,8 +1,9 @@
 /**
  * Two models side by side on the same typed-verse ghost requests, request by request in
  * alternation (the order rotating), so the machine's drift hits both alike: one-line suggestion
- * latency p50 (p10–p90) and p95, and worker RSS. For comparing an edition of Inkling's own model
- * with the one it replaces.
+ * latency p50 (p10–p90) and p95; per request the prompt tokens, those run rather than reused
+ * from the cache and the tokens generated (means); the first token's time and each later token's
+ * (p50); and worker RSS. For comparing an edition of Inkling's own model with the one it replaces.
  *
  *   node out/bench/modelPairBench.js --a DIR[:dtype] --b DIR[:dtype] [--requests N]
  *
@@ -21,6 +22,8 @@ if (!values.a || !values.b) {
   process.stderr.write('usage: modelPairBench --a DIR[:dtype] --b DIR[:dtype] [--requests N]\n');
   process.exit(2);
 }
+/** INKLING_BENCH_PROFILE=DIR: each worker writes a V8 CPU profile there when it exits. */
+const profileDir = process.env.INKLING_BENCH_PROFILE;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.round(p * (xs.length - 1)))]!;
 const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
@@ -28,20 +31,27 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
 (async () => {
   const arms = [values.a!, values.b!].map((arg) => {
     const [dir, dtype] = arg.split(':') as [string, ModelDtype | undefined];
-    return { dir, dtype: dtype ?? preferredDtype(dir), engine: new EngineClient({ workerPath }), times: [] as number[], file: '' };
+    const engine = new EngineClient({ workerPath, ...(profileDir ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) });
+    return { dir, dtype: dtype ?? preferredDtype(dir), engine, times: [] as number[], file: '', prompt: [] as number[], fresh: [] as number[], made: [] as number[], first: [] as number[], rest: [] as number[] };
   });
   for (const arm of arms) arm.file = (await arm.engine.load({ dir: arm.dir, dtype: arm.dtype, threads: 1 })).name;
   for (const request of ghostRequestsWhileTyping(Math.max(5, Number(values.requests)))) {
     for (let k = 0; k < arms.length; k++) {
       const arm = arms[(k + request.index) % arms.length]!;
       const t = performance.now();
-      await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, caller: 'bench' });
+      const { stats } = await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, caller: 'bench' });
       arm.times.push(performance.now() - t);
+      arm.prompt.push(stats.promptTokens);
+      arm.fresh.push(stats.promptTokens - stats.reusedTokens);
+      arm.made.push(stats.newTokens);
+      arm.first.push(stats.timeToFirstTokenMs);
+      if (stats.newTokens > 1) arm.rest.push((stats.totalMs - stats.timeToFirstTokenMs) / (stats.newTokens - 1));
     }
   }
-  const lines = ['| model (dtype) | one line p50 (p10–p90), ms | p95, ms | worker RSS |', '|---|---|---|---|'];
+  const mean = (xs: number[]) => r1(xs.reduce((a, b) => a + b, 0) / xs.length);
+  const lines = ['| model (dtype) | one line p50 (p10–p90), ms | p95, ms | prompt tokens | run (not reused) | generated | first token p50, ms | per later token p50, ms | worker RSS |', '|---|---|---|---|---|---|---|---|---|'];
   for (const arm of arms) {
-    lines.push(`| ${arm.dir} (${arm.dtype}) | ${r1(q(arm.times, 0.5))} (${r1(q(arm.times, 0.1))}–${r1(q(arm.times, 0.9))}) | ${r1(q(arm.times, 0.95))} | ${rssMb(arm.engine.pid!)} MB |`);
+    lines.push(`| ${arm.dir} (${arm.dtype}) | ${r1(q(arm.times, 0.5))} (${r1(q(arm.times, 0.1))}–${r1(q(arm.times, 0.9))}) | ${r1(q(arm.times, 0.95))} | ${mean(arm.prompt)} | ${mean(arm.fresh)} (p90 ${q(arm.fresh, 0.9)}) | ${mean(arm.made)} | ${r1(q(arm.first, 0.5))} | ${Math.round(q(arm.rest, 0.5) * 100) / 100} | ${rssMb(arm.engine.pid!)} MB |`);
     await arm.engine.dispose();
   }
   process.stdout.write(`${lines.join('\n')}\n${arms[0]!.times.length} one-line requests each, alternating; 1 thread.\n`);
