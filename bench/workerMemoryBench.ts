@@ -3,9 +3,11 @@
  * worker as shipped (default: a 4 MB young generation instead of 16), every pair on the same model
  * in one process, request by request in alternation, so the machine's drift hits both alike.
  * The worker ships with a 256 KB malloc mmap threshold (`workerEnvironment`, engineClient.ts;
- * `--env "MALLOC_MMAP_THRESHOLD_="` measures it against glibc's own) and no V8 flags: measured
- * 2026-11-29, 1 MB / 2 MB / 4 MB semi-spaces saved 27–38 MB on the 135M-shaped q4 model at 2–6 %
- * more time, but cost Inkling's own model 38–45 % / 23 % / 7 % more time for at most 7 MB.
+ * `--env "MALLOC_MMAP_THRESHOLD_="` measures it against glibc's own) and, for graphs of 32 MB or
+ * more, a 4 MB young generation (`workerFlagsFor`; `--flags=` with nothing measures it against
+ * Node's default): measured 2026-11-29, 1 MB / 2 MB / 4 MB semi-spaces saved 27–38 MB on the
+ * 135M-shaped q4 model at 2–6 % more time, but cost Inkling's own model 38–45 % / 23 % / 7 % more
+ * time for at most 7 MB.
  *
  *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"]
  *
@@ -49,7 +51,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
     const arms = [
       { label, engine: new EngineClient({ workerPath, execArgv: flags, env }), oneLine: [] as number[], loaded: 0 },
-      { label: 'as shipped', engine: new EngineClient({ workerPath, execArgv: [] }), oneLine: [] as number[], loaded: 0 },
+      { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], loaded: 0 },
     ];
     for (const arm of arms) {
       await arm.engine.load({ dir, dtype, threads: 1 });

@@ -5,10 +5,13 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HostMessage, ModelInfo, ModelSpec, WorkerMessage } from '../engine/protocol';
 import type { EngineCapabilities, EngineDescription, EngineState, GenerateParams, GenerationResult } from '../common/generation';
 import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from './writingEngine';
 import { PROTOCOL_VERSION, sameModelSpec } from '../engine/protocol';
+import { onnxFileFor } from '../engine/modelFolder';
 import { msg } from '../common/message';
 
 export { EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions, type TextGenerator } from './writingEngine';
@@ -33,11 +36,7 @@ export interface EngineClientOptions {
   handshakeTimeoutMs?: number;
   /** Stop the worker (and free its memory) after this long without a request; 0 or absent: never. */
   idleUnloadMs?: number;
-  /**
-   * Node/V8 flags for the worker (absent: Node's default, the host's own). None are set: a small
-    * young generation saved 27–38 MB on a 135M model but made Inkling's own model 7–45 % slower
-   * (bench/workerMemoryBench.ts).
-   */
+  /** Node/V8 flags for the worker (absent: `workerFlagsFor` the model it starts for). */
   execArgv?: string[];
 }
 
@@ -54,6 +53,33 @@ export interface EngineClientOptions {
  */
 export function workerEnvironment(host: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { MALLOC_MMAP_THRESHOLD_: String(256 * 1024), ...host, ...extra, ELECTRON_RUN_AS_NODE: '1' };
+}
+
+/** Graphs at least this large get a worker with a small young generation (`workerFlagsFor`). */
+export const LARGE_GRAPH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * V8 flags for a worker that will run a graph of `graphBytes`: a 4 MB young generation (Node's
+ * default is 16) for a large model, none for a small one. Measured with
+ * `bench/workerMemoryBench.ts --flags=--max-semi-space-size=4`, 60 requests alternating: the
+ * 135M-shaped model 351 → 325 MB (4-bit) and 403 → 369 MB (8-bit) at the same latency (162 / 164,
+ * 227 / 227 ms), where its steps are spent in ONNX Runtime; Inkling's own 3.6 MB graph spends its
+ * ~0.5 ms steps in JavaScript as much as in ONNX Runtime, and ran 7 % slower (more scavenges) for
+ * at most 7 MB.
+ */
+export function workerFlagsFor(graphBytes: number): string[] {
+  return graphBytes >= LARGE_GRAPH_BYTES ? ['--max-semi-space-size=4'] : [];
+}
+
+/** The size of the graph a spec will run (0 when it cannot be told: the worker reports the problem). */
+function graphBytesOf(spec: ModelSpec | null): number {
+  if (!spec) return 0;
+  try {
+    const file = spec.graph ?? join(spec.dir, 'onnx', onnxFileFor(spec.dir, spec.dtype, spec.layout) ?? '');
+    return statSync(file).isFile() ? statSync(file).size : 0;
+  } catch {
+    return 0;
+  }
 }
 
 interface Pending {
@@ -257,9 +283,12 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     this.setState('starting');
     const started = Date.now();
     // process.execPath is Node here and Electron inside desktop VS Code; ELECTRON_RUN_AS_NODE makes both run the script as Node.
+    // Flags follow the model the worker starts for; another model loaded into it later keeps them
+    // until the worker next starts (after a crash, an idle unload, a restart).
+    const execArgv = this.options.execArgv ?? workerFlagsFor(graphBytesOf(this.loadingSpec ?? this.wantedSpec));
     const child = fork(this.options.workerPath, [], {
       execPath: process.execPath,
-      ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}),
+      execArgv,
       env: workerEnvironment(process.env, this.options.env),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
