@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EngineClient } from '../src/client/engineClient';
+import { EngineClient, workerFlagsForModel } from '../src/client/engineClient';
 import { preferredDtype } from '../src/engine/modelLocator';
 import type { ModelDtype } from '../src/engine/protocol';
 import { workerPath } from '../test/support/paths';
@@ -31,7 +31,8 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
 (async () => {
   const arms = [values.a!, values.b!].map((arg) => {
     const [dir, dtype] = arg.split(':') as [string, ModelDtype | undefined];
-    const engine = new EngineClient({ workerPath, ...(profileDir ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) });
+    const shipped = workerFlagsForModel({ dir, dtype: dtype ?? preferredDtype(dir), threads: 1 });
+    const engine = new EngineClient({ workerPath, ...(profileDir ? { execArgv: [...shipped, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) });
     return { dir, dtype: dtype ?? preferredDtype(dir), engine, times: [] as number[], file: '', prompt: [] as number[], fresh: [] as number[], made: [] as number[], first: [] as number[], rest: [] as number[] };
   });
   for (const arm of arms) arm.file = (await arm.engine.load({ dir: arm.dir, dtype: arm.dtype, threads: 1 })).name;

@@ -1,13 +1,14 @@
 /**
- * The worker's resident memory and speed with V8 flags or environment variables against the
- * worker as shipped (default: a 4 MB young generation instead of 16), every pair on the same model
- * in one process, request by request in alternation, so the machine's drift hits both alike.
- * The worker ships with a 256 KB malloc mmap threshold (`workerEnvironment`, engineClient.ts;
- * `--env "MALLOC_MMAP_THRESHOLD_="` measures it against glibc's own) and, for graphs of 32 MB or
- * more, a 4 MB young generation (`workerFlagsFor`; `--flags=` with nothing measures it against
- * Node's default): measured 2026-11-29, 1 MB / 2 MB / 4 MB semi-spaces saved 27–38 MB on the
- * 135M-shaped q4 model at 2–6 % more time, but cost Inkling's own model 38–45 % / 23 % / 7 % more
- * time for at most 7 MB.
+ * The worker's resident memory and speed with other V8 flags or environment variables against the
+ * worker as shipped, every pair on the same model in one process, request by request in
+ * alternation, so the machine's drift hits both alike. The worker ships with a 256 KB malloc mmap
+ * threshold (`workerEnvironment` in engineClient.ts) and, for graphs of 32 MB or more, a 4 MB V8
+ * young generation (`workerFlagsFor`). Without options the other arm is Node's and glibc's
+ * defaults (no flags, the threshold unset); `--flags` alone changes only the flags, `--env` alone
+ * only the environment (`K=` or `K` unsets K). Measured 2026-11-29: 1 MB / 2 MB / 4 MB
+ * semi-spaces saved 27–38 MB on the 135M-shaped q4 model at 2–6 % more time, but cost Inkling's
+ * own model 38–45 % / 23 % / 7 % more time for at most 7 MB. Under Node only: desktop VS Code runs
+ * the worker in Electron, whose allocator and V8 build differ.
  *
  *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"]
  *
@@ -25,11 +26,16 @@ import { repoRoot, workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';
 
 const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, flags: { type: 'string' }, env: { type: 'string' } } });
-/** The flags and environment under test against none (without either: a 4 MB young generation). */
-const flags = (values.flags ?? (values.env ? '' : '--max-semi-space-size=4')).split(/\s+/).filter(Boolean);
-/** `K=` unsets K: `--env "MALLOC_MMAP_THRESHOLD_="` runs the worker with glibc's own threshold against the one it ships with. */
-const env: NodeJS.ProcessEnv = Object.fromEntries((values.env ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1) || undefined]));
-const label = [...flags, ...Object.entries(env).map(([k, v]) => (v === undefined ? `${k} unset` : `${k}=${v}`))].join(' ');
+const defaults = values.flags === undefined && values.env === undefined;
+/** The other arm's V8 flags: undefined keeps the shipped choice (`workerFlagsFor`). */
+const flags = defaults ? [] : values.flags?.split(/\s+/).filter(Boolean);
+/** Its environment; a variable without a value is unset (glibc's own mmap threshold, say). */
+const env: NodeJS.ProcessEnv = defaults
+  ? { MALLOC_MMAP_THRESHOLD_: undefined }
+  : Object.fromEntries((values.env ?? '').split(/\s+/).filter(Boolean).map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1) || undefined] : [kv, undefined])));
+const label = defaults
+  ? "Node's and glibc's defaults"
+  : [...(flags === undefined ? ['shipped flags'] : flags.length ? flags : ['no flags']), ...Object.entries(env).map(([k, v]) => (v === undefined ? `${k} unset` : `${k}=${v}`))].join(' ');
 const base = join(repoRoot, 'bench', 'models', 'smollm2-135m-shape');
 const models: [string, ModelDtype][] = values.model?.length
   ? values.model.map((m) => (m.includes(':') ? (m.split(':') as [string, ModelDtype]) : [m, 'q8']))
@@ -50,7 +56,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     }
     const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
     const arms = [
-      { label, engine: new EngineClient({ workerPath, execArgv: flags, env }), oneLine: [] as number[], loaded: 0 },
+      { label, engine: new EngineClient({ workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], loaded: 0 },
       { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], loaded: 0 },
     ];
     for (const arm of arms) {

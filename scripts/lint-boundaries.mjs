@@ -7,7 +7,7 @@ import { join } from 'node:path';
 const rules = [
   { dir: 'src/common', banned: /^\s*import\b|^\s*export\s[^'"]*\sfrom\s|require\(/, types: true, why: 'common/ holds the types every side shares and imports nothing' },
   { dir: 'src/writing', banned: /^\s*import[^'"]*['"](vscode|node:child_process|child_process|node:fs|fs|node:net|net|node:http|http|node:https|https|node:worker_threads|onnxruntime-node|@huggingface\/transformers|@huggingface\/tokenizers)['"]|require\(['"](vscode|child_process|fs)['"]\)/, why: 'writing/ is pure TypeScript: no vscode, no processes, no file system, no model runtime' },
-  { dir: 'src/engine', banned: /^\s*import[^'"]*['"]vscode['"]|require\(['"]vscode['"]\)/, why: 'engine/ runs in the worker process, where vscode does not exist' },
+  { dir: 'src/engine', banned: /^\s*import[^'"]*['"](vscode|@huggingface\/transformers)['"]|require\(['"]vscode['"]\)/, why: 'engine/ runs in the worker process, where vscode does not exist; it tokenizes with @huggingface/tokenizers, and transformers.js (a dev dependency: tests and benchmarks) must not be bundled into it' },
   { dir: 'src/client', banned: /^\s*import[^'"]*['"](vscode|onnxruntime-node|@huggingface\/transformers|@huggingface\/tokenizers)['"]|require\(['"]vscode['"]\)/, why: 'client/ is Node-only and must never load the model in the extension host' },
 ];
 

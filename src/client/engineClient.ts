@@ -6,12 +6,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { HostMessage, ModelInfo, ModelSpec, WorkerMessage } from '../engine/protocol';
 import type { EngineCapabilities, EngineDescription, EngineState, GenerateParams, GenerationResult } from '../common/generation';
 import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from './writingEngine';
 import { PROTOCOL_VERSION, sameModelSpec } from '../engine/protocol';
-import { onnxFileFor } from '../engine/modelFolder';
+import { checkModelFolder } from '../engine/modelFolder';
 import { msg } from '../common/message';
 
 export { EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions, type TextGenerator } from './writingEngine';
@@ -45,11 +44,12 @@ export interface EngineClientOptions {
  * threshold of 256 KB. glibc otherwise raises its threshold to the largest block freed so far (up
  * to 32 MB), so once ONNX Runtime has freed the initializers it prepacks, blocks of that size come
  * from the heap and the holes they leave are never given back: measured with
- * `bench/workerMemoryBench.ts --env`, the worker stayed 66 MB smaller on the 135M-shaped 4-bit
- * model (392–420 → 349–354 MB after 40–80 requests), 112 MB on its 8-bit graph, 8–12 MB on
- * Inkling's own model, at no measured cost in time (at 64 KB it was ~20 % slower: vocabulary-sized
- * arrays are then mapped and unmapped every token). Other C libraries ignore the variable; a
- * value the writer set stays.
+ * `bench/workerMemoryBench.ts --env`, the worker stayed 44–66 MB smaller on the 135M-shaped 4-bit
+ * model after 40–80 requests, 112–124 MB on its 8-bit graph, 7–12 MB on Inkling's own model, at
+ * no measured cost in time (at 64 KB it was ~20 % slower: vocabulary-sized arrays are then mapped
+ * and unmapped every token); loading the 4-bit model took 1.50 → 1.93 s. A value the writer set
+ * stays. Measured under Node (the CLI, code-server); other C libraries ignore the variable, and
+ * desktop VS Code runs the worker in Electron, whose own allocator may not read it.
  */
 export function workerEnvironment(host: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { MALLOC_MMAP_THRESHOLD_: String(256 * 1024), ...host, ...extra, ELECTRON_RUN_AS_NODE: '1' };
@@ -60,23 +60,27 @@ export const LARGE_GRAPH_BYTES = 32 * 1024 * 1024;
 
 /**
  * V8 flags for a worker that will run a graph of `graphBytes`: a 4 MB young generation (Node's
- * default is 16) for a large model, none for a small one. Measured with
+ * default is 16) for a large model, none for a small one. Measured under Node with
  * `bench/workerMemoryBench.ts --flags=--max-semi-space-size=4`, 60 requests alternating: the
  * 135M-shaped model 351 → 325 MB (4-bit) and 403 → 369 MB (8-bit) at the same latency (162 / 164,
  * 227 / 227 ms), where its steps are spent in ONNX Runtime; Inkling's own 3.6 MB graph spends its
  * ~0.5 ms steps in JavaScript as much as in ONNX Runtime, and ran 7 % slower (more scavenges) for
- * at most 7 MB.
+ * at most 7 MB, so it keeps Node's default.
  */
 export function workerFlagsFor(graphBytes: number): string[] {
   return graphBytes >= LARGE_GRAPH_BYTES ? ['--max-semi-space-size=4'] : [];
 }
 
-/** The size of the graph a spec will run (0 when it cannot be told: the worker reports the problem). */
+/** The flags a worker started for `spec` gets: `workerFlagsFor` the graph the worker will open for it. */
+export function workerFlagsForModel(spec: ModelSpec | null): string[] {
+  return workerFlagsFor(graphBytesOf(spec));
+}
+
+/** The size of the graph a spec will run, found as the worker finds it (0 when the folder is not usable: the worker reports why). */
 function graphBytesOf(spec: ModelSpec | null): number {
   if (!spec) return 0;
   try {
-    const file = spec.graph ?? join(spec.dir, 'onnx', onnxFileFor(spec.dir, spec.dtype, spec.layout) ?? '');
-    return statSync(file).isFile() ? statSync(file).size : 0;
+    return statSync(checkModelFolder(spec.dir, spec.dtype, spec.layout, spec.graph).onnxPath).size;
   } catch {
     return 0;
   }
@@ -285,7 +289,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     // process.execPath is Node here and Electron inside desktop VS Code; ELECTRON_RUN_AS_NODE makes both run the script as Node.
     // Flags follow the model the worker starts for; another model loaded into it later keeps them
     // until the worker next starts (after a crash, an idle unload, a restart).
-    const execArgv = this.options.execArgv ?? workerFlagsFor(graphBytesOf(this.loadingSpec ?? this.wantedSpec));
+    const execArgv = this.options.execArgv ?? workerFlagsForModel(this.loadingSpec ?? this.wantedSpec);
     const child = fork(this.options.workerPath, [], {
       execPath: process.execPath,
       execArgv,

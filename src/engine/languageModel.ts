@@ -263,19 +263,16 @@ export class LanguageModel {
 
 /**
  * The folder's tokenizer, read from its files (never the network): tokenizer.json and
- * tokenizer_config.json, as transformers.js's `AutoTokenizer` reads them. transformers.js 4 wraps
- * this same class and, for causal language models, changes nothing in encoding or decoding (only
- * Marian's and Whisper's tokenizers override it), so ids are the ones transformers.js gives;
- * the worker does not load the rest of that library (~37 MB resident, measured).
+ * tokenizer_config.json, both required, as transformers.js's `AutoTokenizer` reads them (the config
+ * decides, among others, whether decoding cleans up spaces before punctuation). transformers.js 4
+ * wraps this same class and, for causal language models, changes nothing in encoding or decoding
+ * (Marian's and Whisper's tokenizers override them, VITS's its decoder), so ids and text are the
+ * ones transformers.js gives, without loading the rest of that library in the worker (7–15 MB
+ * resident, measured with bench/workerMemoryBench.ts).
  */
 export function readTokenizer(dir: string): Tokenizer {
   const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as object;
-  let config: object = {};
-  try {
-    config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) as object;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
+  const config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) as object;
   return new Tokenizer(json, config);
 }
 

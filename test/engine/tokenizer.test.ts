@@ -10,7 +10,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writ
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { readTokenizer } from '../../src/engine/languageModel';
+import { LanguageModel, readTokenizer } from '../../src/engine/languageModel';
+import type { EngineError } from '../../src/engine/modelFolder';
 import { corpusDir, repoRoot, testModelDir } from '../support/paths';
 
 const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8');
@@ -27,6 +28,7 @@ const texts = [
   'emoji 🌙✨ and combining é (e\u0301), ligature ﬁ, NUL \u0000 here',
   'a lone surrogate \ud800 and another \udfff in text',
   ' leading space',
+  'She said , "I do n\'t know ." Is it so ? Oui !',
   'trailing space ',
   '',
 ];
@@ -70,15 +72,18 @@ describe('reading a tokenizer', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('a folder without tokenizer_config.json still tokenizes; a damaged tokenizer.json throws', () => {
+  test('a folder without tokenizer_config.json, or with a damaged tokenizer.json, is refused (as transformers.js refuses it)', async () => {
     const copy = join(dir, 'no-config');
     cpSync(testModelDir, copy, { recursive: true });
     unlinkSync(join(copy, 'tokenizer_config.json'));
-    const plain = readTokenizer(copy).encode('Once upon a time', { add_special_tokens: false }).ids;
-    assert.deepEqual(plain, readTokenizer(testModelDir).encode('Once upon a time', { add_special_tokens: false }).ids);
+    assert.throws(() => readTokenizer(copy), /tokenizer_config\.json/);
     const broken = join(dir, 'broken');
     cpSync(testModelDir, broken, { recursive: true });
     writeFileSync(join(broken, 'tokenizer.json'), readFileSync(join(testModelDir, 'tokenizer.json'), 'utf8').slice(0, 500));
     assert.throws(() => readTokenizer(broken), SyntaxError);
+    // Through the worker's loader, each is the model-invalid error that names the folder.
+    for (const folder of [copy, broken]) {
+      await assert.rejects(LanguageModel.load({ dir: folder, dtype: 'fp32', threads: 1 }), (e: EngineError) => e.code === 'model-invalid' && e.message.includes(folder));
+    }
   });
 });
