@@ -5,7 +5,10 @@
  * from the cache and the tokens generated (means); the first token's time and each later token's
  * (p50); and worker RSS. For comparing an edition of Inkling's own model with the one it replaces.
  *
- *   node out/bench/modelPairBench.js --a DIR[:dtype] --b DIR[:dtype] [--requests N]
+ *   node out/bench/modelPairBench.js --a DIR[:dtype] --b DIR[:dtype] [--requests N] [--worker-a JS] [--worker-b JS]
+ *
+ * --worker-a/--worker-b run that arm on another build of the worker (a bundle inside this
+ * checkout, so it finds node_modules): the same model on two builds compares a change.
  *
  * dtype defaults to `auto` (the worker's choice: the copy-free 4-bit graph where the folder has one).
  */
@@ -17,7 +20,7 @@ import type { ModelDtype } from '../src/engine/protocol';
 import { workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';
 
-const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, requests: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, 'worker-a': { type: 'string' }, 'worker-b': { type: 'string' }, requests: { type: 'string', default: '40' } } });
 if (!values.a || !values.b) {
   process.stderr.write('usage: modelPairBench --a DIR[:dtype] --b DIR[:dtype] [--requests N]\n');
   process.exit(2);
@@ -29,11 +32,12 @@ const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs
 const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 (async () => {
-  const arms = [values.a!, values.b!].map((arg) => {
+  const workers = [values['worker-a'] ?? workerPath, values['worker-b'] ?? workerPath];
+  const arms = [values.a!, values.b!].map((arg, i) => {
     const [dir, dtype] = arg.split(':') as [string, ModelDtype | undefined];
     const shipped = workerFlagsForModel({ dir, dtype: dtype ?? preferredDtype(dir), threads: 1 });
-    const engine = new EngineClient({ workerPath, ...(profileDir ? { execArgv: [...shipped, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) });
-    return { dir, dtype: dtype ?? preferredDtype(dir), engine, times: [] as number[], file: '', prompt: [] as number[], fresh: [] as number[], made: [] as number[], first: [] as number[], rest: [] as number[] };
+    const engine = new EngineClient({ workerPath: workers[i]!, ...(profileDir ? { execArgv: [...shipped, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) });
+    return { dir, dtype: dtype ?? preferredDtype(dir), worker: workers[i]!, engine, times: [] as number[], file: '', prompt: [] as number[], fresh: [] as number[], made: [] as number[], first: [] as number[], rest: [] as number[] };
   });
   for (const arm of arms) arm.file = (await arm.engine.load({ dir: arm.dir, dtype: arm.dtype, threads: 1 })).name;
   for (const request of ghostRequestsWhileTyping(Math.max(5, Number(values.requests)))) {
@@ -52,7 +56,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
   const mean = (xs: number[]) => r1(xs.reduce((a, b) => a + b, 0) / xs.length);
   const lines = ['| model (dtype) | one line p50 (p10–p90), ms | p95, ms | prompt tokens | run (not reused) | generated | first token p50, ms | per later token p50, ms | worker RSS |', '|---|---|---|---|---|---|---|---|---|'];
   for (const arm of arms) {
-    lines.push(`| ${arm.dir} (${arm.dtype}) | ${r1(q(arm.times, 0.5))} (${r1(q(arm.times, 0.1))}–${r1(q(arm.times, 0.9))}) | ${r1(q(arm.times, 0.95))} | ${mean(arm.prompt)} | ${mean(arm.fresh)} (p90 ${q(arm.fresh, 0.9)}) | ${mean(arm.made)} | ${r1(q(arm.first, 0.5))} | ${Math.round(q(arm.rest, 0.5) * 100) / 100} | ${rssMb(arm.engine.pid!)} MB |`);
+    lines.push(`| ${arm.dir} (${arm.dtype})${arm.worker === workerPath ? '' : `, ${arm.worker}`} | ${r1(q(arm.times, 0.5))} (${r1(q(arm.times, 0.1))}–${r1(q(arm.times, 0.9))}) | ${r1(q(arm.times, 0.95))} | ${mean(arm.prompt)} | ${mean(arm.fresh)} (p90 ${q(arm.fresh, 0.9)}) | ${mean(arm.made)} | ${r1(q(arm.first, 0.5))} | ${Math.round(q(arm.rest, 0.5) * 100) / 100} | ${rssMb(arm.engine.pid!)} MB |`);
     await arm.engine.dispose();
   }
   process.stdout.write(`${lines.join('\n')}\n${arms[0]!.times.length} one-line requests each, alternating; 1 thread.\n`);

@@ -13,6 +13,7 @@ import type { ModelSpec } from './protocol';
 import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
 import { msg } from '../common/message';
 import { appendToCache, emptyCache, type KvCache, type KvLayout } from './kvCache';
+import { LineEncoder } from './lineEncoder';
 
 export interface ForwardResult {
   /** Logits of the last position of each row: batch × vocab, row-major. */
@@ -42,6 +43,8 @@ export class LanguageModel {
     readonly name: string,
     readonly spec: ModelSpec,
     private readonly tokenizer: Tokenizer,
+    /** Line-by-line encoding with a cache, where the tokenizer allows it (lineEncoder.ts). */
+    private lines: LineEncoder | null,
     private readonly session: ort.InferenceSession,
     config: ModelConfig,
     readonly loadMs: number,
@@ -66,8 +69,16 @@ export class LanguageModel {
     this.contextLength = config.max_position_embeddings ?? 2048;
     const eos = config.eos_token_id;
     this.eosIds = new Set(Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]);
+    // With line encoding, special tokens go around the raw ids as the tokenizer puts them around 'a'.
+    const full = tokenizer.encode('a').ids;
+    const raw = this.encodeRaw('a');
+    const at = full.findIndex((_, i) => raw.every((id, j) => full[i + j] === id));
+    if (at < 0) this.lines = null;
+    this.specials = { before: full.slice(0, Math.max(0, at)), after: full.slice(Math.max(0, at) + raw.length) };
     this.addsBos = this.encode('a').length > this.encodeRaw('a').length;
   }
+
+  private readonly specials: { before: number[]; after: number[] };
 
   static async load(spec: ModelSpec, onLoadWarning?: (message: string) => void): Promise<LanguageModel> {
     const started = performance.now();
@@ -75,9 +86,12 @@ export class LanguageModel {
     const id = basename(spec.dir);
     const threads = spec.threads > 0 ? spec.threads : defaultThreads();
     let tokenizer: Tokenizer;
+    let lines: LineEncoder | null;
     let session: ort.InferenceSession;
     try {
-      tokenizer = readTokenizer(spec.dir);
+      const files = readTokenizerFiles(spec.dir);
+      tokenizer = new Tokenizer(files.json, files.config);
+      lines = LineEncoder.for(files.json, (text) => tokenizer.encode(text, { add_special_tokens: false }).ids);
     } catch (e) {
       throw new EngineError('model-invalid', msg("The model's tokenizer could not be read ({0}). The folder may be incomplete: {1}.", firstLine(e), spec.dir));
     }
@@ -101,7 +115,7 @@ export class LanguageModel {
       throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
     }
     const inFolder = dirname(onnxPath) === join(spec.dir, 'onnx');
-    const model = new LanguageModel(id, spec, tokenizer, session, config, performance.now() - started, inFolder ? `onnx/${basename(onnxPath)}` : onnxPath);
+    const model = new LanguageModel(id, spec, tokenizer, lines, session, config, performance.now() - started, inFolder ? `onnx/${basename(onnxPath)}` : onnxPath);
     if (!fallBack || !model.copyFree) return model;
     try {
       await model.forward([[0]], emptyCache(model.layout));
@@ -114,11 +128,22 @@ export class LanguageModel {
 
   /** Token ids of `text` as the model sees a document start (with BOS where the tokenizer adds one). */
   encode(text: string): number[] {
-    return this.tokenizer.encode(text).ids;
+    if (!this.lines || !text) return this.tokenizer.encode(text).ids;
+    return [...this.specials.before, ...this.encodeRaw(text), ...this.specials.after];
   }
 
   encodeRaw(text: string): number[] {
+    if (this.lines) {
+      const ids = this.lines.encode(text);
+      if (ids) return ids;
+      this.lines = null; // a newline merged after all: the whole text, always, from now on
+    }
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Whether prompts are encoded line by line (lineEncoder.ts), for tests and diagnostics. */
+  get encodesByLine(): boolean {
+    return this.lines !== null;
   }
 
   decode(ids: readonly number[]): string {
@@ -271,9 +296,15 @@ export class LanguageModel {
  * resident, measured with bench/workerMemoryBench.ts).
  */
 export function readTokenizer(dir: string): Tokenizer {
+  const { json, config } = readTokenizerFiles(dir);
+  return new Tokenizer(json, config);
+}
+
+/** The parsed tokenizer.json and tokenizer_config.json of a folder (both required). */
+export function readTokenizerFiles(dir: string): { json: object; config: object } {
   const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as object;
   const config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) as object;
-  return new Tokenizer(json, config);
+  return { json, config };
 }
 
 /** Decode is memory-bound and was measured faster on one thread; prefill gains from two. */

@@ -10,7 +10,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writ
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { LanguageModel, readTokenizer } from '../../src/engine/languageModel';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { LanguageModel, readTokenizer, readTokenizerFiles } from '../../src/engine/languageModel';
+import { LineEncoder } from '../../src/engine/lineEncoder';
 import type { EngineError } from '../../src/engine/modelFolder';
 import { corpusDir, repoRoot, testModelDir } from '../support/paths';
 
@@ -64,6 +66,48 @@ for (const dir of folders) {
     });
   });
 }
+
+describe('line by line', () => {
+  for (const dir of folders) {
+    test(`${basename(dir)}: the ids of each line after a newline are the ids of the whole text, or the tokenizer is not encoded by line`, async () => {
+      const { json, config } = readTokenizerFiles(dir);
+      const tokenizer = new Tokenizer(json, config);
+      const raw = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids;
+      const lines = LineEncoder.for(json, raw);
+      const model = await LanguageModel.load({ dir, dtype: existsSync(join(dir, 'onnx', 'model.onnx')) ? 'fp32' : 'q8', threads: 1 });
+      try {
+        assert.equal(model.encodesByLine, lines !== null);
+        if (basename(dir) !== 'smollm2-135m-shape') assert.ok(lines, 'SentencePiece-style tokenizers are encoded by line');
+        else assert.equal(lines, null, 'a byte-level tokenizer with a pre-tokenizer is not');
+        if (!lines) return;
+        // Windows as a writer's prompts are cut: from mid-line, growing a word at a time, across
+        // blank lines, CRLF, indentation, and every text above.
+        const windows: string[] = [...texts];
+        for (const source of [sonnets, austen, tang]) {
+          for (let k = 0; k < 12; k++) {
+            const start = (k * 7919) % (source.length - 3000);
+            windows.push(source.slice(start, start + 500 + k * 150));
+          }
+        }
+        windows.push(sonnets.slice(0, 1500).replace(/\n/g, '\r\n'), `\n\n  ${sonnets.slice(200, 900)}\n`, 'x'.repeat(20000) + '\nshort\n' + 'y'.repeat(5000));
+        for (const text of windows) {
+          assert.deepEqual(lines.encode(text), raw(text), JSON.stringify(text.slice(0, 60)));
+          assert.deepEqual(model.encodeRaw(text), raw(text));
+          assert.deepEqual(model.encode(text), tokenizer.encode(text).ids);
+        }
+        // A writer typing: each prompt extends the last, and the cache answers all but the last line.
+        let typed = sonnets.slice(0, 1800);
+        for (const word of sonnets.slice(1800, 2600).split(/(?<=\s)/)) {
+          typed += word;
+          assert.deepEqual(model.encode(typed), tokenizer.encode(typed).ids);
+        }
+        assert.ok(lines.size > 20);
+      } finally {
+        await model.dispose();
+      }
+    });
+  }
+});
 
 describe('reading a tokenizer', () => {
   let dir: string;

@@ -1,0 +1,69 @@
+/** Which tokenizers may be encoded line by line, and the line cache's bookkeeping. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LineEncoder, lineSafe } from '../../../src/engine/lineEncoder';
+
+const llama = () => ({
+  model: { type: 'BPE', byte_fallback: true, vocab: { '<0x0A>': 13, '▁the': 278, 'he': 354 }, merges: ['h e', '▁t he'] },
+  normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+  pre_tokenizer: null,
+  added_tokens: [{ content: '<s>' }, { content: '</s>' }],
+});
+
+test('a SentencePiece-style BPE whose newline is a lone byte token may be encoded by line; anything else may not', () => {
+  assert.equal(lineSafe(llama()), true);
+  assert.equal(lineSafe({ ...llama(), normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '▁' } }), true, "Inkling's own model: no prepend");
+  assert.equal(lineSafe({ ...llama(), normalizer: { type: 'NFKC' } }), true);
+  const no = (label: string, json: unknown) => assert.equal(lineSafe(json), false, label);
+  no('a pre-tokenizer', { ...llama(), pre_tokenizer: { type: 'ByteLevel' } });
+  no('no byte fallback', { ...llama(), model: { ...llama().model, byte_fallback: false } });
+  no('a WordPiece model', { ...llama(), model: { ...llama().model, type: 'WordPiece' } });
+  no('a merge that makes a newline piece', { ...llama(), model: { ...llama().model, merges: ['h e', '<0x0A> <0x0A>'] } });
+  no('a piece holding a newline', { ...llama(), model: { ...llama().model, vocab: { '<0x0A>': 13, '\n\n': 14 } } });
+  no('a piece holding the byte token and more', { ...llama(), model: { ...llama().model, vocab: { '<0x0A>': 13, '▁<0x0A>': 14 } } });
+  no('a regex replacement', { ...llama(), normalizer: { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' } });
+  no('a replacement that writes a newline', { ...llama(), normalizer: { type: 'Replace', pattern: { String: '\r' }, content: '\n' } });
+  no('a strip of the whole text', { ...llama(), normalizer: { type: 'Strip', strip_left: true, strip_right: true } });
+  no('an added token spanning a newline', { ...llama(), added_tokens: [{ content: '<|im_end|>\n' }] });
+  no('not a tokenizer', null);
+});
+
+test('lines are encoded once, after a newline, and remembered; the first line as the start of the text', () => {
+  // A stand-in tokenizer: one id per character, "▁" prepended at the text's start, the newline id 10.
+  let calls = 0;
+  const raw = (text: string) => {
+    calls++;
+    return [...`▁${text}`].map((c) => c.codePointAt(0)!);
+  };
+  const lines = LineEncoder.for(llama(), raw)!;
+  const text = 'first line\nsecond\n\nthird, unfinished';
+  const expected = raw(text);
+  calls = 0;
+  assert.deepEqual(lines.encode(text), expected);
+  const first = calls;
+  assert.equal(lines.size, 3, 'second\\n, \\n and the last line');
+  calls = 0;
+  assert.deepEqual(lines.encode(`${text} more`), raw(`${text} more`));
+  assert.equal(calls, 1 + 1 + 1, 'the first line, the changed last line (and the check against raw)');
+  assert.equal(first, 4, 'the first line and the three after it');
+  assert.deepEqual(lines.encode('one line'), raw('one line'));
+  assert.deepEqual(lines.encode('ends in a newline\n'), raw('ends in a newline\n'));
+  assert.deepEqual(lines.encode('\nstarts with one'), raw('\nstarts with one'));
+});
+
+test('a tokenizer that merges the newline with the next line after all gives null, not wrong ids', () => {
+  // The newline and a following "x" become one id: the anchor check catches it.
+  const raw = (text: string) => {
+    const ids: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === '\n' && text[i + 1] === 'x') {
+        ids.push(999);
+        i++;
+      } else ids.push(text.charCodeAt(i));
+    }
+    return ids;
+  };
+  const lines = LineEncoder.for(llama(), raw)!;
+  assert.equal(lines.encode('a\nxyz'), null);
+  assert.deepEqual(lines.encode('a\nbc'), raw('a\nbc'));
+});
