@@ -14,7 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EngineClient, workerFlagsForModel } from '../src/client/engineClient';
+import { EngineClient } from '../src/client/engineClient';
+import { workerFlagsForModel } from '../src/client/workerLaunch';
 import { preferredDtype } from '../src/engine/modelLocator';
 import type { ModelDtype } from '../src/engine/protocol';
 import { workerPath } from '../test/support/paths';

@@ -2,7 +2,7 @@
  * The worker's resident memory and speed with other V8 flags or environment variables against the
  * worker as shipped, every pair on the same model in one process, request by request in
  * alternation, so the machine's drift hits both alike. The worker ships with a 256 KB malloc mmap
- * threshold (`workerEnvironment` in engineClient.ts) and, for graphs of 32 MB or more, a 4 MB V8
+ * threshold (`workerEnvironment` in src/client/workerLaunch.ts) and, for graphs of 32 MB or more, a 4 MB V8
  * young generation (`workerFlagsFor`). Without options the other arm is Node's and glibc's
  * defaults (no flags, the threshold unset); `--flags` alone changes only the flags, `--env` alone
  * only the environment (`K=` or `K` unsets K). Measured 2026-11-29: 1 MB / 2 MB / 4 MB

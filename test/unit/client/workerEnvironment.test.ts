@@ -1,7 +1,7 @@
 /** The worker's environment (the host's, the caller's, the malloc threshold, Node mode) and its V8 flags. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LARGE_GRAPH_BYTES, workerEnvironment, workerFlagsFor } from '../../../src/client/engineClient';
+import { LARGE_GRAPH_BYTES, workerEnvironment, workerFlagsFor } from '../../../src/client/workerLaunch';
 
 test('the worker gets a fixed 256 KB malloc mmap threshold unless the writer set one, and always runs as Node', () => {
   const env = workerEnvironment({ PATH: '/bin', HOME: '/home/w' });
