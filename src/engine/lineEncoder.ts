@@ -63,13 +63,18 @@ export function lineSafe(json: unknown): boolean {
   return !(model.merges ?? []).some((m) => (Array.isArray(m) ? m.join(' ') : m).includes('<0x0A>') || (Array.isArray(m) ? m.join(' ') : m).includes('\n'));
 }
 
-/** Lines remembered; a writer's window is ~50 lines, a few windows' worth is plenty. */
-const CACHE_LINES = 4096;
+/**
+ * Characters of lines remembered, in all: a ghost-text window is 2,000 characters, a command's a
+ * few thousand, so this holds the last dozens of windows and stays a few hundred KB with their
+ * ids, whatever a writer's lines are like (a novel's paragraph is one long line).
+ */
+const CACHE_CHARS = 64 * 1024;
 /** Longer lines are encoded but not remembered. */
-const CACHE_LINE_CHARS = 4096;
+const CACHE_LINE_CHARS = 8 * 1024;
 
 export class LineEncoder {
   private readonly cache = new Map<string, number[]>();
+  private cachedChars = 0;
   private readonly anchor: number[];
 
   private constructor(private readonly raw: RawEncode) {
@@ -106,6 +111,11 @@ export class LineEncoder {
     return this.cache.size;
   }
 
+  /** Their characters, in all (for tests). */
+  get chars(): number {
+    return this.cachedChars;
+  }
+
   /** A line's ids after a newline in running text. */
   private midText(line: string): number[] | null {
     const known = this.cache.get(line);
@@ -121,7 +131,12 @@ export class LineEncoder {
     const ids = withAnchor.slice(a.length);
     if (line.length <= CACHE_LINE_CHARS) {
       this.cache.set(line, ids);
-      if (this.cache.size > CACHE_LINES) this.cache.delete(this.cache.keys().next().value!);
+      this.cachedChars += line.length;
+      for (const oldest of this.cache.keys()) {
+        if (this.cachedChars <= CACHE_CHARS) break;
+        this.cachedChars -= oldest.length;
+        this.cache.delete(oldest);
+      }
     }
     return ids;
   }

@@ -51,6 +51,23 @@ test('lines are encoded once, after a newline, and remembered; the first line as
   assert.deepEqual(lines.encode('\nstarts with one'), raw('\nstarts with one'));
 });
 
+test('the cache keeps the most recent lines up to 64 K characters, however long the lines', () => {
+  const raw = (text: string) => [...text].map((c) => c.codePointAt(0)!);
+  const lines = LineEncoder.for(llama(), raw)!;
+  const paragraph = (i: number) => `${String(i).padStart(4, '0')} ${'word '.repeat(400)}\n`; // ~2 KB, one line
+  let text = 'Title\n';
+  for (let i = 0; i < 100; i++) {
+    text += paragraph(i);
+    assert.deepEqual(lines.encode(text.slice(-4000)), raw(text.slice(-4000)));
+  }
+  assert.ok(lines.chars <= 64 * 1024, `${lines.chars} characters remembered`);
+  assert.ok(lines.size >= 25, `${lines.size} lines remembered`);
+  // A line over 8 K characters is encoded but not remembered.
+  const before = lines.size;
+  assert.deepEqual(lines.encode(`a\n${'x'.repeat(9000)}`), raw(`a\n${'x'.repeat(9000)}`));
+  assert.equal(lines.size, before);
+});
+
 test('a tokenizer that merges the newline with the next line after all gives null, not wrong ids', () => {
   // The newline and a following "x" become one id: the anchor check catches it.
   const raw = (text: string) => {
