@@ -91,7 +91,7 @@ export class LanguageModel {
     try {
       const files = readTokenizerFiles(spec.dir);
       tokenizer = new Tokenizer(files.json, files.config);
-      lines = LineEncoder.for(files.json, (text) => tokenizer.encode(text, { add_special_tokens: false }).ids);
+      lines = LineEncoder.for(files.json, files.config, (text) => tokenizer.encode(text, { add_special_tokens: false }).ids);
     } catch (e) {
       throw new EngineError('model-invalid', msg("The model's tokenizer could not be read ({0}). The folder may be incomplete: {1}.", firstLine(e), spec.dir));
     }

@@ -7,10 +7,11 @@
  * are the ids of its lines, so each line is encoded once and remembered.
  *
  * Provably, because of what the tokenizer is (`lineSafe`): a BPE model whose merges never
- * involve the newline (it is a byte-fallback token, `<0x0A>`, alone), no pre-tokenizer, no added
- * token spanning a newline, and a normalizer of per-character changes (replacements of strings
- * without a newline, Unicode normal forms, lowercasing) with at most a prepend at the text's
- * start. BPE applies the lowest-ranked merge of adjacent symbols first; a symbol that takes part
+ * involve the newline (it is a byte-fallback token, `<0x0A>`, alone), with no word prefix or
+ * suffix and no dropout; no pre-tokenizer; no added token spanning a newline or stripping the
+ * whitespace beside it; no whitespace collapsing in its config; and a normalizer of per-character
+ * changes (replacements of strings without a newline, Unicode normal forms, lowercasing) with at
+ * most a prepend at the text's start. BPE applies the lowest-ranked merge of adjacent symbols first; a symbol that takes part
  * in no merge splits the text into parts whose merges cannot interact, so each part comes out as
  * it would alone. A line after a newline is encoded after the newline ("\n" + line) and the
  * newline's own ids dropped, so it is what it is in running text (no prepended "▁").
@@ -27,10 +28,24 @@ interface NormalizerJson {
 }
 
 interface TokenizerJson {
-  model?: { type?: string; byte_fallback?: boolean; merges?: (string | string[])[]; vocab?: Record<string, number> };
+  model?: {
+    type?: string;
+    byte_fallback?: boolean;
+    merges?: (string | string[])[];
+    vocab?: Record<string, number>;
+    continuing_subword_prefix?: string | null;
+    end_of_word_suffix?: string | null;
+    dropout?: number | null;
+  };
   normalizer?: NormalizerJson | null;
   pre_tokenizer?: unknown;
-  added_tokens?: { content?: string }[];
+  added_tokens?: { content?: string; lstrip?: boolean; rstrip?: boolean }[];
+}
+
+/** tokenizer_config.json settings that make the tokenizer treat the whole text at once. */
+interface TokenizerConfigJson {
+  remove_space?: boolean;
+  do_lowercase_and_remove_accent?: boolean;
 }
 
 const PER_CHARACTER = new Set(['NFC', 'NFD', 'NFKC', 'NFKD', 'Lowercase']);
@@ -50,14 +65,22 @@ function normalizerSafe(n: NormalizerJson | null | undefined, first: boolean): b
   }
 }
 
-/** Whether a tokenizer (its tokenizer.json) never merges across a line break, so lines can be encoded apart. */
-export function lineSafe(json: unknown): boolean {
+/**
+ * Whether a tokenizer (its tokenizer.json and tokenizer_config.json) never merges across a line
+ * break, so lines can be encoded apart. Beyond the merges: no word prefix or suffix (they mark a
+ * text's first or last symbol), no BPE dropout, no whitespace collapsing or stripping around
+ * special tokens (either could eat a newline).
+ */
+export function lineSafe(json: unknown, config: unknown = {}): boolean {
   const t = json as TokenizerJson;
+  const c = (config ?? {}) as TokenizerConfigJson;
   const model = t?.model;
   if (!model || model.type !== 'BPE' || model.byte_fallback !== true) return false;
+  if (model.continuing_subword_prefix || model.end_of_word_suffix || model.dropout) return false;
+  if (c.remove_space === true || c.do_lowercase_and_remove_accent === true) return false;
   if (t.pre_tokenizer !== null && t.pre_tokenizer !== undefined) return false;
   if (!normalizerSafe(t.normalizer, true)) return false;
-  if ((t.added_tokens ?? []).some((a) => (a.content ?? '').includes('\n'))) return false;
+  if ((t.added_tokens ?? []).some((a) => (a.content ?? '').includes('\n') || a.lstrip === true || a.rstrip === true)) return false;
   // The newline is only ever the byte token: no piece holds it, no merge makes it.
   if (Object.keys(model.vocab ?? {}).some((piece) => piece.includes('\n') || (piece.includes('<0x0A>') && piece !== '<0x0A>'))) return false;
   return !(model.merges ?? []).some((m) => (Array.isArray(m) ? m.join(' ') : m).includes('<0x0A>') || (Array.isArray(m) ? m.join(' ') : m).includes('\n'));
@@ -82,8 +105,8 @@ export class LineEncoder {
   }
 
   /** A line encoder for a tokenizer that is `lineSafe`, else null. */
-  static for(json: unknown, raw: RawEncode): LineEncoder | null {
-    return lineSafe(json) ? new LineEncoder(raw) : null;
+  static for(json: unknown, config: unknown, raw: RawEncode): LineEncoder | null {
+    return lineSafe(json, config) ? new LineEncoder(raw) : null;
   }
 
   /**

@@ -73,7 +73,7 @@ describe('line by line', () => {
       const { json, config } = readTokenizerFiles(dir);
       const tokenizer = new Tokenizer(json, config);
       const raw = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids;
-      const lines = LineEncoder.for(json, raw);
+      const lines = LineEncoder.for(json, config, raw);
       const model = await LanguageModel.load({ dir, dtype: existsSync(join(dir, 'onnx', 'model.onnx')) ? 'fp32' : 'q8', threads: 1 });
       try {
         assert.equal(model.encodesByLine, lines !== null);

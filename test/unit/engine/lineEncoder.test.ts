@@ -25,6 +25,13 @@ test('a SentencePiece-style BPE whose newline is a lone byte token may be encode
   no('a replacement that writes a newline', { ...llama(), normalizer: { type: 'Replace', pattern: { String: '\r' }, content: '\n' } });
   no('a strip of the whole text', { ...llama(), normalizer: { type: 'Strip', strip_left: true, strip_right: true } });
   no('an added token spanning a newline', { ...llama(), added_tokens: [{ content: '<|im_end|>\n' }] });
+  no('a prefix on continuing pieces', { ...llama(), model: { ...llama().model, continuing_subword_prefix: '##' } });
+  no('a suffix on word ends', { ...llama(), model: { ...llama().model, end_of_word_suffix: '</w>' } });
+  no('BPE dropout', { ...llama(), model: { ...llama().model, dropout: 0.1 } });
+  no('a special token that strips the whitespace beside it', { ...llama(), added_tokens: [{ content: '<mask>', lstrip: true }] });
+  assert.equal(lineSafe(llama(), { remove_space: true }), false, 'a config that collapses whitespace');
+  assert.equal(lineSafe(llama(), { do_lowercase_and_remove_accent: true }), false);
+  assert.equal(lineSafe(llama(), { clean_up_tokenization_spaces: false, add_bos_token: true }), true, 'settings of decoding and special tokens do not matter');
   no('not a tokenizer', null);
 });
 
@@ -35,7 +42,7 @@ test('lines are encoded once, after a newline, and remembered; the first line as
     calls++;
     return [...`▁${text}`].map((c) => c.codePointAt(0)!);
   };
-  const lines = LineEncoder.for(llama(), raw)!;
+  const lines = LineEncoder.for(llama(), {}, raw)!;
   const text = 'first line\nsecond\n\nthird, unfinished';
   const expected = raw(text);
   calls = 0;
@@ -53,7 +60,7 @@ test('lines are encoded once, after a newline, and remembered; the first line as
 
 test('the cache keeps the most recent lines up to 64 K characters, however long the lines', () => {
   const raw = (text: string) => [...text].map((c) => c.codePointAt(0)!);
-  const lines = LineEncoder.for(llama(), raw)!;
+  const lines = LineEncoder.for(llama(), {}, raw)!;
   const paragraph = (i: number) => `${String(i).padStart(4, '0')} ${'word '.repeat(400)}\n`; // ~2 KB, one line
   let text = 'Title\n';
   for (let i = 0; i < 100; i++) {
@@ -80,7 +87,7 @@ test('a tokenizer that merges the newline with the next line after all gives nul
     }
     return ids;
   };
-  const lines = LineEncoder.for(llama(), raw)!;
+  const lines = LineEncoder.for(llama(), {}, raw)!;
   assert.equal(lines.encode('a\nxyz'), null);
   assert.deepEqual(lines.encode('a\nbc'), raw('a\nbc'));
 });
