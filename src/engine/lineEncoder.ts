@@ -25,6 +25,7 @@ interface NormalizerJson {
   normalizers?: NormalizerJson[];
   pattern?: { String?: string; Regex?: string };
   content?: string;
+  prepend?: string;
 }
 
 interface TokenizerJson {
@@ -57,9 +58,10 @@ function normalizerSafe(n: NormalizerJson | null | undefined, first: boolean): b
       return (n.normalizers ?? []).every((m, i) => normalizerSafe(m, first && i === 0));
     case 'Prepend':
       // Only at the text's start (the first line is encoded as the start of the text).
-      return true;
+      return !(n.prepend ?? '').includes('\n');
     case 'Replace':
-      return typeof n.pattern?.String === 'string' && !n.pattern.String.includes('\n') && !(n.content ?? '').includes('\n');
+      // A plain string (the library prefers a Regex when both are given).
+      return n.pattern?.Regex === undefined && typeof n.pattern?.String === 'string' && !n.pattern.String.includes('\n') && !(n.content ?? '').includes('\n');
     default:
       return PER_CHARACTER.has(n.type ?? '');
   }

@@ -23,6 +23,8 @@ test('a SentencePiece-style BPE whose newline is a lone byte token may be encode
   no('a piece holding the byte token and more', { ...llama(), model: { ...llama().model, vocab: { '<0x0A>': 13, '▁<0x0A>': 14 } } });
   no('a regex replacement', { ...llama(), normalizer: { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' } });
   no('a replacement that writes a newline', { ...llama(), normalizer: { type: 'Replace', pattern: { String: '\r' }, content: '\n' } });
+  no('a replacement with a regex beside its string', { ...llama(), normalizer: { type: 'Replace', pattern: { String: ' ', Regex: '\\s' }, content: '▁' } });
+  no('a prepend that writes a newline', { ...llama(), normalizer: { type: 'Prepend', prepend: '\n' } });
   no('a strip of the whole text', { ...llama(), normalizer: { type: 'Strip', strip_left: true, strip_right: true } });
   no('an added token spanning a newline', { ...llama(), added_tokens: [{ content: '<|im_end|>\n' }] });
   no('a prefix on continuing pieces', { ...llama(), model: { ...llama().model, continuing_subword_prefix: '##' } });
