@@ -38,6 +38,8 @@ export class LanguageModel {
    */
   readonly copyFree: boolean;
   private readonly newNames: string[];
+  /** The special tokens `encode` puts around a text's raw ids (line encoding only). */
+  private readonly specials: { before: number[]; after: number[] };
 
   private constructor(
     readonly name: string,
@@ -71,14 +73,12 @@ export class LanguageModel {
     this.eosIds = new Set(Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]);
     // With line encoding, special tokens go around the raw ids as the tokenizer puts them around 'a'.
     const full = tokenizer.encode('a').ids;
-    const raw = this.encodeRaw('a');
+    const raw = tokenizer.encode('a', { add_special_tokens: false }).ids;
     const at = full.findIndex((_, i) => raw.every((id, j) => full[i + j] === id));
     if (at < 0) this.lines = null;
     this.specials = { before: full.slice(0, Math.max(0, at)), after: full.slice(Math.max(0, at) + raw.length) };
-    this.addsBos = this.encode('a').length > this.encodeRaw('a').length;
+    this.addsBos = full.length > raw.length;
   }
-
-  private readonly specials: { before: number[]; after: number[] };
 
   static async load(spec: ModelSpec, onLoadWarning?: (message: string) => void): Promise<LanguageModel> {
     const started = performance.now();

@@ -11,9 +11,9 @@
  * suffix and no dropout; no pre-tokenizer; no added token spanning a newline or stripping the
  * whitespace beside it; no whitespace collapsing in its config; and a normalizer of per-character
  * changes (replacements of strings without a newline, Unicode normal forms, lowercasing) with at
- * most a prepend at the text's start. BPE applies the lowest-ranked merge of adjacent symbols first; a symbol that takes part
- * in no merge splits the text into parts whose merges cannot interact, so each part comes out as
- * it would alone. A line after a newline is encoded after the newline ("\n" + line) and the
+ * most a prepend at the text's start. BPE applies the lowest-ranked merge of adjacent symbols
+ * first; a symbol that takes part in no merge splits the text into parts whose merges cannot
+ * interact, so each part comes out as it would alone. A line after a newline is encoded after the newline ("\n" + line) and the
  * newline's own ids dropped, so it is what it is in running text (no prepended "▁").
  */
 
@@ -51,11 +51,11 @@ interface TokenizerConfigJson {
 
 const PER_CHARACTER = new Set(['NFC', 'NFD', 'NFKC', 'NFKD', 'Lowercase']);
 
-function normalizerSafe(n: NormalizerJson | null | undefined, first: boolean): boolean {
+function normalizerSafe(n: NormalizerJson | null | undefined): boolean {
   if (!n) return true;
   switch (n.type) {
     case 'Sequence':
-      return (n.normalizers ?? []).every((m, i) => normalizerSafe(m, first && i === 0));
+      return (n.normalizers ?? []).every((m) => normalizerSafe(m));
     case 'Prepend':
       // Only at the text's start (the first line is encoded as the start of the text).
       return !(n.prepend ?? '').includes('\n');
@@ -81,11 +81,14 @@ export function lineSafe(json: unknown, config: unknown = {}): boolean {
   if (model.continuing_subword_prefix || model.end_of_word_suffix || model.dropout) return false;
   if (c.remove_space === true || c.do_lowercase_and_remove_accent === true) return false;
   if (t.pre_tokenizer !== null && t.pre_tokenizer !== undefined) return false;
-  if (!normalizerSafe(t.normalizer, true)) return false;
+  if (!normalizerSafe(t.normalizer)) return false;
   if ((t.added_tokens ?? []).some((a) => (a.content ?? '').includes('\n') || a.lstrip === true || a.rstrip === true)) return false;
   // The newline is only ever the byte token: no piece holds it, no merge makes it.
   if (Object.keys(model.vocab ?? {}).some((piece) => piece.includes('\n') || (piece.includes('<0x0A>') && piece !== '<0x0A>'))) return false;
-  return !(model.merges ?? []).some((m) => (Array.isArray(m) ? m.join(' ') : m).includes('<0x0A>') || (Array.isArray(m) ? m.join(' ') : m).includes('\n'));
+  return !(model.merges ?? []).some((m) => {
+    const pair = Array.isArray(m) ? m.join(' ') : m;
+    return pair.includes('<0x0A>') || pair.includes('\n');
+  });
 }
 
 /**
