@@ -407,7 +407,7 @@ export class Generator {
         const rawRow = row.slice();
         const written = stream.textOf(beam.tokens);
         this.shapeBlank(row, blank, written);
-        beam.form?.shape(row, written, settings.maxNewTokens - beam.tokens.length);
+        if (beam.form) shapeByForm(beam.form, row, written, settings.maxNewTokens - beam.tokens.length);
         const history = [...prompt, ...beam.tokens];
         applyPenalties(row, history, settings, this.extras);
         const logp = logSoftmax(row);
@@ -483,7 +483,7 @@ export class Generator {
       rawScratch.set(logits);
     }
     if (owesBlank) this.shapeBlank(logits, blank, text);
-    form?.shape(logits, text, tokensLeft);
+    if (form) shapeByForm(form, logits, text, tokensLeft);
     const chosen = select(logits, history, settings, rng, { choices: this.want.choices }, this.extras);
     return { ...chosen, logProb: this.want.logProb ? rawScratch[chosen.token]! - lse : 0 };
   }
@@ -546,6 +546,21 @@ export class Generator {
 type Sample = GeneratedSample;
 
 let rawScratch = new Float32Array(0);
+let formScratch = new Float32Array(0);
+
+/**
+ * The form's shaping of a row, unless it would leave no token at all — it asked for what the
+ * other constraints forbid (a line already at its length, ending in a blank the writer typed: the
+ * form wants the line's end, the blank a word) — then the row stays as it was for this token and
+ * the form takes up again from the text that follows, rather than the request failing.
+ */
+function shapeByForm(form: RowSteering, logits: Float32Array, text: string, tokensLeft: number): void {
+  if (formScratch.length !== logits.length) formScratch = new Float32Array(logits.length);
+  formScratch.set(logits);
+  form.shape(logits, text, tokensLeft);
+  for (let id = 0; id < logits.length; id++) if (logits[id]! > -Infinity) return;
+  logits.set(formScratch);
+}
 
 function mean(sum: number, count: number): number {
   return count > 0 ? Math.round((sum / count) * 1e4) / 1e4 : 0;

@@ -24,6 +24,7 @@ And dreamed about a friendly rat.
 The dog went running through the park,
 `;
 
+const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8');
 const road = readFileSync(join(corpusDir, 'road-not-taken.txt'), 'utf8').split('\n').slice(0, 8).join('\n') + '\n';
 
 describe('form-keeping decoding on stories260K', () => {
@@ -69,6 +70,16 @@ describe('form-keeping decoding on stories260K', () => {
         const length = lineLength(line, 'syllable');
         assert.ok(length >= low && length <= high + 2, `seed ${seed}: "${line}" has ${length} syllables (target ${target})`);
       }
+    }
+  });
+
+  test('a line already at its length, typed on to a space: ghost text in rhyme mode still suggests a word (found by the benchmark)', async () => {
+    // The blank asks for a token that begins a word; the form, the line being full, asked only for
+    // its end: every token was banned and the request failed ("Every token was banned").
+    const prompt = `${sonnets.slice(sonnets.indexOf('Then let not winter'), sonnets.indexOf('Ten times thy self'))}Ten times thy self were happier than thou `;
+    for (const seed of SEEDS) {
+      const result = await client.generate({ prompt, sampling: { seed, maxNewTokens: 16, stopStrings: ['\n'] }, form: { rhyme: true, stanzas: false } });
+      assert.match(result.text, /^\S/u, `seed ${seed}: a word after the space the writer typed: ${JSON.stringify(result.text)}`);
     }
   });
 
