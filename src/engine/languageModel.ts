@@ -14,6 +14,7 @@ import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
 import { msg } from '../common/message';
 import { appendToCache, emptyCache, type KvCache, type KvLayout } from './kvCache';
 import { LineEncoder } from './lineEncoder';
+import { releaseTokenizerSources } from './tokenizerMemory';
 
 export interface ForwardResult {
   /** Logits of the last position of each row: batch × vocab, row-major. */
@@ -92,6 +93,7 @@ export class LanguageModel {
       const files = readTokenizerFiles(spec.dir);
       tokenizer = new Tokenizer(files.json, files.config);
       lines = LineEncoder.for(files.json, files.config, (text) => tokenizer.encode(text, { add_special_tokens: false }).ids);
+      releaseTokenizerSources(tokenizer, files.json);
     } catch (e) {
       throw new EngineError('model-invalid', msg("The model's tokenizer could not be read ({0}). The folder may be incomplete: {1}.", firstLine(e), spec.dir));
     }
@@ -297,7 +299,9 @@ export class LanguageModel {
  */
 export function readTokenizer(dir: string): Tokenizer {
   const { json, config } = readTokenizerFiles(dir);
-  return new Tokenizer(json, config);
+  const tokenizer = new Tokenizer(json, config);
+  releaseTokenizerSources(tokenizer, json);
+  return tokenizer;
 }
 
 /** The parsed tokenizer.json and tokenizer_config.json of a folder (both required). */

@@ -13,6 +13,7 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { LanguageModel, readTokenizer, readTokenizerFiles } from '../../src/engine/languageModel';
 import { LineEncoder } from '../../src/engine/lineEncoder';
+import { CompactRanks } from '../../src/engine/tokenizerMemory';
 import type { EngineError } from '../../src/engine/modelFolder';
 import { corpusDir, repoRoot, testModelDir } from '../support/paths';
 
@@ -50,6 +51,8 @@ for (const dir of folders) {
       env.localModelPath = dirname(dir);
       const reference = await AutoTokenizer.from_pretrained(basename(dir));
       const ours = readTokenizer(dir);
+      // …with the memory-saving path taken (tokenizerMemory.ts), so these checks cover it.
+      assert.ok((ours as unknown as { model: { bpe_ranks: unknown } }).model.bpe_ranks instanceof CompactRanks, 'merge ranks by token ids');
       for (const text of texts) {
         const label = JSON.stringify(text.slice(0, 40));
         const ids = ours.encode(text).ids;
