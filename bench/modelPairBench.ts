@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
-import { workerFlagsForModel } from '../src/client/workerLaunch';
+import { WORKER_FLAGS } from '../src/client/workerLaunch';
 import { preferredDtype } from '../src/engine/modelLocator';
 import type { ModelDtype } from '../src/engine/protocol';
 import { workerPath } from '../test/support/paths';
@@ -39,8 +39,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
   const workers = [values['worker-a'] ?? workerPath, values['worker-b'] ?? workerPath];
   const arms = [values.a!, values.b!].map((arg, i) => {
     const [dir, dtype] = arg.split(':') as [string, ModelDtype | undefined];
-    const shipped = workerFlagsForModel({ dir, dtype: dtype ?? preferredDtype(dir), threads: 1 });
-    const engine = new EngineClient({ workerPath: workers[i]!, ...(profileDir ? { execArgv: [...shipped, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) });
+    const engine = new EngineClient({ workerPath: workers[i]!, ...(profileDir ? { execArgv: [...WORKER_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) });
     return { dir, dtype: dtype ?? preferredDtype(dir), worker: workers[i]!, engine, times: [] as number[], file: '', prompt: [] as number[], fresh: [] as number[], made: [] as number[], first: [] as number[], rest: [] as number[] };
   });
   for (const arm of arms) arm.file = (await arm.engine.load({ dir: arm.dir, dtype: arm.dtype, threads: 1 })).name;

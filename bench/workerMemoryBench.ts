@@ -2,13 +2,14 @@
  * The worker's resident memory and speed with other V8 flags or environment variables against the
  * worker as shipped, every pair on the same model in one process, request by request in
  * alternation, so the machine's drift hits both alike. The worker ships with a 256 KB malloc mmap
- * threshold (`workerEnvironment` in src/client/workerLaunch.ts) and, for graphs of 32 MB or more, a 4 MB V8
- * young generation (`workerFlagsFor`). Without options the other arm is Node's and glibc's
- * defaults (no flags, the threshold unset); `--flags` alone changes only the flags, `--env` alone
- * only the environment (`K=` or `K` unsets K). Measured 2026-11-29: 1 MB / 2 MB / 4 MB
- * semi-spaces saved 27–38 MB on the 135M-shaped q4 model at 2–6 % more time, but cost Inkling's
- * own model 38–45 % / 23 % / 7 % more time for at most 7 MB. Under Node only: desktop VS Code runs
- * the worker in Electron, whose allocator and V8 build differ.
+ * threshold (`workerEnvironment` in src/client/workerLaunch.ts) and a 4 MB V8 young generation
+ * (`WORKER_FLAGS`). Without options the other arm is Node's and glibc's defaults (no flags, the
+ * threshold unset); `--flags` alone changes only the flags, `--env` alone only the environment
+ * (`K=` or `K` unsets K). Measured 2026-11-29 on plain requests: 1 MB / 2 MB / 4 MB semi-spaces
+ * saved 27–38 MB on the 135M-shaped q4 model at 2–6 % more time, but cost Inkling's own model
+ * 38–45 % / 23 % / 7 % more time for at most 7 MB; 2026-11-30, with the form data as texts and
+ * the requests as the editor sends them, 4 MB saved it 23 MB at the same time (workerLaunch.ts).
+ * Under Node only: desktop VS Code runs the worker in Electron, whose allocator and V8 build differ.
  *
  *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"] [--no-form]
  *
@@ -30,7 +31,7 @@ import { ghostRequestsWhileTyping } from './typingSonnets';
 
 const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, 'no-form': { type: 'boolean', default: false }, flags: { type: 'string' }, env: { type: 'string' } } });
 const defaults = values.flags === undefined && values.env === undefined;
-/** The other arm's V8 flags: undefined keeps the shipped choice (`workerFlagsFor`). */
+/** The other arm's V8 flags: undefined keeps the shipped choice (`WORKER_FLAGS`). */
 const flags = defaults ? [] : values.flags?.split(/\s+/).filter(Boolean);
 /** Its environment; a variable without a value is unset (glibc's own mmap threshold, say). */
 const env: NodeJS.ProcessEnv = defaults

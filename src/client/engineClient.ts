@@ -9,7 +9,7 @@ import type { HostMessage, ModelInfo, ModelSpec, WorkerMessage } from '../engine
 import type { EngineCapabilities, EngineDescription, EngineState, GenerateParams, GenerationResult } from '../common/generation';
 import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from './writingEngine';
 import { PROTOCOL_VERSION, sameModelSpec } from '../engine/protocol';
-import { workerEnvironment, workerFlagsForModel } from './workerLaunch';
+import { WORKER_FLAGS, workerEnvironment } from './workerLaunch';
 import { msg } from '../common/message';
 
 export { EngineRequestError, errorReport, type EngineLogger, type EngineState, type GenerateOptions, type TextGenerator } from './writingEngine';
@@ -34,7 +34,7 @@ export interface EngineClientOptions {
   handshakeTimeoutMs?: number;
   /** Stop the worker (and free its memory) after this long without a request; 0 or absent: never. */
   idleUnloadMs?: number;
-  /** Node/V8 flags for the worker (absent: `workerFlagsFor` the model it starts for). */
+  /** Node/V8 flags for the worker (absent: `WORKER_FLAGS`). */
   execArgv?: string[];
 }
 
@@ -239,9 +239,7 @@ export class EngineClient extends EventEmitter implements WritingEngine {
     this.setState('starting');
     const started = Date.now();
     // process.execPath is Node here and Electron inside desktop VS Code; ELECTRON_RUN_AS_NODE makes both run the script as Node.
-    // Flags follow the model the worker starts for; another model loaded into it later keeps them
-    // until the worker next starts (after a crash, an idle unload, a restart).
-    const execArgv = this.options.execArgv ?? workerFlagsForModel(this.loadingSpec ?? this.wantedSpec);
+    const execArgv = this.options.execArgv ?? [...WORKER_FLAGS];
     const child = fork(this.options.workerPath, [], {
       execPath: process.execPath,
       execArgv,

@@ -2,9 +2,6 @@
  * How the worker process is started: its environment and its V8 flags, both chosen for the
  * memory it will hold (measured with bench/workerMemoryBench.ts). Node-only, no vscode.
  */
-import { statSync } from 'node:fs';
-import { checkModelFolder } from '../engine/modelFolder';
-import type { ModelSpec } from '../engine/protocol';
 
 /**
  * The worker's environment: the host's, the caller's extra variables, and a fixed malloc mmap
@@ -22,33 +19,13 @@ export function workerEnvironment(host: NodeJS.ProcessEnv, extra: NodeJS.Process
   return { MALLOC_MMAP_THRESHOLD_: String(256 * 1024), ...host, ...extra, ELECTRON_RUN_AS_NODE: '1' };
 }
 
-/** Graphs at least this large get a worker with a small young generation (`workerFlagsFor`). */
-export const LARGE_GRAPH_BYTES = 32 * 1024 * 1024;
-
 /**
- * V8 flags for a worker that will run a graph of `graphBytes`: a 4 MB young generation (Node's
- * default is 16) for a large model, none for a small one. Measured under Node with
- * `bench/workerMemoryBench.ts --flags=--max-semi-space-size=4`, 60 requests alternating: the
- * 135M-shaped model 351 → 325 MB (4-bit) and 403 → 369 MB (8-bit) at the same latency (162 / 164,
- * 227 / 227 ms), where its steps are spent in ONNX Runtime; Inkling's own 3.6 MB graph spends its
- * ~0.5 ms steps in JavaScript as much as in ONNX Runtime, and ran 7 % slower (more scavenges) for
- * at most 7 MB, so it keeps Node's default.
+ * The worker's V8 flags: a 4 MB young generation (Node's default is 16), for every model. Measured
+ * under Node with `bench/workerMemoryBench.ts --flags=--max-semi-space-size=4`, the two workers
+ * alternating on ghost text's requests as the editor sends them (form and rhyme on): Inkling's own
+ * model 161 → 138 MB after 150 requests (twice; p50 9.6 / 9.4 and 9.9 / 10.1 ms), 131 → 125 MB on
+ * plain requests (7.6 / 7.8 and 8.3 / 7.9 ms); the 135M-shaped model 351 → 325 MB (4-bit) and
+ * 403 → 369 MB (8-bit) at the same latency. (Before its form data shipped as texts and its prompts
+ * were encoded by line, Inkling's own model ran 7 % slower with it and kept Node's default.)
  */
-export function workerFlagsFor(graphBytes: number): string[] {
-  return graphBytes >= LARGE_GRAPH_BYTES ? ['--max-semi-space-size=4'] : [];
-}
-
-/** The flags a worker started for `spec` gets: `workerFlagsFor` the graph the worker will open for it. */
-export function workerFlagsForModel(spec: ModelSpec | null): string[] {
-  return workerFlagsFor(graphBytesOf(spec));
-}
-
-/** The size of the graph a spec will run, found as the worker finds it (0 when the folder is not usable: the worker reports why). */
-function graphBytesOf(spec: ModelSpec | null): number {
-  if (!spec) return 0;
-  try {
-    return statSync(checkModelFolder(spec.dir, spec.dtype, spec.layout, spec.graph).onnxPath).size;
-  } catch {
-    return 0;
-  }
-}
+export const WORKER_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
