@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
 import type { ModelSpec } from '../../src/engine/protocol';
@@ -14,7 +14,11 @@ import { lengthBand, lineLength, planLine } from '../../src/writing/verse/linePl
 import { lineWords } from '../../src/writing/verse/lineWords';
 import { loadPronouncingDictionary } from '../../src/writing/verse/pronouncingDictionary';
 import { lineRhymeKey, rhymes } from '../../src/writing/verse/rhyme';
-import { corpusDir, repoRoot, testModelDir, workerPath } from '../support/paths';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghostRequest';
+import { DEFAULT_FORM_SETTINGS, formConstraintFor } from '../../src/writing/verse/formRequest';
+import { formContextOf } from '../../src/writing/verse/schemeHabit';
+import { Fuzz, FUZZ_SEED } from '../support/fuzz';
+import { corpusDir, repoRoot, sharedDir, testModelDir, workerPath } from '../support/paths';
 
 const model: ModelSpec = { dir: testModelDir, dtype: 'fp32', threads: 1 };
 const SEEDS = [11, 22, 33];
@@ -262,5 +266,45 @@ describe('forms on stories260K', () => {
     assert.equal(rest.length, 2);
     const verse = await write(song, 1, SEEDS[0]!, { chorus: 'off' });
     assert.equal(linesOf(verse)[0], '[Verse 3]', JSON.stringify(verse));
+  });
+});
+
+/**
+ * Ghost text's requests exactly as the editor builds them (the prompt window, the form and rhyme
+ * settings, the document before the cursor) at seeded random points of the training corpus's
+ * poems: none may fail. Before the form stepped aside for a token it would leave without any
+ * choice, about 1 in 80 failed ("Every token was banned"). INKLING_FUZZ_CASES runs more,
+ * INKLING_FUZZ_SEED replays a failure.
+ */
+describe('ghost text at random points of real verse', () => {
+  let client: EngineClient;
+  before(async () => {
+    client = new EngineClient({ workerPath, restartDelaysMs: [50] });
+    await client.load(model);
+  });
+  after(() => client.dispose());
+
+  const cases = Number(process.env.INKLING_FUZZ_CASES ?? 200);
+  test(`${cases} requests, seed ${FUZZ_SEED}: every one answers`, async () => {
+    const dir = join(sharedDir, 'corpus-train', 'poetry');
+    const poems = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort().map((f) => ({ name: f, text: readFileSync(join(dir, f), 'utf8') }));
+    const f = new Fuzz(FUZZ_SEED);
+    let asked = 0;
+    for (let i = 0; asked < cases && i < cases * 2; i++) {
+      const poem = f.pick(poems);
+      const at = f.int(poem.text.length);
+      const start = Math.max(0, at - 6000);
+      const text = poem.text.slice(start, at + 300);
+      const explicit = f.next() < 0.25;
+      const request = buildGhostRequest({ text, offset: at - start, atDocumentStart: start === 0, explicit, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
+      if (!request.ok) continue;
+      asked++;
+      const form = formConstraintFor(request.kind, { ...DEFAULT_FORM_SETTINGS, rhyme: f.next() < 0.8 ? 'followScheme' : 'off' }, { stanzas: false });
+      const formContext = form?.rhyme ? formContextOf(text.slice(0, at - start)) : undefined;
+      const where = `case ${i}: ${poem.name} at ${at}, ${explicit ? 'three samples' : 'one'}, ${JSON.stringify(form ?? null)}, prompt ending ${JSON.stringify(request.prompt.slice(-60))}`;
+      const result = await client.generate({ prompt: request.prompt, sampling: { maxNewTokens: Math.min(48, request.maxNewTokens), stopStrings: request.stopStrings, seed: i }, n: explicit ? 3 : 1, form, formContext }).catch((e: Error) => assert.fail(`${where}: ${e.message}`));
+      assert.ok(['eos', 'stop', 'form', 'length'].includes(result.stopReason), `${where}: stopped for ${result.stopReason}`);
+    }
+    assert.ok(asked >= cases / 2, `${asked} requests built`);
   });
 });
