@@ -2,7 +2,7 @@
 // exactly the tokens it should (line length, stanza breaks, rhyme trie, back-off, CJK marks).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { FAR_BOOST, FormSteering, NEAR_BOOST, type SteeringContext } from '../../../src/engine/formSteering';
+import { FAR_BOOST, FormSteering, NEAR_BOOST, RHYME_NUDGE, type SteeringContext } from '../../../src/engine/formSteering';
 import type { FormConstraint } from '../../../src/common/generation';
 import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokenTrie';
 import { VocabularyIndex } from '../../../src/engine/vocabularyIndex';
@@ -196,6 +196,19 @@ describe('rhyme', () => {
     row(rhymed(), { rhyme: true }, 'x\n', bat()).shape(logits, 'The'); // 1 of 4
     assert.equal(logits[NL], -Infinity);
     assert.equal(logits[18], 0, 'any word may come');
+  });
+
+  test('with two syllables left any word may come, the rhymes that fit nudged: taken, it ends the line', () => {
+    const r = row(rhymed(), { rhyme: true }, 'x\n', bat());
+    const logits = flat();
+    r.shape(logits, 'The dog'); // 2 of 4: another word, or a rhyme now
+    assert.equal(logits[NL], -Infinity, 'the line cannot end yet');
+    assert.equal(logits[18], 0, 'another word may come');
+    for (const id of [9, 10, 11]) assert.equal(logits[id], RHYME_NUDGE, `rhyme root ${id} nudged`);
+    r.accept(9, 'The dog mat');
+    const after = flat();
+    r.shape(after, 'The dog mat');
+    assert.deepEqual(finite(after), [NL, 13, 14, 22], 'the rhyme was taken: punctuation or the line break');
   });
 
   test('with one syllable left only the rhymes may start, then only their continuations, then the line ends', () => {
