@@ -74,6 +74,19 @@ export class DictionaryText {
 
   /** The value of `key`, or undefined. */
   get(key: string): string | undefined {
+    // Verse asks for the same words again and again (a poem is re-read at every line), and a word
+    // the dictionary lacks is tried in several spellings: answers, found or not, are remembered.
+    const known = this.recent.get(key);
+    if (known !== undefined) return known === null ? undefined : known;
+    if (this.recent.size >= RECENT_KEYS) this.recent.clear();
+    const value = this.search(key);
+    this.recent.set(key, value ?? null);
+    return value;
+  }
+
+  private readonly recent = new Map<string, string | null>();
+
+  private search(key: string): string | undefined {
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo <= hi) {
@@ -90,6 +103,9 @@ export class DictionaryText {
     return undefined;
   }
 }
+
+/** Lookups remembered (found or not) before the memory is cleared (a poem needs a few hundred). */
+const RECENT_KEYS = 5_000;
 
 /** Sorted lines "key value" (code-unit order of the keys), joined by line breaks. */
 function entriesText(entries: [string, string][]): string {

@@ -1,7 +1,7 @@
 import { syllable as estimateSyllables } from 'syllable';
 import { isCjkChar } from './cjkText';
 import { lineWords } from './lineWords';
-import { phoneSyllables, pronunciations } from './pronouncingDictionary';
+import { isPronouncingDictionaryLoaded, phoneSyllables, pronunciations } from './pronouncingDictionary';
 
 /**
  * Syllables in one word as a poet would scan it. Uses the CMU dictionary (once loaded) and
@@ -10,6 +10,22 @@ import { phoneSyllables, pronunciations } from './pronouncingDictionary';
  * A CJK character counts as one.
  */
 export function countWordSyllables(word: string): number {
+  // A poem is re-read at every new line; once the dictionary is in, a word's count never changes.
+  if (!isPronouncingDictionaryLoaded()) return countAfresh(word);
+  let count = counted.get(word);
+  if (count === undefined) {
+    if (counted.size >= COUNTED_WORDS) counted.clear();
+    count = countAfresh(word);
+    counted.set(word, count);
+  }
+  return count;
+}
+
+/** Words whose count is remembered before the memory is cleared. */
+const COUNTED_WORDS = 5_000;
+const counted = new Map<string, number>();
+
+function countAfresh(word: string): number {
   const w = word.toLowerCase().replace(/[\u2018\u2019\u02BC]/g, "'");
   if (!w) return 0;
   if (isCjkChar(w[0])) return [...w].filter(isCjkChar).length;

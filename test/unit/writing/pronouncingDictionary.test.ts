@@ -26,6 +26,16 @@ describe('DictionaryText', () => {
     assert.equal(d.get('nothing-here'), undefined);
   });
 
+  test('remembers its answers, found or not, and answers the same once the memory has been cleared', () => {
+    const d = new DictionaryText(entries);
+    assert.equal(d.get('word'), 'W ER1 D');
+    assert.equal(d.get('nope'), undefined);
+    for (let i = 0; i < 12_000; i++) assert.equal(d.get(`missing${i}`), undefined);
+    assert.equal(d.get('word'), 'W ER1 D', 'after more misses than it keeps');
+    assert.equal(d.get('nope'), undefined);
+    assert.equal(d.get('zebra'), 'Z IY1 B R AH0');
+  });
+
   test('answers as the npm package’s object for every one of its 135K words and for words it lacks', () => {
     const d = new DictionaryText(cmu);
     const keys = Object.keys(cmu);
