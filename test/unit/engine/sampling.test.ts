@@ -46,6 +46,18 @@ test('topIndices returns the k largest, largest first, ties by id', () => {
   assert.deepEqual(topIndices(big, 20), expected);
 });
 
+test('topIndices agrees with a full sort on random rows with ties and banned entries', () => {
+  let seed = 5;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (let t = 0; t < 200; t++) {
+    const n = 1 + Math.floor(rand() * 300);
+    const row = Float32Array.from({ length: n }, () => (rand() < 0.2 ? -Infinity : Math.round(rand() * 8) / 2));
+    const k = Math.floor(rand() * (n + 3));
+    const expected = Array.from(row.keys()).sort((a, b) => (row[b]! === row[a]! ? a - b : row[b]! > row[a]! ? 1 : -1)).slice(0, k);
+    assert.deepEqual(topIndices(row, k), expected, `n ${n}, k ${k}`);
+  }
+});
+
 test('no filter keeps the whole distribution', () => {
   const c = candidateDistribution(logitsOf([0.5, 0.3, 0.2]), off);
   assert.deepEqual(ids(c), [0, 1, 2]);
@@ -101,6 +113,24 @@ test('repetition penalty divides positive and multiplies negative logits of seen
   const l = Float32Array.from([2, -2, 1, 4]);
   applyRepetitionPenalty(l, [0, 1, 1], 2);
   assert.deepEqual(Array.from(l), [1, -4, 1, 4]);
+});
+
+test('repetition penalty touches each distinct seen token once, ignores ids outside the row, and forgets between calls', () => {
+  const reference = (l: Float32Array, history: number[], p: number) => {
+    for (const id of new Set(history)) if (id >= 0 && id < l.length) l[id] = l[id]! > 0 ? l[id]! / p : l[id]! * p;
+  };
+  let seed = 9;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (let t = 0; t < 100; t++) {
+    const n = 1 + Math.floor(rand() * 50);
+    const row = Float32Array.from({ length: n }, () => rand() * 10 - 5);
+    const history = Array.from({ length: Math.floor(rand() * 80) }, () => Math.floor(rand() * (n + 6)) - 3);
+    const ours = row.slice();
+    const theirs = row.slice();
+    applyRepetitionPenalty(ours, history, 1.3);
+    reference(theirs, history, 1.3);
+    assert.deepEqual(Array.from(ours), Array.from(theirs), JSON.stringify(history));
+  }
 });
 
 test('no-repeat n-gram bans the token that would repeat an n-gram', () => {
