@@ -10,8 +10,13 @@ import { isPronouncingDictionaryLoaded, phoneSyllables, pronunciations } from '.
  * A CJK character counts as one.
  */
 export function countWordSyllables(word: string): number {
-  // A poem is re-read at every new line; once the dictionary is in, a word's count never changes.
-  if (!isPronouncingDictionaryLoaded()) return countAfresh(word);
+  // A poem is re-read at every new line (and the editor reads its window at every keystroke):
+  // counts are remembered, and forgotten once when the dictionary arrives and counts change.
+  const withDictionary = isPronouncingDictionaryLoaded();
+  if (withDictionary !== countedWithDictionary) {
+    counted.clear();
+    countedWithDictionary = withDictionary;
+  }
   let count = counted.get(word);
   if (count === undefined) {
     if (counted.size >= COUNTED_WORDS) counted.clear();
@@ -24,6 +29,7 @@ export function countWordSyllables(word: string): number {
 /** Words whose count is remembered before the memory is cleared. */
 const COUNTED_WORDS = 5_000;
 const counted = new Map<string, number>();
+let countedWithDictionary = false;
 
 function countAfresh(word: string): number {
   const w = word.toLowerCase().replace(/[\u2018\u2019\u02BC]/g, "'");
