@@ -90,10 +90,7 @@ export class LanguageModel {
     let lines: LineEncoder | null;
     let session: ort.InferenceSession;
     try {
-      const files = readTokenizerFiles(spec.dir);
-      tokenizer = new Tokenizer(files.json, files.config);
-      lines = LineEncoder.for(files.json, files.config, (text) => tokenizer.encode(text, { add_special_tokens: false }).ids);
-      releaseTokenizerSources(tokenizer, files.json);
+      ({ tokenizer, lines } = openTokenizer(spec.dir));
     } catch (e) {
       throw new EngineError('model-invalid', msg("The model's tokenizer could not be read ({0}). The folder may be incomplete: {1}.", firstLine(e), spec.dir));
     }
@@ -298,10 +295,19 @@ export class LanguageModel {
  * resident, measured with bench/workerMemoryBench.ts).
  */
 export function readTokenizer(dir: string): Tokenizer {
+  return openTokenizer(dir).tokenizer;
+}
+
+/**
+ * The folder's tokenizer (`readTokenizer`) with its line-by-line encoder where the tokenizer
+ * allows one (lineEncoder.ts, which reads tokenizer.json before the tokenizer lets go of it).
+ */
+function openTokenizer(dir: string): { tokenizer: Tokenizer; lines: LineEncoder | null } {
   const { json, config } = readTokenizerFiles(dir);
   const tokenizer = new Tokenizer(json, config);
+  const lines = LineEncoder.for(json, config, (text) => tokenizer.encode(text, { add_special_tokens: false }).ids);
   releaseTokenizerSources(tokenizer, json);
-  return tokenizer;
+  return { tokenizer, lines };
 }
 
 /** The parsed tokenizer.json and tokenizer_config.json of a folder (both required). */
