@@ -12,8 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FormConstraint } from '../src/common/generation';
 import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
-import { DEFAULT_FORM_SETTINGS, formConstraintFor } from '../src/writing/verse/formRequest';
-import { formContextOf } from '../src/writing/verse/schemeHabit';
+import { DEFAULT_FORM_SETTINGS, ghostForm } from '../src/writing/verse/formRequest';
 import { corpusDir } from '../test/support/paths';
 
 export interface TypedRequest {
@@ -34,8 +33,7 @@ export function* ghostRequestsWhileTyping(count: number, options: { form?: boole
     const request = buildGhostRequest({ text: typed, offset: typed.length, explicit: false, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
     if (!request.ok) continue;
     asked++;
-    const form = options.form === false ? undefined : formConstraintFor(request.kind, DEFAULT_FORM_SETTINGS, { stanzas: false });
-    const formContext = form?.rhyme ? formContextOf(typed) : undefined;
+    const { form, formContext } = options.form === false ? {} : ghostForm(request.kind, DEFAULT_FORM_SETTINGS, typed);
     yield {
       index: asked,
       prompt: request.prompt,

@@ -15,8 +15,7 @@ import { lineWords } from '../../src/writing/verse/lineWords';
 import { loadPronouncingDictionary } from '../../src/writing/verse/pronouncingDictionary';
 import { lineRhymeKey, rhymes } from '../../src/writing/verse/rhyme';
 import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghostRequest';
-import { DEFAULT_FORM_SETTINGS, formConstraintFor } from '../../src/writing/verse/formRequest';
-import { formContextOf } from '../../src/writing/verse/schemeHabit';
+import { DEFAULT_FORM_SETTINGS, ghostForm } from '../../src/writing/verse/formRequest';
 import { Fuzz, FUZZ_SEED } from '../support/fuzz';
 import { corpusDir, repoRoot, sharedDir, testModelDir, workerPath } from '../support/paths';
 
@@ -299,8 +298,7 @@ describe('ghost text at random points of real verse', () => {
       const request = buildGhostRequest({ text, offset: at - start, atDocumentStart: start === 0, explicit, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
       if (!request.ok) continue;
       asked++;
-      const form = formConstraintFor(request.kind, { ...DEFAULT_FORM_SETTINGS, rhyme: f.next() < 0.8 ? 'followScheme' : 'off' }, { stanzas: false });
-      const formContext = form?.rhyme ? formContextOf(text.slice(0, at - start)) : undefined;
+      const { form, formContext } = ghostForm(request.kind, { ...DEFAULT_FORM_SETTINGS, rhyme: f.next() < 0.8 ? 'followScheme' : 'off' }, text.slice(0, at - start));
       const where = `case ${i}: ${poem.name} at ${at}, ${explicit ? 'three samples' : 'one'}, ${JSON.stringify(form ?? null)}, prompt ending ${JSON.stringify(request.prompt.slice(-60))}`;
       const result = await client.generate({ prompt: request.prompt, sampling: { maxNewTokens: Math.min(48, request.maxNewTokens), stopStrings: request.stopStrings, seed: i }, n: explicit ? 3 : 1, form, formContext }).catch((e: Error) => assert.fail(`${where}: ${e.message}`));
       assert.ok(['eos', 'stop', 'form', 'length'].includes(result.stopReason), `${where}: stopped for ${result.stopReason}`);

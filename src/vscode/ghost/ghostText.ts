@@ -7,8 +7,7 @@ import * as vscode from 'vscode';
 import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '../../writing/prompts/ghostRequest';
 import { CompletionCache, hashText } from '../../writing/prompts/completionCache';
 import { dedupeAlternatives } from '../../writing/prompts/nearDuplicate';
-import { formConstraintFor, formKind } from '../../writing/verse/formRequest';
-import { formContextOf } from '../../writing/verse/schemeHabit';
+import { formKind, ghostForm } from '../../writing/verse/formRequest';
 import type { FormConstraint, GenerateParams } from '../../common/generation';
 import type { EngineService } from '../service/engineService';
 import { checkedInlineSettings, formSettings, inlineSettings, samplingSettings } from '../service/settings';
@@ -105,10 +104,9 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
       kind: formKind(formPrefs),
     });
     if (!request.ok) return undefined;
-    // Verse keeps its form: the worker plans the line (length, rhyme) from the same prompt.
-    const form = formConstraintFor(request.kind, formPrefs, { stanzas: false });
-    // Rhyme mode guesses a first stanza's scheme from the poems before this one too.
-    const formContext = form?.rhyme ? formContextOf(window.text.slice(0, window.offset)) : undefined;
+    // Verse keeps its form: the worker plans the line (length, rhyme) from the same prompt, and
+    // rhyme mode guesses a first stanza's scheme from the poems before this one too.
+    const { form, formContext } = ghostForm(request.kind, formPrefs, window.text.slice(0, window.offset));
 
     const samples = explicit ? CYCLE_SAMPLES : 1;
     const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}\u0000${JSON.stringify(form ?? null)}\u0000${formContext ? hashText(formContext) : ''}`;

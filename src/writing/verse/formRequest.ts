@@ -48,6 +48,17 @@ export function formConstraintFor(kind: TextKindName, settings: FormSettings, op
 }
 
 /**
+ * What a ghost-text request carries for the form: the constraint without stanzas (a suggestion
+ * that began with a blank line would show as nothing) and, in rhyme mode, the end of the text
+ * before the cursor (formContextOf), which rhyme mode guesses a first stanza's scheme from.
+ */
+export function ghostForm(kind: TextKindName, settings: FormSettings, textBeforeCursor: string): { form?: FormConstraint; formContext?: string } {
+  const form = formConstraintFor(kind, settings, { stanzas: false });
+  if (!form) return {};
+  return form.rhyme ? { form, formContext: formContextOf(textBeforeCursor) } : { form };
+}
+
+/**
  * A command's request with the form constraint the writer's settings give it: verse keeps its
  * line lengths, stanzas (and rhymes, in rhyme mode) and stops after the request's lines. In
  * rhyme mode it carries `textBeforeCursor` too (its end, formContextOf): how the poems before this

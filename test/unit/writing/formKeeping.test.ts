@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { distinctN, longestSharedRun, scoreSample, summarize, tokensOf } from '../../../src/writing/verse/formMetrics';
-import { DEFAULT_FORM_SETTINGS, formConstraintFor, formKind, validateFormSettings } from '../../../src/writing/verse/formRequest';
+import { DEFAULT_FORM_SETTINGS, formConstraintFor, formKind, ghostForm, validateFormSettings } from '../../../src/writing/verse/formRequest';
+import { formContextOf } from '../../../src/writing/verse/schemeHabit';
 import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, planLine } from '../../../src/writing/verse/linePlan';
 import { cutPoem, samplePoems, splitPoems } from '../../../src/writing/verse/poemCollection';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
@@ -96,6 +97,13 @@ describe('form settings', () => {
     assert.equal(formConstraintFor('verse', { mode: 'free', rhyme: 'followScheme' }), undefined);
     assert.equal(formKind({ mode: 'keep', rhyme: 'off' }), 'verse');
     assert.equal(formKind(DEFAULT_FORM_SETTINGS), undefined);
+  });
+
+  test('ghost text sends the form without stanzas, and the text before the cursor only in rhyme mode', () => {
+    const before = 'A poem.\n\nRoses are red,\nViolets are blue,\nSugar is sweet';
+    assert.deepEqual(ghostForm('verse', DEFAULT_FORM_SETTINGS, before), { form: { rhyme: true, stanzas: false }, formContext: formContextOf(before) });
+    assert.deepEqual(ghostForm('verse', { mode: 'auto', rhyme: 'off' }, before), { form: { rhyme: false, stanzas: false } });
+    assert.deepEqual(ghostForm('prose', DEFAULT_FORM_SETTINGS, before), {});
   });
 });
 
