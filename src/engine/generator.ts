@@ -98,7 +98,9 @@ export class Generator {
     else if (n === 1) outcome = await this.single(prompt, logits, settings, seed, context, wrapped, params.stream === true, blank);
     else if (!this.bans.empty) outcome = await this.oneByOne(prompt, logits, settings, seed, n, context, wrapped, blank);
     else outcome = await this.batch(prompt, logits, settings, seed, n, context, wrapped, blank);
-    for (const s of outcome.samples) s.text = dropBlank(blank, s.text);
+    // A continuation stopped by its length (or cancelled) inside a character loses the character's
+    // first bytes rather than end in U+FFFD; the UTF-8 guard leaves no other.
+    for (const s of outcome.samples) s.text = dropBlank(blank, s.text).replace(/\uFFFD+$/, '');
     if (this.tokens) this.tokens = fitTokens(this.tokens, blank, outcome.samples[0]?.text ?? '');
     return this.finish(started, firstTokenAt || performance.now(), prompt.length, reused, outcome.newTokens, seed, outcome.samples);
   }
@@ -406,9 +408,10 @@ export class Generator {
         const lse = logSumExp(row);
         const rawRow = row.slice();
         const written = stream.textOf(beam.tokens);
+        const history = [...prompt, ...beam.tokens];
+        this.model.utf8Guard?.shape(row, this.model.utf8Guard.stateAfter(history));
         this.shapeBlank(row, blank, written);
         if (beam.form) shapeByForm(beam.form, row, written, settings.maxNewTokens - beam.tokens.length);
-        const history = [...prompt, ...beam.tokens];
         applyPenalties(row, history, settings, this.extras);
         const logp = logSoftmax(row);
         for (const id of topIndices(logp, 2 * B)) if (logp[id]! > -Infinity) candidates.push({ parent: i, token: id, score: beam.score + logp[id]!, raw: beam.raw + rawRow[id]! - lse });
@@ -470,18 +473,21 @@ export class Generator {
   }
 
   /**
-   * Shapes a row (the blank the prompt ended with, then the poem's form) and selects; the
+   * Shapes a row (valid UTF-8, the blank the prompt ended with, then the poem's form) and selects; the
    * log-probability reported stays the unmodified model's, as for unshaped rows.
    */
   private select(logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng, form: RowSteering | undefined, blank: string): Selection {
     const owesBlank = blank.length > 0 && text.length < blank.length;
-    if (!form && !owesBlank) return select(logits, history, settings, rng, this.want, this.extras);
+    const utf8 = this.model.utf8Guard;
+    if (!form && !owesBlank && !utf8) return select(logits, history, settings, rng, this.want, this.extras);
     const lse = this.want.logProb ? logSumExp(logits) : 0;
     if (this.want.logProb) {
       // One reused buffer, not a copy per token: at a 49K vocabulary the copies were most of the garbage.
       if (rawScratch.length !== logits.length) rawScratch = new Float32Array(logits.length);
       rawScratch.set(logits);
     }
+    // Valid text first: the shaping after it steps aside rather than leave nothing, so it keeps this.
+    utf8?.shape(logits, utf8.stateAfter(history));
     if (owesBlank) this.shapeBlank(logits, blank, text);
     if (form) shapeByForm(form, logits, text, tokensLeft);
     const chosen = select(logits, history, settings, rng, { choices: this.want.choices }, this.extras);

@@ -15,6 +15,7 @@ import { msg } from '../common/message';
 import { appendToCache, emptyCache, type KvCache, type KvLayout } from './kvCache';
 import { LineEncoder } from './lineEncoder';
 import { releaseTokenizerSources } from './tokenizerMemory';
+import { tokenBytesReader, Utf8Guard } from './utf8Guard';
 
 export interface ForwardResult {
   /** Logits of the last position of each row: batch × vocab, row-major. */
@@ -48,6 +49,8 @@ export class LanguageModel {
     private readonly tokenizer: Tokenizer,
     /** Line-by-line encoding with a cache, where the tokenizer allows it (lineEncoder.ts). */
     private lines: LineEncoder | null,
+    /** Each token's bytes (null: special), or null when every token is whole characters. */
+    private readonly tokenBytes: TokenBytes | null,
     private readonly session: ort.InferenceSession,
     config: ModelConfig,
     readonly loadMs: number,
@@ -88,9 +91,10 @@ export class LanguageModel {
     const threads = spec.threads > 0 ? spec.threads : defaultThreads();
     let tokenizer: Tokenizer;
     let lines: LineEncoder | null;
+    let tokenBytes: TokenBytes | null;
     let session: ort.InferenceSession;
     try {
-      ({ tokenizer, lines } = openTokenizer(spec.dir));
+      ({ tokenizer, lines, tokenBytes } = openTokenizer(spec.dir));
     } catch (e) {
       throw new EngineError('model-invalid', msg("The model's tokenizer could not be read ({0}). The folder may be incomplete: {1}.", firstLine(e), spec.dir));
     }
@@ -114,7 +118,7 @@ export class LanguageModel {
       throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
     }
     const inFolder = dirname(onnxPath) === join(spec.dir, 'onnx');
-    const model = new LanguageModel(id, spec, tokenizer, lines, session, config, performance.now() - started, inFolder ? `onnx/${basename(onnxPath)}` : onnxPath);
+    const model = new LanguageModel(id, spec, tokenizer, lines, tokenBytes, session, config, performance.now() - started, inFolder ? `onnx/${basename(onnxPath)}` : onnxPath);
     if (!fallBack || !model.copyFree) return model;
     try {
       await model.forward([[0]], emptyCache(model.layout));
@@ -181,6 +185,26 @@ export class LanguageModel {
     const ids = this.encodeRaw(`a${text}`);
     for (let i = 0; i < anchor.length; i++) if (ids[i] !== anchor[i]) return null;
     return ids.slice(anchor.length);
+  }
+
+  private guardCache: Utf8Guard | null | undefined;
+
+  /**
+   * What keeps a continuation valid UTF-8 with this vocabulary (utf8Guard.ts), or null when its
+   * tokens are all whole characters. Built on first use, like `pieces`.
+   */
+  get utf8Guard(): Utf8Guard | null {
+    if (this.guardCache === undefined) {
+      const read = this.tokenBytes;
+      const count = Math.max(this.vocabSize, this.tokenizerSize());
+      this.guardCache = read
+        ? Utf8Guard.build(count, (id) => {
+            const token = this.tokenizer.id_to_token(id);
+            return token === undefined ? null : read(token, id);
+          })
+        : null;
+    }
+    return this.guardCache;
   }
 
   private tokenizerSize(): number {
@@ -302,12 +326,15 @@ export function readTokenizer(dir: string): Tokenizer {
  * The folder's tokenizer (`readTokenizer`) with its line-by-line encoder where the tokenizer
  * allows one (lineEncoder.ts, which reads tokenizer.json before the tokenizer lets go of it).
  */
-function openTokenizer(dir: string): { tokenizer: Tokenizer; lines: LineEncoder | null } {
+type TokenBytes = (token: string, id: number) => Uint8Array | null;
+
+function openTokenizer(dir: string): { tokenizer: Tokenizer; lines: LineEncoder | null; tokenBytes: TokenBytes | null } {
   const { json, config } = readTokenizerFiles(dir);
   const tokenizer = new Tokenizer(json, config);
   const lines = LineEncoder.for(json, config, (text) => tokenizer.encode(text, { add_special_tokens: false }).ids);
+  const tokenBytes = tokenBytesReader(json);
   releaseTokenizerSources(tokenizer, json);
-  return { tokenizer, lines };
+  return { tokenizer, lines, tokenBytes };
 }
 
 /** The parsed tokenizer.json and tokenizer_config.json of a folder (both required). */
