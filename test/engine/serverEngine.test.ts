@@ -17,8 +17,8 @@ import { lineRhymesWith } from '../../src/writing/verse/lineEnding';
 import { planLine } from '../../src/writing/verse/linePlan';
 import { BannedPhrases } from '../../src/writing/settings/bannedPhrases';
 import { loadPronouncingDictionary } from '../../src/writing/verse/pronouncingDictionary';
-import { llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
-import { repoRoot, testModelDir, workerPath } from '../support/paths';
+import { inklingGguf, llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
+import { corpusDir, repoRoot, testModelDir, workerPath } from '../support/paths';
 
 const prompt = 'Once upon a time, there was a little girl named Lily. She';
 const poem = 'The morning light is soft upon the hill,\nAnd every bird is singing in the tree;\nThe river runs beside the ancient mill,\nAnd all the fields are green as green can be.\n\n';
@@ -246,3 +246,25 @@ describe('a server that dies', { skip: !llamaServerAvailable() && 'no llama-serv
 async function rejectsRefused(engine: ServerEngine): Promise<void> {
   await assert.rejects(engine.generate({ prompt, sampling: { maxNewTokens: 4 } }), (e: unknown) => e instanceof EngineRequestError && e.code === 'server-unreachable' && /refused the connection — is it running\?/.test(e.message));
 }
+
+describe("Inkling's own model on a real llama-server", { skip: !llamaServerAvailable() && 'no llama-server packages beside the checkout' }, () => {
+  test('Chinese verse it does not know: no broken characters (U+FFFD) in the text, streamed or whole', async () => {
+    // The server samples bytes no character has, as the worker did before its UTF-8 guard
+    // (28–33 U+FFFD in 60 tokens here); what it sends as U+FFFD is dropped.
+    const tang = readFileSync(join(corpusDir, 'tang-300-part1.txt'), 'utf8').slice(0, 300);
+    const server = await startLlamaServer(inklingGguf, { ctx: 512 });
+    const engine = new ServerEngine({ url: server.url, kind: 'auto', model: '' });
+    try {
+      for (const seed of [1, 2, 3]) {
+        const chunks: string[] = [];
+        const r = await engine.generate({ prompt: tang, sampling: { seed, maxNewTokens: 40 }, stream: true }, { onToken: (t) => chunks.push(t) });
+        assert.ok(r.text.length > 0, 'something was written');
+        assert.ok(!r.text.includes('\uFFFD'), JSON.stringify(r.text));
+        assert.equal(chunks.join(''), r.text, 'the streamed text is the text');
+      }
+    } finally {
+      await engine.dispose();
+      await server.stop();
+    }
+  });
+});

@@ -453,7 +453,9 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
       for (const p of out.pieces) {
         if (stops[p.index]) continue;
         const before = texts[p.index] ?? '';
-        let now = before + p.text;
+        // U+FFFD is bytes no character has (a model spelling a script it does not know in byte
+        // tokens): servers hold back a character still arriving, so what comes as U+FFFD stays broken.
+        let now = before + p.text.replace(/\uFFFD/g, '');
         const at = findStop(now, call.stop, before.length);
         if (at >= 0) {
           now = now.slice(0, at);
