@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineRequestError, type TextGenerator } from './client/writingEngine';
 import { ENGINE_ARG_OPTIONS, ENGINE_ARG_USAGE, engineFromArgs } from './client/engineArgs';
-import type { FormConstraint, GeneratedSample, GenerationResult } from './common/generation';
+import { UNFAMILIAR_SCRIPT, type FormConstraint, type GeneratedSample, type GenerationResult } from './common/generation';
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
 import { buildContinuationRequest, type WritingRequest } from './writing/prompts/continuationRequest';
 import { withForm, type FormSettings } from './writing/verse/formRequest';
@@ -172,9 +172,11 @@ async function main(argv: string[]): Promise<number> {
       );
       if (values.json) process.stdout.write(`${JSON.stringify(summary(result, engine.description?.model))}\n`);
       else process.stdout.write('\n');
+      noteUnfamiliarScript(result, engine.description?.model);
     } else {
       const n = Math.max(1, Math.min(16, Math.round(num(values.n, 'n') ?? 3)));
       const alternatives = await distinctAlternatives(engine, prompt, settings, n, abort.signal, form);
+      noteUnfamiliarScript(alternatives.last, engine.description?.model);
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ ...summary(alternatives.last, engine.description?.model), alternatives: alternatives.texts })}\n`);
       } else {
@@ -188,6 +190,13 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
+}
+
+/** One line on stderr when the model could only spell the text in bytes: its continuation is noise, and why. */
+function noteUnfamiliarScript(result: GenerationResult, model: string | undefined): void {
+  const share = result.stats.spelledInBytes ?? 0;
+  if (share < UNFAMILIAR_SCRIPT) return;
+  process.stderr.write(`inkling: ${model ?? result.stats.model} spells ${Math.round(share * 100)} % of this text byte by byte: it does not know this script, and what it writes will read as noise. Try a model that knows the language (--model DIR or --server URL).\n`);
 }
 
 /**
@@ -228,6 +237,7 @@ async function continueAsEditor(engine: TextGenerator, request: WritingRequest, 
       },
     },
   );
+  noteUnfamiliarScript(result, options.model);
   const finished = result.stopReason === 'eos' || result.stopReason === 'stop' || result.stopReason === 'form' || request.isComplete(result.text);
   const text = request.finish(result.text, finished);
   if (options.json) process.stdout.write(`${JSON.stringify({ ...summary(result, options.model), text, raw: result.text, kind: request.kind, lines: request.lines })}\n`);

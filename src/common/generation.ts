@@ -127,7 +127,15 @@ export interface GenerationStats {
   tokensAfterCancel?: number;
   /** Server engines: the time the server itself reports for the request (prompt + generation), ms. */
   serverMs?: number;
+  /**
+   * The share of the prompt's tokens that spell part of a character byte by byte (0–1), where
+   * the engine can tell: near 1 when the model does not know the text's script (UNFAMILIAR_SCRIPT).
+   */
+  spelledInBytes?: number;
 }
+
+/** From this share of a prompt spelled in bytes, the model is taken not to know the text's script. */
+export const UNFAMILIAR_SCRIPT = 0.5;
 
 export interface GeneratedSample {
   text: string;

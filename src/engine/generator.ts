@@ -102,7 +102,12 @@ export class Generator {
     // first bytes rather than end in U+FFFD; the UTF-8 guard leaves no other.
     for (const s of outcome.samples) s.text = dropBlank(blank, s.text).replace(/\uFFFD+$/, '');
     if (this.tokens) this.tokens = fitTokens(this.tokens, blank, outcome.samples[0]?.text ?? '');
-    return this.finish(started, firstTokenAt || performance.now(), prompt.length, reused, outcome.newTokens, seed, outcome.samples);
+    const result = this.finish(started, firstTokenAt || performance.now(), prompt.length, reused, outcome.newTokens, seed, outcome.samples);
+    // How much of the prompt the vocabulary could only spell in bytes: the host tells the writer
+    // when the model does not know the script (its continuations read as noise).
+    const spelled = this.model.utf8Guard?.spelledInBytes(prompt) ?? 0;
+    if (spelled > 0) result.stats.spelledInBytes = Math.round(spelled * 100) / 100;
+    return result;
   }
 
   /**

@@ -52,6 +52,8 @@ export class Utf8Guard {
   private readonly allowed: (Uint8Array | undefined)[] = new Array(STATES);
   /** Tokens that may never come between characters (they begin inside one): few. */
   private banned0: number[] | null = null;
+  /** 1 for each token that holds part of a character (built on first use). */
+  private partial: Uint8Array | null = null;
 
   private constructor(
     /** Every token's bytes, one after another. */
@@ -140,6 +142,26 @@ export class Utf8Guard {
     for (let id = 0; id < n && !any; id++) if (ok[id] && logits[id]! > -Infinity) any = true;
     if (!any) return;
     for (let id = 0; id < logits.length; id++) if (id >= n || !ok[id]) logits[id] = -Infinity;
+  }
+
+  /**
+   * The share of `tokens` (special ones aside) that hold part of a character, not whole ones: near
+   * 0 for a text in a script the vocabulary knows, near 1 for one it can only spell in bytes.
+   */
+  spelledInBytes(tokens: readonly number[]): number {
+    if (!this.partial) {
+      const count = this.special.length;
+      this.partial = new Uint8Array(count);
+      for (let id = 0; id < count; id++) if (!this.special[id] && runBytes(0, this.bytes, this.start[id]!, this.start[id + 1]!) !== 0) this.partial[id] = 1;
+    }
+    let counted = 0;
+    let partial = 0;
+    for (const id of tokens) {
+      if (id < 0 || id >= this.partial.length || this.special[id]) continue;
+      counted++;
+      partial += this.partial[id]!;
+    }
+    return counted > 0 ? partial / counted : 0;
   }
 
   /** Whether `id` may follow in `state` (tests, diagnostics). */

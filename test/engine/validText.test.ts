@@ -7,14 +7,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
 import type { ModelSpec } from '../../src/engine/protocol';
+import { UNFAMILIAR_SCRIPT } from '../../src/common/generation';
 import type { SamplingSettings } from '../../src/writing/settings/samplingSettings';
-import { corpusDir, repoRoot, testModelDir, workerPath } from '../support/paths';
+import { cliPath, corpusDir, repoRoot, testModelDir, workerPath } from '../support/paths';
 
 const tang = readFileSync(join(corpusDir, 'tang-300-part1.txt'), 'utf8').slice(0, 400);
+const sonnet = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8').slice(0, 600);
 const PROMPTS = [tang, 'Ἄνδρα μοι ἔννεπε, Μοῦσα, πολύτροπον, ὃς μάλα πολλὰ\n', 'The stars 🌟 and the moon 🌙 over the sea 🌊 and'];
 const MODELS: [string, ModelSpec, Partial<SamplingSettings>][] = [
   ["Inkling's own model", { dir: join(repoRoot, 'models', 'inkling-verse'), dtype: 'q8', threads: 1 }, {}],
@@ -30,6 +34,13 @@ for (const [name, spec, hot] of MODELS) {
       await client.load(spec);
     });
     after(() => client.dispose());
+
+    test('the share of a prompt spelled in bytes: most of Chinese verse, next to none of a sonnet', async () => {
+      const chinese = await client.generate({ prompt: tang, sampling: { ...hot, seed: 1, maxNewTokens: 2 } });
+      const english = await client.generate({ prompt: sonnet, sampling: { ...hot, seed: 1, maxNewTokens: 2 } });
+      assert.ok((chinese.stats.spelledInBytes ?? 0) >= UNFAMILIAR_SCRIPT, `Chinese: ${chinese.stats.spelledInBytes}`);
+      assert.ok((english.stats.spelledInBytes ?? 0) < 0.1, `English: ${english.stats.spelledInBytes}`);
+    });
 
     test('Chinese verse, Greek and emoji, streamed, as alternatives and by beam search: never U+FFFD', async () => {
       const written: string[] = [];
@@ -55,3 +66,27 @@ for (const [name, spec, hot] of MODELS) {
     });
   });
 }
+
+describe('the CLI on a script the model does not know', () => {
+  test('says so in one line on stderr, names the model and the way out, and still writes; an English poem gets no such line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkling-script-'));
+    try {
+      const run = (text: string) => {
+        const file = join(dir, 'poem.md');
+        writeFileSync(file, text);
+        return spawnSync(process.execPath, [cliPath, 'continue', file, '--model', testModelDir, '--dtype', 'fp32', '--seed', '1'], { encoding: 'utf8', timeout: 60_000 });
+      };
+      const chinese = run(tang);
+      assert.equal(chinese.status, 0, chinese.stderr);
+      const notes = chinese.stderr.split('\n').filter((l) => /does not know this script/.test(l));
+      assert.equal(notes.length, 1, chinese.stderr);
+      assert.match(notes[0]!, /^inkling: stories260K spells \d+ % of this text byte by byte: .*--model DIR or --server URL/);
+      assert.ok(chinese.stdout.trim().length > 0 && !chinese.stdout.includes('\uFFFD'), JSON.stringify(chinese.stdout));
+      const english = run(sonnet);
+      assert.equal(english.status, 0, english.stderr);
+      assert.doesNotMatch(english.stderr, /does not know this script/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

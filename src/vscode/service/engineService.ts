@@ -15,7 +15,7 @@ import type { ServerSettings } from '../../writing/settings/serverSettings';
 import { defaultModel, dtypeFor } from '../../engine/modelLocator';
 import { sameModelSpec, type ModelDtype, type ModelSpec } from '../../engine/protocol';
 import { PreparedGraphs } from '../../client/preparedGraphs';
-import type { GenerateParams, GenerationResult } from '../../common/generation';
+import { UNFAMILIAR_SCRIPT, type GenerateParams, type GenerationResult } from '../../common/generation';
 import { guarded } from './logger';
 import type { StoryNotes } from '../storyNotes';
 import { modelSettings, SECTION, serverSettings } from './settings';
@@ -38,6 +38,8 @@ export class EngineService implements vscode.Disposable {
   /** Why the chosen server cannot be used (its settings), or null. */
   private serverProblem: string | null = null;
   private readonly warnedWorkspace = new Set<string>();
+  /** Models the writer has been told do not know a text's script (once each a session). */
+  private readonly toldUnfamiliar = new Set<string>();
   /** Adds the story notes a request's text calls for (set by the extension). */
   storyNotes?: StoryNotes;
 
@@ -238,9 +240,32 @@ export class EngineService implements vscode.Disposable {
     if (this.serverProblem) throw new EngineRequestError('server-settings', this.serverProblem);
     // Story notes for the document the request is for: the same for every engine and caller.
     const request = this.storyNotes ? await this.storyNotes.forRequest(params) : params;
-    if (this.server) return this.server.engine.generate(request, options);
-    this.followSettings();
-    return this.client.generate(request, options);
+    let result: GenerationResult;
+    if (this.server) result = await this.server.engine.generate(request, options);
+    else {
+      this.followSettings();
+      result = await this.client.generate(request, options);
+    }
+    this.noteUnfamiliarScript(result);
+    return result;
+  }
+
+  /**
+   * Once a session per model: the model could only spell the text in bytes (it does not know
+   * the script), so its suggestions read as noise — the writer is told why, with the way out.
+   */
+  private noteUnfamiliarScript(result: GenerationResult): void {
+    const share = result.stats.spelledInBytes ?? 0;
+    const model = result.stats.model;
+    if (share < UNFAMILIAR_SCRIPT || this.toldUnfamiliar.has(model)) return;
+    this.toldUnfamiliar.add(model);
+    const percent = Math.round(share * 100);
+    this.logger.info(`${model} spells ${percent} % of the prompt byte by byte: it does not know the text's script.`);
+    const choose = vscode.l10n.t('Choose Model');
+    const message = vscode.l10n.t('{0} does not know the script of this text: it spells {1} % of it byte by byte, so its suggestions will read as noise. A model that knows the language can be chosen.', model, percent);
+    void vscode.window.showInformationMessage(message, choose).then((picked) => {
+      if (picked === choose) void vscode.commands.executeCommand('inkling.chooseModel');
+    });
   }
 
   /** Restart Model Worker: a fresh worker with the model the settings name now, or a fresh look at the server. */

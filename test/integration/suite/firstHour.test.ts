@@ -1,7 +1,8 @@
 // Defects a writer meets in the first hour (issue 12), each reproduced in a real VS Code with the
 // real worker: a suggestion after a space must begin a new word; closing a document while Continue
 // streams into it must stop the stream and leave it closed; a broken model setting, once fixed in
-// the Settings UI, must bring Inkling back without a reload.
+// the Settings UI, must bring Inkling back without a reload; a poem in a script the model does not
+// know must get valid text and one notice saying why the suggestions read as noise.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,7 +11,7 @@ import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
 import type { ContinueResult } from '../../../src/vscode/commands/continueCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { api, cliGhost, config, openAtEnd, withWorkerHeld } from './writingSupport';
+import { api, cliGhost, commandsWithTestModel, config, continueAtEndOf, notificationShown, openAtEnd, toastSays, withWorkerHeld, workspaceDir } from './writingSupport';
 
 const CLOSERS: { name: string; close: (ui: UiBridge) => Promise<void> }[] = [
   { name: 'Close', close: () => Promise.resolve(void vscode.commands.executeCommand('workbench.action.closeActiveEditor')) },
@@ -262,4 +263,43 @@ describe('First hour: ghost text after a space', function () {
       await vscode.commands.executeCommand('workbench.action.files.revert', doc.uri);
     }
   }
+});
+
+describe('First hour: a poem in a script the model does not know', function () {
+  this.timeout(120_000);
+  // The test model knows English only; Chinese it can spell only in byte tokens.
+  const TANG = '# 登樓\n\n花近高樓傷客心，萬方多難此登臨。\n錦江春色來天地，玉壘浮雲變古今。\n北極朝廷終不改，西山寇盜莫相侵。\n';
+  before(async function () {
+    if (!process.env.INKLING_TEST_MODEL) this.skip();
+    await commandsWithTestModel({ continueLines: 1 });
+  });
+  after(async () => {
+    await config().update('inline.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('continue.lines', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('Continue writes no broken character and says once, with Choose Model, that the model does not know the script', async function () {
+    const ui = uiBridgeOrSkip(this);
+    const file = path.join(workspaceDir(), 'tang.md');
+    fs.writeFileSync(file, TANG);
+    const notice = /does not know the script of this text: it spells \d+ % of it byte by byte/;
+    try {
+      await vscode.commands.executeCommand('notifications.clearAll');
+      const first = await continueAtEndOf(file);
+      assert.ok(!first.doc.getText().includes('\uFFFD'), JSON.stringify(first.text));
+      const said = await toastSays(ui, notice);
+      assert.match(said, /stories260K/, 'the notice names the model');
+      assert.match(said, /Choose Model/, 'and offers the way out');
+      await ui.screenshot('unfamiliar-script-notice');
+      await vscode.commands.executeCommand('notifications.clearAll');
+      await continueAtEndOf(file);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.strictEqual(await notificationShown(ui, notice), false, 'told once a session, not on every request');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(file, { force: true });
+    }
+  });
 });

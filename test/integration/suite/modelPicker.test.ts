@@ -11,10 +11,9 @@ import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
 import { startHubServer, type HubServer } from '../../support/hubServer';
 import { uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { api } from './writingSupport';
+import { api, PROGRESS_CANCEL, toastSays } from './writingSupport';
 
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
-const TOASTS = '.notifications-toasts';
 
 function chooseModel(args?: object): Thenable<string | undefined> {
   return vscode.commands.executeCommand<string | undefined>('inkling.chooseModel', args);
@@ -41,28 +40,6 @@ async function ghostTextAppears(ui: UiBridge): Promise<void> {
       return;
     } catch (e) {
       if (attempt >= 1) throw e;
-    }
-  }
-}
-
-/**
- * Waits for a notification whose text matches: first among the toasts; then, since VS Code
- * does not always show a toast for a message that arrives while another toast is closing, in
- * the notification centre, which lists every notification.
- */
-async function toastSays(ui: UiBridge, pattern: RegExp): Promise<string> {
-  const shown = async (selector: string) => {
-    const text = (await ui.count(selector)) ? (await ui.innerText(selector)).replace(/\u00a0/g, ' ') : '';
-    return pattern.test(text) ? text : '';
-  };
-  try {
-    return await waitFor(() => shown(TOASTS), `a notification matching ${pattern}`, 4000);
-  } catch {
-    await vscode.commands.executeCommand('notifications.showList');
-    try {
-      return await waitFor(() => shown('.notifications-center'), `a notification matching ${pattern} (toast or notification centre)`, 6000);
-    } finally {
-      await vscode.commands.executeCommand('notifications.hideList');
     }
   }
 }
@@ -178,7 +155,7 @@ describe('Choose Model', function () {
     try {
       await toastSays(ui, /Downloading stories260K.*onnx\/model_quantized\.onnx — \d+ KB of 523 KB/s);
       await ui.screenshot('model-download-progress');
-      await ui.click(`${TOASTS} .monaco-button:has-text("Cancel")`);
+      await ui.click(PROGRESS_CANCEL);
       assert.strictEqual(await cancelled, undefined, 'a cancelled download chooses nothing');
       await toastSays(ui, /cancelled\. Choosing it again resumes/);
     } finally {

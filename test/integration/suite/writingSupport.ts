@@ -233,3 +233,40 @@ export function recordRequests(inkling: InklingApi, seen: GenerateParams[]): () 
     client.generate = generate;
   };
 }
+
+const TOASTS = '.notifications-toasts';
+
+/**
+ * Waits for a notification whose text matches: first among the toasts; then, since VS Code
+ * does not always show a toast for a message that arrives while another toast is closing, in
+ * the notification centre, which lists every notification.
+ */
+export async function toastSays(ui: UiBridge, pattern: RegExp): Promise<string> {
+  const shown = async (selector: string) => {
+    const text = (await ui.count(selector)) ? (await ui.innerText(selector)).replace(/\u00a0/g, ' ') : '';
+    return pattern.test(text) ? text : '';
+  };
+  try {
+    return await waitFor(() => shown(TOASTS), `a notification matching ${pattern}`, 4000);
+  } catch {
+    await vscode.commands.executeCommand('notifications.showList');
+    try {
+      return await waitFor(() => shown('.notifications-center'), `a notification matching ${pattern} (toast or notification centre)`, 6000);
+    } finally {
+      await vscode.commands.executeCommand('notifications.hideList');
+    }
+  }
+}
+
+/** Whether any notification (toast or in the notification centre) matches `pattern` now. */
+export async function notificationShown(ui: UiBridge, pattern: RegExp): Promise<boolean> {
+  const text = async (selector: string) => ((await ui.count(selector)) ? (await ui.innerText(selector)).replace(/\u00a0/g, ' ') : '');
+  if (pattern.test(await text(TOASTS))) return true;
+  await vscode.commands.executeCommand('notifications.showList');
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    return pattern.test(await text('.notifications-center'));
+  } finally {
+    await vscode.commands.executeCommand('notifications.hideList');
+  }
+}

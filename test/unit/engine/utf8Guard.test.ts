@@ -102,6 +102,15 @@ describe('Utf8Guard', () => {
     }
   });
 
+  test('spelledInBytes: the share of a text\'s tokens that hold part of a character, specials aside', () => {
+    const { guard } = byteFallbackVocabulary();
+    const han = [0xe4, 0xb8, 0xad].map(byteToken); // 中 in bytes
+    assert.equal(guard.spelledInBytes([1, 259, 260]), 0, '<s> the sky');
+    assert.equal(guard.spelledInBytes([1, ...han, 259]), 0.75);
+    assert.equal(guard.spelledInBytes([262, 263]), 0, '中， as whole pieces');
+    assert.equal(guard.spelledInBytes([]), 0);
+  });
+
   test('a vocabulary of whole characters needs no guard', () => {
     const read = tokenBytesReader({ decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' }] } })!;
     assert.equal(Utf8Guard.build(3, (id) => read(['a', '▁b', '中'][id]!, id)), null);
