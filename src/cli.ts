@@ -7,6 +7,7 @@
  * the file (the same request and the same finish); `--form free`, `--form JSON` or
  * `--max-tokens N` ask for the model's raw continuation instead.
  */
+import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,16 +17,19 @@ import { UNFAMILIAR_SCRIPT, type FormConstraint, type GeneratedSample, type Gene
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
 import { buildContinuationRequest, type WritingRequest } from './writing/prompts/continuationRequest';
 import { withForm, type FormSettings } from './writing/verse/formRequest';
-import { validateSampling, type SamplingSettings } from './writing/settings/samplingSettings';
+import { SEED_MAX, validateSampling, type SamplingSettings } from './writing/settings/samplingSettings';
+import { sampleAlternatives, type Alternative } from './client/alternativeSampler';
+import { dedupeAlternatives } from './writing/prompts/nearDuplicate';
 
 const USAGE = `Usage:
   node dist/cli.js continue FILE|- [options]        continue the text in FILE (or stdin) as the editor's
                                                     Continue does: verse in the poem's form to the end of
                                                     the stanza, prose to the end of the paragraph
-  node dist/cli.js alternatives FILE|- --n N [...]  N distinct continuations
+  node dist/cli.js alternatives FILE|- --n N [...]  N distinct continuations as the editor's Show
+                                                    Alternatives writes them (whole lines)
 ${EVAL_FORM_USAGE}
 Options:
-${ENGINE_ARG_USAGE}  --max-tokens N         the raw continuation, N tokens at most (alternatives: default 32)
+${ENGINE_ARG_USAGE}  --max-tokens N         the raw continuation, N tokens at most
   --temperature T --top-k K --top-p P --min-p P --typical-p P
   --repetition-penalty R --no-repeat-ngram N
   --strategy sample|greedy|beam   --beams N
@@ -147,10 +151,11 @@ async function main(argv: string[]): Promise<number> {
   const probabilities = values.json ? Math.max(0, Math.min(20, Math.round(num(values.probabilities, 'probabilities') ?? 5))) : 0;
   // The editor's Continue unless the raw continuation is asked for.
   const rawWanted = values.form === 'free' || (values.form !== undefined && values.form !== 'keep') || values['max-tokens'] !== undefined;
-  if (command === 'continue' && !rawWanted) {
+  if (!rawWanted) {
     const formSettings: FormSettings = { mode: values.form === 'keep' ? 'keep' : 'auto', rhyme: values['no-rhyme'] ? 'off' : 'followScheme', chorus: (values.chorus as FormSettings['chorus']) ?? 'repeat' };
     const request = continueRequest(prompt, formSettings, num(values.lines, 'lines'));
     try {
+      if (command === 'alternatives') return await alternativesAsEditor(engine, request, settings, alternativesCount(values.n), { json: values.json, model: engine.description?.model });
       return await continueAsEditor(engine, request, settings, { json: values.json, model: engine.description?.model, probabilities });
     } catch (e) {
       if (e instanceof EngineRequestError) fail(e.message, 1);
@@ -174,8 +179,7 @@ async function main(argv: string[]): Promise<number> {
       else process.stdout.write('\n');
       noteUnfamiliarScript(result, engine.description?.model);
     } else {
-      const n = Math.max(1, Math.min(16, Math.round(num(values.n, 'n') ?? 3)));
-      const alternatives = await distinctAlternatives(engine, prompt, settings, n, abort.signal, form);
+      const alternatives = await distinctAlternatives(engine, prompt, settings, alternativesCount(values.n), abort.signal, form);
       noteUnfamiliarScript(alternatives.last, engine.description?.model);
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ ...summary(alternatives.last, engine.description?.model), alternatives: alternatives.texts })}\n`);
@@ -190,6 +194,33 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
+}
+
+function alternativesCount(n: string | undefined): number {
+  return Math.max(1, Math.min(16, Math.round(num(n, 'n') ?? 3)));
+}
+
+/**
+ * Show Alternatives as the editor does it at the end of the text: the request Continue makes,
+ * `n` seeds at a time, near-duplicates dropped, at most three rounds; each alternative whole
+ * lines (or sentences), as the picker would insert it.
+ */
+async function alternativesAsEditor(engine: TextGenerator, request: WritingRequest, sampling: SamplingSettings, n: number, options: { json: boolean; model?: string }): Promise<number> {
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  const offered: Alternative[] = [];
+  let seed = sampling.seed ?? randomInt(0, SEED_MAX - 64);
+  for (let round = 0; round < 3 && offered.length < n && !abort.signal.aborted; round++) {
+    const fresh = await sampleAlternatives(engine, request, sampling, { count: n, seed, caller: 'alternatives', signal: abort.signal });
+    seed += n;
+    offered.push(...dedupeAlternatives([...offered, ...fresh], (a) => a.text).slice(offered.length, n));
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ alternatives: offered.map((a) => ({ text: a.text, seed: a.seed, raw: a.raw, finished: a.finished })), kind: request.kind, lines: request.lines, model: options.model })}\n`);
+  } else {
+    offered.forEach((a, i) => process.stdout.write(`--- ${i + 1} (seed ${a.seed})\n${a.text}\n`));
+  }
+  return 0;
 }
 
 /** One line on stderr when the model could only spell the text in bytes: its continuation is noise, and why. */
