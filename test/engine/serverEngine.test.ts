@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServerEngine } from '../../src/client/server/serverEngine';
 import { EngineClient } from '../../src/client/engineClient';
@@ -18,7 +18,13 @@ import { planLine } from '../../src/writing/verse/linePlan';
 import { BannedPhrases } from '../../src/writing/settings/bannedPhrases';
 import { loadPronouncingDictionary } from '../../src/writing/verse/pronouncingDictionary';
 import { inklingGguf, llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
-import { corpusDir, repoRoot, testModelDir, workerPath } from '../support/paths';
+import { corpusDir, repoRoot, sharedDir, testModelDir, workerPath } from '../support/paths';
+import { Fuzz, FUZZ_SEED } from '../support/fuzz';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghostRequest';
+import { buildContinuationRequest } from '../../src/writing/prompts/continuationRequest';
+import { commandParams } from '../../src/writing/prompts/commandParams';
+import { DEFAULT_FORM_SETTINGS, ghostForm, withForm } from '../../src/writing/verse/formRequest';
+import { validateSampling } from '../../src/writing/settings/samplingSettings';
 
 const prompt = 'Once upon a time, there was a little girl named Lily. She';
 const poem = 'The morning light is soft upon the hill,\nAnd every bird is singing in the tree;\nThe river runs beside the ancient mill,\nAnd all the fields are green as green can be.\n\n';
@@ -248,23 +254,64 @@ async function rejectsRefused(engine: ServerEngine): Promise<void> {
 }
 
 describe("Inkling's own model on a real llama-server", { skip: !llamaServerAvailable() && 'no llama-server packages beside the checkout' }, () => {
+  let server: LlamaServer;
+  let engine: ServerEngine;
+  before(async () => {
+    await loadPronouncingDictionary();
+    server = await startLlamaServer(inklingGguf, { ctx: 512 });
+    engine = new ServerEngine({ url: server.url, kind: 'auto', model: '' });
+  });
+  after(async () => {
+    await engine?.dispose();
+    await server?.stop();
+  });
+
   test('Chinese verse it does not know: no broken characters (U+FFFD) in the text, streamed or whole', async () => {
     // The server samples bytes no character has, as the worker did before its UTF-8 guard
     // (28–33 U+FFFD in 60 tokens here); what it sends as U+FFFD is dropped.
     const tang = readFileSync(join(corpusDir, 'tang-300-part1.txt'), 'utf8').slice(0, 300);
-    const server = await startLlamaServer(inklingGguf, { ctx: 512 });
-    const engine = new ServerEngine({ url: server.url, kind: 'auto', model: '' });
-    try {
-      for (const seed of [1, 2, 3]) {
-        const chunks: string[] = [];
-        const r = await engine.generate({ prompt: tang, sampling: { seed, maxNewTokens: 40 }, stream: true }, { onToken: (t) => chunks.push(t) });
-        assert.ok(r.text.length > 0, 'something was written');
-        assert.ok(!r.text.includes('\uFFFD'), JSON.stringify(r.text));
-        assert.equal(chunks.join(''), r.text, 'the streamed text is the text');
-      }
-    } finally {
-      await engine.dispose();
-      await server.stop();
+    for (const seed of [1, 2, 3]) {
+      const chunks: string[] = [];
+      const r = await engine.generate({ prompt: tang, sampling: { seed, maxNewTokens: 40 }, stream: true }, { onToken: (t) => chunks.push(t) });
+      assert.ok(r.text.length > 0, 'something was written');
+      assert.ok(!r.text.includes('\uFFFD'), JSON.stringify(r.text));
+      assert.equal(chunks.join(''), r.text, 'the streamed text is the text');
     }
+  });
+
+  const cases = Number(process.env.INKLING_FUZZ_CASES ?? 60);
+  test(`${cases} ghost and Continue requests at random points of the training corpus, built as the editor builds them (seed ${FUZZ_SEED}): every one answers`, async () => {
+    const root = join(sharedDir, 'corpus-train');
+    const texts = ['poetry', 'prose'].flatMap((d) => readdirSync(join(root, d)).filter((n) => n.endsWith('.txt')).sort().map((n) => ({ name: `${d}/${n}`, text: readFileSync(join(root, d, n), 'utf8') })));
+    const f = new Fuzz(FUZZ_SEED);
+    let asked = 0;
+    for (let i = 0; asked < cases && i < cases * 3; i++) {
+      const doc = f.pick(texts);
+      const at = f.int(doc.text.length);
+      const start = Math.max(0, at - 6000);
+      const text = doc.text.slice(start, at + 300);
+      const offset = at - start;
+      if (f.next() < 0.6) {
+        const request = buildGhostRequest({ text, offset, atDocumentStart: start === 0, explicit: false, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
+        if (!request.ok) continue;
+        asked++;
+        const { form, formContext } = ghostForm(request.kind, DEFAULT_FORM_SETTINGS, text.slice(0, offset));
+        const where = `case ${i}: ghost text, ${doc.name} at ${at}, prompt ending ${JSON.stringify(request.prompt.slice(-50))}`;
+        const r = await engine.generate({ prompt: request.prompt, sampling: { maxNewTokens: Math.min(48, request.maxNewTokens), stopStrings: request.stopStrings, seed: i }, form, formContext }).catch((e: Error) => assert.fail(`${where}: ${e.message}`));
+        assert.ok(['eos', 'stop', 'form', 'length'].includes(r.stopReason), `${where}: stopped for ${r.stopReason}`);
+        assert.ok(!r.text.includes('\uFFFD'), `${where}: ${JSON.stringify(r.text)}`);
+      } else {
+        const built = buildContinuationRequest({ text: text.slice(0, offset), offset, lines: 0 });
+        if (!built.ok) continue;
+        asked++;
+        const request = withForm(built, DEFAULT_FORM_SETTINGS, text.slice(0, offset));
+        const where = `case ${i}: Continue (${request.kind}, ${request.lines} lines), ${doc.name} at ${at}, prompt ending ${JSON.stringify(request.prompt.slice(-50))}`;
+        const r = await engine.generate(commandParams(request, validateSampling({ seed: i }).settings, 'sweep', { seed: i, stream: false })).catch((e: Error) => assert.fail(`${where}: ${e.message}`));
+        assert.ok(['eos', 'stop', 'form', 'length'].includes(r.stopReason), `${where}: stopped for ${r.stopReason}`);
+        const finished = r.stopReason !== 'length' || request.isComplete(r.text);
+        assert.ok(!r.text.trim() || request.finish(r.text, finished).trim(), `${where}: the insertion keeps nothing of ${JSON.stringify(r.text.slice(0, 120))}`);
+      }
+    }
+    assert.ok(asked >= cases / 2, `${asked} requests built`);
   });
 });
