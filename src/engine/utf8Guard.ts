@@ -5,7 +5,8 @@
  * character has: the writer got U+FFFD after U+FFFD. Here each step allows only the tokens whose
  * bytes can follow the bytes written so far: inside a character only its remaining bytes, between
  * characters never a stray continuation byte; a special token (end of text) only between
- * characters. What the model writes stays text, whatever the script.
+ * characters. What the model writes stays text, whatever the script — and never a control
+ * character (a random 135M-shaped model wrote U+0006), tab and line breaks aside.
  */
 
 /**
@@ -169,6 +170,11 @@ export class Utf8Guard {
     return this.allowedIn(state)[id] === 1;
   }
 
+  private holdsControl(id: number): boolean {
+    for (let i = this.start[id]!; i < this.start[id + 1]!; i++) if (isControl(this.bytes[i]!)) return true;
+    return false;
+  }
+
   private bannedBetween(): number[] {
     if (!this.banned0) {
       const ok = this.allowedIn(0);
@@ -185,12 +191,17 @@ export class Utf8Guard {
       ok = new Uint8Array(count);
       for (let id = 0; id < count; id++) {
         if (this.special[id]) ok[id] = state === 0 ? 1 : 0;
-        else ok[id] = runBytes(state, this.bytes, this.start[id]!, this.start[id + 1]!) >= 0 ? 1 : 0;
+        else ok[id] = runBytes(state, this.bytes, this.start[id]!, this.start[id + 1]!) >= 0 && !this.holdsControl(id) ? 1 : 0;
       }
       this.allowed[state] = ok;
     }
     return ok;
   }
+}
+
+/** C0 control characters and DEL: invisible in the editor, never text a writer wants (tab and line breaks are text). */
+function isControl(byte: number): boolean {
+  return (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f;
 }
 
 function runBytes(state: number, bytes: Uint8Array, from: number, to: number): number {

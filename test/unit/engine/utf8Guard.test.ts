@@ -67,6 +67,12 @@ describe('Utf8Guard', () => {
     assert.ok(guard.allows(afterED, byteToken(0x9f)) && !guard.allows(afterED, byteToken(0xa0)));
   });
 
+  test('never a control character: NUL, ESC, DEL and the like are barred, tab and line breaks are text', () => {
+    const { guard } = byteFallbackVocabulary();
+    for (const b of [0x00, 0x06, 0x0b, 0x0c, 0x1b, 0x7f]) assert.ok(!guard.allows(0, byteToken(b)), `byte ${b.toString(16)}`);
+    for (const b of [0x09, 0x0a, 0x0d, 0x20, 0x41]) assert.ok(guard.allows(0, byteToken(b)), `byte ${b.toString(16)}`);
+  });
+
   test('shape leaves only what may follow, and a row it would empty stays as it was', () => {
     const { pieces, guard } = byteFallbackVocabulary();
     const row = new Float32Array(pieces.length).fill(0);
