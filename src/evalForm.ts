@@ -10,8 +10,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENGINE_ARG_OPTIONS, engineFromArgs } from './client/engineArgs';
-import type { FormConstraint, GenerationResult } from './common/generation';
-import { EngineRequestError } from './client/writingEngine';
+import { DEFAULT_LINE_CANDIDATES, type FormConstraint, type GenerateParams, type GenerationResult } from './common/generation';
+import { EngineRequestError, type TextGenerator } from './client/writingEngine';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/verse/formMetrics';
 import { cutPoem, formLines, samplePoems, splitPoems, textBefore, type CollectedPoem } from './writing/verse/poemCollection';
 import { formContextOf } from './writing/verse/schemeHabit';
@@ -21,13 +21,15 @@ import { loadPinyin } from './writing/verse/hanziRhyme';
 import { validateSampling } from './writing/settings/samplingSettings';
 
 export const EVAL_FORM_USAGE = `  node dist/cli.js eval-form DIR [--model DIR | --server URL] [--limit N] [--samples N] [--lines N]
-                 [--before CHARS] [--seed S] [--json] [--out FILE]   form-keeping vs plain sampling on DIR's poems
+                 [--before CHARS] [--seed S] [--line-candidates N] [--json] [--out FILE]
+                 form-keeping vs plain sampling on DIR's poems (--line-candidates: of each line the
+                 form arms write, as a command does; default 2, 1 for one line as sampled)
 `;
 
-const ARMS: Record<string, (lines: number) => FormConstraint> = {
-  plain: (lines) => ({ lines, lineLength: false, stanzas: false, rhyme: false }),
-  form: (lines) => ({ lines }),
-  rhyme: (lines) => ({ lines, rhyme: true }),
+const ARMS: Record<string, (lines: number, candidates: number) => FormConstraint> = {
+  plain: (lines) => ({ lines, lineLength: false, stanzas: false, rhyme: false, lineCandidates: 1 }),
+  form: (lines, candidates) => ({ lines, lineCandidates: candidates }),
+  rhyme: (lines, candidates) => ({ lines, rhyme: true, lineCandidates: candidates }),
 };
 type Arm = keyof typeof ARMS;
 
@@ -62,6 +64,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       lines: { type: 'string' },
       before: { type: 'string' },
       seed: { type: 'string' },
+      'line-candidates': { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
     },
@@ -72,6 +75,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
   const samples = Math.min(16, positiveInt(values.samples, 'samples', 3));
   const maxLines = positiveInt(values.lines, 'lines', 4);
   const seed = positiveInt(values.seed, 'seed', 1);
+  const candidates = Math.min(8, positiveInt(values['line-candidates'], 'line-candidates', DEFAULT_LINE_CANDIDATES));
   // Characters of the file before each poem sent with it for form planning (the request's
   // formContext), as the editor sends the document before the cursor: the model is shown the
   // poem alone either way. 0, the default: nothing before it.
@@ -121,7 +125,9 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       try {
         for (const arm of Object.keys(ARMS) as Arm[]) {
           // probabilities: 1 so that the engine reports each sample's log-probability (the perplexity row).
-          results[arm] = await engine.generate({ prompt, sampling, n: samples, form: ARMS[arm]!(wanted), probabilities: 1, ...(formContext ? { formContext } : {}) });
+          const form = ARMS[arm]!(wanted, candidates);
+          const params = { prompt, sampling, n: samples, form, probabilities: 1, ...(formContext ? { formContext } : {}) };
+          results[arm] = (form.lineCandidates ?? 1) > 1 ? await oneByOne(engine, params, samples) : await engine.generate(params);
         }
       } catch (e) {
         if (!(e instanceof EngineRequestError)) throw e;
@@ -280,4 +286,22 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} expects a whole number, got "${value}"`);
   return n;
+}
+
+/**
+ * `samples` continuations with seeds seed, seed + 1, … as one result with alternatives: each a
+ * request of its own, as a command makes it (a command's lines are chosen from candidates only
+ * in a request for one continuation). The same seeds as one batch of `samples`.
+ */
+async function oneByOne(engine: TextGenerator, params: GenerateParams, samples: number): Promise<GenerationResult> {
+  const seed = params.sampling.seed ?? 1;
+  const results: GenerationResult[] = [];
+  for (let j = 0; j < samples; j++) results.push(await engine.generate({ ...params, n: 1, sampling: { ...params.sampling, seed: seed + j } }));
+  const first = results[0]!;
+  const sum = (f: (r: GenerationResult) => number) => results.reduce((s, r) => s + f(r), 0);
+  return {
+    ...first,
+    alternatives: results.map((r, j) => ({ text: r.text, stopReason: r.stopReason, seed: seed + j, meanLogProb: r.meanLogProb })),
+    stats: { ...first.stats, newTokens: sum((r) => r.stats.newTokens), totalMs: sum((r) => r.stats.totalMs), timeToFirstTokenMs: sum((r) => r.stats.timeToFirstTokenMs) },
+  };
 }

@@ -64,7 +64,16 @@ export interface FormConstraint {
    * another verse (`off`). A section label is never counted as a line.
    */
   chorus?: 'repeat' | 'vary' | 'off';
+  /**
+   * With `lines` (a command's continuation) in a poem with a metre: candidates written of each
+   * line, the one keeping the poem's foot kept (worker only; 1: one line as sampled). Default
+   * DEFAULT_LINE_CANDIDATES; with token probabilities asked for, only when set.
+   */
+  lineCandidates?: number;
 }
+
+/** Candidates written of each line of a command's verse continuation unless the request says otherwise. */
+export const DEFAULT_LINE_CANDIDATES = 2;
 
 /**
  * One request to an engine. A prompt that ends in spaces or tabs asks for a new word: every

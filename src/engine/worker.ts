@@ -13,6 +13,11 @@ import { FormResources } from './formResources';
 import { FormSteering } from './formSteering';
 import { splitPromptEnd } from '../writing/prompts/promptEnd';
 import { isCjkText } from '../writing/verse/cjkText';
+import { analyzePoemForm } from '../writing/verse/poemForm';
+import { lineRhymeKey } from '../writing/verse/rhyme';
+import { lengthBand, lineInProgress } from '../writing/verse/linePlan';
+import type { LineAim } from '../writing/verse/metreChoice';
+import { lineCandidatesFor, writeLinesByChoice } from './linesByChoice';
 import { readFileSync } from 'node:fs';
 import { bundleTranslator, msg, setTranslator } from '../common/message';
 
@@ -88,16 +93,39 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
     // The steering reads the prompt as the model does: without a trailing blank (see writing/prompts/promptEnd).
     steering = new FormSteering(formResources.context(), form, splitPromptEnd(params.prompt).text, formContext(params.formContext));
   }
-  const result = await generator.generate(params, {
-    isCancelled: () => job.cancelled,
-    onToken: (text, index) => send({ type: 'token', id: job.id, text, index }),
-    form: steering,
-  });
+  // A command's verse continuation in a poem with a metre: each line chosen from candidates.
+  const candidates = form ? lineCandidatesFor(params, form) : 1;
+  const foot = candidates > 1 ? (analyzePoemForm(splitPromptEnd(params.prompt).text, { kind: 'verse' }).metre?.foot ?? null) : null;
+  const result =
+    form && foot
+      ? await writeLinesByChoice(params, form, foot, candidates, {
+          write: (line) => generator!.generate(line, { isCancelled: () => job.cancelled, form: new FormSteering(formResources!.context(), line.form!, splitPromptEnd(line.prompt).text, formContext(line.formContext)) }),
+          isCancelled: () => job.cancelled,
+          aim: (line) => lineAim(line),
+          onText: (text) => send({ type: 'token', id: job.id, text, index: 0 }),
+        })
+      : await generator.generate(params, {
+          isCancelled: () => job.cancelled,
+          onToken: (text, index) => send({ type: 'token', id: job.id, text, index }),
+          form: steering,
+        });
   if (job.cancelled) {
     result.stopReason = 'cancelled';
     result.stats.tokensAfterCancel = Math.max(0, result.stats.newTokens - (job.cancelledAt ?? 0));
   }
   send({ type: 'done', id: job.id, result });
+}
+
+/** What the line a request writes is planned to keep besides the metre, as its form steering plans it: its rhyme (rhyme mode) and length. */
+function lineAim(params: GenerateParams): LineAim | null {
+  const form = params.form;
+  if (!form || !formResources) return null;
+  const prompt = splitPromptEnd(params.prompt).text;
+  const plan = formResources.context().plan(prompt, { rhyme: true, chorus: form.chorus, ...(params.formContext ? { context: formContext(params.formContext) } : {}) });
+  let partner = form.rhyme ? plan.rhymeWith : null;
+  if (form.rhyme && form.firstLineRhyme !== undefined) partner = form.firstLineRhyme === null ? null : lineRhymeKey(form.firstLineRhyme);
+  const target = form.firstLineLength ?? plan.target;
+  return { partner, band: form.lineLength !== false && target ? lengthBand(target) : null, head: lineInProgress(prompt, plan.unit) };
 }
 
 /** A request's document before the cursor, for form planning: its end (FORM_CONTEXT_CHARS at most), or none when it is not a string. */
@@ -115,6 +143,7 @@ function formConstraint(raw: unknown): FormConstraint | undefined {
   if (typeof r.firstLineRhyme === 'string' || r.firstLineRhyme === null) form.firstLineRhyme = r.firstLineRhyme;
   if (typeof r.lines === 'number' && r.lines >= 1) form.lines = Math.floor(r.lines);
   if (r.chorus === 'repeat' || r.chorus === 'vary' || r.chorus === 'off') form.chorus = r.chorus;
+  if (typeof r.lineCandidates === 'number' && r.lineCandidates >= 1 && r.lineCandidates <= 8) form.lineCandidates = Math.floor(r.lineCandidates);
   return form;
 }
 

@@ -14,6 +14,8 @@ import { lengthBand, lineLength, planLine } from '../../src/writing/verse/linePl
 import { lineWords } from '../../src/writing/verse/lineWords';
 import { loadPronouncingDictionary } from '../../src/writing/verse/pronouncingDictionary';
 import { lineRhymeKey, rhymes } from '../../src/writing/verse/rhyme';
+import { keepsFoot } from '../../src/writing/verse/metre';
+import { analyzePoemForm } from '../../src/writing/verse/poemForm';
 import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghostRequest';
 import { DEFAULT_FORM_SETTINGS, ghostForm } from '../../src/writing/verse/formRequest';
 import { Fuzz, FUZZ_SEED } from '../support/fuzz';
@@ -112,6 +114,30 @@ describe('form-keeping decoding on stories260K', () => {
     const beam = await client.generate({ prompt: road, sampling: { strategy: 'beam', numBeams: 3, maxNewTokens: 60 }, form: { lines: 1 } });
     assert.equal(beam.stopReason, 'form', `"${beam.text}"`);
     assert.ok(!beam.text.includes('\n'));
+  });
+
+  test('Continue in a metrical poem: each line chosen from two candidates keeps the foot more often than one line as sampled, same seeds', async (t) => {
+    const prompt = sonnets.split('\n').slice(0, 12).join('\n') + '\n';
+    const foot = analyzePoemForm(prompt).metre?.foot;
+    assert.equal(foot, 'iamb', 'the sonnets are iambic');
+    const kept = { one: 0, chosen: 0, lines: 0 };
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const one = await client.generate({ prompt, sampling: { seed, maxNewTokens: 120 }, form: { lines: 4, lineCandidates: 1 } });
+      const chunks: string[] = [];
+      const chosen = await client.generate({ prompt, sampling: { seed, maxNewTokens: 120 }, form: { lines: 4 }, stream: true }, { onToken: (t) => chunks.push(t) });
+      assert.equal(chosen.stopReason, 'form', JSON.stringify(chosen.text));
+      assert.equal(chunks.join(''), chosen.text, 'streamed a line at a time, the same text');
+      const lines = (t: string) => t.split('\n').filter((l) => /\p{L}/u.test(l));
+      assert.equal(lines(chosen.text).length, 4, JSON.stringify(chosen.text));
+      kept.lines += 4;
+      kept.one += lines(one.text).filter((l) => keepsFoot(l, 'iamb')).length;
+      kept.chosen += lines(chosen.text).filter((l) => keepsFoot(l, 'iamb')).length;
+    }
+    const again = await client.generate({ prompt, sampling: { seed: 6, maxNewTokens: 120 }, form: { lines: 4 } });
+    const first = await client.generate({ prompt, sampling: { seed: 6, maxNewTokens: 120 }, form: { lines: 4 } });
+    assert.equal(again.text, first.text, 'the same seed writes the same lines');
+    t.diagnostic(`lines keeping the iamb: ${kept.chosen} chosen, ${kept.one} as sampled, of ${kept.lines}`);
+    assert.ok(kept.chosen > kept.one, `lines keeping the iamb: ${kept.chosen} chosen against ${kept.one} as sampled, of ${kept.lines}`);
   });
 
   test('CJK verse counts characters: each clause reaches the target, then a clause mark spelled in byte tokens', async () => {

@@ -73,11 +73,13 @@ describe('word alternatives on stories260K', () => {
       const rewritten = await sampleOne(client, after, sampling, SEED, 'choice', undefined, 8);
       assert.ok(rewritten, 'the model wrote on');
 
-      // A fresh Continue, on another worker, in the text as it would stand with the chosen word typed in.
+      // A fresh Continue, on another worker, in the text as it would stand with the chosen word
+      // typed in — asking for probabilities, as every command does while word alternatives are on
+      // (a verse line is then written as sampled, not chosen from candidates for its metre).
       const typed = doc + plan.keep + plan.chosen;
       const again = continueAt(typed, plan.lines);
       assert.equal(again.kind, request.kind);
-      const expected = await write(fresh, again, SEED);
+      const expected = await write(fresh, again, SEED, 8);
       t.diagnostic(`model wrote ${JSON.stringify(first.text)}; chose ${JSON.stringify(plan.chosen)} after ${JSON.stringify(plan.keep)}; wrote on ${JSON.stringify(rewritten.text)}`);
       assert.equal(rewritten.text, expected.text, 'the same continuation');
       assert.ok(rewritten.tokens?.length, 'the new continuation has its own word choices');
