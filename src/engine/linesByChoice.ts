@@ -15,7 +15,7 @@ import { SEED_MAX, validateSampling } from '../writing/settings/samplingSettings
 const MAX_CANDIDATES = 8;
 
 export interface LineWriter {
-  /** One line (its form's `lines` 1) in `n` candidates, decoded with the form's steering for its prompt. */
+  /** One try of one line (its form's `lines` 1), decoded with the form's steering for its prompt. */
   write(params: GenerateParams): Promise<GenerationResult>;
   isCancelled(): boolean;
   /** What the line written after `params.prompt` is planned to keep besides the metre: its rhyme (rhyme mode) and length. */

@@ -58,12 +58,12 @@ export function lineKeepsForm(candidate: LineCandidate, foot: Foot | null, aim: 
 /** Higher is better, compared in order: finished, the rhyme kept, the length in its band, lines keeping the foot, −stresses against it. */
 function scoreOf(c: LineCandidate, foot: Foot | null, aim: LineAim | null): number[] {
   const finished = c.stopReason === 'length' || c.stopReason === 'cancelled' ? 0 : 1;
-  const lines = c.text.split('\n').filter((l) => /\p{L}/u.test(l));
+  // The line in progress is part of the first line when the candidate finishes it (does not begin on a new line).
+  const text = aim?.head && !c.text.startsWith('\n') ? aim.head + c.text : c.text;
+  const lines = text.split('\n').filter((l) => /\p{L}/u.test(l));
   const last = lines.length > 0 ? lines[lines.length - 1]! : '';
   const rhymed = !aim?.partner || (last && lineRhymesWith(last, aim.partner)) ? 1 : 0;
-  // The line in progress counts when the candidate finishes it (it does not begin on a new line).
-  const whole = aim?.head && !c.text.includes('\n') ? aim.head + last : last;
-  const length = whole ? lineLength(whole, 'syllable') : 0;
+  const length = last ? lineLength(last, 'syllable') : 0;
   const inBand = !aim?.band || (length >= aim.band.low && length <= aim.band.high) ? 1 : 0;
   if (!foot) return [finished, rhymed, inBand];
   let keeping = 0;
