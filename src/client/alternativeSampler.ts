@@ -40,10 +40,12 @@ export function samplingForAlternatives(sampling: SamplingSettings): SamplingSet
 
 /**
  * `count` samples of a request with seeds seed, seed + 1, …, in order; each equals what one
- * request with its own seed gives (the CLI's `continue --seed`). Stops early, with what it
- * has, when the signal aborts.
+ * request with its own seed gives with each verse line as sampled (the form's `lineCandidates`
+ * 1: alternatives are for variety, and a batch writes its rows together), in either mode. Stops
+ * early, with what it has, when the signal aborts.
  */
-export async function sampleAlternatives(client: TextGenerator, request: WritingRequest, sampling: SamplingSettings, options: SampleOptions): Promise<Alternative[]> {
+export async function sampleAlternatives(client: TextGenerator, asked: WritingRequest, sampling: SamplingSettings, options: SampleOptions): Promise<Alternative[]> {
+  const request: WritingRequest = asked.formConstraint ? { ...asked, formConstraint: { ...asked.formConstraint, lineCandidates: 1 } } : asked;
   const settings = samplingForAlternatives(sampling);
   const first = options.seed ?? settings.seed ?? randomInt(0, SEED_MAX);
   const seeds = Array.from({ length: Math.max(1, options.count) }, (_, i) => (first + i) % (SEED_MAX + 1));

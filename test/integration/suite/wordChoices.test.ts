@@ -134,7 +134,8 @@ describe('Word alternatives', function () {
     const plan = planWordChoice(insertion.text, insertion.spans, unit, choice, before.at(-1)!, insertion.detail);
     const request = continuationAfterChoice({ before: before + plan.keep, chosen: plan.chosen, after: '', atDocumentStart: true, lines: plan.lines, kind: insertion.detail.kind, formConstraint: insertion.detail.formConstraint });
     assert.ok(request.ok);
-    const expected = before + plan.keep + plan.chosen + cliInsertion(request, SEED);
+    // With word alternatives on, the command asks for token probabilities: its lines are as sampled.
+    const expected = before + plan.keep + plan.chosen + cliInsertion(request, SEED, undefined, { asSampled: true });
 
     const index = offered.indexOf(choice);
     await ui.click(`${HOVER} a >> nth=${index}`);

@@ -109,19 +109,25 @@ export async function continueAtEndOf(file: string, options: { save?: boolean } 
   return { doc, text: r.text ?? assert.fail('Continue wrote nothing') };
 }
 
-export function cliRaw(request: WritingRequest, seed: number, server?: string): { text: string; finished: boolean } {
+/**
+ * The CLI's raw text for a request with a seed. `asSampled`: each verse line as sampled (the form's
+ * `lineCandidates` 1), as alternatives and a command asking for token probabilities write it.
+ */
+export function cliRaw(request: WritingRequest, seed: number, server?: string, options: { asSampled?: boolean } = {}): { text: string; finished: boolean } {
   const engine = server ? ['--server', server] : ['--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE];
-  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', ...engine, '--seed', String(seed), '--json', '--max-tokens', String(request.maxNewTokens)];
+  // No token probabilities: the commands ask for none (word alternatives off), and a verse
+  // continuation's lines are then kept for the poem's metre, which a request for them skips.
+  const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', ...engine, '--seed', String(seed), '--json', '--probabilities', '0', '--max-tokens', String(request.maxNewTokens)];
   for (const s of request.stopStrings) args.push('--stop', s.replace(/\n/g, '\\n'));
-  if (request.formConstraint) args.push('--form', JSON.stringify(request.formConstraint));
+  if (request.formConstraint) args.push('--form', JSON.stringify(options.asSampled ? { ...request.formConstraint, lineCandidates: 1 } : request.formConstraint));
   const out = execFileSync(process.execPath, args, { input: request.prompt, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
   const r = JSON.parse(out) as { text: string; stopReason: StopReason };
   return { text: r.text, finished: endedByModel(r.stopReason) };
 }
 
 /** What the CLI's text becomes as an insertion. */
-export function cliInsertion(request: WritingRequest, seed: number, server?: string): string {
-  const raw = cliRaw(request, seed, server);
+export function cliInsertion(request: WritingRequest, seed: number, server?: string, options: { asSampled?: boolean } = {}): string {
+  const raw = cliRaw(request, seed, server, options);
   return request.finish(raw.text, raw.finished);
 }
 
