@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   await client.load({ dir, dtype, threads: 1 });
   const arms = [
     { label: 'each line as sampled', candidates: 1, ms: [] as number[], kept: 0, lines: 0, tokens: 0 },
-    { label: `each line of ${DEFAULT_LINE_CANDIDATES} candidates`, candidates: DEFAULT_LINE_CANDIDATES, ms: [] as number[], kept: 0, lines: 0, tokens: 0 },
+    { label: `lines kept for the metre (up to ${DEFAULT_LINE_CANDIDATES} tries)`, candidates: DEFAULT_LINE_CANDIDATES, ms: [] as number[], kept: 0, lines: 0, tokens: 0 },
   ];
   for (let i = 0; i < requests; i++) {
     const at = ends[Math.floor((i * 7919) % ends.length)]!;
