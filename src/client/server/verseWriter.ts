@@ -15,6 +15,8 @@ import { lineRhymeKey } from '../../writing/verse/rhyme';
 import type { RhymeLexicon } from '../../writing/verse/rhymeLexicon';
 import { findStop } from '../../engine/textStream';
 import { isCjkText } from '../../writing/verse/cjkText';
+import { keepsFoot, type Foot } from '../../writing/verse/metre';
+import { analyzePoemForm } from '../../writing/verse/poemForm';
 import type { Usage } from './dialect';
 
 /** One request the writer makes: the server engine sends it and streams its text back. */
@@ -68,6 +70,9 @@ const CANDIDATES = 3;
 
 export async function writeVerse(job: VerseJob): Promise<VerseResult> {
   const form = job.form;
+  // A command's lines in a poem with a metre: among a line's candidates, one that keeps the foot
+  // (as the worker keeps its lines, engine/linesByChoice.ts). Ghost text takes the first that fits.
+  const foot = !job.grammar && form.lines !== undefined && !isCjkText(job.prompt) ? (analyzePoemForm(job.prompt, { kind: 'verse' }).metre?.foot ?? null) : null;
   const stops = job.sampling.stopStrings;
   let written = '';
   let lines = 0;
@@ -146,7 +151,7 @@ export async function writeVerse(job: VerseJob): Promise<VerseResult> {
       // No grammar: the lead goes into the prompt, and the best of a few candidates is kept; a
       // refrain's closing words are written after the candidate, which is asked to leave room.
       const room = ending && plan.target ? { ...plan, target: Math.max(1, plan.target - lineLength(ending, plan.unit)) } : plan;
-      const chosen = await bestCandidate(job, context + lead, head, room, budget, round);
+      const chosen = await bestCandidate(job, context + lead, head, room, budget, round, foot);
       add(usage, chosen.usage);
       const body = chosen.text.replace(/[ \t]+$/, '');
       const closed = chosen.stop === 'length' && !ending ? chosen.text : `${ending ? `${body.replace(/[.,;:!?]+$/, '')} ${ending}` : body}${end}`;
@@ -210,23 +215,24 @@ function lineTokens(target: number | null): number {
   return Math.ceil((target ?? 12) * 3) + 8;
 }
 
-/** Several samples of the line; the one whose length and rhyme fit best. */
-async function bestCandidate(job: VerseJob, prompt: string, head: string, plan: LinePlan, budget: number, round: number): Promise<LineAnswer> {
+/** Several samples of the line; the one whose length, rhyme and (with `foot`) metre fit best. */
+async function bestCandidate(job: VerseJob, prompt: string, head: string, plan: LinePlan, budget: number, round: number, foot: Foot | null = null): Promise<LineAnswer> {
   const answers: LineAnswer[] = [];
+  const perfect = PERFECT + (foot ? 2 : 0);
   for (let i = 0; i < CANDIDATES && !job.isCancelled(); i++) {
     const a = await job.complete({ prompt, maxTokens: budget, stop: ['\n'], seed: job.seed + round * CANDIDATES + i });
     answers.push(a);
-    if (fit(a, head, plan) >= PERFECT) break;
+    if (fit(a, head, plan, foot) >= perfect) break;
   }
   let best = answers[0]!;
-  for (const a of answers) if (fit(a, head, plan) > fit(best, head, plan)) best = a;
+  for (const a of answers) if (fit(a, head, plan, foot) > fit(best, head, plan, foot)) best = a;
   return { ...best, usage: answers.reduce((u, a) => sum(u, a.usage), {} as Usage) };
 }
 
 const PERFECT = 6;
 
-/** How well a candidate line fits its plan: whole, in its length band, on its rhyme. */
-function fit(a: LineAnswer, head: string, plan: LinePlan): number {
+/** How well a candidate line fits its plan: whole, in its length band, on its rhyme, in the poem's foot. */
+function fit(a: LineAnswer, head: string, plan: LinePlan, foot: Foot | null = null): number {
   const line = head + a.text;
   if (!/[\p{L}\p{N}]/u.test(a.text)) return -10;
   let score = a.stop === 'length' ? 0 : 2;
@@ -238,6 +244,7 @@ function fit(a: LineAnswer, head: string, plan: LinePlan): number {
   } else score += 2;
   if (plan.rhymeWith) score += lineRhymesWith(line, plan.rhymeWith) ? 2 : 0;
   else score += 2;
+  if (foot && keepsFoot(line, foot)) score += 2;
   return score;
 }
 

@@ -8,6 +8,8 @@ import { ServerEngine } from '../../../src/client/server/serverEngine';
 import { EngineRequestError } from '../../../src/client/writingEngine';
 import { startRecordedServer, type RecordedServer } from '../../support/recordedServer';
 import * as shapes from '../../fixtures/servers/shapes';
+import { keepsFoot } from '../../../src/writing/verse/metre';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 
 const servers: RecordedServer[] = [];
 after(async () => {
@@ -114,6 +116,28 @@ describe('Ollama (recorded shapes)', () => {
     assert.ok(!out.includes('and all'), 'the short candidate is not kept');
     assert.equal(r.stopReason, 'form');
     assert.deepEqual((s.requests.filter((q) => q.path === '/api/generate')[0]!.body as { options: { stop: string[] } }).options.stop, ['\n']);
+    await engine.dispose();
+  });
+});
+
+describe('verse without a grammar keeps the poem\'s metre', () => {
+  it('a Continue\'s line: a candidate in its band but off the foot is written again, the iambic one kept', async () => {
+    await loadPronouncingDictionary();
+    const off = 'Happiness terrible beautiful sorrow';
+    const iambic = 'The summer evening settles on the lake';
+    assert.ok(!keepsFoot(off, 'iamb') && keepsFoot(iambic, 'iamb'), 'the hand-made lines are what they claim');
+    let calls = 0;
+    const s = await server({
+      'GET /api/version': { json: shapes.OLLAMA_VERSION },
+      'GET /api/tags': { json: shapes.OLLAMA_TAGS },
+      'POST /api/show': { json: shapes.OLLAMA_SHOW },
+      'POST /api/generate': () => ({ chunks: [`${JSON.stringify({ response: [off, iambic][calls++ % 2], done: false })}\n`, '{"response":"","done":true,"done_reason":"stop","eval_count":9}\n'], contentType: 'application/x-ndjson' }),
+    });
+    const engine = new ServerEngine({ url: s.url, kind: 'ollama', model: '' });
+    const poem = 'Shall I compare thee to a summer day?\nThou art more lovely and more temperate.\nRough winds do shake the darling buds of May,\nAnd summer has too short a lease to stay.\n';
+    const r = await engine.generate({ prompt: poem, sampling: { seed: 1, maxNewTokens: 80 }, form: { lines: 1 } });
+    assert.equal(r.text, iambic);
+    assert.equal(s.requests.filter((q) => q.path === '/api/generate').length, 2, 'the off-foot candidate, then one that keeps it');
     await engine.dispose();
   });
 });
