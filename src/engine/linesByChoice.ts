@@ -15,11 +15,13 @@ import { SEED_MAX, validateSampling } from '../writing/settings/samplingSettings
 const MAX_CANDIDATES = 8;
 
 export interface LineWriter {
-  /** One try of one line (its form's `lines` 1), decoded with the form's steering for its prompt. */
-  write(params: GenerateParams): Promise<GenerationResult>;
+  /**
+   * The line written after `params.prompt` (its form's `lines` 1): what its plan asks besides the
+   * metre (its rhyme in rhyme mode, its length), and one try of it, decoded with the form's
+   * steering for that prompt (planned once for all the tries).
+   */
+  line(params: GenerateParams): { aim: LineAim; write(params: GenerateParams): Promise<GenerationResult> };
   isCancelled(): boolean;
-  /** What the line written after `params.prompt` is planned to keep besides the metre: its rhyme (rhyme mode) and length. */
-  aim(params: GenerateParams): LineAim | null;
   /** The continuation as it grows, a chosen line at a time (only for a streamed request). */
   onText?(delta: string): void;
 }
@@ -70,12 +72,12 @@ export async function writeLinesByChoice(params: GenerateParams, form: FormConst
     }
     const linePrompt = line === 0 ? params.prompt : `${params.prompt}${written}\n`;
     const lineParams: GenerateParams = { ...params, prompt: linePrompt, n: 1, stream: false, form: lineForm };
-    const aim = writer.aim(lineParams);
+    const { aim, write } = writer.line(lineParams);
     // Candidates one at a time, each with its own seed, until one keeps the form; else the best tried.
     const tried: { text: string; stopReason: StopReason; meanLogProb: number; tokens: number }[] = [];
     let cancelled = false;
     for (let j = 0; j < candidates; j++) {
-      const result = await writer.write({ ...lineParams, sampling: { ...params.sampling, seed: candidateSeed(seed, line, j), maxNewTokens: left } });
+      const result = await write({ ...lineParams, sampling: { ...params.sampling, seed: candidateSeed(seed, line, j), maxNewTokens: left } });
       first ??= result;
       decoded += result.stats.newTokens;
       if (result.stopReason === 'cancelled' || writer.isCancelled()) {

@@ -14,9 +14,7 @@ import { FormSteering } from './formSteering';
 import { splitPromptEnd } from '../writing/prompts/promptEnd';
 import { isCjkText } from '../writing/verse/cjkText';
 import { analyzePoemForm } from '../writing/verse/poemForm';
-import { lineRhymeKey } from '../writing/verse/rhyme';
-import { lengthBand, lineInProgress } from '../writing/verse/linePlan';
-import type { LineAim } from '../writing/verse/metreChoice';
+import { lengthBand } from '../writing/verse/linePlan';
 import { lineCandidatesFor, writeLinesByChoice } from './linesByChoice';
 import { readFileSync } from 'node:fs';
 import { bundleTranslator, msg, setTranslator } from '../common/message';
@@ -86,46 +84,40 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
   if (!generator) throw new EngineError('no-model', msg('No model is loaded yet. Choose a model with "Inkling: Choose Model".'));
   send({ type: 'state', state: 'generating' });
   const form = formConstraint(params.form);
-  let steering: FormSteering | undefined;
   if (form) {
     formResources ??= new FormResources(generator.model);
     await formResources.prepare(form.rhyme === true, isCjkText(params.prompt));
-    // The steering reads the prompt as the model does: without a trailing blank (see writing/prompts/promptEnd).
-    steering = new FormSteering(formResources.context(), form, splitPromptEnd(params.prompt).text, formContext(params.formContext));
   }
+  // The steering reads the prompt as the model does: without a trailing blank (see writing/prompts/promptEnd).
+  const steeringFor = (p: GenerateParams, f: FormConstraint) => new FormSteering(formResources!.context(), f, splitPromptEnd(p.prompt).text, formContext(p.formContext));
   // A command's verse continuation in a poem with a metre: each line chosen from candidates.
   const candidates = form ? lineCandidatesFor(params, form) : 1;
   const foot = candidates > 1 ? (analyzePoemForm(splitPromptEnd(params.prompt).text, { kind: 'verse' }).metre?.foot ?? null) : null;
   const result =
     form && foot
       ? await writeLinesByChoice(params, form, foot, candidates, {
-          write: (line) => generator!.generate(line, { isCancelled: () => job.cancelled, form: new FormSteering(formResources!.context(), line.form!, splitPromptEnd(line.prompt).text, formContext(line.formContext)) }),
+          line: (line) => {
+            const steering = steeringFor(line, line.form!);
+            const plan = steering.firstPlan;
+            return {
+              // The plan's rhyme is null outside rhyme mode, and its target the constraint's override where it has one.
+              aim: { partner: plan.rhymeWith, band: line.form!.lineLength !== false && plan.target ? lengthBand(plan.target) : null, head: steering.head },
+              write: (p) => generator!.generate(p, { isCancelled: () => job.cancelled, form: steering }),
+            };
+          },
           isCancelled: () => job.cancelled,
-          aim: (line) => lineAim(line),
           onText: (text) => send({ type: 'token', id: job.id, text, index: 0 }),
         })
       : await generator.generate(params, {
           isCancelled: () => job.cancelled,
           onToken: (text, index) => send({ type: 'token', id: job.id, text, index }),
-          form: steering,
+          form: form ? steeringFor(params, form) : undefined,
         });
   if (job.cancelled) {
     result.stopReason = 'cancelled';
     result.stats.tokensAfterCancel = Math.max(0, result.stats.newTokens - (job.cancelledAt ?? 0));
   }
   send({ type: 'done', id: job.id, result });
-}
-
-/** What the line a request writes is planned to keep besides the metre, as its form steering plans it: its rhyme (rhyme mode) and length. */
-function lineAim(params: GenerateParams): LineAim | null {
-  const form = params.form;
-  if (!form || !formResources) return null;
-  const prompt = splitPromptEnd(params.prompt).text;
-  const plan = formResources.context().plan(prompt, { rhyme: true, chorus: form.chorus, ...(params.formContext ? { context: formContext(params.formContext) } : {}) });
-  let partner = form.rhyme ? plan.rhymeWith : null;
-  if (form.rhyme && form.firstLineRhyme !== undefined) partner = form.firstLineRhyme === null ? null : lineRhymeKey(form.firstLineRhyme);
-  const target = form.firstLineLength ?? plan.target;
-  return { partner, band: form.lineLength !== false && target ? lengthBand(target) : null, head: lineInProgress(prompt, plan.unit) };
 }
 
 /** A request's document before the cursor, for form planning: its end (FORM_CONTEXT_CHARS at most), or none when it is not a string. */
