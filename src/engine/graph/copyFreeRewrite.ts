@@ -6,13 +6,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../modelFolder';
 import type { ModelDtype } from '../protocol';
-import { readOnnxGraph, type OnnxGraph, type OnnxValue } from './onnxGraph';
+import { readOnnxGraph, type OnnxGraph } from './onnxGraph';
 import { planCopyFree, type CopyFreePlan } from './copyFreePlan';
 import { bytesField, bytesHeader, fields, FileSource, text, varintField, type ByteSource } from './protobufWire';
+import { node, pieceLength, renameIn, valueInfo, writePieces, type Piece } from './graphWrite';
 
 /** Recorded in the rewritten model's metadata (key `inkling_copy_free`). */
 export const COPY_FREE_REWRITE_VERSION = 1;
@@ -28,8 +29,6 @@ export interface RewriteResult {
 }
 
 export type RewriteOutcome = { ok: true; result: RewriteResult } | { ok: false; reason: string };
-
-type Piece = Buffer | { start: number; end: number };
 
 const GRAPH = 7;
 const GRAPH_NODE = 1;
@@ -135,66 +134,6 @@ function emitGraph(g: OnnxGraph, plan: CopyFreePlan): Piece[] {
 function outputName(src: ByteSource, start: number, end: number): string {
   for (const f of fields(src, start, end)) if (f.field === 1) return text(src, f);
   return '';
-}
-
-/** A node's bytes with every `field` (1 inputs, 2 outputs) equal to `from` renamed to `to`. */
-function renameIn(src: ByteSource, start: number, end: number, field: number, from: string, to: string): Buffer {
-  const parts: Buffer[] = [];
-  for (const f of fields(src, start, end)) {
-    parts.push(f.field === field && text(src, f) === from ? bytesField(field, to) : Buffer.from(src.bytes(f.start, f.end)));
-  }
-  return Buffer.concat(parts);
-}
-
-function node(opType: string, inputs: string[], outputs: string[], ints: Record<string, number>, name: string): Buffer {
-  const attributes = Object.entries(ints).map(([key, value]) => bytesField(5, Buffer.concat([bytesField(1, key), varintField(3, value), varintField(20, 2 /* INT */)])));
-  return Buffer.concat([...inputs.map((x) => bytesField(1, x)), ...outputs.map((x) => bytesField(2, x)), bytesField(3, name), bytesField(4, opType), ...attributes]);
-}
-
-function valueInfo(name: string, elemType: number, shape?: OnnxValue['shape']): Buffer {
-  const dims = (shape ?? []).map((d) => bytesField(1, d === null ? Buffer.alloc(0) : typeof d === 'number' ? varintField(1, d) : bytesField(2, d)));
-  const tensor = Buffer.concat([varintField(1, elemType), ...(shape ? [bytesField(2, Buffer.concat(dims))] : [])]);
-  return Buffer.concat([bytesField(1, name), bytesField(2, bytesField(1, tensor))]);
-}
-
-function pieceLength(p: Piece): number {
-  return Buffer.isBuffer(p) ? p.length : p.end - p.start;
-}
-
-async function writePieces(source: ByteSource, pieces: Piece[], file: string, onProgress?: (done: number, total: number) => void): Promise<number> {
-  const total = pieces.reduce((s, p) => s + pieceLength(p), 0);
-  const handle = await open(file, 'w');
-  let done = 0;
-  let reported = 0;
-  try {
-    for (const p of pieces) {
-      if (Buffer.isBuffer(p)) {
-        await writeAll(handle, p);
-        done += p.length;
-      } else {
-        for (let at = p.start; at < p.end; ) {
-          const stop = Math.min(p.end, at + (8 << 20));
-          await writeAll(handle, source.bytes(at, stop));
-          done += stop - at;
-          at = stop;
-          if (done - reported > 16 << 20) {
-            reported = done;
-            onProgress?.(done, total);
-          }
-        }
-      }
-    }
-    onProgress?.(done, total);
-    // On disk before the rename makes it the graph the worker prefers.
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return total;
-}
-
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  for (let at = 0; at < data.length; ) at += (await handle.write(data, at, data.length - at)).bytesWritten;
 }
 
 /**
