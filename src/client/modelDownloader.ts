@@ -153,7 +153,7 @@ async function prepareFastGraph(dir: string, model: KnownModel, options: Downloa
     const done = await addCopyFreeGraph(dir, model.dtype, (bytes, total) => {
       options.onProgress?.({ phase: 'prepare', file: COPY_FREE_FILE_FOR_DTYPE[model.dtype] ?? '', fileBytes: bytes, fileTotal: total, bytes, total });
     });
-    log('file' in done ? `${model.id}: wrote ${done.file} from ${done.from} in ${Date.now() - started} ms (last position taken at ${done.cutAt}, ${done.lastPositionNodes} nodes after it)` : `${model.id}: runs the standard graph: ${done.skipped}`);
+    log('file' in done ? `${model.id}: wrote ${done.file} from ${done.from} in ${Date.now() - started} ms (last position taken at ${done.cutAt}, ${done.lastPositionNodes} nodes after it; ${embeddingsNote(done.embeddings)})` : `${model.id}: runs the standard graph: ${done.skipped}`);
     return done;
   } catch (e) {
     log(`${model.id}: the copy-free rewrite failed, the standard graph runs: ${(e as Error).message}`);
@@ -288,4 +288,8 @@ function asDownloadError(e: unknown): DownloadError {
     return new DownloadError(code, code === 'network' ? msg('{0} Check your connection and try again; the download resumes where it stopped.', e.message) : e.message);
   }
   return new DownloadError('network', msg('The download failed: {0}', (e as Error)?.message ?? String(e)));
+}
+
+function embeddingsNote(e: string | { skipped: string } | undefined): string {
+  return typeof e === 'string' ? `embeddings read from ${e}` : `embeddings in the graph${e ? `: ${e.skipped}` : ''}`;
 }

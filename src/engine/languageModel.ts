@@ -16,6 +16,7 @@ import { appendToCache, emptyCache, type KvCache, type KvLayout } from './kvCach
 import { LineEncoder } from './lineEncoder';
 import { releaseTokenizerSources } from './tokenizerMemory';
 import { tokenBytesReader, Utf8Guard } from './utf8Guard';
+import { EMBEDDINGS_SUFFIX, EmbeddingRows } from './embeddingRows';
 
 export interface ForwardResult {
   /** Logits of the last position of each row: batch × vocab, row-major. */
@@ -56,6 +57,8 @@ export class LanguageModel {
     readonly loadMs: number,
     /** The ONNX file that runs: `onnx/…` in the folder, or the path of a prepared graph elsewhere. */
     readonly file: string,
+    /** A graph that takes `inputs_embeds`: its rows, read from the file beside it (embeddingRows.ts). */
+    private readonly embeddings: EmbeddingRows | null = null,
   ) {
     const meta = session.inputMetadata as unknown as { name: string; shape?: (string | number)[] }[];
     this.pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
@@ -117,8 +120,18 @@ export class LanguageModel {
       if (fallBack) return instead(`could not be loaded (${firstLine(e)})`);
       throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
     }
+    let embeddings: EmbeddingRows | null = null;
+    if (session.inputNames.includes('inputs_embeds')) {
+      try {
+        embeddings = EmbeddingRows.open(onnxPath + EMBEDDINGS_SUFFIX, embedWidth(session));
+      } catch (e) {
+        await session.release().catch(() => undefined);
+        if (fallBack) return instead(`has no usable ${basename(onnxPath)}${EMBEDDINGS_SUFFIX} (${firstLine(e)})`);
+        throw new EngineError('model-invalid', msg('The model takes its embeddings from {0}, which could not be read ({1}): {2}.', basename(onnxPath) + EMBEDDINGS_SUFFIX, firstLine(e), spec.dir));
+      }
+    }
     const inFolder = dirname(onnxPath) === join(spec.dir, 'onnx');
-    const model = new LanguageModel(id, spec, tokenizer, lines, tokenBytes, session, config, performance.now() - started, inFolder ? `onnx/${basename(onnxPath)}` : onnxPath);
+    const model = new LanguageModel(id, spec, tokenizer, lines, tokenBytes, session, config, performance.now() - started, inFolder ? `onnx/${basename(onnxPath)}` : onnxPath, embeddings);
     if (!fallBack || !model.copyFree) return model;
     try {
       await model.forward([[0]], emptyCache(model.layout));
@@ -142,6 +155,11 @@ export class LanguageModel {
       this.lines = null; // a newline merged after all: the whole text, always, from now on
     }
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Whether the graph takes its embeddings as an input, read from the table file beside it (embeddingRows.ts). */
+  get takesEmbeddings(): boolean {
+    return this.embeddings !== null;
   }
 
   /** Whether prompts are encoded line by line (lineEncoder.ts), for tests and diagnostics. */
@@ -244,7 +262,7 @@ export class LanguageModel {
       }
     }
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+      ...this.tokenFeeds(tokens, ids, [batch, seq]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * (past + seq)).fill(1n), [batch, past + seq]),
     };
     if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', pos, [batch, seq]);
@@ -288,7 +306,7 @@ export class LanguageModel {
       }
     }
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+      ...this.tokenFeeds(tokens, ids, [batch, seq]),
       attention_mask: new ort.Tensor('int64', mask, [batch, width]),
       position_ids: new ort.Tensor('int64', pos, [batch, seq]),
     };
@@ -304,9 +322,26 @@ export class LanguageModel {
     return { logits, cache: appendToCache(base, this.layout, fresh, seq) };
   }
 
+  /** The tokens as the graph takes them: their ids, and their embeddings when it takes those instead of looking them up. */
+  private tokenFeeds(tokens: readonly (readonly number[])[], ids: BigInt64Array, dims: [number, number]): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    if (!this.embeddings || this.session.inputNames.includes('input_ids')) feeds.input_ids = new ort.Tensor('int64', ids, dims);
+    if (this.embeddings) feeds.inputs_embeds = new ort.Tensor('float32', this.embeddings.lookup(tokens.flat()), [...dims, this.embeddings.width]);
+    return feeds;
+  }
+
   async dispose(): Promise<void> {
+    this.embeddings?.close();
     await this.session.release();
   }
+}
+
+/** The width of the rows a graph's `inputs_embeds` takes ([batch, sequence, width]). */
+function embedWidth(session: ort.InferenceSession): number {
+  const meta = session.inputMetadata as unknown as { name: string; shape?: (string | number)[] }[];
+  const width = meta.find((m) => m.name === 'inputs_embeds')?.shape?.[2];
+  if (typeof width !== 'number') throw new Error('inputs_embeds has no fixed width');
+  return width;
 }
 
 /**

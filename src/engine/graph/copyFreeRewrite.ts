@@ -14,6 +14,8 @@ import { readOnnxGraph, type OnnxGraph } from './onnxGraph';
 import { planCopyFree, type CopyFreePlan } from './copyFreePlan';
 import { bytesField, bytesHeader, fields, FileSource, text, varintField, type ByteSource } from './protobufWire';
 import { node, pieceLength, renameIn, valueInfo, writePieces, type Piece } from './graphWrite';
+import { moveEmbeddingsOut } from './embeddingsOut';
+import { EMBEDDINGS_SUFFIX } from '../embeddingRows';
 
 /** Recorded in the rewritten model's metadata (key `inkling_copy_free`). */
 export const COPY_FREE_REWRITE_VERSION = 1;
@@ -155,8 +157,11 @@ function slidingWindow(dir: string): string | null {
   return null;
 }
 
-/** What an install did about the fast graph, kept in its install record. */
-export type CopyFreeRecord = { file: string; from: string; cutAt: string; lastPositionNodes: number } | { skipped: string };
+/**
+ * What an install did about the fast graph, kept in its install record; `embeddings`: the table
+ * file its lookup was moved to (embeddingsOut.ts), or why it stayed in the graph.
+ */
+export type CopyFreeRecord = { file: string; from: string; cutAt: string; lastPositionNodes: number; embeddings?: string | { skipped: string } } | { skipped: string };
 
 /**
  * Gives a model folder the copy-free graph of `dtype`, rewritten from its transformers.js file,
@@ -173,7 +178,17 @@ export async function addCopyFreeGraph(dir: string, dtype: ModelDtype, onProgres
   if (!existsSync(join(dir, from))) return { skipped: `${from} is missing` };
   const window = slidingWindow(dir);
   if (window) return { skipped: window };
-  const outcome = await rewriteCopyFree(join(dir, from), into ? file : join(dir, file), onProgress, { inlineWeightsOnly: into !== undefined });
+  const target = into ? file : join(dir, file);
+  const outcome = await rewriteCopyFree(join(dir, from), target, onProgress, { inlineWeightsOnly: into !== undefined });
   if (!outcome.ok) return { skipped: outcome.reason };
-  return { file, from, cutAt: outcome.result.cutAt, lastPositionNodes: outcome.result.lastPositionNodes };
+  // A large tied table leaves the graph too, so it is not in memory twice. Whatever goes wrong
+  // there, the copy-free graph just written stands (the rewrite replaces it only when whole).
+  let embeddings: string | { skipped: string };
+  try {
+    const moved = await moveEmbeddingsOut(target);
+    embeddings = moved.ok ? `${file}${EMBEDDINGS_SUFFIX}` : { skipped: moved.reason };
+  } catch (e) {
+    embeddings = { skipped: e instanceof Error ? e.message : String(e) };
+  }
+  return { file, from, cutAt: outcome.result.cutAt, lastPositionNodes: outcome.result.lastPositionNodes, embeddings };
 }
