@@ -62,6 +62,9 @@ export type EmbeddingsPlanResult = { ok: true; plan: EmbeddingsPlan } | { ok: fa
 export function planEmbeddingsOut(g: OnnxGraph): EmbeddingsPlanResult {
   const fail = (reason: string): EmbeddingsPlanResult => ({ ok: false, reason });
   if (g.inputs.some((i) => i.name === EMBEDDINGS_INPUT)) return fail(`the graph already takes ${EMBEDDINGS_INPUT}`);
+  // A subgraph (If/Loop/Scan) could read the table or the lookup's tensors unseen by the checks below.
+  const control = g.nodes.find((n) => [...n.attributes.values()].some((a) => a.graph));
+  if (control) return fail(`the graph has control flow (${control.opType} with a subgraph)`);
   const tensors = initializerInfo(g);
   const readers = new Map<string, number[]>();
   g.nodes.forEach((n, i) => n.inputs.forEach((x) => x && (readers.get(x) ?? readers.set(x, []).get(x)!).push(i)));
@@ -75,7 +78,8 @@ export function planEmbeddingsOut(g: OnnxGraph): EmbeddingsPlanResult {
   const gather = g.nodes[main]!;
   const table = gather.inputs[0]!;
   const info = tensors.get(table)!;
-  if (info.external || !info.data) return fail(`the table ${table} is stored outside the graph file`);
+  if (info.external) return fail(`the table ${table} is stored outside the graph file`);
+  if (!info.data) return fail(`the table ${table} is not stored as raw bytes`);
   if (info.dataType !== FLOAT && info.dataType !== INT8) return fail(`the table ${table} is of element type ${info.dataType}, not float32 or int8`);
   const axis = gather.attributes.get('axis')?.i ?? 0;
   if (axis !== 0 && axis !== 1) return fail(`the lookup gathers on axis ${axis}`);
