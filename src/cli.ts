@@ -18,8 +18,7 @@ import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
 import { buildContinuationRequest, type WritingRequest } from './writing/prompts/continuationRequest';
 import { withForm, type FormSettings } from './writing/verse/formRequest';
 import { SEED_MAX, validateSampling, type SamplingSettings } from './writing/settings/samplingSettings';
-import { sampleAlternatives, type Alternative } from './client/alternativeSampler';
-import { dedupeAlternatives } from './writing/prompts/nearDuplicate';
+import { moreAlternatives } from './client/alternativeSampler';
 
 const USAGE = `Usage:
   node dist/cli.js continue FILE|- [options]        continue the text in FILE (or stdin) as the editor's
@@ -208,13 +207,9 @@ function alternativesCount(n: string | undefined): number {
 async function alternativesAsEditor(engine: TextGenerator, request: WritingRequest, sampling: SamplingSettings, n: number, options: { json: boolean; model?: string }): Promise<number> {
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
-  const offered: Alternative[] = [];
-  let seed = sampling.seed ?? randomInt(0, SEED_MAX - 64);
-  for (let round = 0; round < 3 && offered.length < n && !abort.signal.aborted; round++) {
-    const fresh = await sampleAlternatives(engine, request, sampling, { count: n, seed, caller: 'alternatives', signal: abort.signal });
-    seed += n;
-    offered.push(...dedupeAlternatives([...offered, ...fresh], (a) => a.text).slice(offered.length, n));
-  }
+  const found = await moreAlternatives(engine, request, sampling, [], { count: n, seed: sampling.seed ?? randomInt(0, SEED_MAX - 64), caller: 'alternatives', signal: abort.signal });
+  if (found.error !== undefined) throw found.error;
+  const offered = found.added;
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ alternatives: offered.map((a) => ({ text: a.text, seed: a.seed, raw: a.raw, finished: a.finished })), kind: request.kind, lines: request.lines, model: options.model })}\n`);
   } else {

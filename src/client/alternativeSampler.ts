@@ -9,6 +9,7 @@ import type { TextGenerator } from './engineClient';
 import { commandParams, endedByModel } from '../writing/prompts/commandParams';
 import type { WritingRequest } from '../writing/prompts/continuationRequest';
 import { SEED_MAX, type SamplingSettings } from '../writing/settings/samplingSettings';
+import { dedupeAlternatives } from '../writing/prompts/nearDuplicate';
 
 /** One candidate: the text to insert and the seed that wrote it. */
 export interface Alternative {
@@ -62,6 +63,39 @@ export async function sampleAlternatives(client: TextGenerator, asked: WritingRe
     if (one) out.push(one);
   }
   return out;
+}
+
+/** Batches of `count` seeds "More" writes before it gives up on finding `count` new alternatives. */
+export const MORE_ROUNDS = 3;
+
+/**
+ * What "More alternatives" adds: up to `count` alternatives that are near-duplicates neither of
+ * `offered` nor of each other, from at most MORE_ROUNDS batches of `count` seeds (seed, seed +
+ * count, …; null: fresh random seeds each batch). An error ends the rounds and comes back with
+ * what the earlier ones found, so the caller can show both.
+ */
+export async function moreAlternatives(
+  client: TextGenerator,
+  request: WritingRequest,
+  sampling: SamplingSettings,
+  offered: readonly Alternative[],
+  options: { count: number; seed: number | null; caller?: string; signal?: AbortSignal },
+): Promise<{ added: Alternative[]; nextSeed: number | null; error?: unknown }> {
+  const { count, signal } = options;
+  const kept = [...offered];
+  let seed = options.seed;
+  for (let round = 0; round < MORE_ROUNDS && kept.length - offered.length < count && !signal?.aborted; round++) {
+    let fresh: Alternative[];
+    try {
+      fresh = await sampleAlternatives(client, request, sampling, { count, seed, caller: options.caller, signal });
+    } catch (error) {
+      return { added: kept.slice(offered.length), nextSeed: seed, error };
+    }
+    if (seed !== null) seed += count;
+    const distinct = dedupeAlternatives([...kept, ...fresh], (a) => a.text).slice(kept.length);
+    kept.push(...distinct.slice(0, count - (kept.length - offered.length)));
+  }
+  return { added: kept.slice(offered.length), nextSeed: seed };
 }
 
 /**

@@ -4,19 +4,15 @@
  * it as one undo step, "More alternatives" asks for another N.
  */
 import * as vscode from 'vscode';
-import { sampleAlternatives, samplingForAlternatives, type Alternative } from '../../client/alternativeSampler';
+import { moreAlternatives, samplingForAlternatives, type Alternative } from '../../client/alternativeSampler';
 import type { ContinuationRequestReady } from '../../writing/prompts/continuationRequest';
 import { describeAlternative } from '../../writing/prompts/alternativeLabel';
-import { dedupeAlternatives } from '../../writing/prompts/nearDuplicate';
 import type { SamplingSettings } from '../../writing/settings/samplingSettings';
 import { offeredOf } from '../history/branchHistory';
 import { placeCursorAfter } from './continueCommand';
 import { commandSettings, samplingSettings } from '../service/settings';
 import { commandCaller } from './streamedWriting';
 import { continuationAt, recordInsertion, toDocumentEol, whileWriting, type WritingContext } from './writingContext';
-
-/** Rounds of sampling one "More" may take to find new distinct alternatives. */
-const ROUNDS = 3;
 
 interface AlternativeItem extends vscode.QuickPickItem {
   alternative?: Alternative;
@@ -61,18 +57,10 @@ async function pick(ctx: WritingContext, editor: vscode.TextEditor, request: Con
     picker.busy = true;
     picker.enabled = false;
     const before = offered.length;
-    for (let round = 0; round < ROUNDS && offered.length - before < count && !abort.signal.aborted; round++) {
-      let fresh: Alternative[] = [];
-      try {
-        fresh = await sampleAlternatives(ctx.engine, request, sampling, { count, seed: nextSeed, caller: commandCaller(document), signal: abort.signal });
-      } catch (e) {
-        ctx.engine.reportError(e);
-        break;
-      }
-      if (nextSeed !== null) nextSeed += count;
-      const distinct = dedupeAlternatives([...offered, ...fresh], (a) => a.text).slice(offered.length);
-      offered.push(...distinct.slice(0, count - (offered.length - before)));
-    }
+    const found = await moreAlternatives(ctx.engine, request, sampling, offered, { count, seed: nextSeed, caller: commandCaller(document), signal: abort.signal });
+    if (found.error !== undefined) ctx.engine.reportError(found.error);
+    nextSeed = found.nextSeed;
+    offered.push(...found.added);
     if (abort.signal.aborted) return;
     const items: AlternativeItem[] = offered.map((alternative) => ({ ...describeAlternative(alternative.text), description: vscode.l10n.t('seed {0}', alternative.seed), alternative }));
     items.push({ label: `$(add) ${vscode.l10n.t('More alternatives')}`, description: vscode.l10n.t('write {0} more', count), alwaysShow: true, more: true });
