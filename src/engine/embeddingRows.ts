@@ -12,13 +12,18 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export const EMBEDDINGS_SUFFIX = '.embeddings';
+/** The graph input that takes the rows in place of a lookup. */
+export const EMBEDDINGS_INPUT = 'inputs_embeds';
 const MAGIC = 'INKEMB01';
 const HEADER = 32;
 export const EMBED_INT8 = 1;
 export const EMBED_FLOAT32 = 2;
 
 export class EmbeddingRows {
+  /** One row as read, and the same bytes seen as int8 or float32 (the buffer is its own, at offset 0). */
   private readonly row: Buffer;
+  private readonly int8: Int8Array;
+  private readonly float32: Float32Array;
 
   private constructor(
     private fd: number | null,
@@ -29,6 +34,8 @@ export class EmbeddingRows {
     private readonly scales: Float32Array | null,
   ) {
     this.row = Buffer.alloc(type === EMBED_INT8 ? width : width * 4);
+    this.int8 = new Int8Array(this.row.buffer, this.row.byteOffset, this.row.length);
+    this.float32 = new Float32Array(this.row.buffer, this.row.byteOffset, Math.floor(this.row.length / 4));
   }
 
   /** Opens `file`, checked against the model's shape; throws with the reason when it does not fit. */
@@ -74,10 +81,10 @@ export class EmbeddingRows {
       if (this.scales) {
         readAll(this.fd, this.row, HEADER + id * this.width);
         const s = this.scales[id]!;
-        for (let j = 0; j < this.width; j++) out[at + j] = this.row.readInt8(j) * s;
+        for (let j = 0; j < this.width; j++) out[at + j] = this.int8[j]! * s;
       } else {
         readAll(this.fd, this.row, HEADER + id * this.width * 4);
-        for (let j = 0; j < this.width; j++) out[at + j] = this.row.readFloatLE(j * 4);
+        out.set(this.float32, at);
       }
     }
     return out;

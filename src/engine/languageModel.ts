@@ -16,7 +16,7 @@ import { appendToCache, emptyCache, type KvCache, type KvLayout } from './kvCach
 import { LineEncoder } from './lineEncoder';
 import { releaseTokenizerSources } from './tokenizerMemory';
 import { tokenBytesReader, Utf8Guard } from './utf8Guard';
-import { EMBEDDINGS_SUFFIX, EmbeddingRows } from './embeddingRows';
+import { EMBEDDINGS_INPUT, EMBEDDINGS_SUFFIX, EmbeddingRows } from './embeddingRows';
 
 export interface ForwardResult {
   /** Logits of the last position of each row: batch × vocab, row-major. */
@@ -33,6 +33,7 @@ export class LanguageModel {
   private readonly pastNames: string[];
   private readonly presentNames: string[];
   private readonly hasPositionIds: boolean;
+  private readonly takesIds: boolean;
   /**
    * The copy-free layout (models/recipe/export_kvin.py): the cache is only an input, buffers the
    * decode loop owns with a mask over their valid part; the model returns the last position's
@@ -74,6 +75,7 @@ export class LanguageModel {
     }
     this.layout = { kvHeads, headDim, tensors: this.pastNames.length };
     this.hasPositionIds = session.inputNames.includes('position_ids');
+    this.takesIds = session.inputNames.includes('input_ids');
     this.vocabSize = config.vocab_size ?? 0;
     this.contextLength = config.max_position_embeddings ?? 2048;
     const eos = config.eos_token_id;
@@ -121,7 +123,7 @@ export class LanguageModel {
       throw new EngineError('model-load-failed', msg('The model file could not be loaded ({0}). It may be corrupt or not a causal language model: {1}.', firstLine(e), spec.dir));
     }
     let embeddings: EmbeddingRows | null = null;
-    if (session.inputNames.includes('inputs_embeds')) {
+    if (session.inputNames.includes(EMBEDDINGS_INPUT)) {
       try {
         embeddings = EmbeddingRows.open(onnxPath + EMBEDDINGS_SUFFIX, embedWidth(session));
       } catch (e) {
@@ -324,9 +326,10 @@ export class LanguageModel {
 
   /** The tokens as the graph takes them: their ids, and their embeddings when it takes those instead of looking them up. */
   private tokenFeeds(tokens: readonly (readonly number[])[], ids: BigInt64Array, dims: [number, number]): Record<string, ort.Tensor> {
-    const feeds: Record<string, ort.Tensor> = {};
-    if (!this.embeddings || this.session.inputNames.includes('input_ids')) feeds.input_ids = new ort.Tensor('int64', ids, dims);
-    if (this.embeddings) feeds.inputs_embeds = new ort.Tensor('float32', this.embeddings.lookup(tokens.flat()), [...dims, this.embeddings.width]);
+    if (!this.embeddings) return { input_ids: new ort.Tensor('int64', ids, dims) };
+    const feeds: Record<string, ort.Tensor> = { [EMBEDDINGS_INPUT]: new ort.Tensor('float32', this.embeddings.lookup(tokens.flat()), [...dims, this.embeddings.width]) };
+    // The graph may still read the ids' shape (its mask arithmetic does).
+    if (this.takesIds) feeds.input_ids = new ort.Tensor('int64', ids, dims);
     return feeds;
   }
 
@@ -339,7 +342,7 @@ export class LanguageModel {
 /** The width of the rows a graph's `inputs_embeds` takes ([batch, sequence, width]). */
 function embedWidth(session: ort.InferenceSession): number {
   const meta = session.inputMetadata as unknown as { name: string; shape?: (string | number)[] }[];
-  const width = meta.find((m) => m.name === 'inputs_embeds')?.shape?.[2];
+  const width = meta.find((m) => m.name === EMBEDDINGS_INPUT)?.shape?.[2];
   if (typeof width !== 'number') throw new Error('inputs_embeds has no fixed width');
   return width;
 }

@@ -12,18 +12,17 @@
  *    row scales gathered by the same ids.
  * Anything else is left alone with the reason. Weights are never decoded except the table itself.
  */
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { readOnnxGraph, type OnnxGraph } from './onnxGraph';
 import { bytesField, bytesHeader, fields, FileSource, int64, text, varints, type ByteSource, type WireField } from './protobufWire';
 import { pieceLength, renameIn, valueInfo, writePieces, type Piece } from './graphWrite';
-import { EMBED_FLOAT32, EMBED_INT8, EMBEDDINGS_SUFFIX, embeddingsHeader } from '../embeddingRows';
+import { EMBED_FLOAT32, EMBED_INT8, EMBEDDINGS_INPUT, EMBEDDINGS_SUFFIX, embeddingsHeader } from '../embeddingRows';
 
 /** Tables smaller than this stay in the graph: the copy they cost is less than the file's own overhead is worth. */
 export const EMBEDDINGS_OUT_MIN_BYTES = 8 << 20;
-export const EMBEDDINGS_INPUT = 'inputs_embeds';
 const METADATA_KEY = 'inkling_embeddings_out';
 
 const GRAPH = 7;
@@ -55,6 +54,8 @@ export interface EmbeddingsPlan {
   rows: number;
   width: number;
   tableBytes: number;
+  /** Where the table's bytes (and the row scales') lie in the file. */
+  data: { table: WireField; scales: WireField | null; int8: boolean };
 }
 
 export type EmbeddingsPlanResult = { ok: true; plan: EmbeddingsPlan } | { ok: false; reason: string };
@@ -91,6 +92,7 @@ export function planEmbeddingsOut(g: OnnxGraph): EmbeddingsPlanResult {
   };
   let output = gather.outputs[0]!;
   let rowScale: string | null = null;
+  let scales: WireField | null = null;
   if (axis === 1) {
     const t = only(output);
     const perm = t === null ? undefined : g.nodes[t]!.attributes.get('perm')?.ints;
@@ -115,13 +117,14 @@ export function planEmbeddingsOut(g: OnnxGraph): EmbeddingsPlanResult {
     }
     nodes.push(m!, scaleAt);
     rowScale = g.nodes[scaleAt]!.inputs[0]!;
+    scales = scale.data;
     output = mul.outputs[0]!;
   } else if (axis !== 0) {
     return fail('a float table stored transposed');
   }
   if (g.outputs.some((o) => o.name === output)) return fail('the embeddings are an output of the graph');
   const tableBytes = rows * width * (info.dataType === INT8 ? 1 : 4);
-  return { ok: true, plan: { table, axis, rowScale, nodes, output, rows, width, tableBytes } };
+  return { ok: true, plan: { table, axis, rowScale, nodes, output, rows, width, tableBytes, data: { table: info.data, scales, int8: info.dataType === INT8 } } };
 }
 
 export type EmbeddingsOutOutcome = { ok: true; plan: EmbeddingsPlan; file: string } | { ok: false; reason: string };
@@ -143,7 +146,7 @@ export async function moveEmbeddingsOut(file: string, options: { minBytes?: numb
     const { plan } = planned;
     const minBytes = options.minBytes ?? EMBEDDINGS_OUT_MIN_BYTES;
     if (plan.tableBytes < minBytes) return { ok: false, reason: `the table (${plan.tableBytes} bytes) is smaller than ${minBytes}` };
-    await writeTable(source, graph, plan, partialSide);
+    await writeTable(source, plan, partialSide);
     await writePieces(source, emitModel(graph, plan), partialGraph);
     await rename(partialSide, side);
     await rename(partialGraph, file);
@@ -155,11 +158,6 @@ export async function moveEmbeddingsOut(file: string, options: { minBytes?: numb
   } finally {
     source.close();
   }
-}
-
-/** Whether `file` has its embeddings beside it (a rewritten graph whose table file is there). */
-export function hasEmbeddingsFile(file: string): boolean {
-  return existsSync(file + EMBEDDINGS_SUFFIX);
 }
 
 function emitModel(g: OnnxGraph, plan: EmbeddingsPlan): Piece[] {
@@ -200,17 +198,15 @@ function emitModel(g: OnnxGraph, plan: EmbeddingsPlan): Piece[] {
 }
 
 /** The embeddings file: header, rows [vocab, width] (int8 or float32), then an int8 table's row scales. */
-async function writeTable(src: ByteSource, g: OnnxGraph, plan: EmbeddingsPlan, file: string): Promise<void> {
-  const tensors = initializerInfo(g);
-  const table = tensors.get(plan.table)!;
-  const int8 = table.dataType === INT8;
+async function writeTable(src: ByteSource, plan: EmbeddingsPlan, file: string): Promise<void> {
+  const { int8 } = plan.data;
   const stream = createWriteStream(file);
   const write = async (chunk: Buffer) => {
     if (!stream.write(chunk)) await once(stream, 'drain');
   };
   try {
     await write(embeddingsHeader(plan.rows, plan.width, int8 ? EMBED_INT8 : EMBED_FLOAT32));
-    const data = table.data!;
+    const data = plan.data.table;
     const bytes = data.end - data.body;
     if (bytes !== plan.tableBytes) throw new Error(`the table ${plan.table} holds ${bytes} bytes, not ${plan.tableBytes}`);
     if (plan.axis === 0) {
@@ -227,8 +223,7 @@ async function writeTable(src: ByteSource, g: OnnxGraph, plan: EmbeddingsPlan, f
       await write(rowsOut);
     }
     if (int8) {
-      const scale = tensors.get(plan.rowScale!)!;
-      const s = scale.data!;
+      const s = plan.data.scales!;
       if (s.end - s.body !== plan.rows * 4) throw new Error(`the row scales hold ${s.end - s.body} bytes, not ${plan.rows * 4}`);
       await write(Buffer.from(src.bytes(s.body, s.end)));
     }
