@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sampleAlternatives, type SamplingMode } from '../src/client/alternativeSampler';
 import { EngineClient } from '../src/client/engineClient';
-import { preferredDtype } from '../src/engine/modelLocator';
+import { preferredDtype } from '../src/engine/model/modelLocator';
 import { buildContinuationRequest, type ContinuationRequestReady } from '../src/writing/prompts/continuationRequest';
 import { dedupeAlternatives } from '../src/writing/prompts/nearDuplicate';
 import { DEFAULT_SAMPLING } from '../src/writing/settings/samplingSettings';

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { EngineClient } from '../src/client/engineClient';
 import { ServerEngine } from '../src/client/server/serverEngine';
-import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../src/engine/modelFolder';
+import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../src/engine/model/modelFolder';
 import { addCopyFreeGraph } from '../src/engine/graph/copyFreeRewrite';
 import type { ModelSpec } from '../src/engine/protocol';
 import { ghostRequestsWhileTyping } from './typingSonnets';

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
-import { preferredDtype } from '../src/engine/modelLocator';
+import { preferredDtype } from '../src/engine/model/modelLocator';
 import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
 import { windowAround } from '../src/writing/prompts/textWindow';
 import { corpusDir, repoRoot, workerPath } from '../test/support/paths';

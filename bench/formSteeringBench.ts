@@ -7,11 +7,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FormResources } from '../src/engine/formResources';
-import { FormSteering, RowSteering } from '../src/engine/formSteering';
-import { Generator } from '../src/engine/generator';
-import { LanguageModel } from '../src/engine/languageModel';
-import { preferredDtype } from '../src/engine/modelLocator';
+import { FormResources } from '../src/engine/form/formResources';
+import { FormSteering, RowSteering } from '../src/engine/form/formSteering';
+import { Generator } from '../src/engine/decode/generator';
+import { LanguageModel } from '../src/engine/model/languageModel';
+import { preferredDtype } from '../src/engine/model/modelLocator';
 import type { FormConstraint } from '../src/common/generation';
 import { repoRoot, sharedDir } from '../test/support/paths';
 import { planLine } from '../src/writing/verse/linePlan';

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
 import { WORKER_FLAGS } from '../src/client/workerLaunch';
-import { preferredDtype } from '../src/engine/modelLocator';
+import { preferredDtype } from '../src/engine/model/modelLocator';
 import type { ModelDtype } from '../src/engine/protocol';
 import { workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';

@@ -9,8 +9,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
-import { preferredDtype } from '../src/engine/modelLocator';
-import { Rng, select } from '../src/engine/sampling';
+import { preferredDtype } from '../src/engine/model/modelLocator';
+import { Rng, select } from '../src/engine/decode/sampling';
 import { BannedPhrases } from '../src/writing/settings/bannedPhrases';
 import { STOCK_PHRASES, validateSampling, type SamplingSettings } from '../src/writing/settings/samplingSettings';
 import { repoRoot, workerPath } from '../test/support/paths';

@@ -8,7 +8,7 @@
  *   node out/bench/selectionBench.js [--rounds N]
  */
 import { parseArgs } from 'node:util';
-import { applyRepetitionPenalty, Rng, topIndices } from '../src/engine/sampling';
+import { applyRepetitionPenalty, Rng, topIndices } from '../src/engine/decode/sampling';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '40' } } });
 const rounds = Math.max(5, Number(values.rounds));

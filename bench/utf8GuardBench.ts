@@ -1,5 +1,5 @@
 /**
- * What keeping continuations valid UTF-8 costs (src/engine/utf8Guard.ts), on the real tokenizers
+ * What keeping continuations valid UTF-8 costs (src/engine/tokens/utf8Guard.ts), on the real tokenizers
  * of the models at hand: building the guard (once, on a model's first generation), and per token
  * reading the state back and shaping a row between characters (every token) and inside one (only
  * while a character is spelled in bytes). Microseconds per call, medians with their spread.
@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LanguageModel } from '../src/engine/languageModel';
+import { LanguageModel } from '../src/engine/model/languageModel';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '400' } } });
 const rounds = Math.max(20, Number(values.rounds));

@@ -8,9 +8,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator } from '../src/engine/generator';
-import { LanguageModel } from '../src/engine/languageModel';
-import { preferredDtype } from '../src/engine/modelLocator';
+import { Generator } from '../src/engine/decode/generator';
+import { LanguageModel } from '../src/engine/model/languageModel';
+import { preferredDtype } from '../src/engine/model/modelLocator';
 import { repoRoot, sharedDir } from '../test/support/paths';
 
 const TOKENS = 64;

@@ -24,7 +24,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
-import { onnxFileFor } from '../src/engine/modelFolder';
+import { onnxFileFor } from '../src/engine/model/modelFolder';
 import type { ModelDtype } from '../src/engine/protocol';
 import { repoRoot, workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';

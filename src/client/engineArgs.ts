@@ -4,7 +4,7 @@
  * (`--server URL`, `--server-kind`, `--server-model`; an API key only from the environment
  * variable `--api-key-env` names, never on the command line, where shells keep a history).
  */
-import { MODEL_ARG_OPTIONS, modelFromArgs } from '../engine/modelLocator';
+import { MODEL_ARG_OPTIONS, modelFromArgs } from '../engine/model/modelLocator';
 import { checkServerUrl, SERVER_KINDS, type ServerKind } from '../writing/settings/serverSettings';
 import { EngineClient } from './engineClient';
 import { ServerEngine } from './server/serverEngine';

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { checkModelFolder, COPY_FREE_FILE_FOR_DTYPE } from '../engine/modelFolder';
+import { checkModelFolder, COPY_FREE_FILE_FOR_DTYPE } from '../engine/model/modelFolder';
 import { addCopyFreeGraph, type CopyFreeRecord } from '../engine/graph/copyFreeRewrite';
 import { appendFromOffset, checkEndpoint, headHubFile, HubError, resolveUrl, type HubFileInfo } from './hubHttp';
 import type { KnownModel, ManifestFile } from './modelManifest';

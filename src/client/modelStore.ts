@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelDtype } from '../engine/protocol';
-import { checkModelFolder } from '../engine/modelFolder';
+import { checkModelFolder } from '../engine/model/modelFolder';
 import type { CopyFreeRecord } from '../engine/graph/copyFreeRewrite';
 
 /** The file in an installed model's folder that says what it is and how each file was verified. */

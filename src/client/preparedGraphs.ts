@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { addCopyFreeGraph, type CopyFreeRecord } from '../engine/graph/copyFreeRewrite';
-import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE, onnxFileFor } from '../engine/modelFolder';
+import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE, onnxFileFor } from '../engine/model/modelFolder';
 import type { ModelDtype } from '../engine/protocol';
 
 const OUTCOME = 'outcome.json';

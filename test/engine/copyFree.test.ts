@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
-import { LanguageModel } from '../../src/engine/languageModel';
-import { emptyCache } from '../../src/engine/kvCache';
+import { LanguageModel } from '../../src/engine/model/languageModel';
+import { emptyCache } from '../../src/engine/model/kvCache';
 import { repoRoot, testModelDir, workerPath } from '../support/paths';
 
 const copyFreeDir = join(repoRoot, 'test', 'fixtures', 'kvin-stories260K');

@@ -12,8 +12,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
-import { LanguageModel } from '../../src/engine/languageModel';
-import { emptyCache } from '../../src/engine/kvCache';
+import { LanguageModel } from '../../src/engine/model/languageModel';
+import { emptyCache } from '../../src/engine/model/kvCache';
 import { addCopyFreeGraph, rewriteCopyFree, type CopyFreeRecord } from '../../src/engine/graph/copyFreeRewrite';
 import { WireError } from '../../src/engine/graph/protobufWire';
 import type { ModelDtype } from '../../src/engine/protocol';

@@ -1,6 +1,6 @@
 /**
  * The embedding lookup taken out of the graph (src/engine/graph/embeddingsOut.ts, read back by
- * src/engine/embeddingRows.ts) on real graphs of each layout it knows: Inkling's own 4-bit model
+ * src/engine/model/embeddingRows.ts) on real graphs of each layout it knows: Inkling's own 4-bit model
  * (an int8 table stored transposed, with row scales), stories260K's copy-free graphs rewritten
  * from transformers.js (a float32 table) and the copy-free fixture. The same logits, bit for bit,
  * through chunked prefill and steps, and the same text through the worker; an install records
@@ -12,8 +12,8 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
-import { LanguageModel } from '../../src/engine/languageModel';
-import { emptyCache } from '../../src/engine/kvCache';
+import { LanguageModel } from '../../src/engine/model/languageModel';
+import { emptyCache } from '../../src/engine/model/kvCache';
 import { addCopyFreeGraph } from '../../src/engine/graph/copyFreeRewrite';
 import { moveEmbeddingsOut } from '../../src/engine/graph/embeddingsOut';
 import type { ModelDtype } from '../../src/engine/protocol';

@@ -6,9 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineClient } from '../../src/client/engineClient';
-import { LanguageModel } from '../../src/engine/languageModel';
-import { emptyCache } from '../../src/engine/kvCache';
-import { applyRepetitionPenalty, candidateDistribution } from '../../src/engine/sampling';
+import { LanguageModel } from '../../src/engine/model/languageModel';
+import { emptyCache } from '../../src/engine/model/kvCache';
+import { applyRepetitionPenalty, candidateDistribution } from '../../src/engine/decode/sampling';
 import { validateSampling } from '../../src/writing/settings/samplingSettings';
 import { execFileSync } from 'node:child_process';
 import { cliPath, testModelDir, workerPath } from '../support/paths';

@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineClient } from '../../src/client/engineClient';
 import { ServerEngine } from '../../src/client/server/serverEngine';
-import { LanguageModel } from '../../src/engine/languageModel';
-import { keepPromptEnd } from '../../src/engine/kvCache';
+import { LanguageModel } from '../../src/engine/model/languageModel';
+import { keepPromptEnd } from '../../src/engine/model/kvCache';
 import { llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
 import { testModelDir, workerPath } from '../support/paths';
 

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { LanguageModel, readTokenizer, readTokenizerFiles } from '../../src/engine/languageModel';
-import { LineEncoder } from '../../src/engine/lineEncoder';
-import { CompactRanks } from '../../src/engine/tokenizerMemory';
-import type { EngineError } from '../../src/engine/modelFolder';
+import { LanguageModel, readTokenizer, readTokenizerFiles } from '../../src/engine/model/languageModel';
+import { LineEncoder } from '../../src/engine/tokens/lineEncoder';
+import { CompactRanks } from '../../src/engine/tokens/tokenizerMemory';
+import type { EngineError } from '../../src/engine/model/modelFolder';
 import { corpusDir, repoRoot, testModelDir } from '../support/paths';
 
 const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8');

@@ -3,7 +3,7 @@
  * byte fallback, GPT-2's byte-level BPE) let a model that does not know a script write bytes no
  * character has: Inkling's own model continuing Chinese verse wrote 17–31 U+FFFD in 60 tokens
  * (`node dist/cli.js continue` on ../shared/corpus/tang-300-part1.txt). The decode loop now allows
- * only bytes that continue a character (src/engine/utf8Guard.ts).
+ * only bytes that continue a character (src/engine/tokens/utf8Guard.ts).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -173,8 +173,8 @@ describe('no user-facing literal bypasses l10n', () => {
     'src/writing/prompts/continuationRequest.ts',
     'src/writing/prompts/storyNotes.ts',
     ...files('src/client').filter((f) => !/(engineArgs|modelManifest)\.ts$/.test(f)),
-    'src/engine/modelFolder.ts',
-    'src/engine/modelChoices.ts',
+    'src/engine/model/modelFolder.ts',
+    'src/engine/model/modelChoices.ts',
   ];
 
   it('the modules outside vscode/ that the host shows build every message with msg', () => {

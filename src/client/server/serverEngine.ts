@@ -19,7 +19,7 @@ import { isCjkText } from '../../writing/verse/cjkText';
 import { loadPinyin } from '../../writing/verse/hanziRhyme';
 import { SEED_MAX, validateSampling } from '../../writing/settings/samplingSettings';
 import type { ServerKind } from '../../writing/settings/serverSettings';
-import { findStop } from '../../engine/textStream';
+import { findStop } from '../../engine/tokens/textStream';
 import { BannedPhrases } from '../../writing/settings/bannedPhrases';
 import { cancelledResult, EngineRequestError, SILENT_LOGGER, type EngineLogger, type GenerateOptions, type WritingEngine } from '../writingEngine';
 import { ignoredSettings, type CompletionCall, type ServerDialect, type Usage } from './dialect';

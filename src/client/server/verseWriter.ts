@@ -13,7 +13,7 @@ import { leadGrammar, lineGrammar } from '../../writing/verse/lineGrammar';
 import { lineRhymesWith } from '../../writing/verse/lineEnding';
 import { lineRhymeKey } from '../../writing/verse/rhyme';
 import type { RhymeLexicon } from '../../writing/verse/rhymeLexicon';
-import { findStop } from '../../engine/textStream';
+import { findStop } from '../../engine/tokens/textStream';
 import { isCjkText } from '../../writing/verse/cjkText';
 import { keepsFoot, type Foot } from '../../writing/verse/metre';
 import { analyzePoemForm } from '../../writing/verse/poemForm';
@@ -71,7 +71,7 @@ const CANDIDATES = 3;
 export async function writeVerse(job: VerseJob): Promise<VerseResult> {
   const form = job.form;
   // A command's lines in a poem with a metre: among a line's candidates, one that keeps the foot
-  // (as the worker keeps its lines, engine/linesByChoice.ts). Ghost text takes the first that fits.
+  // (as the worker keeps its lines, engine/form/linesByChoice.ts). Ghost text takes the first that fits.
   const foot = !job.grammar && form.lines !== undefined && !isCjkText(job.prompt) ? (analyzePoemForm(job.prompt, { kind: 'verse' }).metre?.foot ?? null) : null;
   const stops = job.sampling.stopStrings;
   let written = '';

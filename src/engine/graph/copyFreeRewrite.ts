@@ -8,14 +8,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../modelFolder';
+import { COPY_FREE_FILE_FOR_DTYPE, ONNX_FILE_FOR_DTYPE } from '../model/modelFolder';
 import type { ModelDtype } from '../protocol';
 import { readOnnxGraph, type OnnxGraph } from './onnxGraph';
 import { planCopyFree, type CopyFreePlan } from './copyFreePlan';
 import { bytesField, bytesHeader, fields, FileSource, text, varintField, type ByteSource } from './protobufWire';
 import { node, pieceLength, renameIn, valueInfo, writePieces, type Piece } from './graphWrite';
 import { moveEmbeddingsOut } from './embeddingsOut';
-import { EMBEDDINGS_SUFFIX } from '../embeddingRows';
+import { EMBEDDINGS_SUFFIX } from '../model/embeddingRows';
 
 /** Recorded in the rewritten model's metadata (key `inkling_copy_free`). */
 export const COPY_FREE_REWRITE_VERSION = 1;

@@ -19,7 +19,7 @@ import { once } from 'node:events';
 import { readOnnxGraph, type OnnxGraph } from './onnxGraph';
 import { bytesField, bytesHeader, fields, FileSource, int64, text, varints, type ByteSource, type WireField } from './protobufWire';
 import { pieceLength, renameIn, valueInfo, writePieces, type Piece } from './graphWrite';
-import { EMBED_FLOAT32, EMBED_INT8, EMBEDDINGS_INPUT, EMBEDDINGS_SUFFIX, embeddingsHeader } from '../embeddingRows';
+import { EMBED_FLOAT32, EMBED_INT8, EMBEDDINGS_INPUT, EMBEDDINGS_SUFFIX, embeddingsHeader } from '../model/embeddingRows';
 
 /** Tables smaller than this stay in the graph: the copy they cost is less than the file's own overhead is worth. */
 export const EMBEDDINGS_OUT_MIN_BYTES = 8 << 20;

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineLogger } from '../../client/engineClient';
-import { modelChoices, modelFolderProblem } from '../../engine/modelChoices';
+import { modelChoices, modelFolderProblem } from '../../engine/model/modelChoices';
 import { validatePanelMessage, type PanelRequest, type PanelScope, type PanelState, type PanelUpdate } from '../../writing/settings/panelProtocol';
 import type { EngineService } from '../service/engineService';
 import { guarded } from '../service/logger';

@@ -12,7 +12,7 @@ import { ServerEngine } from '../../client/server/serverEngine';
 import type { WritingEngine } from '../../client/writingEngine';
 import type { EngineCapabilities, EngineDescription } from '../../common/generation';
 import type { ServerSettings } from '../../writing/settings/serverSettings';
-import { defaultModel, dtypeFor } from '../../engine/modelLocator';
+import { defaultModel, dtypeFor } from '../../engine/model/modelLocator';
 import { sameModelSpec, type ModelDtype, type ModelSpec } from '../../engine/protocol';
 import { PreparedGraphs } from '../../client/preparedGraphs';
 import { UNFAMILIAR_SCRIPT, type GenerateParams, type GenerationResult } from '../../common/generation';

@@ -15,8 +15,8 @@ import type { EngineLogger } from '../../client/engineClient';
 import { DEFAULT_HUB_ENDPOINT, DownloadError, installModel } from '../../client/modelDownloader';
 import { loadManifest, type KnownModel } from '../../client/modelManifest';
 import { ModelStore, type InstalledModel } from '../../client/modelStore';
-import { checkModelFolder } from '../../engine/modelFolder';
-import { BUNDLED_MODEL, defaultModel, preferredDtype } from '../../engine/modelLocator';
+import { checkModelFolder } from '../../engine/model/modelFolder';
+import { BUNDLED_MODEL, defaultModel, preferredDtype } from '../../engine/model/modelLocator';
 import { modelSettings, SECTION } from './settings';
 
 export interface ChooseModelArgs {

@@ -118,7 +118,7 @@ describe('Display language zh-cn', function () {
     assert.strictEqual(page.words, '每条散文建议的词数');
     assert.strictEqual(page.wordsExplain, zh()['config.inline.maxWords']);
     assert.strictEqual(page.user, '用户');
-    // The model choices come from engine/modelChoices.ts, through msg() and the host's translator.
+    // The model choices come from engine/model/modelChoices.ts, through msg() and the host's translator.
     assert.match(page.model ?? '', /^Inkling 自带模型/);
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('inkling.samplingSettings'));
     assert.strictEqual(tab?.label, 'Inkling 采样');

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { FormConstraint } from '../../../src/common/generation';
-import { FormResources } from '../../../src/engine/formResources';
-import { FormSteering, type SteeringContext } from '../../../src/engine/formSteering';
-import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokenTrie';
-import { VocabularyIndex } from '../../../src/engine/vocabularyIndex';
+import { FormResources } from '../../../src/engine/form/formResources';
+import { FormSteering, type SteeringContext } from '../../../src/engine/form/formSteering';
+import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokens/tokenTrie';
+import { VocabularyIndex } from '../../../src/engine/tokens/vocabularyIndex';
 import { hanReadings, hanRhymeKey, loadPinyin } from '../../../src/writing/verse/hanziRhyme';
 import { lineLength, type LinePlan } from '../../../src/writing/verse/linePlan';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';

@@ -1,5 +1,5 @@
 /**
- * The embeddings file a graph without its lookup reads its rows from (src/engine/embeddingRows.ts):
+ * The embeddings file a graph without its lookup reads its rows from (src/engine/model/embeddingRows.ts):
  * int8 rows with a scale each and float32 rows, read back exactly; a file that does not fit the
  * graph, or is cut short, is refused with the reason; ids outside the table are refused.
  */
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMBED_FLOAT32, EMBED_INT8, EmbeddingRows, embeddingsHeader } from '../../../src/engine/embeddingRows';
+import { EMBED_FLOAT32, EMBED_INT8, EmbeddingRows, embeddingsHeader } from '../../../src/engine/model/embeddingRows';
 
 const dir = mkdtempSync(join(tmpdir(), 'inkling-rows-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,10 +2,10 @@
 // exactly the tokens it should (line length, stanza breaks, rhyme trie, back-off, CJK marks).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { FAR_BOOST, FormSteering, NEAR_BOOST, RHYME_NUDGE, type SteeringContext } from '../../../src/engine/formSteering';
+import { FAR_BOOST, FormSteering, NEAR_BOOST, RHYME_NUDGE, type SteeringContext } from '../../../src/engine/form/formSteering';
 import type { FormConstraint } from '../../../src/common/generation';
-import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokenTrie';
-import { VocabularyIndex } from '../../../src/engine/vocabularyIndex';
+import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokens/tokenTrie';
+import { VocabularyIndex } from '../../../src/engine/tokens/vocabularyIndex';
 import type { LinePlan } from '../../../src/writing/verse/linePlan';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
 import { rhymeKey } from '../../../src/writing/verse/rhyme';

@@ -1,7 +1,7 @@
 /** Which tokenizers may be encoded line by line, and the line cache's bookkeeping. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineEncoder, lineSafe } from '../../../src/engine/lineEncoder';
+import { LineEncoder, lineSafe } from '../../../src/engine/tokens/lineEncoder';
 
 const llama = () => ({
   model: { type: 'BPE', byte_fallback: true, vocab: { '<0x0A>': 13, '▁the': 278, 'he': 354 }, merges: ['h e', '▁t he'] },

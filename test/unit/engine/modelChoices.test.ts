@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { modelChoices, modelFolderProblem } from '../../../src/engine/modelChoices';
+import { modelChoices, modelFolderProblem } from '../../../src/engine/model/modelChoices';
 import { repoRoot, testModelDir } from '../../support/paths';
 
 const tmp = mkdtempSync(join(tmpdir(), 'inkling-models-'));

@@ -15,7 +15,7 @@ import {
   selectScored,
   selectToken,
   topIndices,
-} from '../../../src/engine/sampling';
+} from '../../../src/engine/decode/sampling';
 import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../src/writing/settings/samplingSettings';
 
 /** Logits whose softmax is exactly `probs`. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findStop, TextStream } from '../../../src/engine/textStream';
-import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache } from '../../../src/engine/kvCache';
+import { findStop, TextStream } from '../../../src/engine/tokens/textStream';
+import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache } from '../../../src/engine/model/kvCache';
 
 // A toy SentencePiece-like decoder: ids map to pieces, '▁' is a space, a leading space is dropped.
 const pieces: Record<number, string> = { 1: '▁Once', 2: '▁upon', 3: '▁a', 4: '▁time', 5: '\n', 6: '\xE2', 7: '\x80\x94' };

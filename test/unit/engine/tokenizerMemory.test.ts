@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { CompactRanks, releaseTokenizerSources } from '../../../src/engine/tokenizerMemory';
+import { CompactRanks, releaseTokenizerSources } from '../../../src/engine/tokens/tokenizerMemory';
 
 const key = (a: string, b: string) => JSON.stringify([a, b]);
 

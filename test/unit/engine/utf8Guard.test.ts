@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tokenBytesReader, Utf8Guard, utf8Step } from '../../../src/engine/utf8Guard';
+import { tokenBytesReader, Utf8Guard, utf8Step } from '../../../src/engine/tokens/utf8Guard';
 import { Fuzz, FUZZ_SEED } from '../../support/fuzz';
 
 const strict = new TextDecoder('utf-8', { fatal: true });

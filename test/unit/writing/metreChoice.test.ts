@@ -4,7 +4,7 @@ import { chooseLineForMetre, lineKeepsForm } from '../../../src/writing/verse/me
 import { keepsFoot } from '../../../src/writing/verse/metre';
 import { lineRhymeKey } from '../../../src/writing/verse/rhyme';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
-import { candidateSeed, lineCandidatesFor } from '../../../src/engine/linesByChoice';
+import { candidateSeed, lineCandidatesFor } from '../../../src/engine/form/linesByChoice';
 import { SEED_MAX, validateSampling } from '../../../src/writing/settings/samplingSettings';
 
 before(() => loadPronouncingDictionary());

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { msg } from '../common/message';
+import { msg } from '../../common/message';
 import { checkModelFolder } from './modelFolder';
 import { defaultModel, preferredDtype } from './modelLocator';
 

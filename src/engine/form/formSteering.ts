@@ -11,14 +11,14 @@
  * only things carried between steps are positions in a trie and short counters; a row's state
  * clones cheaply for beam search.
  */
-import type { FormConstraint } from '../common/generation';
-import type { VocabularyIndex } from './vocabularyIndex';
-import { ban, banNewWords, boost, keepOnly, probabilityMass } from './logitShaping';
-import { syllableMask, type TrieNode } from './tokenTrie';
-import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan, type PlanOptions } from '../writing/verse/linePlan';
-import { lineWords } from '../writing/verse/lineWords';
-import { lineRhymeKey, type RhymeKey } from '../writing/verse/rhyme';
-import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../writing/verse/lineEnding';
+import type { FormConstraint } from '../../common/generation';
+import type { VocabularyIndex } from '../tokens/vocabularyIndex';
+import { ban, banNewWords, boost, keepOnly, probabilityMass } from '../decode/logitShaping';
+import { syllableMask, type TrieNode } from '../tokens/tokenTrie';
+import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan, type PlanOptions } from '../../writing/verse/linePlan';
+import { lineWords } from '../../writing/verse/lineWords';
+import { lineRhymeKey, type RhymeKey } from '../../writing/verse/rhyme';
+import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../../writing/verse/lineEnding';
 
 /** What the steering needs from the model and the poem. */
 export interface SteeringContext {

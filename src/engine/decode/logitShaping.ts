@@ -2,7 +2,7 @@
  * Shaping a row of logits in place: banning, boosting, keeping only a set, and the probability
  * a set holds. Every pass touches the vocabulary once; none allocates per token.
  */
-import type { VocabularyIndex } from './vocabularyIndex';
+import type { VocabularyIndex } from '../tokens/vocabularyIndex';
 
 /** Probability the model gives the tokens `has` picks (before temperature and filters). */
 export function probabilityMass(logits: Float32Array, has: (id: number) => boolean): number {

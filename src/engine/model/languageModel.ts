@@ -9,13 +9,13 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { ModelSpec } from './protocol';
+import type { ModelSpec } from '../protocol';
 import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
-import { msg } from '../common/message';
+import { msg } from '../../common/message';
 import { appendToCache, emptyCache, type KvCache, type KvLayout } from './kvCache';
-import { LineEncoder } from './lineEncoder';
-import { releaseTokenizerSources } from './tokenizerMemory';
-import { tokenBytesReader, Utf8Guard } from './utf8Guard';
+import { LineEncoder } from '../tokens/lineEncoder';
+import { releaseTokenizerSources } from '../tokens/tokenizerMemory';
+import { tokenBytesReader, Utf8Guard } from '../tokens/utf8Guard';
 import { EMBEDDINGS_INPUT, EMBEDDINGS_SUFFIX, EmbeddingRows } from './embeddingRows';
 
 export interface ForwardResult {

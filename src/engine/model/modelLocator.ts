@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MODEL_DTYPES, type ModelDtype } from './protocol';
+import { MODEL_DTYPES, type ModelDtype } from '../protocol';
 import { COPY_FREE_FILE_FOR_DTYPE, onnxFileFor } from './modelFolder';
 
 /** The model Inkling ships with, relative to the extension's root. */

@@ -3,16 +3,16 @@
  * pays nothing for it: the pronouncing dictionary (syllables and rhymes), a word-frequency list
  * (which rhymes are real, common words), the vocabulary index, and per-partner rhyme tries.
  */
-import type { LanguageModel } from './languageModel';
+import type { LanguageModel } from '../model/languageModel';
 import type { SteeringContext } from './formSteering';
-import { buildTokenTrie, type TrieEntry, type TrieNode } from './tokenTrie';
-import { VocabularyIndex } from './vocabularyIndex';
-import { hashText } from '../writing/prompts/completionCache';
-import { planLine, type LinePlan, type PlanOptions } from '../writing/verse/linePlan';
-import { loadPinyin } from '../writing/verse/hanziRhyme';
-import { loadPronouncingDictionary } from '../writing/verse/pronouncingDictionary';
-import type { RhymeKey } from '../writing/verse/rhyme';
-import { loadRhymeLexicon, type RhymeLexicon } from '../writing/verse/rhymeLexicon';
+import { buildTokenTrie, type TrieEntry, type TrieNode } from '../tokens/tokenTrie';
+import { VocabularyIndex } from '../tokens/vocabularyIndex';
+import { hashText } from '../../writing/prompts/completionCache';
+import { planLine, type LinePlan, type PlanOptions } from '../../writing/verse/linePlan';
+import { loadPinyin } from '../../writing/verse/hanziRhyme';
+import { loadPronouncingDictionary } from '../../writing/verse/pronouncingDictionary';
+import type { RhymeKey } from '../../writing/verse/rhyme';
+import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/verse/rhymeLexicon';
 
 /** Rhyme tries kept per model (one per rhyme sound a poem has used recently). */
 const TRIE_CACHE = 64;

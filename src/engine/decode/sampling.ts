@@ -6,7 +6,7 @@
  * Order follows Hugging Face's `generate`: penalties on the raw logits, then temperature,
  * then the truncation filters (top-k, top-p, min-p, typical-p) on the resulting distribution.
  */
-import type { SamplingSettings } from '../writing/settings/samplingSettings';
+import type { SamplingSettings } from '../../writing/settings/samplingSettings';
 
 /** A seeded PRNG (mulberry32): small, fast and identical on every platform. */
 export class Rng {

@@ -5,18 +5,18 @@
  * over a tiled copy of the prompt's cache.
  */
 import { randomInt } from 'node:crypto';
-import type { GeneratedToken, GenerateParams, GeneratedSample, GenerationResult, StopReason } from '../common/generation';
-import { validateSampling, SEED_MAX, type SamplingSettings } from '../writing/settings/samplingSettings';
-import type { LanguageModel } from './languageModel';
-import { EngineError } from './modelFolder';
-import { msg } from '../common/message';
-import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from './kvCache';
+import type { GeneratedToken, GenerateParams, GeneratedSample, GenerationResult, StopReason } from '../../common/generation';
+import { validateSampling, SEED_MAX, type SamplingSettings } from '../../writing/settings/samplingSettings';
+import type { LanguageModel } from '../model/languageModel';
+import { EngineError } from '../model/modelFolder';
+import { msg } from '../../common/message';
+import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from '../model/kvCache';
 import { applyPenalties, logSoftmax, logSumExp, Rng, select, topIndices, type SamplerExtras, type Selection } from './sampling';
-import { BannedPhrases, type BannedMatch } from '../writing/settings/bannedPhrases';
-import { findStop, TextStream } from './textStream';
-import type { FormSteering, RowSteering } from './formSteering';
-import { agreesWithBlank, dropBlank, splitPromptEnd } from '../writing/prompts/promptEnd';
-import { textTail } from '../writing/prompts/promptFit';
+import { BannedPhrases, type BannedMatch } from '../../writing/settings/bannedPhrases';
+import { findStop, TextStream } from '../tokens/textStream';
+import type { FormSteering, RowSteering } from '../form/formSteering';
+import { agreesWithBlank, dropBlank, splitPromptEnd } from '../../writing/prompts/promptEnd';
+import { textTail } from '../../writing/prompts/promptFit';
 
 export interface GenerationHooks {
   /** Checked before every forward pass: a cancel takes effect within one token. */

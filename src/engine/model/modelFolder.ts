@@ -4,10 +4,10 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelDtype } from './protocol';
-import type { ErrorCode } from '../common/generation';
-import { MODEL_DTYPES } from './protocol';
-import { msg } from '../common/message';
+import type { ModelDtype } from '../protocol';
+import type { ErrorCode } from '../../common/generation';
+import { MODEL_DTYPES } from '../protocol';
+import { msg } from '../../common/message';
 
 export class EngineError extends Error {
   constructor(

@@ -7,10 +7,10 @@
  * line before it, and the continuation streams a line at a time.
  */
 import { randomInt } from 'node:crypto';
-import { DEFAULT_LINE_CANDIDATES, type FormConstraint, type GenerateParams, type GenerationResult, type StopReason } from '../common/generation';
-import type { Foot } from '../writing/verse/metre';
-import { chooseLineForMetre, lineKeepsForm, type LineAim } from '../writing/verse/metreChoice';
-import { SEED_MAX, validateSampling } from '../writing/settings/samplingSettings';
+import { DEFAULT_LINE_CANDIDATES, type FormConstraint, type GenerateParams, type GenerationResult, type StopReason } from '../../common/generation';
+import type { Foot } from '../../writing/verse/metre';
+import { chooseLineForMetre, lineKeepsForm, type LineAim } from '../../writing/verse/metreChoice';
+import { SEED_MAX, validateSampling } from '../../writing/settings/samplingSettings';
 
 const MAX_CANDIDATES = 8;
 
