@@ -16,10 +16,10 @@ import type { ModelDtype } from '../src/engine/protocol';
 import { commandParams } from '../src/writing/prompts/commandParams';
 import { buildContinuationRequest } from '../src/writing/prompts/continuationRequest';
 import { validateSampling } from '../src/writing/settings/samplingSettings';
-import { keepsFoot } from '../src/writing/verse/metre';
-import { analyzePoemForm } from '../src/writing/verse/poemForm';
-import { loadPronouncingDictionary } from '../src/writing/verse/pronouncingDictionary';
-import { DEFAULT_FORM_SETTINGS, withForm } from '../src/writing/verse/formRequest';
+import { keepsFoot } from '../src/writing/verse/sound/metre';
+import { analyzePoemForm } from '../src/writing/verse/poem/poemForm';
+import { loadPronouncingDictionary } from '../src/writing/verse/sound/pronouncingDictionary';
+import { DEFAULT_FORM_SETTINGS, withForm } from '../src/writing/verse/lines/formRequest';
 import { corpusDir, repoRoot, workerPath } from '../test/support/paths';
 
 const { values } = parseArgs({ options: { model: { type: 'string', default: join(repoRoot, 'models', 'inkling-verse') }, requests: { type: 'string', default: '40' } } });

@@ -8,12 +8,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { lineRhymesWith } from '../src/writing/verse/lineEnding';
-import { planLine } from '../src/writing/verse/linePlan';
-import { cutPoem, splitPoems, textBefore } from '../src/writing/verse/poemCollection';
-import { poemTruth } from '../src/writing/verse/poemTruth';
-import { loadPronouncingDictionary } from '../src/writing/verse/pronouncingDictionary';
-import { lineRhymeKey, rhymes } from '../src/writing/verse/rhyme';
+import { lineRhymesWith } from '../src/writing/verse/lines/lineEnding';
+import { planLine } from '../src/writing/verse/lines/linePlan';
+import { cutPoem, splitPoems, textBefore } from '../src/writing/verse/poem/poemCollection';
+import { poemTruth } from '../src/writing/verse/poem/poemTruth';
+import { loadPronouncingDictionary } from '../src/writing/verse/sound/pronouncingDictionary';
+import { lineRhymeKey, rhymes } from '../src/writing/verse/sound/rhyme';
 
 interface Run {
   file: string;

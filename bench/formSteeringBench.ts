@@ -14,8 +14,8 @@ import { LanguageModel } from '../src/engine/model/languageModel';
 import { preferredDtype } from '../src/engine/model/modelLocator';
 import type { FormConstraint } from '../src/common/generation';
 import { repoRoot, sharedDir } from '../test/support/paths';
-import { planLine } from '../src/writing/verse/linePlan';
-import { rhymeKey } from '../src/writing/verse/rhyme';
+import { planLine } from '../src/writing/verse/lines/linePlan';
+import { rhymeKey } from '../src/writing/verse/sound/rhyme';
 
 const ROUNDS = 5;
 const TOKENS = 64;

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
-import { loadPronouncingDictionary } from '../src/writing/verse/pronouncingDictionary';
+import { loadPronouncingDictionary } from '../src/writing/verse/sound/pronouncingDictionary';
 import { corpusDir } from '../test/support/paths';
 
 const { values } = parseArgs({ options: { keystrokes: { type: 'string', default: '300' } } });

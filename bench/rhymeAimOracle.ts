@@ -13,13 +13,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { lineRhymeKey, rhymes } from '../src/writing/verse/rhyme';
-import { analyzePoemForm } from '../src/writing/verse/poemForm';
-import { planLine } from '../src/writing/verse/linePlan';
-import { cutPoem, samplePoems, splitPoems, textBefore, type CollectedPoem } from '../src/writing/verse/poemCollection';
-import { splitStanzas } from '../src/writing/verse/poemLines';
-import { poemTruth } from '../src/writing/verse/poemTruth';
-import { loadPronouncingDictionary } from '../src/writing/verse/pronouncingDictionary';
+import { lineRhymeKey, rhymes } from '../src/writing/verse/sound/rhyme';
+import { analyzePoemForm } from '../src/writing/verse/poem/poemForm';
+import { planLine } from '../src/writing/verse/lines/linePlan';
+import { cutPoem, samplePoems, splitPoems, textBefore, type CollectedPoem } from '../src/writing/verse/poem/poemCollection';
+import { splitStanzas } from '../src/writing/verse/poem/poemLines';
+import { poemTruth } from '../src/writing/verse/poem/poemTruth';
+import { loadPronouncingDictionary } from '../src/writing/verse/sound/pronouncingDictionary';
 
 interface Tally {
   demanded: number;

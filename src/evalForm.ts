@@ -13,11 +13,11 @@ import { ENGINE_ARG_OPTIONS, engineFromArgs } from './client/engineArgs';
 import { DEFAULT_LINE_CANDIDATES, type FormConstraint, type GenerateParams, type GenerationResult } from './common/generation';
 import { EngineRequestError, type TextGenerator } from './client/writingEngine';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/verse/formMetrics';
-import { cutPoem, formLines, samplePoems, splitPoems, textBefore, type CollectedPoem } from './writing/verse/poemCollection';
-import { formContextOf } from './writing/verse/schemeHabit';
-import { loadPronouncingDictionary } from './writing/verse/pronouncingDictionary';
-import { isCjkText } from './writing/verse/cjkText';
-import { loadPinyin } from './writing/verse/hanziRhyme';
+import { cutPoem, formLines, samplePoems, splitPoems, textBefore, type CollectedPoem } from './writing/verse/poem/poemCollection';
+import { formContextOf } from './writing/verse/scheme/schemeHabit';
+import { loadPronouncingDictionary } from './writing/verse/sound/pronouncingDictionary';
+import { isCjkText } from './writing/verse/chinese/cjkText';
+import { loadPinyin } from './writing/verse/chinese/hanziRhyme';
 import { validateSampling } from './writing/settings/samplingSettings';
 
 export const EVAL_FORM_USAGE = `  node dist/cli.js eval-form DIR [--model DIR | --server URL] [--limit N] [--samples N] [--lines N]

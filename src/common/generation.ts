@@ -101,7 +101,7 @@ export interface GenerateParams {
   /**
    * The document before the cursor (the prompt is its end), which the model is not shown: form
    * planning reads how the poems before this one rhymed their stanzas from it, for rhyme mode's
-   * guess at a first stanza's scheme (writing/verse/schemeHabit.ts). At most FORM_CONTEXT_CHARS.
+   * guess at a first stanza's scheme (writing/verse/scheme/schemeHabit.ts). At most FORM_CONTEXT_CHARS.
    */
   formContext?: string;
 }

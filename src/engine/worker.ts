@@ -4,7 +4,7 @@
  */
 import type { HostMessage, ModelSpec, WorkerMessage } from './protocol';
 import type { FormConstraint, GenerateParams } from '../common/generation';
-import { formContextOf } from '../writing/verse/schemeHabit';
+import { formContextOf } from '../writing/verse/scheme/schemeHabit';
 import { isHostMessage, PROTOCOL_VERSION, sameModelSpec } from './protocol';
 import { LanguageModel } from './model/languageModel';
 import { checkModelFolder, EngineError } from './model/modelFolder';
@@ -12,9 +12,9 @@ import { Generator } from './decode/generator';
 import { FormResources } from './form/formResources';
 import { FormSteering } from './form/formSteering';
 import { splitPromptEnd } from '../writing/prompts/promptEnd';
-import { isCjkText } from '../writing/verse/cjkText';
-import { analyzePoemForm } from '../writing/verse/poemForm';
-import { lengthBand } from '../writing/verse/linePlan';
+import { isCjkText } from '../writing/verse/chinese/cjkText';
+import { analyzePoemForm } from '../writing/verse/poem/poemForm';
+import { lengthBand } from '../writing/verse/lines/linePlan';
 import { lineCandidatesFor, writeLinesByChoice } from './form/linesByChoice';
 import { readFileSync } from 'node:fs';
 import { bundleTranslator, msg, setTranslator } from '../common/message';

@@ -13,7 +13,7 @@ import { sampleAlternatives, samplingForAlternatives } from '../../src/client/al
 import { buildContinuationRequest } from '../../src/writing/prompts/continuationRequest';
 import { dedupeAlternatives } from '../../src/writing/prompts/nearDuplicate';
 import { validateSampling } from '../../src/writing/settings/samplingSettings';
-import { DEFAULT_FORM_SETTINGS, withForm } from '../../src/writing/verse/formRequest';
+import { DEFAULT_FORM_SETTINGS, withForm } from '../../src/writing/verse/lines/formRequest';
 import { cliPath, corpusDir, testModelDir, workerPath } from '../support/paths';
 
 const poem = readFileSync(join(corpusDir, 'road-not-taken.txt'), 'utf8').split('\n').slice(0, 8).join('\n') + '\n';

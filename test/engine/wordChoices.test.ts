@@ -12,7 +12,7 @@ import { EngineClient } from '../../src/client/engineClient';
 import { sampleAlternatives, sampleOne } from '../../src/client/alternativeSampler';
 import { commandParams, endedByModel } from '../../src/writing/prompts/commandParams';
 import { buildContinuationRequest, type WritingRequest } from '../../src/writing/prompts/continuationRequest';
-import { DEFAULT_FORM_SETTINGS, withForm } from '../../src/writing/verse/formRequest';
+import { DEFAULT_FORM_SETTINGS, withForm } from '../../src/writing/verse/lines/formRequest';
 import { validateSampling } from '../../src/writing/settings/samplingSettings';
 import { alignTokens, choiceUnits, continuationAfterChoice, offeredAlternatives, planWordChoice } from '../../src/writing/history/wordChoices';
 import { repoRoot, testModelDir, workerPath } from '../support/paths';

@@ -1,5 +1,5 @@
 /**
- * Reads the small, non-recursive GBNF grammars Inkling builds (writing/verse/lineGrammar.ts) as a
+ * Reads the small, non-recursive GBNF grammars Inkling builds (writing/verse/lines/lineGrammar.ts) as a
  * JavaScript regular expression, so unit tests can check which texts a grammar allows without a
  * server. Supports rules, string literals, character classes, grouping, alternation and the
  * repetition operators * + ? {m} {m,} {m,n}; not recursion.

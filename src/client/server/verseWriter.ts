@@ -1,22 +1,22 @@
 /**
  * Form-keeping on a server: the same FormConstraint the worker keeps by shaping logits, kept
- * line by line from the host. Each line is planned from the poem as it stands (writing/verse/linePlan:
+ * line by line from the host. Each line is planned from the poem as it stands (writing/verse/lines/linePlan:
  * its target length, whether it closes a stanza, which earlier line it rhymes with), then
- * written by one request: with a grammar where the server takes one (writing/verse/lineGrammar:
+ * written by one request: with a grammar where the server takes one (writing/verse/lines/lineGrammar:
  * whole words, the length band, the rhyme word, the line break), otherwise by asking for a few
  * candidates of the line and keeping the one that fits best. The server's prompt cache makes
  * each line's request pay only for the line before it.
  */
 import type { FormConstraint, SamplingSettings, StopReason } from '../../common/generation';
-import { lengthBand, lineInProgress, lineLength, planLine, type LinePlan } from '../../writing/verse/linePlan';
-import { leadGrammar, lineGrammar } from '../../writing/verse/lineGrammar';
-import { lineRhymesWith } from '../../writing/verse/lineEnding';
-import { lineRhymeKey } from '../../writing/verse/rhyme';
-import type { RhymeLexicon } from '../../writing/verse/rhymeLexicon';
+import { lengthBand, lineInProgress, lineLength, planLine, type LinePlan } from '../../writing/verse/lines/linePlan';
+import { leadGrammar, lineGrammar } from '../../writing/verse/lines/lineGrammar';
+import { lineRhymesWith } from '../../writing/verse/lines/lineEnding';
+import { lineRhymeKey } from '../../writing/verse/sound/rhyme';
+import type { RhymeLexicon } from '../../writing/verse/sound/rhymeLexicon';
 import { findStop } from '../../engine/tokens/textStream';
-import { isCjkText } from '../../writing/verse/cjkText';
-import { keepsFoot, type Foot } from '../../writing/verse/metre';
-import { analyzePoemForm } from '../../writing/verse/poemForm';
+import { isCjkText } from '../../writing/verse/chinese/cjkText';
+import { keepsFoot, type Foot } from '../../writing/verse/sound/metre';
+import { analyzePoemForm } from '../../writing/verse/poem/poemForm';
 import type { Usage } from './dialect';
 
 /** One request the writer makes: the server engine sends it and streams its text back. */

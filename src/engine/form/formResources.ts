@@ -8,11 +8,11 @@ import type { SteeringContext } from './formSteering';
 import { buildTokenTrie, type TrieEntry, type TrieNode } from '../tokens/tokenTrie';
 import { VocabularyIndex } from '../tokens/vocabularyIndex';
 import { hashText } from '../../writing/prompts/completionCache';
-import { planLine, type LinePlan, type PlanOptions } from '../../writing/verse/linePlan';
-import { loadPinyin } from '../../writing/verse/hanziRhyme';
-import { loadPronouncingDictionary } from '../../writing/verse/pronouncingDictionary';
-import type { RhymeKey } from '../../writing/verse/rhyme';
-import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/verse/rhymeLexicon';
+import { planLine, type LinePlan, type PlanOptions } from '../../writing/verse/lines/linePlan';
+import { loadPinyin } from '../../writing/verse/chinese/hanziRhyme';
+import { loadPronouncingDictionary } from '../../writing/verse/sound/pronouncingDictionary';
+import type { RhymeKey } from '../../writing/verse/sound/rhyme';
+import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/verse/sound/rhymeLexicon';
 
 /** Rhyme tries kept per model (one per rhyme sound a poem has used recently). */
 const TRIE_CACHE = 64;

@@ -15,10 +15,10 @@ import type { FormConstraint } from '../../common/generation';
 import type { VocabularyIndex } from '../tokens/vocabularyIndex';
 import { ban, banNewWords, boost, keepOnly, probabilityMass } from '../decode/logitShaping';
 import { syllableMask, type TrieNode } from '../tokens/tokenTrie';
-import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan, type PlanOptions } from '../../writing/verse/linePlan';
-import { lineWords } from '../../writing/verse/lineWords';
-import { lineRhymeKey, type RhymeKey } from '../../writing/verse/rhyme';
-import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../../writing/verse/lineEnding';
+import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan, type PlanOptions } from '../../writing/verse/lines/linePlan';
+import { lineWords } from '../../writing/verse/lines/lineWords';
+import { lineRhymeKey, type RhymeKey } from '../../writing/verse/sound/rhyme';
+import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../../writing/verse/lines/lineEnding';
 
 /** What the steering needs from the model and the poem. */
 export interface SteeringContext {

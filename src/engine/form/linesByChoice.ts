@@ -1,6 +1,6 @@
 /**
  * A command's verse continuation written line by line, each line chosen for the poem's metre
- * (writing/verse/metreChoice.ts): the form's steering keeps each candidate's length, stanza and
+ * (writing/verse/sound/metreChoice.ts): the form's steering keeps each candidate's length, stanza and
  * rhyme as for any continuation; candidates are written one at a time, each with its own seed,
  * until one keeps the foot (and its rhyme), at most `candidates`, else the best of them is kept.
  * Each candidate is a request from the text so far, so the decode loop's cache pays only for the
@@ -8,8 +8,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { DEFAULT_LINE_CANDIDATES, type FormConstraint, type GenerateParams, type GenerationResult, type StopReason } from '../../common/generation';
-import type { Foot } from '../../writing/verse/metre';
-import { chooseLineForMetre, lineKeepsForm, type LineAim } from '../../writing/verse/metreChoice';
+import type { Foot } from '../../writing/verse/sound/metre';
+import { chooseLineForMetre, lineKeepsForm, type LineAim } from '../../writing/verse/sound/metreChoice';
 import { SEED_MAX, validateSampling } from '../../writing/settings/samplingSettings';
 
 const MAX_CANDIDATES = 8;

@@ -1,7 +1,7 @@
 /** What the writing commands share: the engine, the last insertion per document, the provenance log. */
 import * as vscode from 'vscode';
 import { buildContinuationRequest, type ContinuationRequest, type WritingRequest } from '../../writing/prompts/continuationRequest';
-import { formKind, withForm } from '../../writing/verse/formRequest';
+import { formKind, withForm } from '../../writing/verse/lines/formRequest';
 import type { GeneratedToken } from '../../common/generation';
 import type { InsertionTracker } from '../../writing/history/insertionTracker';
 import type { WritingCommand } from '../../writing/history/provenanceRecord';

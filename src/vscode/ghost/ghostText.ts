@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '../../writing/prompts/ghostRequest';
 import { CompletionCache, hashText } from '../../writing/prompts/completionCache';
 import { dedupeAlternatives } from '../../writing/prompts/nearDuplicate';
-import { formKind, ghostForm } from '../../writing/verse/formRequest';
+import { formKind, ghostForm } from '../../writing/verse/lines/formRequest';
 import type { FormConstraint, GenerateParams } from '../../common/generation';
 import type { EngineService } from '../service/engineService';
 import { checkedInlineSettings, formSettings, inlineSettings, samplingSettings } from '../service/settings';

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { validateSampling, type SamplingSettings, type SettingsProblem } from '../../writing/settings/samplingSettings';
-import { validateFormSettings, type FormSettings } from '../../writing/verse/formRequest';
+import { validateFormSettings, type FormSettings } from '../../writing/verse/lines/formRequest';
 import { checkInlineSettings, type InlineSettings } from '../../writing/settings/inlineSettings';
 import { checkServerSettings, type CheckedServerSettings } from '../../writing/settings/serverSettings';
 

@@ -10,7 +10,7 @@ import { buildContinuationRequest, type ContinuationRequest } from '../prompts/c
 import { shiftRange, type TextEdit } from './insertionTracker';
 import { remapLineEndings, type LineEnding } from './lineEndings';
 import type { TextKindName } from '../prompts/textKind';
-import { formContextOf } from '../verse/schemeHabit';
+import { formContextOf } from '../verse/scheme/schemeHabit';
 
 /** A token's place in an inserted text: [start, end) in that text. */
 export interface TokenSpan {

@@ -1,9 +1,9 @@
 import type { FormConstraint } from '../../common/generation';
 import { msg } from '../../common/message';
-import { isCjkChar, isCjkText } from '../verse/cjkText';
+import { isCjkChar, isCjkText } from '../verse/chinese/cjkText';
 import { continuationLines, countWords, cutContinuation, paragraphWords } from './continuation';
 import { cursorContext, type QuietReason } from './cursorContext';
-import { analyzePoemForm, type PoemForm } from '../verse/poemForm';
+import { analyzePoemForm, type PoemForm } from '../verse/poem/poemForm';
 import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindow';
 import { detectTextKind, type TextKindName } from './textKind';
 

@@ -1,8 +1,8 @@
-import { isCjkText } from '../verse/cjkText';
+import { isCjkText } from '../verse/chinese/cjkText';
 import { completionKey } from './completionCache';
 import { cursorContext, type CursorContext, type QuietReason } from './cursorContext';
 import { trimOverlap } from './overlap';
-import { analyzePoemForm } from '../verse/poemForm';
+import { analyzePoemForm } from '../verse/poem/poemForm';
 import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindow';
 import { stopRuleFor, trimToStop, type StopRule } from './stopRules';
 import { detectTextKind, type TextKindName } from './textKind';

@@ -1,13 +1,13 @@
-import { isCjkChar, isCjkText } from './cjkText';
-import { lineLength, planLine, type LengthUnit } from './linePlan';
-import { lineWords } from './lineWords';
-import { keepsFoot } from './metre';
-import { splitStanzas } from './poemLines';
-import { poemTruth, type FormClass, type PoemTruth } from './poemTruth';
-import { lineRhymeKey } from './rhyme';
-import { lineRhymesWith } from './lineEnding';
-import { coupletParallelism } from './parallelCouplet';
-import { isSectionLabel } from './songSections';
+import { isCjkChar, isCjkText } from './chinese/cjkText';
+import { lineLength, planLine, type LengthUnit } from './lines/linePlan';
+import { lineWords } from './lines/lineWords';
+import { keepsFoot } from './sound/metre';
+import { splitStanzas } from './poem/poemLines';
+import { poemTruth, type FormClass, type PoemTruth } from './poem/poemTruth';
+import { lineRhymeKey } from './sound/rhyme';
+import { lineRhymesWith } from './lines/lineEnding';
+import { coupletParallelism } from './chinese/parallelCouplet';
+import { isSectionLabel } from './poem/songSections';
 
 /** One continuation of a poem cut after a few lines. */
 export interface FormSample {

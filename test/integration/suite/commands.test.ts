@@ -17,8 +17,8 @@ import type { OutlineResult } from '../../../src/vscode/commands/outlineCommand'
 import type { RegenerateResult } from '../../../src/vscode/commands/regenerateCommand';
 import { artifactsDir, uiBridgeOrSkip, waitFor } from './uiBridge';
 import { SEED, ROWS, PROGRESS_CANCEL, repoRoot, config, workspaceDir, openAtEnd, cliRaw, cliInsertion, continuationAt, countChanges, undoRestores, settled, pickerLabels, withWorkerHeld, commandsWithTestModel, openFormFixtureAtEnd } from './writingSupport';
-import { planLine } from '../../../src/writing/verse/linePlan';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
+import { planLine } from '../../../src/writing/verse/lines/linePlan';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
 
 describe('Commands', function () {
   this.timeout(120_000);

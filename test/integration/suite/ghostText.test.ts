@@ -9,8 +9,8 @@ import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
 import { repoRoot, api, cliGhost, openFormFixtureAtEnd } from './writingSupport';
-import { planLine } from '../../../src/writing/verse/linePlan';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
+import { planLine } from '../../../src/writing/verse/lines/linePlan';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
 
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
 const SEED = 7;

@@ -9,9 +9,9 @@ import { FormResources } from '../../../src/engine/form/formResources';
 import { FormSteering, type SteeringContext } from '../../../src/engine/form/formSteering';
 import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokens/tokenTrie';
 import { VocabularyIndex } from '../../../src/engine/tokens/vocabularyIndex';
-import { hanReadings, hanRhymeKey, loadPinyin } from '../../../src/writing/verse/hanziRhyme';
-import { lineLength, type LinePlan } from '../../../src/writing/verse/linePlan';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
+import { hanReadings, hanRhymeKey, loadPinyin } from '../../../src/writing/verse/chinese/hanziRhyme';
+import { lineLength, type LinePlan } from '../../../src/writing/verse/lines/linePlan';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
 
 // prettier-ignore
 const PIECES = [

@@ -6,9 +6,9 @@ import { FAR_BOOST, FormSteering, NEAR_BOOST, RHYME_NUDGE, type SteeringContext 
 import type { FormConstraint } from '../../../src/common/generation';
 import { buildTokenTrie, type TrieNode } from '../../../src/engine/tokens/tokenTrie';
 import { VocabularyIndex } from '../../../src/engine/tokens/vocabularyIndex';
-import type { LinePlan } from '../../../src/writing/verse/linePlan';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
-import { rhymeKey } from '../../../src/writing/verse/rhyme';
+import type { LinePlan } from '../../../src/writing/verse/lines/linePlan';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
+import { rhymeKey } from '../../../src/writing/verse/sound/rhyme';
 
 // prettier-ignore
 const PIECES = [

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { forEachCase } from '../../support/fuzz';
 import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghostRequest';
 import { buildContinuationRequest } from '../../../src/writing/prompts/continuationRequest';
-import { analyzePoemForm } from '../../../src/writing/verse/poemForm';
-import { planLine } from '../../../src/writing/verse/linePlan';
+import { analyzePoemForm } from '../../../src/writing/verse/poem/poemForm';
+import { planLine } from '../../../src/writing/verse/lines/linePlan';
 import { trimOverlap } from '../../../src/writing/prompts/overlap';
 import { windowAround } from '../../../src/writing/prompts/textWindow';
-import { lineGrammar } from '../../../src/writing/verse/lineGrammar';
+import { lineGrammar } from '../../../src/writing/verse/lines/lineGrammar';
 
 describe('hostile documents, fuzzed', () => {
   it('ghost text and Continue: a request (or a reason for none), built from the text before the cursor', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { forEachCase } from '../../support/fuzz';
 import { SAMPLING_LIMITS, validateSampling } from '../../../src/writing/settings/samplingSettings';
 import { checkInlineSettings, MAX_WORDS_LIMITS } from '../../../src/writing/settings/inlineSettings';
-import { validateFormSettings } from '../../../src/writing/verse/formRequest';
+import { validateFormSettings } from '../../../src/writing/verse/lines/formRequest';
 import { checkServerSettings, checkServerUrl } from '../../../src/writing/settings/serverSettings';
 import { panelSettingSpecs, validatePanelMessage } from '../../../src/writing/settings/panelProtocol';
 import { validateUserPresets } from '../../../src/writing/settings/samplingPresets';

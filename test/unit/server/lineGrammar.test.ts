@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupBand, heardVowelGroups, leadGrammar, lineGrammar, literal, vowelGroups } from '../../../src/writing/verse/lineGrammar';
+import { groupBand, heardVowelGroups, leadGrammar, lineGrammar, literal, vowelGroups } from '../../../src/writing/verse/lines/lineGrammar';
 import { gbnfToRegExp } from '../../support/gbnfRegex';
 
 const allows = (grammar: string, text: string) => gbnfToRegExp(grammar).test(text);

@@ -8,8 +8,8 @@ import { ServerEngine } from '../../../src/client/server/serverEngine';
 import { EngineRequestError } from '../../../src/client/writingEngine';
 import { startRecordedServer, type RecordedServer } from '../../support/recordedServer';
 import * as shapes from '../../fixtures/servers/shapes';
-import { keepsFoot } from '../../../src/writing/verse/metre';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
+import { keepsFoot } from '../../../src/writing/verse/sound/metre';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
 
 const servers: RecordedServer[] = [];
 after(async () => {

@@ -14,8 +14,8 @@ import {
   type ContinuationRequest,
   type ContinuationRequestReady,
 } from '../../../src/writing/prompts/continuationRequest';
-import { DEFAULT_FORM_SETTINGS, formKind, withForm } from '../../../src/writing/verse/formRequest';
-import { formContextOf } from '../../../src/writing/verse/schemeHabit';
+import { DEFAULT_FORM_SETTINGS, formKind, withForm } from '../../../src/writing/verse/lines/formRequest';
+import { formContextOf } from '../../../src/writing/verse/scheme/schemeHabit';
 import { FORM_CONTEXT_CHARS } from '../../../src/common/generation';
 import { dedupeAlternatives, isNearDuplicate } from '../../../src/writing/prompts/nearDuplicate';
 import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';

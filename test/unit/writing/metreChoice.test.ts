@@ -1,9 +1,9 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseLineForMetre, lineKeepsForm } from '../../../src/writing/verse/metreChoice';
-import { keepsFoot } from '../../../src/writing/verse/metre';
-import { lineRhymeKey } from '../../../src/writing/verse/rhyme';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
+import { chooseLineForMetre, lineKeepsForm } from '../../../src/writing/verse/sound/metreChoice';
+import { keepsFoot } from '../../../src/writing/verse/sound/metre';
+import { lineRhymeKey } from '../../../src/writing/verse/sound/rhyme';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
 import { candidateSeed, lineCandidatesFor } from '../../../src/engine/form/linesByChoice';
 import { SEED_MAX, validateSampling } from '../../../src/writing/settings/samplingSettings';
 

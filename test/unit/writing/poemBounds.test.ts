@@ -7,12 +7,12 @@ import { before, describe, test } from 'node:test';
 import { cutContinuation } from '../../../src/writing/prompts/continuation';
 import { buildContinuationRequest } from '../../../src/writing/prompts/continuationRequest';
 import { buildGhostRequest } from '../../../src/writing/prompts/ghostRequest';
-import { lineEnds, planLine } from '../../../src/writing/verse/linePlan';
-import { findPoems, isSectionNumber, poemAt } from '../../../src/writing/verse/poemBounds';
-import { splitPoems, textBefore } from '../../../src/writing/verse/poemCollection';
-import { analyzePoemForm } from '../../../src/writing/verse/poemForm';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
-import { nextLabel, sectionLabel } from '../../../src/writing/verse/songSections';
+import { lineEnds, planLine } from '../../../src/writing/verse/lines/linePlan';
+import { findPoems, isSectionNumber, poemAt } from '../../../src/writing/verse/poem/poemBounds';
+import { splitPoems, textBefore } from '../../../src/writing/verse/poem/poemCollection';
+import { analyzePoemForm } from '../../../src/writing/verse/poem/poemForm';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
+import { nextLabel, sectionLabel } from '../../../src/writing/verse/poem/songSections';
 import { repoRoot } from '../../support/paths';
 
 const form = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'forms', name), 'utf8');

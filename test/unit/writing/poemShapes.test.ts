@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { planLine, type LinePlan } from '../../../src/writing/verse/linePlan';
-import { dominantMetre, keepsFoot, lineStresses } from '../../../src/writing/verse/metre';
-import { analyzePoemForm } from '../../../src/writing/verse/poemForm';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
+import { planLine, type LinePlan } from '../../../src/writing/verse/lines/linePlan';
+import { dominantMetre, keepsFoot, lineStresses } from '../../../src/writing/verse/sound/metre';
+import { analyzePoemForm } from '../../../src/writing/verse/poem/poemForm';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
 import { repoRoot } from '../../support/paths';
 
 const form = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'forms', name), 'utf8');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dictionary as cmu } from 'cmu-pronouncing-dictionary';
-import { DictionaryText, loadPronouncingDictionary, pronunciations } from '../../../src/writing/verse/pronouncingDictionary';
+import { DictionaryText, loadPronouncingDictionary, pronunciations } from '../../../src/writing/verse/sound/pronouncingDictionary';
 import { repoRoot } from '../../support/paths';
 
 describe('DictionaryText', () => {

@@ -1,5 +1,5 @@
 // The stanza-scheme prior: how a first stanza's next line rhymes, judged by what its lines have
-// shown so far (counts over the tuning files, src/writing/verse/schemePrior.ts) and by how the
+// shown so far (counts over the tuning files, src/writing/verse/scheme/schemePrior.ts) and by how the
 // poems before it in the document went on from there (schemeHabit.ts), on hand-made stanzas;
 // and a poem whose finished stanzas rhyme still counts as rhymed while a new stanza has not
 // rhymed yet.
@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { planLine, type LinePlan } from '../../../src/writing/verse/linePlan';
-import { analyzePoemForm } from '../../../src/writing/verse/poemForm';
-import { loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
-import { documentHabit, HABIT_CHARS } from '../../../src/writing/verse/schemeHabit';
-import { priorPartner, schemeState } from '../../../src/writing/verse/schemePrior';
+import { planLine, type LinePlan } from '../../../src/writing/verse/lines/linePlan';
+import { analyzePoemForm } from '../../../src/writing/verse/poem/poemForm';
+import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
+import { documentHabit, HABIT_CHARS } from '../../../src/writing/verse/scheme/schemeHabit';
+import { priorPartner, schemeState } from '../../../src/writing/verse/scheme/schemePrior';
 import { repoRoot } from '../../support/paths';
 
 const plan = (text: string): LinePlan => planLine(text, { rhyme: true });

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isPronouncingDictionaryLoaded, loadPronouncingDictionary } from '../../../src/writing/verse/pronouncingDictionary';
-import { countWordSyllables } from '../../../src/writing/verse/syllables';
+import { isPronouncingDictionaryLoaded, loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
+import { countWordSyllables } from '../../../src/writing/verse/sound/syllables';
 
 test('a count remembered from spelling gives way to the dictionary’s once it is loaded', async () => {
   assert.equal(isPronouncingDictionaryLoaded(), false);

@@ -1,6 +1,6 @@
 import { syllable as estimateSyllables } from 'syllable';
-import { isCjkChar } from './cjkText';
-import { lineWords } from './lineWords';
+import { isCjkChar } from '../chinese/cjkText';
+import { lineWords } from '../lines/lineWords';
 import { isPronouncingDictionaryLoaded, phoneSyllables, pronunciations } from './pronouncingDictionary';
 
 /**

@@ -11,7 +11,7 @@
  * the model's probabilities choose (the worker), or the server's (a grammar allows them all).
  */
 import { hanReadings, isLevelTone, loadPinyin, type RhymeGroup } from './hanziRhyme';
-import type { RhymeKey } from './rhyme';
+import type { RhymeKey } from '../sound/rhyme';
 
 /** A character that can end a line in rhyme. */
 export interface HanCandidate {

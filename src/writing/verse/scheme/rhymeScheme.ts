@@ -1,4 +1,4 @@
-import { rhymes, type RhymeKey } from './rhyme';
+import { rhymes, type RhymeKey } from '../sound/rhyme';
 
 /** Rhyme letters for the lines of a poem, stanza by stanza. */
 export interface RhymeScheme {

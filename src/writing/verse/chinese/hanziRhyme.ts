@@ -14,7 +14,7 @@
  * Modern rhyme is not the Tang poets' rhyme (平水韵): 斜 xié rhymed with 花 and 家 in 麻 then,
  * and is in 皆 now. Inkling keeps and measures modern rhyme, which is what a reader hears today.
  */
-import type { RhymeKey, RhymeMatch } from './rhyme';
+import type { RhymeKey, RhymeMatch } from '../sound/rhyme';
 
 /** The fourteen rhyme groups of 中华新韵, and 儿 (er, in 齐) and a few interjections (嗯, 呣) apart. */
 export type RhymeGroup = '麻' | '波' | '皆' | '开' | '微' | '豪' | '尤' | '寒' | '文' | '唐' | '庚' | '齐' | '支' | '姑' | '鼻';

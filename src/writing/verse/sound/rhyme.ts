@@ -1,5 +1,5 @@
-import { hanRhymeKey, hanRhymes, lastHanChar } from './hanziRhyme';
-import { lineWords } from './lineWords';
+import { hanRhymeKey, hanRhymes, lastHanChar } from '../chinese/hanziRhyme';
+import { lineWords } from '../lines/lineWords';
 import { isVowelPhone, pronunciations } from './pronouncingDictionary';
 
 /** The sound of a word's ending under one pronunciation. */

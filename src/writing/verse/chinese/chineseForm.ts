@@ -13,7 +13,7 @@
  */
 import { countCjkCharacters, CJK_LINE_END } from './cjkText';
 import { hanReadings, isLevelTone, lastHanChar } from './hanziRhyme';
-import { schemeLetter } from './rhymeScheme';
+import { schemeLetter } from '../scheme/rhymeScheme';
 
 export interface ChineseVerseForm {
   kind: 'regulated' | 'ci';
@@ -105,7 +105,7 @@ export function chineseVerseForm(title: string | null, lines: readonly ChineseLi
 }
 
 /**
- * A line's length as form-keeping counts it (writing/verse/linePlan's `lineLength`): its CJK
+ * A line's length as form-keeping counts it (writing/verse/lines/linePlan's `lineLength`): its CJK
  * characters, and a word in another script as one, so that a model that writes no Chinese is
  * measured as the worker steers it.
  */

@@ -6,7 +6,7 @@
  * when at most one such stress falls against it (two in a long line).
  */
 import { countWordSyllables } from './syllables';
-import { lineWords } from './lineWords';
+import { lineWords } from '../lines/lineWords';
 import { phoneSyllables, pronunciations } from './pronouncingDictionary';
 
 /** The four classical feet English verse is written in. */

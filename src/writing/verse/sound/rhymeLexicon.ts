@@ -1,4 +1,4 @@
-import { loadHanziLexicon, type HanziLexicon } from './hanziLexicon';
+import { loadHanziLexicon, type HanziLexicon } from '../chinese/hanziLexicon';
 import { rhymeKey, type RhymeKey } from './rhyme';
 import { countWordSyllables } from './syllables';
 import { isPronouncingDictionaryLoaded, loadPronouncingDictionary } from './pronouncingDictionary';

@@ -1,11 +1,11 @@
-import { CJK_LINE_END, countCjkCharacters } from './cjkText';
-import type { Foot } from './metre';
+import { CJK_LINE_END, countCjkCharacters } from '../chinese/cjkText';
+import type { Foot } from '../sound/metre';
 import type { PlannedRefrain } from './nextLine';
-import { analyzePoemForm } from './poemForm';
-import type { RhymeKey } from './rhyme';
-import { documentHabit } from './schemeHabit';
-import { isSectionLabel, type ChorusMode } from './songSections';
-import { countLineSyllables } from './syllables';
+import { analyzePoemForm } from '../poem/poemForm';
+import type { RhymeKey } from '../sound/rhyme';
+import { documentHabit } from '../scheme/schemeHabit';
+import { isSectionLabel, type ChorusMode } from '../poem/songSections';
+import { countLineSyllables } from '../sound/syllables';
 
 export type { PlannedRefrain } from './nextLine';
 

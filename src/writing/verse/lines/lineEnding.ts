@@ -1,6 +1,6 @@
 import { lineWords } from './lineWords';
-import { pronunciations } from './pronouncingDictionary';
-import { lineRhymeKey, rhymes, type RhymeKey } from './rhyme';
+import { pronunciations } from '../sound/pronouncingDictionary';
+import { lineRhymeKey, rhymes, type RhymeKey } from '../sound/rhyme';
 
 /**
  * English words a line does not end on (articles, prepositions, conjunctions, possessives):

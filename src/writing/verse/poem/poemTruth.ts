@@ -4,10 +4,10 @@
  * its rhyme partner, a refrain it repeats, the poem's metre, and what kind of form it is.
  * Read from the whole poem (later stanzas included), not only the lines before a cut.
  */
-import { isCjkText } from './cjkText';
-import { lineWords } from './lineWords';
-import { dominantMetre, type Metre } from './metre';
-import { stanzaRhymes, type LineFacts } from './nextLine';
+import { isCjkText } from '../chinese/cjkText';
+import { lineWords } from '../lines/lineWords';
+import { dominantMetre, type Metre } from '../sound/metre';
+import { stanzaRhymes, type LineFacts } from '../lines/nextLine';
 import { analyzePoemForm, type FormLine, type PoemForm } from './poemForm';
 
 /** What the poem asks of the line at one position. */

@@ -1,6 +1,6 @@
 import { lineWords } from './lineWords';
-import { FIXED_FORMS, normalizeScheme, schemeLetter } from './rhymeScheme';
-import { priorPartner } from './schemePrior';
+import { FIXED_FORMS, normalizeScheme, schemeLetter } from '../scheme/rhymeScheme';
+import { priorPartner } from '../scheme/schemePrior';
 
 /** What is known about one finished line, for predicting the next. */
 export interface LineFacts {

@@ -91,7 +91,7 @@ export function lineGrammar(input: LineGrammarInput): string {
   const closing = `[${classChars('.,;:!?\'"’”)»—–-')}]`;
 
   if (input.unit === 'character') {
-    // A CJK character is one unit; so is a word in another script (as writing/verse/linePlan counts),
+    // A CJK character is one unit; so is a word in another script (as writing/verse/lines/linePlan counts),
     // and spaces and punctuation between them are none.
     rules.push(`cjk ::= [${CJK_RANGES}]`, `other ::= [^${CJK_RANGES}\\n \\t${classChars(CLAUSE_MARKS)}.,;:!?'"、]+`, `sep ::= [ \\t.,;:!?'"、]{0,2}`, 'unit ::= cjk | other');
     if (input.target === null) {

@@ -1,10 +1,10 @@
-import { detectTextKind } from '../prompts/textKind';
-import { poemAt, findPoems } from './poemBounds';
-import { splitStanzas } from './poemLines';
-import { lineRhymeKey, type RhymeKey } from './rhyme';
+import { detectTextKind } from '../../prompts/textKind';
+import { poemAt, findPoems } from '../poem/poemBounds';
+import { splitStanzas } from '../poem/poemLines';
+import { lineRhymeKey, type RhymeKey } from '../sound/rhyme';
 import { detectRhymeScheme } from './rhymeScheme';
 import { PRIOR_LINES, PRIOR_OUTCOMES, schemeState } from './schemePrior';
-import { FORM_CONTEXT_CHARS } from '../../common/generation';
+import { FORM_CONTEXT_CHARS } from '../../../common/generation';
 
 /** Counts by stanza state, as SCHEME_PRIOR keeps them: [a new rhyme, a rhyme 1, 2, 3, 4 lines back]. */
 export type SchemeCounts = ReadonlyMap<string, readonly number[]>;

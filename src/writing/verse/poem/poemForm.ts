@@ -1,16 +1,16 @@
-import { chineseVerseForm, firstLineRhymes, isChineseTitleLine, regulatedLetters, type ChineseVerseForm } from './chineseForm';
-import { CJK_LINE_END, countCjkCharacters, isCjkText } from './cjkText';
-import { lineWords } from './lineWords';
-import { dominantMetre, type Metre } from './metre';
-import { planNextLine, type LineFacts, type PlannedRefrain } from './nextLine';
+import { chineseVerseForm, firstLineRhymes, isChineseTitleLine, regulatedLetters, type ChineseVerseForm } from '../chinese/chineseForm';
+import { CJK_LINE_END, countCjkCharacters, isCjkText } from '../chinese/cjkText';
+import { lineWords } from '../lines/lineWords';
+import { dominantMetre, type Metre } from '../sound/metre';
+import { planNextLine, type LineFacts, type PlannedRefrain } from '../lines/nextLine';
 import { poemAt } from './poemBounds';
 import { splitStanzas, type PoemLine } from './poemLines';
-import { lineRhymeKey, type RhymeKey } from './rhyme';
-import { detectRhymeScheme, normalizeScheme } from './rhymeScheme';
-import type { SchemeCounts } from './schemeHabit';
+import { lineRhymeKey, type RhymeKey } from '../sound/rhyme';
+import { detectRhymeScheme, normalizeScheme } from '../scheme/rhymeScheme';
+import type { SchemeCounts } from '../scheme/schemeHabit';
 import { nextLabel, sectionLabel, type ChorusMode, type SectionKind, type SectionLabel } from './songSections';
-import { countLineSyllables } from './syllables';
-import { detectTextKind, type TextKindName } from '../prompts/textKind';
+import { countLineSyllables } from '../sound/syllables';
+import { detectTextKind, type TextKindName } from '../../prompts/textKind';
 
 /** One line of the analysed text. */
 export interface FormLine {
@@ -142,7 +142,7 @@ export function analyzePoemForm(text: string, options: PoemFormOptions = {}): Po
   const cjk = options.cjk ?? isCjkText(split.flatMap((s) => s.lines.map((l) => l.text)).join(''));
   // A Chinese title on the line above the verse (《如梦令》) is not a line of it; it may name a tune.
   // Nor are a plain title and the poet's name under it: up to two short lines without clause
-  // marks above verse that has them (as writing/verse/poemCollection reads an anthology).
+  // marks above verse that has them (as writing/verse/poem/poemCollection reads an anthology).
   let heading = bounds ? text.slice(bounds.start, bounds.bodyStart) : '';
   if (cjk) {
     const lines = split[0]?.lines ?? [];

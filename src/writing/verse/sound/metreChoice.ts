@@ -5,10 +5,10 @@
  * held-out poems: a single line keeps the poem's foot ~70 % of the time, and one of five
  * candidates always does.
  */
-import type { StopReason } from '../../common/generation';
+import type { StopReason } from '../../../common/generation';
 import { keepsFoot, lineStresses, metreCost, type Foot } from './metre';
-import { lineRhymesWith } from './lineEnding';
-import { lineLength } from './linePlan';
+import { lineRhymesWith } from '../lines/lineEnding';
+import { lineLength } from '../lines/linePlan';
 import type { RhymeKey } from './rhyme';
 
 export interface LineCandidate {

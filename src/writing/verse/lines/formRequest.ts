@@ -1,8 +1,8 @@
-import type { FormConstraint } from '../../common/generation';
-import type { WritingRequest } from '../prompts/continuationRequest';
-import { formContextOf } from './schemeHabit';
-import type { ChorusMode } from './songSections';
-import type { TextKindName } from '../prompts/textKind';
+import type { FormConstraint } from '../../../common/generation';
+import type { WritingRequest } from '../../prompts/continuationRequest';
+import { formContextOf } from '../scheme/schemeHabit';
+import type { ChorusMode } from '../poem/songSections';
+import type { TextKindName } from '../../prompts/textKind';
 
 /** `auto`: keep the form when the text reads as verse. `keep`: always, as verse. `free`: never. */
 export type FormMode = 'auto' | 'keep' | 'free';
