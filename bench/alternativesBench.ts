@@ -14,8 +14,8 @@ import { parseArgs } from 'node:util';
 import { sampleAlternatives, type SamplingMode } from '../src/client/alternativeSampler';
 import { EngineClient } from '../src/client/engineClient';
 import { preferredDtype } from '../src/engine/model/modelLocator';
-import { buildContinuationRequest, type ContinuationRequestReady } from '../src/writing/prompts/continuationRequest';
-import { dedupeAlternatives } from '../src/writing/prompts/nearDuplicate';
+import { buildContinuationRequest, type ContinuationRequestReady } from '../src/writing/prompts/commands/continuationRequest';
+import { dedupeAlternatives } from '../src/writing/prompts/commands/nearDuplicate';
 import { DEFAULT_SAMPLING } from '../src/writing/settings/samplingSettings';
 import { corpusDir, repoRoot, testModelDir, workerPath } from '../test/support/paths';
 

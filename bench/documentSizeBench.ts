@@ -1,7 +1,7 @@
 /**
  * Cost follows the window, not the document: ghost text on a 10 KB, 1 MB and 10 MB manuscript.
  * For each size, the product's path per keystroke — the window around the cursor
- * (writing/prompts/textWindow.ts), the request builder, the worker — measured as latency, with the
+ * (writing/prompts/text/textWindow.ts), the request builder, the worker — measured as latency, with the
  * request built from the whole text (what Inkling did before) in the same run for comparison,
  * and the worker's resident memory after the requests.
  *
@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
 import { preferredDtype } from '../src/engine/model/modelLocator';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
-import { windowAround } from '../src/writing/prompts/textWindow';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghost/ghostRequest';
+import { windowAround } from '../src/writing/prompts/text/textWindow';
 import { corpusDir, repoRoot, workerPath } from '../test/support/paths';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '30' }, model: { type: 'string' }, json: { type: 'boolean', default: false } } });

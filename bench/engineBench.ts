@@ -18,7 +18,7 @@ import { EngineClient } from '../src/client/engineClient';
 import { preferredDtype } from '../src/engine/model/modelLocator';
 import { ONNX_FILE_FOR_DTYPE } from '../src/engine/model/modelFolder';
 import type { ModelDtype, ModelSpec } from '../src/engine/protocol';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghost/ghostRequest';
 import { corpusDir, repoRoot, testModelDir, workerPath } from '../test/support/paths';
 
 const { values } = parseArgs({

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
 import { ServerEngine } from '../src/client/server/serverEngine';
 import { preferredDtype } from '../src/engine/model/modelLocator';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghost/ghostRequest';
 import { startLlamaServer } from '../test/support/llamaServer';
 import { corpusDir, repoRoot, testModelDir, workerPath } from '../test/support/paths';
 import { readFileSync } from 'node:fs';

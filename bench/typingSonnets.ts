@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FormConstraint } from '../src/common/generation';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghostRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghost/ghostRequest';
 import { DEFAULT_FORM_SETTINGS, ghostForm } from '../src/writing/verse/lines/formRequest';
 import { corpusDir } from '../test/support/paths';
 

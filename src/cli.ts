@@ -15,7 +15,7 @@ import { EngineRequestError, type TextGenerator } from './client/writingEngine';
 import { ENGINE_ARG_OPTIONS, ENGINE_ARG_USAGE, engineFromArgs } from './client/engineArgs';
 import { UNFAMILIAR_SCRIPT, type FormConstraint, type GeneratedSample, type GenerationResult } from './common/generation';
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
-import { buildContinuationRequest, type WritingRequest } from './writing/prompts/continuationRequest';
+import { buildContinuationRequest, type WritingRequest } from './writing/prompts/commands/continuationRequest';
 import { withForm, type FormSettings } from './writing/verse/lines/formRequest';
 import { SEED_MAX, validateSampling, type SamplingSettings } from './writing/settings/samplingSettings';
 import { moreAlternatives } from './client/alternativeSampler';

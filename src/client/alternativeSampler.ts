@@ -6,10 +6,10 @@
 import { randomInt } from 'node:crypto';
 import type { GeneratedToken } from '../common/generation';
 import type { TextGenerator } from './engineClient';
-import { commandParams, endedByModel } from '../writing/prompts/commandParams';
-import type { WritingRequest } from '../writing/prompts/continuationRequest';
+import { commandParams, endedByModel } from '../writing/prompts/commands/commandParams';
+import type { WritingRequest } from '../writing/prompts/commands/continuationRequest';
 import { SEED_MAX, type SamplingSettings } from '../writing/settings/samplingSettings';
-import { dedupeAlternatives } from '../writing/prompts/nearDuplicate';
+import { dedupeAlternatives } from '../writing/prompts/commands/nearDuplicate';
 
 /** One candidate: the text to insert and the seed that wrote it. */
 export interface Alternative {

@@ -78,7 +78,7 @@ export const DEFAULT_LINE_CANDIDATES = 2;
 /**
  * One request to an engine. A prompt that ends in spaces or tabs asks for a new word: every
  * engine continues it with one, and the text it returns does not repeat the blank (see
- * writing/prompts/promptEnd.ts).
+ * writing/prompts/text/promptEnd.ts).
  */
 export interface GenerateParams {
   prompt: string;
@@ -94,7 +94,7 @@ export interface GenerateParams {
   /** Report each generated token's probability and its N likeliest alternatives (0 or absent: none). */
   probabilities?: number;
   /**
-   * Story notes to read before the prompt (writing/prompts/storyNotes.ts). Engines keep them whole and
+   * Story notes to read before the prompt (writing/prompts/outline/storyNotes.ts). Engines keep them whole and
    * cut the prompt's start instead when both do not fit the model's context.
    */
   notes?: string;

@@ -11,7 +11,7 @@ import { checkModelFolder, EngineError } from './model/modelFolder';
 import { Generator } from './decode/generator';
 import { FormResources } from './form/formResources';
 import { FormSteering } from './form/formSteering';
-import { splitPromptEnd } from '../writing/prompts/promptEnd';
+import { splitPromptEnd } from '../writing/prompts/text/promptEnd';
 import { isCjkText } from '../writing/verse/chinese/cjkText';
 import { analyzePoemForm } from '../writing/verse/poem/poemForm';
 import { lengthBand } from '../writing/verse/lines/linePlan';
@@ -88,7 +88,7 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
     formResources ??= new FormResources(generator.model);
     await formResources.prepare(form.rhyme === true, isCjkText(params.prompt));
   }
-  // The steering reads the prompt as the model does: without a trailing blank (see writing/prompts/promptEnd).
+  // The steering reads the prompt as the model does: without a trailing blank (see writing/prompts/text/promptEnd).
   const steeringFor = (p: GenerateParams, f: FormConstraint) => new FormSteering(formResources!.context(), f, splitPromptEnd(p.prompt).text, formContext(p.formContext));
   // A command's verse continuation in a poem with a metre: each line chosen from candidates.
   const candidates = form ? lineCandidatesFor(params, form) : 1;

@@ -2,14 +2,14 @@
  * Story notes in the workspace: read from the notes folder (`inkling.notes.folder`, inside the
  * workspace folder, never outside it; not at all in an untrusted workspace), kept in memory and
  * re-read when a note changes, and chosen for each request from the text it sends
- * (writing/prompts/storyNotes.ts). Every request goes through EngineService, which asks here.
+ * (writing/prompts/outline/storyNotes.ts). Every request goes through EngineService, which asks here.
  */
 import { realpath } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import type { GenerateParams } from '../common/generation';
-import { splitPromptEnd } from '../writing/prompts/promptEnd';
-import { chooseNotes, MAX_NOTES, newNoteText, noteFileName, parseNote, validateNotesSettings, type NotesSettings, type StoryNote } from '../writing/prompts/storyNotes';
+import { splitPromptEnd } from '../writing/prompts/text/promptEnd';
+import { chooseNotes, MAX_NOTES, newNoteText, noteFileName, parseNote, validateNotesSettings, type NotesSettings, type StoryNote } from '../writing/prompts/outline/storyNotes';
 import { SECTION } from './service/settings';
 
 /** A note file larger than this is not read (a note is a reminder, not a manuscript). */

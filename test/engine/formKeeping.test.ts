@@ -16,7 +16,7 @@ import { loadPronouncingDictionary } from '../../src/writing/verse/sound/pronoun
 import { lineRhymeKey, rhymes } from '../../src/writing/verse/sound/rhyme';
 import { keepsFoot } from '../../src/writing/verse/sound/metre';
 import { analyzePoemForm } from '../../src/writing/verse/poem/poemForm';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghostRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghost/ghostRequest';
 import { DEFAULT_FORM_SETTINGS, ghostForm } from '../../src/writing/verse/lines/formRequest';
 import { Fuzz, FUZZ_SEED } from '../support/fuzz';
 import { corpusDir, repoRoot, sharedDir, testModelDir, workerPath } from '../support/paths';

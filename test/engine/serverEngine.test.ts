@@ -20,9 +20,9 @@ import { loadPronouncingDictionary } from '../../src/writing/verse/sound/pronoun
 import { inklingGguf, llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
 import { corpusDir, repoRoot, sharedDir, testModelDir, workerPath } from '../support/paths';
 import { Fuzz, FUZZ_SEED } from '../support/fuzz';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghostRequest';
-import { buildContinuationRequest } from '../../src/writing/prompts/continuationRequest';
-import { commandParams } from '../../src/writing/prompts/commandParams';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghost/ghostRequest';
+import { buildContinuationRequest } from '../../src/writing/prompts/commands/continuationRequest';
+import { commandParams } from '../../src/writing/prompts/commands/commandParams';
 import { DEFAULT_FORM_SETTINGS, ghostForm, withForm } from '../../src/writing/verse/lines/formRequest';
 import { validateSampling } from '../../src/writing/settings/samplingSettings';
 

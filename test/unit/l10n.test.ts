@@ -170,8 +170,8 @@ describe('no user-facing literal bypasses l10n', () => {
   const shownOutsideVscode = () => [
     ...files('src/writing/settings').filter((f) => !/panelProtocol\.ts$/.test(f)),
     ...files('src/writing/history'),
-    'src/writing/prompts/continuationRequest.ts',
-    'src/writing/prompts/storyNotes.ts',
+    'src/writing/prompts/commands/continuationRequest.ts',
+    'src/writing/prompts/outline/storyNotes.ts',
     ...files('src/client').filter((f) => !/(engineArgs|modelManifest)\.ts$/.test(f)),
     'src/engine/model/modelFolder.ts',
     'src/engine/model/modelChoices.ts',

@@ -10,8 +10,8 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { EngineCapabilities, EngineDescription, EngineState, ErrorCode, GeneratedToken, GenerateParams, GenerationResult, SamplingSettings, StopReason } from '../../common/generation';
-import { splitPromptEnd } from '../../writing/prompts/promptEnd';
-import { fitPrompt } from '../../writing/prompts/promptFit';
+import { splitPromptEnd } from '../../writing/prompts/text/promptEnd';
+import { fitPrompt } from '../../writing/prompts/text/promptFit';
 import { leadGrammar } from '../../writing/verse/lines/lineGrammar';
 import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/verse/sound/rhymeLexicon';
 import { loadPronouncingDictionary } from '../../writing/verse/sound/pronouncingDictionary';

@@ -35,7 +35,7 @@ export interface LineAnswer {
 }
 
 export interface VerseJob {
-  /** The prompt without a trailing blank (see writing/prompts/promptEnd.ts), and that blank. */
+  /** The prompt without a trailing blank (see writing/prompts/text/promptEnd.ts), and that blank. */
   prompt: string;
   blank: string;
   form: FormConstraint;

@@ -15,8 +15,8 @@ import { applyPenalties, logSoftmax, logSumExp, Rng, select, topIndices, type Sa
 import { BannedPhrases, type BannedMatch } from '../../writing/settings/bannedPhrases';
 import { findStop, TextStream } from '../tokens/textStream';
 import type { FormSteering, RowSteering } from '../form/formSteering';
-import { agreesWithBlank, dropBlank, splitPromptEnd } from '../../writing/prompts/promptEnd';
-import { textTail } from '../../writing/prompts/promptFit';
+import { agreesWithBlank, dropBlank, splitPromptEnd } from '../../writing/prompts/text/promptEnd';
+import { textTail } from '../../writing/prompts/text/promptFit';
 
 export interface GenerationHooks {
   /** Checked before every forward pass: a cancel takes effect within one token. */
@@ -67,7 +67,7 @@ export class Generator {
     const seed = settings.seed ?? randomInt(0, SEED_MAX);
     const n = Math.max(1, Math.min(16, Math.floor(params.n ?? 1)));
     // A prompt ending in a blank asks for a new word: the model reads it without the blank and
-    // must begin with it; the blank is dropped from the text returned (see writing/prompts/promptEnd).
+    // must begin with it; the blank is dropped from the text returned (see writing/prompts/text/promptEnd).
     const end = splitPromptEnd(params.prompt);
     const prompt = this.promptTokens(end.text, settings.maxNewTokens, params.notes ?? '');
 

@@ -7,7 +7,7 @@ import type { LanguageModel } from '../model/languageModel';
 import type { SteeringContext } from './formSteering';
 import { buildTokenTrie, type TrieEntry, type TrieNode } from '../tokens/tokenTrie';
 import { VocabularyIndex } from '../tokens/vocabularyIndex';
-import { hashText } from '../../writing/prompts/completionCache';
+import { hashText } from '../../writing/prompts/ghost/completionCache';
 import { planLine, type LinePlan, type PlanOptions } from '../../writing/verse/lines/linePlan';
 import { loadPinyin } from '../../writing/verse/chinese/hanziRhyme';
 import { loadPronouncingDictionary } from '../../writing/verse/sound/pronouncingDictionary';

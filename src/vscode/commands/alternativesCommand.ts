@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { moreAlternatives, samplingForAlternatives, type Alternative } from '../../client/alternativeSampler';
-import type { ContinuationRequestReady } from '../../writing/prompts/continuationRequest';
-import { describeAlternative } from '../../writing/prompts/alternativeLabel';
+import type { ContinuationRequestReady } from '../../writing/prompts/commands/continuationRequest';
+import { describeAlternative } from '../../writing/prompts/commands/alternativeLabel';
 import type { SamplingSettings } from '../../writing/settings/samplingSettings';
 import { offeredOf } from '../history/branchHistory';
 import { placeCursorAfter } from './continueCommand';

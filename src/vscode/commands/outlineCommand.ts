@@ -4,7 +4,7 @@
  * streamed, cancellable, and one undo step for the whole expansion.
  */
 import * as vscode from 'vscode';
-import { buildPassageRequest, lineEndOffset, planOutlineExpansion } from '../../writing/prompts/outlineExpansion';
+import { buildPassageRequest, lineEndOffset, planOutlineExpansion } from '../../writing/prompts/outline/outlineExpansion';
 import { samplingSettings } from '../service/settings';
 import { recordStreamed, streamWriting, type WritingOutcome } from './streamedWriting';
 import { UndoGroup } from './streamingInsertion';

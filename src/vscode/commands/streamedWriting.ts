@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { GenerationResult } from '../../common/generation';
-import { commandParams, endedByModel } from '../../writing/prompts/commandParams';
-import type { WritingRequest } from '../../writing/prompts/continuationRequest';
+import { commandParams, endedByModel } from '../../writing/prompts/commands/commandParams';
+import type { WritingRequest } from '../../writing/prompts/commands/continuationRequest';
 import type { SamplingSettings } from '../../writing/settings/samplingSettings';
 import type { EngineService } from '../service/engineService';
 import { StreamingInsertion, type UndoGroup } from './streamingInsertion';

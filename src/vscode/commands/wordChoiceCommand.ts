@@ -8,8 +8,8 @@
 import * as vscode from 'vscode';
 import { sampleOne } from '../../client/alternativeSampler';
 import type { TokenChoice } from '../../common/generation';
-import type { ContinuationRequestReady } from '../../writing/prompts/continuationRequest';
-import { windowAround, READ_AFTER_CHARS } from '../../writing/prompts/textWindow';
+import type { ContinuationRequestReady } from '../../writing/prompts/commands/continuationRequest';
+import { windowAround, READ_AFTER_CHARS } from '../../writing/prompts/text/textWindow';
 import { alignTokens, choiceLabel, choiceLabelAt, continuationAfterChoice, offeredAlternatives, percent, planWordChoice, spansInCrlf, type ChoiceInsertion, type ChoiceUnit, type TokenSpan } from '../../writing/history/wordChoices';
 import { offeredOf } from '../history/branchHistory';
 import { samplingSettings, wordChoiceSettings } from '../service/settings';

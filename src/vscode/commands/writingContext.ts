@@ -1,6 +1,6 @@
 /** What the writing commands share: the engine, the last insertion per document, the provenance log. */
 import * as vscode from 'vscode';
-import { buildContinuationRequest, type ContinuationRequest, type WritingRequest } from '../../writing/prompts/continuationRequest';
+import { buildContinuationRequest, type ContinuationRequest, type WritingRequest } from '../../writing/prompts/commands/continuationRequest';
 import { formKind, withForm } from '../../writing/verse/lines/formRequest';
 import type { GeneratedToken } from '../../common/generation';
 import type { InsertionTracker } from '../../writing/history/insertionTracker';
@@ -10,7 +10,7 @@ import type { EngineService } from '../service/engineService';
 import type { ProvenanceLog } from '../history/provenanceLog';
 import type { BranchHistories } from '../history/branchHistory';
 import { commandSettings, formSettings } from '../service/settings';
-import { windowAround } from '../../writing/prompts/textWindow';
+import { windowAround } from '../../writing/prompts/text/textWindow';
 
 /** What Regenerate needs to write an insertion again. */
 export interface InsertionDetail {
@@ -77,7 +77,7 @@ export async function recordInsertion(ctx: WritingContext, document: vscode.Text
 }
 
 /**
- * The window of a document around a position that a request reads (writing/prompts/textWindow.ts), with
+ * The window of a document around a position that a request reads (writing/prompts/text/textWindow.ts), with
  * `\n` line breaks, and the position's offset in it: a command on a manuscript of megabytes reads
  * what a sonnet costs.
  */

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { GenerateParams } from '../../common/generation';
-import type { GhostRequestReady } from '../../writing/prompts/ghostRequest';
+import type { GhostRequestReady } from '../../writing/prompts/ghost/ghostRequest';
 import type { SamplingSettings } from '../../writing/settings/samplingSettings';
 import type { GhostAcceptanceHook, GhostSample } from './ghostText';
 import type { EngineService } from '../service/engineService';

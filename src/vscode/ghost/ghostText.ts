@@ -4,14 +4,14 @@
  * what already follows the cursor.
  */
 import * as vscode from 'vscode';
-import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '../../writing/prompts/ghostRequest';
-import { CompletionCache, hashText } from '../../writing/prompts/completionCache';
-import { dedupeAlternatives } from '../../writing/prompts/nearDuplicate';
+import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '../../writing/prompts/ghost/ghostRequest';
+import { CompletionCache, hashText } from '../../writing/prompts/ghost/completionCache';
+import { dedupeAlternatives } from '../../writing/prompts/commands/nearDuplicate';
 import { formKind, ghostForm } from '../../writing/verse/lines/formRequest';
 import type { FormConstraint, GenerateParams } from '../../common/generation';
 import type { EngineService } from '../service/engineService';
 import { checkedInlineSettings, formSettings, inlineSettings, samplingSettings } from '../service/settings';
-import { windowAround } from '../../writing/prompts/textWindow';
+import { windowAround } from '../../writing/prompts/text/textWindow';
 import type { Snooze } from './snooze';
 
 /** A suggestion the model wrote, and the seed that wrote it (to ask for its word choices once taken). */
@@ -191,7 +191,7 @@ function ghostParams(
   };
 }
 
-/** The text around a position that a suggestion reads (see writing/prompts/textWindow.ts), and the position's offset in it. */
+/** The text around a position that a suggestion reads (see writing/prompts/text/textWindow.ts), and the position's offset in it. */
 export function readWindow(document: vscode.TextDocument, position: vscode.Position): { text: string; offset: number; atDocumentStart: boolean } {
   const offset = document.offsetAt(position);
   const last = document.lineAt(document.lineCount - 1).range.end;

@@ -6,8 +6,8 @@
 import * as vscode from 'vscode';
 import type { SamplingSettings } from '../../writing/settings/samplingSettings';
 import { SEED_MAX } from '../../writing/settings/samplingSettings';
-import { prefixWindow } from '../../writing/prompts/prefixWindow';
-import { GHOST_PROMPT_CHARS } from '../../writing/prompts/ghostRequest';
+import { prefixWindow } from '../../writing/prompts/text/prefixWindow';
+import { GHOST_PROMPT_CHARS } from '../../writing/prompts/ghost/ghostRequest';
 import { CURRENT_SETTINGS, type PanelUpdate, type TrySampling } from '../../writing/settings/panelProtocol';
 import type { SamplingPreset } from '../../writing/settings/samplingPresets';
 import type { EngineService } from '../service/engineService';

@@ -5,7 +5,7 @@
  * them. Pure: the editor side (vscode/branchHistory.ts) follows edits, stores the history in the
  * workspace's `.inkling/branches/` and swaps texts.
  */
-import { hashText } from '../prompts/completionCache';
+import { hashText } from '../prompts/ghost/completionCache';
 import { shiftRange, type TextEdit } from './insertionTracker';
 import type { ProvenanceRecord, WritingCommand } from './provenanceRecord';
 import { msg } from '../../common/message';

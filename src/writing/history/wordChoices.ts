@@ -6,10 +6,10 @@
  * store below and forgets an insertion's choices as soon as the writer touches it.
  */
 import type { FormConstraint, GeneratedToken, TokenChoice } from '../../common/generation';
-import { buildContinuationRequest, type ContinuationRequest } from '../prompts/continuationRequest';
+import { buildContinuationRequest, type ContinuationRequest } from '../prompts/commands/continuationRequest';
 import { shiftRange, type TextEdit } from './insertionTracker';
 import { remapLineEndings, type LineEnding } from './lineEndings';
-import type { TextKindName } from '../prompts/textKind';
+import type { TextKindName } from '../prompts/text/textKind';
 import { formContextOf } from '../verse/scheme/schemeHabit';
 
 /** A token's place in an inserted text: [start, end) in that text. */

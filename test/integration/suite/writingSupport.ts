@@ -7,10 +7,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GenerateParams, StopReason } from '../../../src/common/generation';
 import type { InklingApi } from '../../../src/extension';
-import { endedByModel } from '../../../src/writing/prompts/commandParams';
+import { endedByModel } from '../../../src/writing/prompts/commands/commandParams';
 import { DEFAULT_FORM_SETTINGS, withForm } from '../../../src/writing/verse/lines/formRequest';
-import { buildContinuationRequest, type WritingRequest } from '../../../src/writing/prompts/continuationRequest';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghostRequest';
+import { buildContinuationRequest, type WritingRequest } from '../../../src/writing/prompts/commands/continuationRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghost/ghostRequest';
 import { formConstraintFor } from '../../../src/writing/verse/lines/formRequest';
 import { waitFor, type UiBridge } from './uiBridge';
 

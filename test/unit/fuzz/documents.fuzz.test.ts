@@ -4,12 +4,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachCase } from '../../support/fuzz';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghostRequest';
-import { buildContinuationRequest } from '../../../src/writing/prompts/continuationRequest';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghost/ghostRequest';
+import { buildContinuationRequest } from '../../../src/writing/prompts/commands/continuationRequest';
 import { analyzePoemForm } from '../../../src/writing/verse/poem/poemForm';
 import { planLine } from '../../../src/writing/verse/lines/linePlan';
-import { trimOverlap } from '../../../src/writing/prompts/overlap';
-import { windowAround } from '../../../src/writing/prompts/textWindow';
+import { trimOverlap } from '../../../src/writing/prompts/ghost/overlap';
+import { windowAround } from '../../../src/writing/prompts/text/textWindow';
 import { lineGrammar } from '../../../src/writing/verse/lines/lineGrammar';
 
 describe('hostile documents, fuzzed', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitPrompt } from '../../../src/writing/prompts/promptFit';
+import { fitPrompt } from '../../../src/writing/prompts/text/promptFit';
 
 describe('a prompt within a server\'s context', () => {
   it('a short prompt is left alone', () => {
@@ -29,7 +29,7 @@ describe('a prompt within a server\'s context', () => {
 
 describe('the end of a manuscript, before tokenizing', () => {
   it('is cut on a grid, from a line start, and keeps its cut as the text grows', async () => {
-    const { textTail } = await import('../../../src/writing/prompts/promptFit');
+    const { textTail } = await import('../../../src/writing/prompts/text/promptFit');
     const para = 'She walked to the window and looked out at the rain falling on the harbour.\n';
     const novel = para.repeat(50_000);
     const a = textTail(novel, 8192);
@@ -40,7 +40,7 @@ describe('the end of a manuscript, before tokenizing', () => {
   });
 
   it('keeps at least half of the room, whatever the length and however the lines fall', async () => {
-    const { textTail } = await import('../../../src/writing/prompts/promptFit');
+    const { textTail } = await import('../../../src/writing/prompts/text/promptFit');
     // The regression: 12,329 characters with a 4,096 budget rounded the cut up to 12,288, and the
     // next line break (the text's last character) took the rest: an empty prompt.
     const stanza = 'Which made a long debate; but I must halt,\n';

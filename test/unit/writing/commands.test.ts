@@ -1,9 +1,9 @@
 // Command helpers: cutting a continuation, near-duplicate alternatives, outlines.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ContinuationForm, continuationLines, cutContinuation } from '../../../src/writing/prompts/continuation';
-import { dedupeAlternatives, isNearDuplicate, normalizeForComparison, similarity } from '../../../src/writing/prompts/nearDuplicate';
-import { buildOutlinePrompt, parseOutline } from '../../../src/writing/prompts/outline';
+import { type ContinuationForm, continuationLines, cutContinuation } from '../../../src/writing/prompts/commands/continuation';
+import { dedupeAlternatives, isNearDuplicate, normalizeForComparison, similarity } from '../../../src/writing/prompts/commands/nearDuplicate';
+import { buildOutlinePrompt, parseOutline } from '../../../src/writing/prompts/outline/outline';
 
 const next = (over: Partial<ContinuationForm['next']> = {}): ContinuationForm['next'] => ({
   stanza: 1,

@@ -5,19 +5,19 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { describeAlternative } from '../../../src/writing/prompts/alternativeLabel';
-import { commandParams, endedByModel } from '../../../src/writing/prompts/commandParams';
+import { describeAlternative } from '../../../src/writing/prompts/commands/alternativeLabel';
+import { commandParams, endedByModel } from '../../../src/writing/prompts/commands/commandParams';
 import {
   buildContinuationRequest,
   fitBetween,
   MAX_CONTINUATION_TOKENS,
   type ContinuationRequest,
   type ContinuationRequestReady,
-} from '../../../src/writing/prompts/continuationRequest';
+} from '../../../src/writing/prompts/commands/continuationRequest';
 import { DEFAULT_FORM_SETTINGS, formKind, withForm } from '../../../src/writing/verse/lines/formRequest';
 import { formContextOf } from '../../../src/writing/verse/scheme/schemeHabit';
 import { FORM_CONTEXT_CHARS } from '../../../src/common/generation';
-import { dedupeAlternatives, isNearDuplicate } from '../../../src/writing/prompts/nearDuplicate';
+import { dedupeAlternatives, isNearDuplicate } from '../../../src/writing/prompts/commands/nearDuplicate';
 import { DEFAULT_SAMPLING } from '../../../src/writing/settings/samplingSettings';
 import { corpusDir, repoRoot } from '../../support/paths';
 

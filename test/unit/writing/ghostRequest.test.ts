@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CompletionCache, completionKey, hashText } from '../../../src/writing/prompts/completionCache';
-import { cursorContext } from '../../../src/writing/prompts/cursorContext';
-import { buildGhostRequest, type GhostRequest, type GhostRequestReady } from '../../../src/writing/prompts/ghostRequest';
-import { trimOverlap } from '../../../src/writing/prompts/overlap';
-import { prefixWindow } from '../../../src/writing/prompts/prefixWindow';
-import { stopRuleFor, trimToStop } from '../../../src/writing/prompts/stopRules';
+import { CompletionCache, completionKey, hashText } from '../../../src/writing/prompts/ghost/completionCache';
+import { cursorContext } from '../../../src/writing/prompts/text/cursorContext';
+import { buildGhostRequest, type GhostRequest, type GhostRequestReady } from '../../../src/writing/prompts/ghost/ghostRequest';
+import { trimOverlap } from '../../../src/writing/prompts/ghost/overlap';
+import { prefixWindow } from '../../../src/writing/prompts/text/prefixWindow';
+import { stopRuleFor, trimToStop } from '../../../src/writing/prompts/ghost/stopRules';
 import { corpusDir, repoRoot } from '../../support/paths';
 
 /** The context at the `|` in a text. */

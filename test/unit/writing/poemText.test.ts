@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isCjkText, splitCjkClauses } from '../../../src/writing/verse/chinese/cjkText';
-import { findFrontMatter } from '../../../src/writing/prompts/frontMatter';
+import { findFrontMatter } from '../../../src/writing/prompts/text/frontMatter';
 import { lineWords } from '../../../src/writing/verse/lines/lineWords';
-import { splitHardBreak, stripInlineMarkdown } from '../../../src/writing/prompts/markdownLine';
+import { splitHardBreak, stripInlineMarkdown } from '../../../src/writing/prompts/text/markdownLine';
 import { splitStanzas } from '../../../src/writing/verse/poem/poemLines';
 import { isPronouncingDictionaryLoaded } from '../../../src/writing/verse/sound/pronouncingDictionary';
 import { rhymeKey, rhymes } from '../../../src/writing/verse/sound/rhyme';
 import { countLineSyllables } from '../../../src/writing/verse/sound/syllables';
-import { detectTextKind } from '../../../src/writing/prompts/textKind';
+import { detectTextKind } from '../../../src/writing/prompts/text/textKind';
 import { corpusDir, repoRoot } from '../../support/paths';
 
 const texts = (text: string) => splitStanzas(text).map((s) => s.lines.map((l) => l.text));

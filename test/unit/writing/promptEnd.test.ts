@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreesWithBlank, dropBlank, splitPromptEnd } from '../../../src/writing/prompts/promptEnd';
+import { agreesWithBlank, dropBlank, splitPromptEnd } from '../../../src/writing/prompts/text/promptEnd';
 
 describe('a prompt that ends in a blank', () => {
   it('is sent without the blank, which the continuation must begin with', () => {

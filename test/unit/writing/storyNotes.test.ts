@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseNotes, lastMention, newNoteText, noteFileName, notesFolderProblem, parseNote, validateNotesSettings, MAX_NOTE_CHARS, type StoryNote } from '../../../src/writing/prompts/storyNotes';
+import { chooseNotes, lastMention, newNoteText, noteFileName, notesFolderProblem, parseNote, validateNotesSettings, MAX_NOTE_CHARS, type StoryNote } from '../../../src/writing/prompts/outline/storyNotes';
 
 const note = (name: string, body: string, over: Partial<StoryNote> = {}): StoryNote => ({ name, keys: [name], always: false, priority: 0, body, ...over });
 const settings = { scanChars: 2000, budgetTokens: 100 };

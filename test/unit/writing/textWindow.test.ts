@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { READ_AFTER_CHARS, SCAN_BEFORE_CHARS, windowAround } from '../../../src/writing/prompts/textWindow';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghostRequest';
+import { READ_AFTER_CHARS, SCAN_BEFORE_CHARS, windowAround } from '../../../src/writing/prompts/text/textWindow';
+import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghost/ghostRequest';
 
 function lineStarts(text: string): (offset: number) => number {
   return (o) => text.lastIndexOf('\n', o - 1) + 1;

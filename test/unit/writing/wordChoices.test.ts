@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GeneratedToken } from '../../../src/common/generation';
-import { buildContinuationRequest } from '../../../src/writing/prompts/continuationRequest';
+import { buildContinuationRequest } from '../../../src/writing/prompts/commands/continuationRequest';
 import {
   alignTokens,
   choiceLabel,

@@ -1,8 +1,8 @@
 import type { FormConstraint } from '../../../common/generation';
-import type { WritingRequest } from '../../prompts/continuationRequest';
+import type { WritingRequest } from '../../prompts/commands/continuationRequest';
 import { formContextOf } from '../scheme/schemeHabit';
 import type { ChorusMode } from '../poem/songSections';
-import type { TextKindName } from '../../prompts/textKind';
+import type { TextKindName } from '../../prompts/text/textKind';
 
 /** `auto`: keep the form when the text reads as verse. `keep`: always, as verse. `free`: never. */
 export type FormMode = 'auto' | 'keep' | 'free';

@@ -1,4 +1,4 @@
-import { stripInlineMarkdown } from '../../prompts/markdownLine';
+import { stripInlineMarkdown } from '../../prompts/text/markdownLine';
 
 /**
  * Words that begin with an apostrophe in verse ("'tis", "'gainst"); any other leading

@@ -4,7 +4,7 @@
  * poem before it; ghost text, the commands, the worker's line plans and eval-form all find that
  * poem here, so there is one definition of it.
  */
-import { findFrontMatter } from '../../prompts/frontMatter';
+import { findFrontMatter } from '../../prompts/text/frontMatter';
 import { isSectionLabel } from './songSections';
 
 /** One poem of a document, as offsets into it. */

@@ -1,7 +1,7 @@
 import { CJK_LINE_END, isCjkText } from '../chinese/cjkText';
 import { findPoems, isSectionNumber } from './poemBounds';
 import { splitStanzas } from './poemLines';
-import { detectTextKind } from '../../prompts/textKind';
+import { detectTextKind } from '../../prompts/text/textKind';
 
 /** One poem found in a file. */
 export interface CollectedPoem {

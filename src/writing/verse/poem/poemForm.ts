@@ -10,7 +10,7 @@ import { detectRhymeScheme, normalizeScheme } from '../scheme/rhymeScheme';
 import type { SchemeCounts } from '../scheme/schemeHabit';
 import { nextLabel, sectionLabel, type ChorusMode, type SectionKind, type SectionLabel } from './songSections';
 import { countLineSyllables } from '../sound/syllables';
-import { detectTextKind, type TextKindName } from '../../prompts/textKind';
+import { detectTextKind, type TextKindName } from '../../prompts/text/textKind';
 
 /** One line of the analysed text. */
 export interface FormLine {

@@ -1,6 +1,6 @@
 import { isCjkText, splitCjkClauses, countCjkCharacters, CJK_LINE_END } from '../chinese/cjkText';
-import { findFrontMatter } from '../../prompts/frontMatter';
-import { splitHardBreak } from '../../prompts/markdownLine';
+import { findFrontMatter } from '../../prompts/text/frontMatter';
+import { splitHardBreak } from '../../prompts/text/markdownLine';
 import { isSectionNumber } from './poemBounds';
 import { sectionLabel, type SectionLabel } from './songSections';
 

@@ -1,4 +1,4 @@
-import { detectTextKind } from '../../prompts/textKind';
+import { detectTextKind } from '../../prompts/text/textKind';
 import { poemAt, findPoems } from '../poem/poemBounds';
 import { splitStanzas } from '../poem/poemLines';
 import { lineRhymeKey, type RhymeKey } from '../sound/rhyme';

@@ -28,7 +28,7 @@ export function countWordSyllables(word: string): number {
 
 /**
  * Words whose count is remembered before the memory is cleared. A plain Map cleared when full, not
- * the LRU of writing/prompts/completionCache.ts: its bookkeeping on every hit cost the editor
+ * the LRU of writing/prompts/ghost/completionCache.ts: its bookkeeping on every hit cost the editor
  * 0.15–0.35 ms a keystroke (bench/ghostRequestBench.ts, three runs each).
  */
 const COUNTED_WORDS = 5_000;

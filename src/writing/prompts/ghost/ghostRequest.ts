@@ -1,11 +1,11 @@
-import { isCjkText } from '../verse/chinese/cjkText';
+import { isCjkText } from '../../verse/chinese/cjkText';
 import { completionKey } from './completionCache';
-import { cursorContext, type CursorContext, type QuietReason } from './cursorContext';
+import { cursorContext, type CursorContext, type QuietReason } from '../text/cursorContext';
 import { trimOverlap } from './overlap';
-import { analyzePoemForm } from '../verse/poem/poemForm';
-import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindow';
+import { analyzePoemForm } from '../../verse/poem/poemForm';
+import { prefixWindow, type CountTokens, type PrefixWindow } from '../text/prefixWindow';
 import { stopRuleFor, trimToStop, type StopRule } from './stopRules';
-import { detectTextKind, type TextKindName } from './textKind';
+import { detectTextKind, type TextKindName } from '../text/textKind';
 
 /**
  * How much text before the cursor a ghost-text prompt may take, in characters (about 500 tokens

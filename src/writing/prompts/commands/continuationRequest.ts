@@ -1,11 +1,11 @@
-import type { FormConstraint } from '../../common/generation';
-import { msg } from '../../common/message';
-import { isCjkChar, isCjkText } from '../verse/chinese/cjkText';
+import type { FormConstraint } from '../../../common/generation';
+import { msg } from '../../../common/message';
+import { isCjkChar, isCjkText } from '../../verse/chinese/cjkText';
 import { continuationLines, countWords, cutContinuation, paragraphWords } from './continuation';
-import { cursorContext, type QuietReason } from './cursorContext';
-import { analyzePoemForm, type PoemForm } from '../verse/poem/poemForm';
-import { prefixWindow, type CountTokens, type PrefixWindow } from './prefixWindow';
-import { detectTextKind, type TextKindName } from './textKind';
+import { cursorContext, type QuietReason } from '../text/cursorContext';
+import { analyzePoemForm, type PoemForm } from '../../verse/poem/poemForm';
+import { prefixWindow, type CountTokens, type PrefixWindow } from '../text/prefixWindow';
+import { detectTextKind, type TextKindName } from '../text/textKind';
 
 /** How much text before the cursor a command's prompt may take, in characters (as for ghost text). */
 export const CONTINUE_PROMPT_CHARS = 2000;

@@ -1,6 +1,6 @@
-import type { GenerateParams, StopReason } from '../../common/generation';
+import type { GenerateParams, StopReason } from '../../../common/generation';
 import type { WritingRequest } from './continuationRequest';
-import type { SamplingSettings } from '../settings/samplingSettings';
+import type { SamplingSettings } from '../../settings/samplingSettings';
 
 export interface CommandParamsOptions {
   /** Overrides the settings' seed; null: a fresh random one. */

@@ -16,7 +16,7 @@
  * Without keys, the file's name is the key ("Longbourn.md" is used when "Longbourn" is written).
  */
 
-import { msg } from '../../common/message';
+import { msg } from '../../../common/message';
 
 export interface StoryNote {
   /** The file's name without `.md`: how the writer knows the note. */

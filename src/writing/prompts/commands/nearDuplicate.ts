@@ -1,4 +1,4 @@
-import { isCjkChar } from '../verse/chinese/cjkText';
+import { isCjkChar } from '../../verse/chinese/cjkText';
 
 export interface NearDuplicateOptions {
   /** Edit similarity (1 − distance / length) at or above which two texts are the same. Default 0.85. */

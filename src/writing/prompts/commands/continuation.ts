@@ -1,6 +1,6 @@
-import { countCjkCharacters } from '../verse/chinese/cjkText';
-import type { PoemForm } from '../verse/poem/poemForm';
-import { isSectionLabel } from '../verse/poem/songSections';
+import { countCjkCharacters } from '../../verse/chinese/cjkText';
+import type { PoemForm } from '../../verse/poem/poemForm';
+import { isSectionLabel } from '../../verse/poem/songSections';
 
 /** The part of a generated text to keep for "Continue This Poem". */
 export interface ContinuationCut {

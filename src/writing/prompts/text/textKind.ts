@@ -1,5 +1,5 @@
-import { countCjkCharacters, isCjkText, splitCjkClauses } from '../verse/chinese/cjkText';
-import { splitStanzas, type PoemStanza } from '../verse/poem/poemLines';
+import { countCjkCharacters, isCjkText, splitCjkClauses } from '../../verse/chinese/cjkText';
+import { splitStanzas, type PoemStanza } from '../../verse/poem/poemLines';
 
 /** Verse (line breaks are the writer's) or prose (line breaks are wrapping, if any). */
 export type TextKindName = 'verse' | 'prose';

@@ -1,4 +1,4 @@
-import { CJK_LINE_END } from '../verse/chinese/cjkText';
+import { CJK_LINE_END } from '../../verse/chinese/cjkText';
 
 /**
  * Where a suggestion ends. `line`: the end of the line the cursor is in. `next-line`: the end of

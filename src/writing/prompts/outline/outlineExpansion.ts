@@ -1,5 +1,5 @@
-import { cutContinuation, type ContinuationForm } from './continuation';
-import type { WritingRequest } from './continuationRequest';
+import { cutContinuation, type ContinuationForm } from '../commands/continuation';
+import type { WritingRequest } from '../commands/continuationRequest';
 import { buildOutlinePrompt, parseOutline, type OutlinePoint } from './outline';
 
 /** A prose passage of up to about 120 words per plot point. */

@@ -1,4 +1,4 @@
-import { isCjkChar } from '../verse/chinese/cjkText';
+import { isCjkChar } from '../../verse/chinese/cjkText';
 import { findFrontMatter } from './frontMatter';
 
 /** Why ghost text should stay quiet at a cursor. */

@@ -1,6 +1,6 @@
-import { findFrontMatter } from './frontMatter';
-import { stripInlineMarkdown } from './markdownLine';
-import { prefixWindow, type CountTokens } from './prefixWindow';
+import { findFrontMatter } from '../text/frontMatter';
+import { stripInlineMarkdown } from '../text/markdownLine';
+import { prefixWindow, type CountTokens } from '../text/prefixWindow';
 
 /** One plot point of an outline. */
 export interface OutlinePoint {
