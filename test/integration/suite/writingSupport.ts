@@ -18,7 +18,12 @@ export const SEED = 7;
 // Full precision: the int8 model quantizes activations per forward pass, so a prompt whose KV
 // cache the worker reuses can sample differently from the CLI's fresh run with the same seed.
 export const DTYPE = 'fp32';
-export const ROWS = '.quick-input-widget .quick-input-list .monaco-list-row';
+/**
+ * The rows of the quick pick on screen. A hidden quick-input widget keeps the last picker's rows
+ * in the DOM until the next picker sets its items, so a count of every row could be satisfied by
+ * the previous test's picker (seen: four stale rows counted, then none, then the new four).
+ */
+export const ROWS = '.quick-input-widget:not([style*="display: none"]) .quick-input-list .monaco-list-row';
 export const PROGRESS_CANCEL = '.notification-toast .monaco-button:has-text("Cancel")';
 
 export function repoRoot(): string {
