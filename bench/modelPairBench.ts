@@ -8,7 +8,8 @@
  *   node out/bench/modelPairBench.js --a DIR[:dtype] --b DIR[:dtype] [--requests N] [--worker-a JS] [--worker-b JS] [--no-form]
  *
  * The requests keep the form as the editor's ghost text does by default (line length and rhyme,
- * typingSonnets.ts); --no-form sends the raw requests earlier figures were measured with.
+ * typingSonnets.ts); --no-form sends the raw requests earlier figures were measured with;
+ * --prompt-chars N builds them with another ghost window than GHOST_PROMPT_CHARS.
  *
  * --worker-a/--worker-b run that arm on another build of the worker (a bundle inside this
  * checkout, so it finds node_modules): the same model on two builds compares a change.
@@ -24,7 +25,7 @@ import type { ModelDtype } from '../src/engine/protocol';
 import { workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';
 
-const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, 'worker-a': { type: 'string' }, 'worker-b': { type: 'string' }, requests: { type: 'string', default: '40' }, 'no-form': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, 'worker-a': { type: 'string' }, 'worker-b': { type: 'string' }, requests: { type: 'string', default: '40' }, 'prompt-chars': { type: 'string' }, 'no-form': { type: 'boolean', default: false } } });
 if (!values.a || !values.b) {
   process.stderr.write('usage: modelPairBench --a DIR[:dtype] --b DIR[:dtype] [--requests N]\n');
   process.exit(2);
@@ -43,7 +44,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     return { dir, dtype: dtype ?? preferredDtype(dir), worker: workers[i]!, engine, times: [] as number[], file: '', prompt: [] as number[], fresh: [] as number[], made: [] as number[], first: [] as number[], rest: [] as number[] };
   });
   for (const arm of arms) arm.file = (await arm.engine.load({ dir: arm.dir, dtype: arm.dtype, threads: 1 })).name;
-  for (const request of ghostRequestsWhileTyping(Math.max(5, Number(values.requests)), { form: !values['no-form'] })) {
+  for (const request of ghostRequestsWhileTyping(Math.max(5, Number(values.requests)), { form: !values['no-form'], ...(values['prompt-chars'] ? { promptChars: Number(values['prompt-chars']) } : {}) })) {
     for (let k = 0; k < arms.length; k++) {
       const arm = arms[(k + request.index) % arms.length]!;
       const t = performance.now();

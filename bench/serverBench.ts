@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { EngineClient } from '../src/client/engineClient';
 import { ServerEngine } from '../src/client/server/serverEngine';
 import { preferredDtype } from '../src/engine/model/modelLocator';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghost/ghostRequest';
+import { buildGhostRequest, SERVER_GHOST_PROMPT_CHARS } from '../src/writing/prompts/ghost/ghostRequest';
 import { startLlamaServer } from '../test/support/llamaServer';
 import { corpusDir, repoRoot, testModelDir, workerPath } from '../test/support/paths';
 import { readFileSync } from 'node:fs';
@@ -99,7 +99,7 @@ async function benchPair(gguf: string, dir: string): Promise<Row> {
     let warm = 0;
     for (let i = 0; srv.length < requests && i < words.length; i++) {
       typed += words[i]!;
-      const r = buildGhostRequest({ text: typed, offset: typed.length, explicit: false, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
+      const r = buildGhostRequest({ text: typed, offset: typed.length, explicit: false, maxPromptChars: SERVER_GHOST_PROMPT_CHARS, maxWords: 12 });
       if (!r.ok) continue;
       // The same plain request to both (form-keeping differs by design: logits vs a grammar).
       const params = { prompt: r.prompt, sampling: { seed: i, maxNewTokens: Math.min(16, r.maxNewTokens), stopStrings: r.stopStrings }, caller: 'bench' };

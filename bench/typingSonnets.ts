@@ -24,13 +24,13 @@ export interface TypedRequest {
   formContext?: string;
 }
 
-export function* ghostRequestsWhileTyping(count: number, options: { form?: boolean } = {}): Generator<TypedRequest> {
+export function* ghostRequestsWhileTyping(count: number, options: { form?: boolean; promptChars?: number } = {}): Generator<TypedRequest> {
   const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8');
   const words = sonnets.slice(3000).split(/(?<=\s)(?=\S)/);
   let typed = sonnets.slice(0, 3000);
   for (let i = 0, asked = 0; asked < count && i < words.length; i++) {
     typed += words[i]!;
-    const request = buildGhostRequest({ text: typed, offset: typed.length, explicit: false, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
+    const request = buildGhostRequest({ text: typed, offset: typed.length, explicit: false, maxPromptChars: options.promptChars ?? GHOST_PROMPT_CHARS, maxWords: 12 });
     if (!request.ok) continue;
     asked++;
     const { form, formContext } = options.form === false ? {} : ghostForm(request.kind, DEFAULT_FORM_SETTINGS, typed);

@@ -20,7 +20,7 @@ import { loadPronouncingDictionary } from '../../src/writing/verse/sound/pronoun
 import { inklingGguf, llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../support/llamaServer';
 import { corpusDir, repoRoot, sharedDir, testModelDir, workerPath } from '../support/paths';
 import { Fuzz, FUZZ_SEED } from '../support/fuzz';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghost/ghostRequest';
+import { buildGhostRequest, SERVER_GHOST_PROMPT_CHARS } from '../../src/writing/prompts/ghost/ghostRequest';
 import { buildContinuationRequest } from '../../src/writing/prompts/commands/continuationRequest';
 import { commandParams } from '../../src/writing/prompts/commands/commandParams';
 import { DEFAULT_FORM_SETTINGS, ghostForm, withForm } from '../../src/writing/verse/lines/formRequest';
@@ -292,7 +292,7 @@ describe("Inkling's own model on a real llama-server", { skip: !llamaServerAvail
       const text = doc.text.slice(start, at + 300);
       const offset = at - start;
       if (f.next() < 0.6) {
-        const request = buildGhostRequest({ text, offset, atDocumentStart: start === 0, explicit: false, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
+        const request = buildGhostRequest({ text, offset, atDocumentStart: start === 0, explicit: false, maxPromptChars: SERVER_GHOST_PROMPT_CHARS, maxWords: 12 });
         if (!request.ok) continue;
         asked++;
         const { form, formContext } = ghostForm(request.kind, DEFAULT_FORM_SETTINGS, text.slice(0, offset));

@@ -4,7 +4,7 @@
  * what already follows the cursor.
  */
 import * as vscode from 'vscode';
-import { buildGhostRequest, GHOST_PROMPT_CHARS, type GhostRequestReady } from '../../writing/prompts/ghost/ghostRequest';
+import { buildGhostRequest, ghostPromptChars, type GhostRequestReady } from '../../writing/prompts/ghost/ghostRequest';
 import { CompletionCache, hashText } from '../../writing/prompts/ghost/completionCache';
 import { dedupeAlternatives } from '../../writing/prompts/commands/nearDuplicate';
 import { formKind, ghostForm } from '../../writing/verse/lines/formRequest';
@@ -99,7 +99,7 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
       offset: window.offset,
       atDocumentStart: window.atDocumentStart,
       explicit,
-      maxPromptChars: GHOST_PROMPT_CHARS,
+      maxPromptChars: ghostPromptChars(this.engine.writer),
       maxWords: inline.maxWords,
       kind: formKind(formPrefs),
     });

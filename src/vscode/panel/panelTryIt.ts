@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { SamplingSettings } from '../../writing/settings/samplingSettings';
 import { SEED_MAX } from '../../writing/settings/samplingSettings';
 import { prefixWindow } from '../../writing/prompts/text/prefixWindow';
-import { GHOST_PROMPT_CHARS } from '../../writing/prompts/ghost/ghostRequest';
+import { ghostPromptChars } from '../../writing/prompts/ghost/ghostRequest';
 import { CURRENT_SETTINGS, type PanelUpdate, type TrySampling } from '../../writing/settings/panelProtocol';
 import type { SamplingPreset } from '../../writing/settings/samplingPresets';
 import type { EngineService } from '../service/engineService';
@@ -22,13 +22,13 @@ export interface TryPrompt {
   source: string;
 }
 
-/** The prompt for "Try it": the window of text before the cursor in `editor`, else the sample line. */
-export function tryPrompt(editor: vscode.TextEditor | undefined): TryPrompt {
+/** The prompt for "Try it": the window of text before the cursor in `editor` (as ghost text reads it for `writer`), else the sample line. */
+export function tryPrompt(editor: vscode.TextEditor | undefined, writer: 'worker' | 'server' = 'worker'): TryPrompt {
   if (editor && !editor.document.isClosed) {
     const doc = editor.document;
     // The window before the cursor only, as ghost text reads it (never the whole document).
     const window = readLfWindow(doc, editor.selection.active);
-    const text = prefixWindow(window.text.slice(0, window.offset), GHOST_PROMPT_CHARS, undefined, window.atDocumentStart).text.replace(/[ \t]+$/, '');
+    const text = prefixWindow(window.text.slice(0, window.offset), ghostPromptChars(writer), undefined, window.atDocumentStart).text.replace(/[ \t]+$/, '');
     if (text.trim()) return { text, source: vscode.l10n.t('{0}, line {1}', vscode.workspace.asRelativePath(doc.uri), editor.selection.active.line + 1) };
   }
   return { text: SAMPLE_LINE, source: vscode.l10n.t('a sample line (no text before the cursor of an open editor)') };

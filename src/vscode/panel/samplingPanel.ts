@@ -191,7 +191,7 @@ export class SamplingPanel implements vscode.Disposable {
       {
         const editor = this.lastEditor();
         const { drySequenceBreakers, bannedPhrases } = samplingSettings(editor?.document.uri).settings;
-        return this.tryIt.run(m.sampling, m.compare, this.settings.allPresets(), tryPrompt(editor), { drySequenceBreakers, bannedPhrases });
+        return this.tryIt.run(m.sampling, m.compare, this.settings.allPresets(), tryPrompt(editor, this.engine.writer), { drySequenceBreakers, bannedPhrases });
       }
       case 'stopTry':
         this.tryIt.stop();

@@ -84,6 +84,11 @@ export class EngineService implements vscode.Disposable {
     return this.server?.engine ?? this.client;
   }
 
+  /** Which writes: Inkling's worker, or a server the writer chose (before it is first asked, too). */
+  get writer(): 'worker' | 'server' {
+    return this.server ? 'server' : 'worker';
+  }
+
   get state(): EngineState {
     return this.serverProblem ? 'error' : this.current.state;
   }

@@ -8,7 +8,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { InklingApi } from '../../../src/extension';
 import { artifactsDir, uiBridgeOrSkip, waitFor, type UiBridge } from './uiBridge';
-import { repoRoot, api, cliGhost, openFormFixtureAtEnd } from './writingSupport';
+import { repoRoot, api, cliGhost, openFormFixtureAtEnd, openLongVerseAtEnd } from './writingSupport';
+import { buildGhostRequest, GHOST_PROMPT_CHARS, SERVER_GHOST_PROMPT_CHARS, type GhostRequestReady } from '../../../src/writing/prompts/ghost/ghostRequest';
 import { planLine } from '../../../src/writing/verse/lines/linePlan';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
 
@@ -135,6 +136,24 @@ describe('Ghost text', function () {
       assert.ok(params.form?.rhyme, 'rhyme mode (the default)');
       assert.strictEqual(params.formContext, doc.getText(), 'the document before the cursor, whole (it is short)');
       assert.strictEqual(planLine(params.prompt, { rhyme: true, context: params.formContext }).rhymeWith?.word, 'sea');
+    } finally {
+      await done();
+    }
+  });
+
+  it('a long document sends the worker a window of 1,000 characters at most, cut where a stanza or line begins', async function () {
+    const { doc, seen, done } = await openLongVerseAtEnd(inkling);
+    try {
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await waitFor(() => seen.some((p) => p.caller?.startsWith('ghost:')), 'a ghost-text request', 30_000);
+      const { prompt } = seen.find((p) => p.caller?.startsWith('ghost:'))!;
+      const text = doc.getText();
+      assert.ok(text.length > SERVER_GHOST_PROMPT_CHARS, `the document is longer than any window (${text.length})`);
+      assert.ok(prompt.length <= GHOST_PROMPT_CHARS, `the worker's window: ${prompt.length} characters`);
+      const windowFor = (chars: number) => buildGhostRequest({ text, offset: text.length, explicit: true, maxPromptChars: chars });
+      assert.strictEqual(prompt, (windowFor(GHOST_PROMPT_CHARS) as GhostRequestReady).prompt, 'the worker\'s window of the text before the cursor');
+      assert.ok(prompt.length < (windowFor(SERVER_GHOST_PROMPT_CHARS) as GhostRequestReady).prompt.length, 'shorter than a server\'s');
+      assert.strictEqual(text[text.length - prompt.length - 1], '\n', 'cut where a line begins');
     } finally {
       await done();
     }

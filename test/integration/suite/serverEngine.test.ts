@@ -11,7 +11,8 @@ import type { ContinueResult } from '../../../src/vscode/commands/continueComman
 import { llamaServerAvailable, startLlamaServer, storiesGguf, type LlamaServer } from '../../support/llamaServer';
 import { startRecordedServer } from '../../support/recordedServer';
 import { uiBridgeOrSkip, waitFor } from './uiBridge';
-import { api, cliGhost, cliInsertion, config, continuationAt, openAtEnd, SEED, workspaceDir } from './writingSupport';
+import { api, cliGhost, cliInsertion, config, continuationAt, openAtEnd, openLongVerseAtEnd, SEED, workspaceDir } from './writingSupport';
+import { buildGhostRequest, GHOST_PROMPT_CHARS, SERVER_GHOST_PROMPT_CHARS, type GhostRequestReady } from '../../../src/writing/prompts/ghost/ghostRequest';
 
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
 
@@ -63,6 +64,22 @@ describe('Server engine', function () {
     const status = (await ui.innerText('.statusbar')).replace(/\u00a0/g, ' ');
     assert.match(status, /Inkling/);
     await ui.screenshot('server-ghost-text');
+  });
+
+  it('a long document sends the server a longer ghost-text window than the worker gets', async function () {
+    const { doc, seen, done } = await openLongVerseAtEnd(inkling, inkling.engine.current);
+    try {
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await waitFor(() => seen.some((p) => p.caller?.startsWith('ghost:')), 'a ghost-text request to the server', 30_000);
+      const { prompt } = seen.find((p) => p.caller?.startsWith('ghost:'))!;
+      const text = doc.getText();
+      const windowFor = (chars: number) => buildGhostRequest({ text, offset: text.length, explicit: true, maxPromptChars: chars });
+      assert.ok(prompt.length <= SERVER_GHOST_PROMPT_CHARS, `the server's window: ${prompt.length} characters`);
+      assert.strictEqual(prompt, (windowFor(SERVER_GHOST_PROMPT_CHARS) as GhostRequestReady).prompt, 'a server\'s window of the text before the cursor');
+      assert.ok(prompt.length > (windowFor(GHOST_PROMPT_CHARS) as GhostRequestReady).prompt.length, 'longer than the worker\'s');
+    } finally {
+      await done();
+    }
   });
 
   it('Continue This Poem writes the server\'s lines in the poem\'s form, as the CLI does, as one undo step', async function () {

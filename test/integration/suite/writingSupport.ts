@@ -7,10 +7,11 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GenerateParams, StopReason } from '../../../src/common/generation';
 import type { InklingApi } from '../../../src/extension';
+import type { TextGenerator } from '../../../src/client/writingEngine';
 import { endedByModel } from '../../../src/writing/prompts/commands/commandParams';
 import { DEFAULT_FORM_SETTINGS, withForm } from '../../../src/writing/verse/lines/formRequest';
 import { buildContinuationRequest, type WritingRequest } from '../../../src/writing/prompts/commands/continuationRequest';
-import { buildGhostRequest, GHOST_PROMPT_CHARS } from '../../../src/writing/prompts/ghost/ghostRequest';
+import { buildGhostRequest, ghostPromptChars } from '../../../src/writing/prompts/ghost/ghostRequest';
 import { formConstraintFor } from '../../../src/writing/verse/lines/formRequest';
 import { waitFor, type UiBridge } from './uiBridge';
 
@@ -184,7 +185,8 @@ export async function pickerLabels(ui: UiBridge): Promise<string[]> {
  * provider would show it; `raw` is the model's text before `finish`.
  */
 export function cliGhost(text: string, offset = text.length, options: { explicit?: boolean; server?: string } = {}): { suggestion: string; raw: string; prompt: string } {
-  const request = buildGhostRequest({ text, offset, explicit: options.explicit ?? true, maxPromptChars: GHOST_PROMPT_CHARS, maxWords: 12 });
+  // The window the provider takes for the engine that writes (a server's is longer).
+  const request = buildGhostRequest({ text, offset, explicit: options.explicit ?? true, maxPromptChars: ghostPromptChars(options.server ? 'server' : 'worker'), maxWords: 12 });
   assert.ok(request.ok, 'the request builder asks for a suggestion here');
   const engine = options.server ? ['--server', options.server] : ['--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE];
   const args = [path.join(repoRoot(), 'dist', 'cli.js'), 'continue', '-', ...engine, '--seed', String(SEED), '--json', '--max-tokens', String(Math.min(32, request.maxNewTokens))];
@@ -233,15 +235,41 @@ export async function inEachTheme(ui: UiBridge, shoot: (name: 'light' | 'dark') 
 }
 
 /** Puts every request the local engine gets into `seen`, as it gets it; returns what undoes that. */
-export function recordRequests(inkling: InklingApi, seen: GenerateParams[]): () => void {
-  const client = inkling.engine.client;
-  const generate = client.generate.bind(client);
-  client.generate = (params, options) => {
+export function recordRequests(inkling: InklingApi, seen: GenerateParams[], engine: TextGenerator = inkling.engine.client): () => void {
+  const generate = engine.generate.bind(engine);
+  engine.generate = (params, options) => {
     seen.push(params);
     return generate(params, options);
   };
   return () => {
-    client.generate = generate;
+    engine.generate = generate;
+  };
+}
+
+/**
+ * A document of verse longer than any ghost-text window (the form fixtures one after another,
+ * under headings), opened with the cursor at its end; the engine that writes (the worker unless
+ * `engine` is given) records what it is asked.
+ */
+export async function openLongVerseAtEnd(inkling: InklingApi, engine?: TextGenerator): Promise<{ doc: vscode.TextDocument; seen: GenerateParams[]; done(): Promise<void> }> {
+  const forms = path.join(repoRoot(), 'test', 'fixtures', 'forms');
+  const poems = fs.readdirSync(forms).filter((f) => f.endsWith('.txt')).sort().map((f) => `## ${f.replace(/\.txt$/, '')}\n\n${fs.readFileSync(path.join(forms, f), 'utf8').trim()}\n`);
+  const file = path.join(workspaceDir(), 'long-verse.md');
+  fs.writeFileSync(file, poems.join('\n'));
+  const seen: GenerateParams[] = [];
+  const restore = recordRequests(inkling, seen, engine);
+  const doc = await vscode.workspace.openTextDocument(file);
+  const editor = await vscode.window.showTextDocument(doc);
+  const end = doc.lineAt(doc.lineCount - 1).range.end;
+  editor.selection = new vscode.Selection(end, end);
+  return {
+    doc,
+    seen,
+    async done() {
+      restore();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(file, { force: true });
+    },
   };
 }
 

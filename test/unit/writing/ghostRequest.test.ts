@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompletionCache, completionKey, hashText } from '../../../src/writing/prompts/ghost/completionCache';
 import { cursorContext } from '../../../src/writing/prompts/text/cursorContext';
-import { buildGhostRequest, type GhostRequest, type GhostRequestReady } from '../../../src/writing/prompts/ghost/ghostRequest';
+import { buildGhostRequest, ghostPromptChars, GHOST_PROMPT_CHARS, SERVER_GHOST_PROMPT_CHARS, type GhostRequest, type GhostRequestReady } from '../../../src/writing/prompts/ghost/ghostRequest';
 import { trimOverlap } from '../../../src/writing/prompts/ghost/overlap';
 import { prefixWindow } from '../../../src/writing/prompts/text/prefixWindow';
 import { stopRuleFor, trimToStop } from '../../../src/writing/prompts/ghost/stopRules';
@@ -395,5 +395,24 @@ describe('ghost request', () => {
     const r = ready(buildGhostRequest({ text: 'Once upon a time', offset: 16, explicit: false, maxPromptChars: 6000 }));
     assert.equal(r.finish('   '), '');
     assert.equal(r.finish('\n\nChapter two'), '');
+  });
+});
+
+describe('the ghost-text window', () => {
+  it('gives the worker the last 1,000 characters at most and a server up to 2,000, each cut where a line begins', () => {
+    const sonnets = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8').slice(0, 6000);
+    const text = sonnets.slice(0, sonnets.lastIndexOf('\n') + 1);
+    assert.equal(ghostPromptChars('worker'), GHOST_PROMPT_CHARS);
+    assert.equal(ghostPromptChars('server'), SERVER_GHOST_PROMPT_CHARS);
+    const lengths = (['worker', 'server'] as const).map((engine) => {
+      const r = buildGhostRequest({ text, offset: text.length, explicit: true, maxPromptChars: ghostPromptChars(engine) });
+      assert.ok(r.ok);
+      assert.ok(text.endsWith(r.prompt));
+      assert.equal(text[text.length - r.prompt.length - 1], '\n', `${engine}: cut at a line start`);
+      assert.ok(r.prompt.length <= ghostPromptChars(engine), `${engine}: ${r.prompt.length}`);
+      return r.prompt.length;
+    });
+    // Cut at a sonnet's start where one fits: the worker's window holds the last sonnet, a server's two more.
+    assert.ok(lengths[0]! > 0 && lengths[1]! > GHOST_PROMPT_CHARS, lengths.join(' / '));
   });
 });

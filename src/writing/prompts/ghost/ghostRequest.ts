@@ -8,11 +8,27 @@ import { stopRuleFor, trimToStop, type StopRule } from './stopRules';
 import { detectTextKind, type TextKindName } from '../text/textKind';
 
 /**
- * How much text before the cursor a ghost-text prompt may take, in characters (about 500 tokens
- * of English). Longer windows cost decode time on every suggestion — each step re-reads the whole
- * KV cache — and a line of verse rarely needs more than the last few stanzas.
+ * How much text before the cursor a ghost-text prompt may take for Inkling's worker, in characters
+ * (200–300 tokens). Every step of a suggestion re-reads the whole KV cache, and the small models a
+ * writer's CPU runs do not use more. Measured on Inkling's own model (second edition, 512-token
+ * context): over 240 next lines of held-out poems (`bench/ghostWindowBench.ts`), the poet's next
+ * line cost 1.623 bits/byte after a 1,000-character window and 1.625 after 2,000 (paired
+ * difference −0.001, 95 % interval −0.003 to +0.001; 500 characters: +0.007); typing the sonnets
+ * (`bench/modelPairBench.ts --prompt-chars`), one-line p50 14.9 → 10.2 ms, p95 33 → 27 ms.
  */
-export const GHOST_PROMPT_CHARS = 2000;
+export const GHOST_PROMPT_CHARS = 1000;
+
+/**
+ * The window for a server: the bigger models writers run there may use more of the poem or the
+ * chapter, and servers keep the prompt's prefix cached. Unmeasured here (no such model runs on
+ * this machine), so it stays at what it was.
+ */
+export const SERVER_GHOST_PROMPT_CHARS = 2000;
+
+/** The ghost-text window for the engine that writes: Inkling's worker, or a server. */
+export function ghostPromptChars(engine: 'worker' | 'server'): number {
+  return engine === 'server' ? SERVER_GHOST_PROMPT_CHARS : GHOST_PROMPT_CHARS;
+}
 
 export interface GhostRequestInput {
   /** The document, or the window of it around the cursor (see textWindow.ts). */

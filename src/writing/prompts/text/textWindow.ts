@@ -2,7 +2,7 @@
  * How much of a document a request reads around the cursor. Cost follows the window, not the
  * document: a 10 MB manuscript reads the same few kilobytes per keystroke as a sonnet.
  *
- * Before the cursor the window holds the prompt (`GHOST_PROMPT_CHARS`) and, well beyond it, enough
+ * Before the cursor the window holds the prompt (`ghostPromptChars`, 2,000 characters at most) and, well beyond it, enough
  * text to see whether the cursor is inside a code fence or an HTML comment opened earlier; after
  * the cursor, enough to trim a suggestion against the rest of the line and the next lines.
  */

@@ -1,0 +1,146 @@
+/**
+ * What a longer ghost-text window buys: the model's loss on the line the poet wrote next, given
+ * the prompt the editor would send with each window size (buildGhostRequest: cut at a stanza, a
+ * line or a word, front matter left out). Every sample is scored under every window on the same
+ * model, so the differences are paired; a model whose context is shorter than a window sees what
+ * its worker would keep (the last tokens that fit).
+ *
+ *   node out/bench/ghostWindowBench.js DIR [--model DIR[:dtype]]… [--windows 500,1000,1500,2000] [--samples 200] [--seed 1]
+ *
+ * DIR holds poems (.txt / .md; the held-out files, not the tuning ones). Samples are line starts at
+ * least the largest window into a file, whose line has 3 words or more, spread evenly over the
+ * files. Prints bits per byte of the next line (mean, 95 % bootstrap interval) per window and its
+ * paired difference against the largest, and the prompt's tokens (median).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LanguageModel } from '../src/engine/model/languageModel';
+import { emptyCache } from '../src/engine/model/kvCache';
+import { preferredDtype } from '../src/engine/model/modelLocator';
+import type { ModelDtype } from '../src/engine/protocol';
+import { buildGhostRequest } from '../src/writing/prompts/ghost/ghostRequest';
+import { repoRoot } from '../test/support/paths';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { model: { type: 'string', multiple: true }, windows: { type: 'string', default: '500,1000,1500,2000' }, samples: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' } } });
+const dir = positionals[0];
+if (!dir) {
+  process.stderr.write('usage: ghostWindowBench DIR [--model DIR[:dtype]]… [--windows 500,1000,2000] [--samples N]\n');
+  process.exit(2);
+}
+const windows = values.windows.split(',').map(Number).filter((w) => w > 0).sort((a, b) => a - b);
+const widest = windows[windows.length - 1]!;
+const models: [string, ModelDtype][] = (values.model?.length ? values.model : [join(repoRoot, 'models', 'inkling-verse')]).map((m) => (m.includes(':') ? (m.split(':') as [string, ModelDtype]) : [m, preferredDtype(m)]));
+
+/** A small seeded generator (mulberry32), so the samples can be drawn again. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Sample {
+  before: string;
+  line: string;
+}
+
+function samples(count: number, seed: number): Sample[] {
+  const rnd = random(seed);
+  const perFile = readdirSync(dir!)
+    .filter((f) => /\.(txt|md)$/.test(f))
+    .sort()
+    .map((f) => {
+      const text = readFileSync(join(dir!, f), 'utf8').replace(/\r\n?/g, '\n');
+      const starts: number[] = [];
+      for (let i = text.indexOf('\n'); i >= 0 && i + 1 < text.length; i = text.indexOf('\n', i + 1)) {
+        const start = i + 1;
+        const end = text.indexOf('\n', start);
+        const line = text.slice(start, end < 0 ? text.length : end);
+        if (start >= widest && line.trim().split(/\s+/).length >= 3) starts.push(start);
+      }
+      return { text, starts };
+    })
+    .filter((f) => f.starts.length > 0);
+  const out: Sample[] = [];
+  for (let k = 0; out.length < count && perFile.length; k++) {
+    const f = perFile[k % perFile.length]!;
+    const start = f.starts[Math.floor(rnd() * f.starts.length)]!;
+    const end = f.text.indexOf('\n', start);
+    out.push({ before: f.text.slice(0, start), line: f.text.slice(start, end < 0 ? f.text.length : end + 1) });
+  }
+  return out;
+}
+
+/** Bits per byte of `line` after `prompt`, and the prompt's tokens as run. */
+async function score(model: LanguageModel, prompt: string, line: string): Promise<{ bpb: number; promptTokens: number }> {
+  const all = model.encode(prompt + line);
+  const head = model.encode(prompt);
+  let shared = 0;
+  while (shared < head.length && shared < all.length && head[shared] === all[shared]) shared++;
+  // The tokens of the line, and of the prompt that fit the context before them.
+  const target = all.slice(shared);
+  const context = all.slice(Math.max(0, shared - (model.contextLength - target.length)), shared);
+  let logProb = 0;
+  let { logits, cache } = await model.forward([context], emptyCache(model.layout));
+  for (const token of target) {
+    let max = -Infinity;
+    for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+    let sum = 0;
+    for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
+    logProb += logits[token]! - max - Math.log(sum);
+    ({ logits, cache } = await model.forward([[token]], cache));
+  }
+  return { bpb: -logProb / Math.LN2 / Buffer.byteLength(line, 'utf8'), promptTokens: context.length };
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+function interval(xs: readonly number[], seed: number): [number, number] {
+  const rnd = random(seed);
+  const means: number[] = [];
+  for (let b = 0; b < 1000; b++) {
+    let s = 0;
+    for (let i = 0; i < xs.length; i++) s += xs[Math.floor(rnd() * xs.length)]!;
+    means.push(s / xs.length);
+  }
+  means.sort((a, b) => a - b);
+  return [means[25]!, means[974]!];
+}
+const f3 = (x: number) => x.toFixed(3);
+
+(async () => {
+  const drawn = samples(Number(values.samples), Number(values.seed));
+  process.stdout.write(`${drawn.length} next lines from ${dir}, windows ${windows.join(' / ')} characters\n\n`);
+  for (const [modelDir, dtype] of models) {
+    const model = await LanguageModel.load({ dir: modelDir, dtype, threads: 1 });
+    const bpb = windows.map(() => [] as number[]);
+    const tokens = windows.map(() => [] as number[]);
+    for (const s of drawn) {
+      for (let w = 0; w < windows.length; w++) {
+        const request = buildGhostRequest({ text: s.before, offset: s.before.length, explicit: true, maxPromptChars: windows[w]!, kind: 'verse' });
+        const prompt = request.ok ? request.prompt : s.before.slice(-windows[w]!);
+        const r = await score(model, prompt, s.line);
+        bpb[w]!.push(r.bpb);
+        tokens[w]!.push(r.promptTokens);
+      }
+    }
+    const lines = [`${modelDir.split('/').pop()} (${dtype}, context ${model.contextLength})`, '', '| window, chars | prompt tokens p50 | bits/byte of the next line (95 % CI) | minus the widest window (95 % CI) |', '|---|---|---|---|'];
+    const wide = bpb[windows.length - 1]!;
+    windows.forEach((w, i) => {
+      const diff = bpb[i]!.map((x, k) => x - wide[k]!);
+      const [lo, hi] = interval(bpb[i]!, 7 + i);
+      const [dlo, dhi] = interval(diff, 70 + i);
+      const t = [...tokens[i]!].sort((a, b) => a - b)[tokens[i]!.length >> 1];
+      lines.push(`| ${w} | ${t} | ${f3(mean(bpb[i]!))} (${f3(lo)}–${f3(hi)}) | ${i === windows.length - 1 ? '—' : `${mean(diff) >= 0 ? '+' : ''}${f3(mean(diff))} (${f3(dlo)}–${f3(dhi)})`} |`);
+    });
+    process.stdout.write(`${lines.join('\n')}\n\n`);
+    await model.dispose();
+  }
+})().catch((e: Error) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});
