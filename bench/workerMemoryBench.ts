@@ -17,7 +17,8 @@
  * frequency list and the rhyme tries loaded in the worker); --no-form leaves it out.
  *
  * Per model and precision: RSS after loading, RSS sampled after each request once the first
- * quarter has built what the first requests build (its median, and its peak: what a writer lives with), one-line suggestion p50 (p10–p90) on the product's own ghost requests, and the bound
+ * quarter has built what the first requests build (its median, and its peak: what a writer lives with), the peak over
+ * every request (the first ones too), one-line suggestion p50 (p10–p90) on the product's own ghost requests, and the bound
  * 1.5 × model file + 150 MB (issue "Novels, hostile input and failures").
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -51,7 +52,7 @@ const spread = (xs: number[]) => `${r1(q(xs, 0.5))} (${r1(q(xs, 0.1))}–${r1(q(
 const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 (async () => {
-  const lines = ['| model, precision | worker flags, environment | RSS loaded | RSS over the requests after the first quarter, p50 / max | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|'];
+  const lines = ['| model, precision | worker flags, environment | RSS loaded | RSS over the requests after the first quarter, p50 / max | RSS peak over every request | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|---|'];
   for (const [dir, dtype] of models) {
     const file = existsSync(dir) ? onnxFileFor(dir, dtype) : null;
     if (!file) {
@@ -60,8 +61,8 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     }
     const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
     const arms = [
-      { label, engine: new EngineClient({ workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], loaded: 0 },
-      { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], rss: [] as number[], loaded: 0 },
+      { label, engine: new EngineClient({ workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0 },
+      { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0 },
     ];
     for (const arm of arms) {
       await arm.engine.load({ dir, dtype, threads: 1 });
@@ -74,11 +75,13 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
         const t = performance.now();
         await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, form: request.form, formContext: request.formContext, caller: 'bench' });
         arm.oneLine.push(performance.now() - t);
-        if (request.index >= requests / 4) arm.rss.push(rssMb(arm.engine.pid!));
+        const rss = rssMb(arm.engine.pid!);
+        arm.all.push(rss);
+        if (request.index >= requests / 4) arm.rss.push(rss);
       }
     }
     for (const arm of arms) {
-      lines.push(`| ${dir.split('/').pop()}, ${dtype} (${file}) | ${arm.label} | ${arm.loaded} MB | ${q(arm.rss, 0.5)} / ${Math.max(...arm.rss)} MB | ${spread(arm.oneLine)} | ${bound} MB |`);
+      lines.push(`| ${dir.split('/').pop()}, ${dtype} (${file}) | ${arm.label} | ${arm.loaded} MB | ${q(arm.rss, 0.5)} / ${Math.max(...arm.rss)} MB | ${Math.max(...arm.all)} MB | ${spread(arm.oneLine)} | ${bound} MB |`);
       await arm.engine.dispose();
     }
   }

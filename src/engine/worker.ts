@@ -52,6 +52,25 @@ let formResources: FormResources | null = null;
 const queue: Job[] = [];
 let running: Job | null = null;
 
+/**
+ * A full garbage collection once the worker is idle after work that leaves much garbage behind:
+ * loading a model, and its first request (the lazy builds of the vocabulary's pieces, the UTF-8
+ * guard's tables, the form data). V8 otherwise keeps it for a dozen requests or more. Needs
+ * `--expose-gc` (WORKER_FLAGS); without it, nothing.
+ */
+let collectionsDue = 0;
+function collectIfIdle(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (collectionsDue === 0 || !gc) return;
+  setImmediate(() => {
+    if (running || queue.length > 0 || collectionsDue === 0) return;
+    collectionsDue--;
+    const started = performance.now();
+    gc();
+    log('debug', `Collected the garbage left by loading and the first request in ${Math.round(performance.now() - started)} ms.`);
+  });
+}
+
 /** The spec the loaded model was asked for (its own `spec` differs after a fall-back to the standard graph). */
 let loadedSpec: ModelSpec | null = null;
 
@@ -72,6 +91,8 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   model = await LanguageModel.load(spec, (m) => log('warn', m));
   loadedSpec = spec;
   generator = new Generator(model);
+  // After the load, and after the first request's lazy builds.
+  collectionsDue = 2;
   log('info', `Loaded ${model.name} (${spec.dtype}, ${model.copyFree ? 'copy-free' : 'transformers.js'} graph ${model.file}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
   send({ type: 'loaded', id: job.id, model: describe(model) });
 }
@@ -153,6 +174,7 @@ async function pump(): Promise<void> {
   } finally {
     running = null;
     if (model && queue.length === 0) send({ type: 'state', state: 'ready' });
+    if (queue.length === 0) collectIfIdle();
     void pump();
   }
 }

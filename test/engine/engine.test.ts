@@ -288,6 +288,34 @@ describe('the worker\'s memory allocator', () => {
   });
 });
 
+describe('the garbage of a load', () => {
+  test('is collected once the worker is idle after the load and after its first request (the shipped flags expose gc), and not again', async () => {
+    const collected = (logs: string[]) => logs.filter((m) => m.startsWith('Collected the garbage')).length;
+    const recording = (logs: string[]) => ({ trace: (m: string) => logs.push(m), debug: (m: string) => logs.push(m), info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) });
+    const shippedLogs: string[] = [];
+    const bareLogs: string[] = [];
+    const shipped = new EngineClient({ workerPath, logger: recording(shippedLogs) });
+    const bare = new EngineClient({ workerPath, logger: recording(bareLogs), execArgv: ['--max-semi-space-size=4'] });
+    const idle = () => new Promise((r) => setTimeout(r, 300));
+    try {
+      for (const client of [shipped, bare]) {
+        await client.load(model);
+        await idle();
+      }
+      assert.equal(collected(shippedLogs), 1, 'after the load');
+      for (let i = 0; i < 3; i++) {
+        for (const client of [shipped, bare]) assert.ok((await client.generate({ prompt, sampling: { maxNewTokens: 8, seed: i } })).text.length > 0);
+        await idle();
+      }
+      assert.equal(collected(shippedLogs), 2, 'and after the first request only');
+      assert.equal(collected(bareLogs), 0, 'without --expose-gc the worker does not try');
+    } finally {
+      await shipped.dispose();
+      await bare.dispose();
+    }
+  });
+});
+
 describe('a manuscript of megabytes', () => {
   test('only its end is tokenized: the prompt fits the context, and typing at its end reuses the cache', async () => {
     const client = newClient();
