@@ -59,11 +59,14 @@ let running: Job | null = null;
  * `--expose-gc` (WORKER_FLAGS); without it, nothing.
  */
 let collectionsDue = 0;
+/** The last collection waits for a generation (a token count asked first builds little). */
+let generatedSinceLoad = false;
 function collectIfIdle(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (collectionsDue === 0 || !gc) return;
+  const due = () => collectionsDue > 1 || (collectionsDue === 1 && generatedSinceLoad);
+  if (!gc || !due()) return;
   setImmediate(() => {
-    if (running || queue.length > 0 || collectionsDue === 0) return;
+    if (running || queue.length > 0 || !due()) return;
     collectionsDue--;
     const started = performance.now();
     gc();
@@ -93,6 +96,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   generator = new Generator(model);
   // After the load, and after the first request's lazy builds.
   collectionsDue = 2;
+  generatedSinceLoad = false;
   log('info', `Loaded ${model.name} (${spec.dtype}, ${model.copyFree ? 'copy-free' : 'transformers.js'} graph ${model.file}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
   send({ type: 'loaded', id: job.id, model: describe(model) });
 }
@@ -104,6 +108,7 @@ function describe(m: LanguageModel) {
 async function generate(job: Job, params: GenerateParams): Promise<void> {
   if (!generator) throw new EngineError('no-model', msg('No model is loaded yet. Choose a model with "Inkling: Choose Model".'));
   send({ type: 'state', state: 'generating' });
+  generatedSinceLoad = true;
   const form = formConstraint(params.form);
   if (form) {
     formResources ??= new FormResources(generator.model);

@@ -289,7 +289,7 @@ describe('the worker\'s memory allocator', () => {
 });
 
 describe('the garbage of a load', () => {
-  test('is collected once the worker is idle after the load and after its first request (the shipped flags expose gc), and not again', async () => {
+  test('is collected once the worker is idle after the load and after its first generation (the shipped flags expose gc), and not again', async () => {
     const collected = (logs: string[]) => logs.filter((m) => m.startsWith('Collected the garbage')).length;
     const recording = (logs: string[]) => ({ trace: (m: string) => logs.push(m), debug: (m: string) => logs.push(m), info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) });
     const shippedLogs: string[] = [];
@@ -303,6 +303,9 @@ describe('the garbage of a load', () => {
         await idle();
       }
       assert.equal(collected(shippedLogs), 1, 'after the load');
+      assert.ok((await shipped.countTokens('a token count builds little')) > 0);
+      await idle();
+      assert.equal(collected(shippedLogs), 1, 'not after a token count');
       for (let i = 0; i < 3; i++) {
         for (const client of [shipped, bare]) assert.ok((await client.generate({ prompt, sampling: { maxNewTokens: 8, seed: i } })).text.length > 0);
         await idle();
