@@ -7,7 +7,10 @@ import { analyzePoemForm, type PoemForm } from '../../verse/poem/poemForm';
 import { prefixWindow, type CountTokens, type PrefixWindow } from '../text/prefixWindow';
 import { detectTextKind, type TextKindName } from '../text/textKind';
 
-/** How much text before the cursor a command's prompt may take, in characters (as for ghost text). */
+/**
+ * How much text before the cursor a command's prompt may take, in characters: a command writes
+ * whole lines or stanzas, so it keeps the longer window (ghost text on the worker reads 1,000).
+ */
 export const CONTINUE_PROMPT_CHARS = 2000;
 /** The most model pieces one continuation may take: a long stanza, never a runaway. */
 export const MAX_CONTINUATION_TOKENS = 400;
