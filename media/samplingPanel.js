@@ -2,11 +2,11 @@
 // keyboard-accessible as they are, take VS Code's theme through --vscode-* variables, need no
 // bundling and nothing for the CSP to allow beyond this one script. The extension sends the whole state
 // (settings, limits, explanations, presets, models) and the page renders it; every change the
-// writer makes is posted as one typed message (src/writing/panelProtocol.ts) and comes back as a
+// writer makes is posted as one typed message (src/writing/settings/panelProtocol.ts) and comes back as a
 // new state once VS Code's settings have changed, so settings.json stays the source of truth.
 // Text from the extension is only ever set as textContent, never as HTML. The page's own words
 // come from the extension too, in the writer's display language (data-strings on <main>: see
-// src/vscode/panelText.ts); t('English', ...args) looks them up and fills in {0}, {1}.
+// src/vscode/panel/panelText.ts); t('English', ...args) looks them up and fills in {0}, {1}.
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();

@@ -31,7 +31,7 @@ export interface WritingContext {
   branches?: BranchHistories;
 }
 
-/** Keeps the word alternatives of an insertion (vscode/wordChoices.ts). */
+/** Keeps the word alternatives of an insertion (vscode/history/wordChoices.ts). */
 export interface WordChoiceKeeper {
   /** Alternatives per token to ask the engine for with a request in this document; 0 when word choices are off. */
   probabilitiesFor(document: vscode.TextDocument): number;

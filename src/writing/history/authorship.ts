@@ -2,7 +2,7 @@
  * Who wrote what in a document: the ranges Inkling wrote, kept as written or since edited by the
  * writer, followed through every edit (an edit above moves them, one inside marks them edited,
  * deleting them removes them); the share of the document each has; and the short disclosure a
- * writer who must declare AI use can publish. Pure: the editor side (vscode/authorship.ts)
+ * writer who must declare AI use can publish. Pure: the editor side (vscode/history/authorship.ts)
  * feeds it edits and insertions, stores it beside the provenance log and draws it.
  */
 import type { ProvenanceRecord, WritingCommand } from './provenanceRecord';

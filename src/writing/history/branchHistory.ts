@@ -2,7 +2,7 @@
  * The branch history of a document: every continuation Inkling offered at a place — the one
  * inserted, the alternatives not taken, each Regenerate, each rewrite from a chosen word — kept
  * as a branch of that place with its seed and settings, so the writer can go back to any of
- * them. Pure: the editor side (vscode/branchHistory.ts) follows edits, stores the history in the
+ * them. Pure: the editor side (vscode/history/branchHistory.ts) follows edits, stores the history in the
  * workspace's `.inkling/branches/` and swaps texts.
  */
 import { hashText } from '../prompts/ghost/completionCache';

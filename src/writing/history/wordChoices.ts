@@ -2,7 +2,7 @@
  * Word alternatives: where each token the model wrote lies in the text Inkling inserted, which
  * tokens are the writer's "words" (a choice point: the token a word begins with, and the pieces
  * that finish it), which of them the model was unsure of, and what choosing another word there
- * keeps and asks for. Pure: the editor side (vscode/wordChoices.ts) follows edits with the
+ * keeps and asks for. Pure: the editor side (vscode/history/wordChoices.ts) follows edits with the
  * store below and forgets an insertion's choices as soon as the writer touches it.
  */
 import type { FormConstraint, GeneratedToken, TokenChoice } from '../../common/generation';
