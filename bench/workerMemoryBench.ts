@@ -11,7 +11,10 @@
  * the requests as the editor sends them, 4 MB saved it 23 MB at the same time (workerLaunch.ts).
  * Under Node only: desktop VS Code runs the worker in Electron, whose allocator and V8 build differ.
  *
- *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"] [--no-form]
+ *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"] [--worker JS] [--no-form]
+ *
+ * --worker runs the other arm on another build of the worker (a bundle inside this checkout, so it
+ * finds node_modules), with the shipped flags unless --flags says otherwise.
  *
  * The requests keep the form as ghost text does by default (the pronouncing dictionary, the
  * frequency list and the rhyme tries loaded in the worker); --no-form leaves it out.
@@ -30,8 +33,8 @@ import type { ModelDtype } from '../src/engine/protocol';
 import { repoRoot, workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';
 
-const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, 'no-form': { type: 'boolean', default: false }, flags: { type: 'string' }, env: { type: 'string' } } });
-const defaults = values.flags === undefined && values.env === undefined;
+const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, 'no-form': { type: 'boolean', default: false }, flags: { type: 'string' }, env: { type: 'string' }, worker: { type: 'string' } } });
+const defaults = values.flags === undefined && values.env === undefined && values.worker === undefined;
 /** The other arm's V8 flags: undefined keeps the shipped choice (`WORKER_FLAGS`). */
 const flags = defaults ? [] : values.flags?.split(/\s+/).filter(Boolean);
 /** Its environment; a variable without a value is unset (glibc's own mmap threshold, say). */
@@ -40,7 +43,7 @@ const env: NodeJS.ProcessEnv = defaults
   : Object.fromEntries((values.env ?? '').split(/\s+/).filter(Boolean).map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1) || undefined] : [kv, undefined])));
 const label = defaults
   ? "Node's and glibc's defaults"
-  : [...(flags === undefined ? ['shipped flags'] : flags.length ? flags : ['no flags']), ...Object.entries(env).map(([k, v]) => (v === undefined ? `${k} unset` : `${k}=${v}`))].join(' ');
+  : [...(values.worker ? [`worker ${values.worker.split('/').pop()}`] : []), ...(flags === undefined ? ['shipped flags'] : flags.length ? flags : ['no flags']), ...Object.entries(env).map(([k, v]) => (v === undefined ? `${k} unset` : `${k}=${v}`))].join(' ');
 const base = join(repoRoot, 'bench', 'models', 'smollm2-135m-shape');
 const models: [string, ModelDtype][] = values.model?.length
   ? values.model.map((m) => (m.includes(':') ? (m.split(':') as [string, ModelDtype]) : [m, 'q8']))
@@ -61,7 +64,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     }
     const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
     const arms = [
-      { label, engine: new EngineClient({ workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0 },
+      { label, engine: new EngineClient({ workerPath: values.worker ?? workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0 },
       { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0 },
     ];
     for (const arm of arms) {
@@ -77,6 +80,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
         arm.oneLine.push(performance.now() - t);
         const rss = rssMb(arm.engine.pid!);
         arm.all.push(rss);
+        if (process.env.RSS_TRACE && arm.label === "as shipped") process.stderr.write(`${request.index} ${rss} ${request.prompt.length}\n`);
         if (request.index >= requests / 4) arm.rss.push(rss);
       }
     }

@@ -61,16 +61,26 @@ let running: Job | null = null;
 let collectionsDue = 0;
 /** The last collection waits for a generation (a token count asked first builds little). */
 let generatedSinceLoad = false;
+/**
+ * ArrayBuffer bytes above what the last collection left that make another one due: a KV cache
+ * let go (the window moved on, or its buffers grew) is garbage V8 may keep for many requests,
+ * 12–24 MB for a 135M model. One full cache of the model's context, between 2 and 8 MiB (set at
+ * load): Inkling's own model 3 MiB, a 135M model 8.
+ */
+let bufferGarbageBytes = 8 * 2 ** 20;
+let buffersAfterCollection = 0;
 function collectIfIdle(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  const due = () => collectionsDue > 1 || (collectionsDue === 1 && generatedSinceLoad);
+  const due = () => collectionsDue > 1 || (collectionsDue === 1 && generatedSinceLoad) || process.memoryUsage().arrayBuffers - buffersAfterCollection > bufferGarbageBytes;
   if (!gc || !due()) return;
   setImmediate(() => {
     if (running || queue.length > 0 || !due()) return;
-    collectionsDue--;
+    const why = collectionsDue > 0 ? 'loading and the first request' : 'key/value buffers let go';
+    collectionsDue = Math.max(0, collectionsDue - 1);
     const started = performance.now();
     gc();
-    log('debug', `Collected the garbage left by loading and the first request in ${Math.round(performance.now() - started)} ms.`);
+    buffersAfterCollection = process.memoryUsage().arrayBuffers;
+    log('debug', `Collected the garbage left by ${why} in ${Math.round(performance.now() - started)} ms.`);
   });
 }
 
@@ -96,6 +106,8 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   generator = new Generator(model);
   // After the load, and after the first request's lazy builds.
   collectionsDue = 2;
+  const { tensors, kvHeads, headDim } = model.layout;
+  bufferGarbageBytes = Math.min(8 * 2 ** 20, Math.max(2 * 2 ** 20, tensors * kvHeads * headDim * 4 * model.contextLength));
   generatedSinceLoad = false;
   log('info', `Loaded ${model.name} (${spec.dtype}, ${model.copyFree ? 'copy-free' : 'transformers.js'} graph ${model.file}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
   send({ type: 'loaded', id: job.id, model: describe(model) });
