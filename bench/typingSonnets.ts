@@ -18,6 +18,8 @@ import { corpusDir } from '../test/support/paths';
 export interface TypedRequest {
   /** 1, 2, … : which request this is. */
   index: number;
+  /** Everything typed so far (the document before the cursor). */
+  typed: string;
   prompt: string;
   sampling: { maxNewTokens: number; stopStrings: string[]; seed: number };
   form?: FormConstraint;
@@ -36,6 +38,7 @@ export function* ghostRequestsWhileTyping(count: number, options: { form?: boole
     const { form, formContext } = options.form === false ? {} : ghostForm(request.kind, DEFAULT_FORM_SETTINGS, typed);
     yield {
       index: asked,
+      typed,
       prompt: request.prompt,
       sampling: { maxNewTokens: Math.min(16, request.maxNewTokens), stopStrings: request.stopStrings, seed: i },
       ...(form ? { form } : {}),

@@ -11,10 +11,14 @@
  * the requests as the editor sends them, 4 MB saved it 23 MB at the same time (workerLaunch.ts).
  * Under Node only: desktop VS Code runs the worker in Electron, whose allocator and V8 build differ.
  *
- *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"] [--worker JS] [--no-form]
+ *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"] [--worker JS] [--commands] [--no-form]
  *
  * --worker runs the other arm on another build of the worker (a bundle inside this checkout, so it
  * finds node_modules), with the shipped flags unless --flags says otherwise.
+ *
+ * --commands adds the commands' work to the ghost requests: every tenth a Continue This Poem at the
+ * same place (2,000 characters, the rest of the stanza, lines chosen for the metre), and five later
+ * Show Alternatives' batch of three — larger caches than ghost text's, so higher peaks.
  *
  * The requests keep the form as ghost text does by default (the pronouncing dictionary, the
  * frequency list and the rhyme tries loaded in the worker); --no-form leaves it out.
@@ -32,8 +36,13 @@ import { onnxFileFor } from '../src/engine/model/modelFolder';
 import type { ModelDtype } from '../src/engine/protocol';
 import { repoRoot, workerPath } from '../test/support/paths';
 import { ghostRequestsWhileTyping } from './typingSonnets';
+import { sampleAlternatives } from '../src/client/alternativeSampler';
+import { commandParams } from '../src/writing/prompts/commands/commandParams';
+import { buildContinuationRequest } from '../src/writing/prompts/commands/continuationRequest';
+import { validateSampling } from '../src/writing/settings/samplingSettings';
+import { DEFAULT_FORM_SETTINGS, withForm } from '../src/writing/verse/lines/formRequest';
 
-const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, 'no-form': { type: 'boolean', default: false }, flags: { type: 'string' }, env: { type: 'string' }, worker: { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, requests: { type: 'string', default: '24' }, 'no-form': { type: 'boolean', default: false }, flags: { type: 'string' }, env: { type: 'string' }, worker: { type: 'string' }, commands: { type: 'boolean', default: false } } });
 const defaults = values.flags === undefined && values.env === undefined && values.worker === undefined;
 /** The other arm's V8 flags: undefined keeps the shipped choice (`WORKER_FLAGS`). */
 const flags = defaults ? [] : values.flags?.split(/\s+/).filter(Boolean);
@@ -78,9 +87,17 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
         const t = performance.now();
         await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, form: request.form, formContext: request.formContext, caller: 'bench' });
         arm.oneLine.push(performance.now() - t);
+        if (values.commands && request.index % 5 === 0) {
+          const built = buildContinuationRequest({ text: request.typed, offset: request.typed.length, lines: 0 });
+          if (built.ok) {
+            const command = values['no-form'] ? built : withForm(built, DEFAULT_FORM_SETTINGS, request.typed);
+            const sampling = validateSampling({ seed: request.index }).settings;
+            if (request.index % 10 === 0) await arm.engine.generate(commandParams(command, sampling, 'bench', { seed: request.index, stream: false }));
+            else await sampleAlternatives(arm.engine, command, sampling, { count: 3, seed: request.index });
+          }
+        }
         const rss = rssMb(arm.engine.pid!);
         arm.all.push(rss);
-        if (process.env.RSS_TRACE && arm.label === "as shipped") process.stderr.write(`${request.index} ${rss} ${request.prompt.length}\n`);
         if (request.index >= requests / 4) arm.rss.push(rss);
       }
     }
@@ -89,7 +106,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
       await arm.engine.dispose();
     }
   }
-  process.stdout.write(`${lines.join('\n')}\n${requests} one-line requests per model, the two workers in alternation; 1 thread each.\n`);
+  process.stdout.write(`${lines.join('\n')}\n${requests} one-line requests per model${values.commands ? ', a Continue This Poem after every tenth and Show Alternatives (3) five later' : ''}, the two workers in alternation; 1 thread each.\n`);
   process.exit(0);
 })().catch((e: Error) => {
   process.stderr.write(`${e.stack ?? e}\n`);
