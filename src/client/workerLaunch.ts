@@ -22,8 +22,8 @@ export function workerEnvironment(host: NodeJS.ProcessEnv, extra: NodeJS.Process
 /**
  * The worker's V8 flags: a 4 MB young generation (Node's default is 16), for every model, and
  * `--expose-gc`, so that the worker can collect, once idle, the garbage a load and its first
- * request leave (worker.ts): measured with `bench/workerMemoryBench.ts --flags=--max-semi-space-size=4`
- * on the 135M-shaped graphs an install writes (embeddings outside), 100 ghost requests, two runs:
+ * request leave, and dead key/value caches (engine/idleCollection.ts): measured with
+ * `bench/workerMemoryBench.ts --flags=--max-semi-space-size=4` on the 135M-shaped graphs an install writes (embeddings outside), 100 ghost requests, two runs:
  * 45–48 MB less resident after loading (4-bit 257 → 209–212 MB, 8-bit 305 → 260 MB), and no
  * longer the 40–55 MB plateau V8 kept over the first requests in some runs (peak over every
  * request, 4-bit: 314 → 280 MB in one run, 275 / 279 in the other); later requests alike (p50

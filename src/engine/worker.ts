@@ -16,6 +16,7 @@ import { isCjkText } from '../writing/verse/chinese/cjkText';
 import { analyzePoemForm } from '../writing/verse/poem/poemForm';
 import { lengthBand } from '../writing/verse/lines/linePlan';
 import { lineCandidatesFor, writeLinesByChoice } from './form/linesByChoice';
+import { IdleCollection } from './idleCollection';
 import { readFileSync } from 'node:fs';
 import { bundleTranslator, msg, setTranslator } from '../common/message';
 
@@ -52,34 +53,17 @@ let formResources: FormResources | null = null;
 const queue: Job[] = [];
 let running: Job | null = null;
 
-/**
- * A full garbage collection once the worker is idle after work that leaves much garbage behind:
- * loading a model, and its first request (the lazy builds of the vocabulary's pieces, the UTF-8
- * guard's tables, the form data). V8 otherwise keeps it for a dozen requests or more. Needs
- * `--expose-gc` (WORKER_FLAGS); without it, nothing.
- */
-let collectionsDue = 0;
-/** The last collection waits for a generation (a token count asked first builds little). */
-let generatedSinceLoad = false;
-/**
- * ArrayBuffer bytes above what the last collection left that make another one due: a KV cache
- * let go (the window moved on, or its buffers grew) is garbage V8 may keep for many requests,
- * 12–24 MB for a 135M model. One full cache of the model's context, between 2 and 8 MiB (set at
- * load): Inkling's own model 3 MiB, a 135M model 8.
- */
-let bufferGarbageBytes = 8 * 2 ** 20;
-let buffersAfterCollection = 0;
+/** Full collections once idle, after a load, its first generation and caches let go (idleCollection.ts). */
+const collection = new IdleCollection();
 function collectIfIdle(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  const due = () => collectionsDue > 1 || (collectionsDue === 1 && generatedSinceLoad) || process.memoryUsage().arrayBuffers - buffersAfterCollection > bufferGarbageBytes;
-  if (!gc || !due()) return;
+  if (!gc || collection.reason(process.memoryUsage().arrayBuffers) === null) return;
   setImmediate(() => {
-    if (running || queue.length > 0 || !due()) return;
-    const why = collectionsDue > 0 ? 'loading and the first request' : 'key/value buffers let go';
-    collectionsDue = Math.max(0, collectionsDue - 1);
+    const why = running || queue.length > 0 ? null : collection.reason(process.memoryUsage().arrayBuffers);
+    if (!why) return;
     const started = performance.now();
     gc();
-    buffersAfterCollection = process.memoryUsage().arrayBuffers;
+    collection.collected(why, process.memoryUsage().arrayBuffers);
     log('debug', `Collected the garbage left by ${why} in ${Math.round(performance.now() - started)} ms.`);
   });
 }
@@ -104,11 +88,8 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   model = await LanguageModel.load(spec, (m) => log('warn', m));
   loadedSpec = spec;
   generator = new Generator(model);
-  // After the load, and after the first request's lazy builds.
-  collectionsDue = 2;
   const { tensors, kvHeads, headDim } = model.layout;
-  bufferGarbageBytes = Math.min(8 * 2 ** 20, Math.max(2 * 2 ** 20, tensors * kvHeads * headDim * 4 * model.contextLength));
-  generatedSinceLoad = false;
+  collection.loaded(tensors * kvHeads * headDim * 4 * model.contextLength);
   log('info', `Loaded ${model.name} (${spec.dtype}, ${model.copyFree ? 'copy-free' : 'transformers.js'} graph ${model.file}, ${spec.threads || 'default'} threads) in ${Math.round(model.loadMs)} ms.`);
   send({ type: 'loaded', id: job.id, model: describe(model) });
 }
@@ -120,7 +101,7 @@ function describe(m: LanguageModel) {
 async function generate(job: Job, params: GenerateParams): Promise<void> {
   if (!generator) throw new EngineError('no-model', msg('No model is loaded yet. Choose a model with "Inkling: Choose Model".'));
   send({ type: 'state', state: 'generating' });
-  generatedSinceLoad = true;
+  collection.generating();
   const form = formConstraint(params.form);
   if (form) {
     formResources ??= new FormResources(generator.model);

@@ -333,7 +333,8 @@ export class Generator {
       stopReason: null as StopReason | null,
       form: hooks.form?.row(),
     }));
-    let cache = gatherRows(this.last!.cache, this.model.layout, rows.map(() => 0));
+    // Room for every token the rows may write, so the n-row buffers never grow (old and new at once).
+    let cache = gatherRows(this.last!.cache, this.model.layout, rows.map(() => 0), Math.min(this.model.contextLength, prompt.length + settings.maxNewTokens));
     let logits: Float32Array = new Float32Array(n * V);
     for (let i = 0; i < n; i++) logits.set(first, i * V);
     let steps = 0;

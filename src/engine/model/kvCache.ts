@@ -45,16 +45,27 @@ export function truncateCache(cache: KvCache, layout: KvLayout, length: number):
   return { batch: cache.batch, length, data };
 }
 
-/** Builds a batch whose row i is row `rows[i]` of `cache` (tiling a single row, or reordering beams), in new buffers. */
-export function gatherRows(cache: KvCache, layout: KvLayout, rows: readonly number[]): KvCache {
+/**
+ * Builds a batch whose row i is row `rows[i]` of `cache` (tiling a single row, or reordering beams),
+ * in new buffers. A copy-free cache may be given room for `capacity` positions (rounded up to
+ * `granule`), so that a batch that will write that many never grows its buffers — growing keeps
+ * the old and the new in memory at once, for n rows.
+ */
+export function gatherRows(cache: KvCache, layout: KvLayout, rows: readonly number[], capacity?: number, granule = 64): KvCache {
   const slots = cache.capacity ?? cache.length;
-  const block = layout.kvHeads * slots * layout.headDim;
+  const room = cache.capacity !== undefined && capacity !== undefined && capacity > slots ? Math.ceil(capacity / granule) * granule : slots;
+  const { kvHeads, headDim } = layout;
   const data = cache.data.map((src) => {
-    const out = new Float32Array(rows.length * block);
-    rows.forEach((from, to) => out.set(src.subarray(from * block, (from + 1) * block), to * block));
+    const out = new Float32Array(rows.length * kvHeads * room * headDim);
+    rows.forEach((from, to) => {
+      for (let h = 0; h < kvHeads; h++) {
+        const at = (from * kvHeads + h) * slots * headDim;
+        out.set(src.subarray(at, at + (room === slots ? slots : cache.length) * headDim), (to * kvHeads + h) * room * headDim);
+      }
+    });
     return out;
   });
-  return cache.capacity === undefined ? { batch: rows.length, length: cache.length, data } : { batch: rows.length, length: cache.length, capacity: cache.capacity, data };
+  return cache.capacity === undefined ? { batch: rows.length, length: cache.length, data } : { batch: rows.length, length: cache.length, capacity: room, data };
 }
 
 /**

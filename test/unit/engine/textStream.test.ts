@@ -62,3 +62,18 @@ test('a prompt longer than the room keeps its end, cut on a stride so a growing 
   assert.ok(withBos.length <= 16 && withBos.length >= 12);
   assert.deepEqual(withBos.slice(1), ids(30).slice(30 - (withBos.length - 1)));
 });
+
+test('a copy-free cache tiled to a batch gets room for what the rows will write, its valid positions kept per head', () => {
+  const layout = { kvHeads: 2, headDim: 2, tensors: 1 };
+  // One row, 2 heads, capacity 3 (2 valid), headDim 2: head 0 holds 0,1 | 10,11 | (junk 9,9); head 1 holds 100,101 | 110,111 | (9,9).
+  const cache = { batch: 1, length: 2, capacity: 3, data: [Float32Array.from([0, 1, 10, 11, 9, 9, 100, 101, 110, 111, 9, 9])] };
+  const same = gatherRows(cache, layout, [0, 0]);
+  assert.equal(same.capacity, 3);
+  assert.deepEqual(Array.from(same.data[0]!).slice(0, 12), Array.from(cache.data[0]!), 'no room asked: the rows as they were');
+  const roomy = gatherRows(cache, layout, [0, 0], 5, 4);
+  assert.equal(roomy.capacity, 8, 'rounded up to the granule');
+  assert.equal(roomy.length, 2);
+  const row = [0, 1, 10, 11, ...new Array(12).fill(0), 100, 101, 110, 111, ...new Array(12).fill(0)];
+  assert.deepEqual(Array.from(roomy.data[0]!), [...row, ...row], 'each head at the new stride, the free slots zero');
+  assert.equal(gatherRows(cache, layout, [0], 2).capacity, 3, 'never less room than it had');
+});
