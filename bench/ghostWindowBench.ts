@@ -2,15 +2,18 @@
  * What a longer ghost-text window buys: the model's loss on the line the poet wrote next, given
  * the prompt the editor would send with each window size (buildGhostRequest: cut at a stanza, a
  * line or a word, front matter left out). Every sample is scored under every window on the same
- * model, so the differences are paired; a model whose context is shorter than a window sees what
- * its worker would keep (the last tokens that fit).
+ * model, so the differences are paired; a model whose context is shorter than a window sees the
+ * last tokens that fit (not the worker's stride-aligned cut, which keeps the first token too).
+ * The requests are built as verse, asked for (`kind: 'verse'`, `explicit`): what the window does
+ * to the verse/prose decision and to form planning is not measured here.
  *
  *   node out/bench/ghostWindowBench.js DIR [--model DIR[:dtype]]… [--windows 500,1000,1500,2000] [--samples 200] [--seed 1]
  *
  * DIR holds poems (.txt / .md; the held-out files, not the tuning ones). Samples are line starts at
- * least the largest window into a file, whose line has 3 words or more, spread evenly over the
- * files. Prints bits per byte of the next line (mean, 95 % bootstrap interval) per window and its
- * paired difference against the largest, and the prompt's tokens (median).
+ * least the largest window into a file, whose line has 3 words or more, drawn without replacement
+ * in turn from each file; a place where the editor would not suggest is skipped for every window.
+ * Prints bits per byte of the next line (mean, 95 % bootstrap interval) per window and its paired
+ * difference against the largest, and the prompt's tokens (median).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,10 +28,14 @@ import { repoRoot } from '../test/support/paths';
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { model: { type: 'string', multiple: true }, windows: { type: 'string', default: '500,1000,1500,2000' }, samples: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' } } });
 const dir = positionals[0];
 if (!dir) {
-  process.stderr.write('usage: ghostWindowBench DIR [--model DIR[:dtype]]… [--windows 500,1000,2000] [--samples N]\n');
+  process.stderr.write('usage: ghostWindowBench DIR [--model DIR[:dtype]]… [--windows 500,1000,1500,2000] [--samples N] [--seed N]\n');
   process.exit(2);
 }
 const windows = values.windows.split(',').map(Number).filter((w) => w > 0).sort((a, b) => a - b);
+if (windows.length === 0) {
+  process.stderr.write('--windows: one or more sizes in characters, e.g. 1000,2000\n');
+  process.exit(2);
+}
 const widest = windows[windows.length - 1]!;
 const models: [string, ModelDtype][] = (values.model?.length ? values.model : [join(repoRoot, 'models', 'inkling-verse')]).map((m) => (m.includes(':') ? (m.split(':') as [string, ModelDtype]) : [m, preferredDtype(m)]));
 
@@ -63,15 +70,24 @@ function samples(count: number, seed: number): Sample[] {
         const line = text.slice(start, end < 0 ? text.length : end);
         if (start >= widest && line.trim().split(/\s+/).length >= 3) starts.push(start);
       }
+      // Shuffled (Fisher–Yates), so each file's places are drawn without replacement.
+      for (let i = starts.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [starts[i], starts[j]] = [starts[j]!, starts[i]!];
+      }
       return { text, starts };
     })
     .filter((f) => f.starts.length > 0);
   const out: Sample[] = [];
-  for (let k = 0; out.length < count && perFile.length; k++) {
+  for (let k = 0; out.length < count && perFile.some((f) => f.starts.length > 0); k++) {
     const f = perFile[k % perFile.length]!;
-    const start = f.starts[Math.floor(rnd() * f.starts.length)]!;
+    const start = f.starts.pop();
+    if (start === undefined) continue;
     const end = f.text.indexOf('\n', start);
-    out.push({ before: f.text.slice(0, start), line: f.text.slice(start, end < 0 ? f.text.length : end + 1) });
+    const before = f.text.slice(0, start);
+    // Only places where the editor would suggest, whatever the window.
+    if (!windows.every((w) => buildGhostRequest({ text: before, offset: before.length, explicit: true, maxPromptChars: w, kind: 'verse' }).ok)) continue;
+    out.push({ before, line: f.text.slice(start, end < 0 ? f.text.length : end + 1) });
   }
   return out;
 }
@@ -122,8 +138,8 @@ const f3 = (x: number) => x.toFixed(3);
     for (const s of drawn) {
       for (let w = 0; w < windows.length; w++) {
         const request = buildGhostRequest({ text: s.before, offset: s.before.length, explicit: true, maxPromptChars: windows[w]!, kind: 'verse' });
-        const prompt = request.ok ? request.prompt : s.before.slice(-windows[w]!);
-        const r = await score(model, prompt, s.line);
+        if (!request.ok) throw new Error('a sample the editor would not suggest at');
+        const r = await score(model, request.prompt, s.line);
         bpb[w]!.push(r.bpb);
         tokens[w]!.push(r.promptTokens);
       }

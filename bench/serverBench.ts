@@ -2,6 +2,8 @@
  * Server engine benchmark: the same GGUF-converted model in llama.cpp's llama-server (a real one,
  * from ../shared/llama-server) and in Inkling's own worker, on the same one-line requests a
  * writer typing verse makes, interleaved request by request so the machine's drift hits both alike.
+ * Both arms get the server's 2,000-character ghost window (SERVER_GHOST_PROMPT_CHARS), so they are
+ * compared on one prompt; in the editor the worker reads 1,000.
  *
  *   npm run bench:server -- [--pair GGUF=DIR]... [--requests N] [--threads N] [--json]
  *

@@ -13,6 +13,10 @@
  *
  *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"] [--worker JS] [--commands] [--no-form]
  *
+ * RSS is read once after each request is answered: before the idle collection the request may
+ * make due (the sample after the next request shows it), and never inside a request, so a
+ * request's own transient peak (an alternatives batch's buffers) can be missed.
+ *
  * --worker runs the other arm on another build of the worker (a bundle inside this checkout, so it
  * finds node_modules), with the shipped flags unless --flags says otherwise.
  *
@@ -24,8 +28,8 @@
  * frequency list and the rhyme tries loaded in the worker); --no-form leaves it out.
  *
  * Per model and precision: RSS after loading, RSS sampled after each request once the first
- * quarter has built what the first requests build (its median, and its peak: what a writer lives with), the peak over
- * every request (the first ones too), one-line suggestion p50 (p10–p90) on the product's own ghost requests, and the bound
+ * quarter has built what the first requests build (its median, and its largest: what a writer lives with), the largest
+ * sample over every request (the first ones too), one-line suggestion p50 (p10–p90) on the product's own ghost requests, and the bound
  * 1.5 × model file + 150 MB (issue "Novels, hostile input and failures").
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -64,7 +68,7 @@ const spread = (xs: number[]) => `${r1(q(xs, 0.5))} (${r1(q(xs, 0.1))}–${r1(q(
 const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 (async () => {
-  const lines = ['| model, precision | worker flags, environment | RSS loaded | RSS over the requests after the first quarter, p50 / max | RSS peak over every request | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|---|'];
+  const lines = ['| model, precision | worker flags, environment | RSS loaded | RSS over the requests after the first quarter, p50 / max | largest RSS sample over every request | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|---|'];
   for (const [dir, dtype] of models) {
     const file = existsSync(dir) ? onnxFileFor(dir, dtype) : null;
     if (!file) {

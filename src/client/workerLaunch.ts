@@ -23,16 +23,17 @@ export function workerEnvironment(host: NodeJS.ProcessEnv, extra: NodeJS.Process
  * The worker's V8 flags: a 4 MB young generation (Node's default is 16), for every model, and
  * `--expose-gc`, so that the worker can collect, once idle, the garbage a load and its first
  * request leave, and dead key/value caches (engine/idleCollection.ts): measured with
- * `bench/workerMemoryBench.ts --flags=--max-semi-space-size=4` on the 135M-shaped graphs an install writes (embeddings outside), 100 ghost requests, two runs:
- * 45–48 MB less resident after loading (4-bit 257 → 209–212 MB, 8-bit 305 → 260 MB), and no
- * longer the 40–55 MB plateau V8 kept over the first requests in some runs (peak over every
- * request, 4-bit: 314 → 280 MB in one run, 275 / 279 in the other); later requests alike (p50
- * 277 / 270 and 266 / 266 MB); each collection pauses the worker 6–17 ms, twice per load. A 4 MB
- * young generation was measured under Node with `--flags=--max-semi-space-size=4`, the two
- * workers alternating on ghost text's requests as the editor sends them (form and rhyme on): Inkling's own
- * model 161 → 138 MB after 150 requests (twice; p50 9.6 / 9.4 and 9.9 / 10.1 ms), 131 → 125 MB on
- * plain requests (7.6 / 7.8 and 8.3 / 7.9 ms); the 135M-shaped model 351 → 325 MB (4-bit) and
- * 403 → 369 MB (8-bit) at the same latency. (Before its form data shipped as texts and its prompts
- * were encoded by line, Inkling's own model ran 7 % slower with it and kept Node's default.)
+ * `bench/workerMemoryBench.ts --flags=--max-semi-space-size=4` on the 135M-shaped graphs an
+ * install writes (embeddings outside), 100 ghost requests, two runs: 45–48 MB less resident after
+ * loading (4-bit 257 → 209–212 MB, 8-bit 305 → 260 MB), and no longer the 40–55 MB plateau V8 kept
+ * over the first requests in some runs (largest sample over every request, 4-bit: 314 → 280 MB in
+ * one run, 275 / 279 in the other); later requests alike (p50 277 / 270 and 266 / 266 MB); each
+ * collection pauses the worker 6–20 ms. A 4 MB young generation was measured under Node with
+ * `--flags=--max-semi-space-size=4`, the two workers alternating on ghost text's requests as the
+ * editor sends them (form and rhyme on): Inkling's own model 161 → 138 MB after 150 requests
+ * (twice; p50 9.6 / 9.4 and 9.9 / 10.1 ms), 131 → 125 MB on plain requests (7.6 / 7.8 and 8.3 /
+ * 7.9 ms); the 135M-shaped model 351 → 325 MB (4-bit) and 403 → 369 MB (8-bit) at the same
+ * latency. (Before its form data shipped as texts and its prompts were encoded by line, Inkling's
+ * own model ran 7 % slower with it and kept Node's default.)
  */
 export const WORKER_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--expose-gc'];

@@ -104,6 +104,12 @@ export interface GenerateParams {
    * guess at a first stanza's scheme (writing/verse/scheme/schemeHabit.ts). At most FORM_CONTEXT_CHARS.
    */
   formContext?: string;
+  /**
+   * The host's only: the text before the cursor in which story notes look for their keys, where
+   * the caller has more of it than the prompt (ghost text on the worker reads 1,000 characters,
+   * the notes' scan 2,000 by default). The extension's engine service reads it and never sends it.
+   */
+  notesText?: string;
 }
 
 /** The most of the document a request carries for form planning (`formContext`): twice what is read before the poem. */

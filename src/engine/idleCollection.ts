@@ -27,20 +27,30 @@ export class IdleCollection {
     this.threshold = Math.min(BUFFER_GARBAGE_MAX, Math.max(BUFFER_GARBAGE_MIN, cacheBytes));
   }
 
-  /** A generation started (the last collection after a load waits for one: a token count builds little). */
+  /** A generation started (the last collection after a load waits for one: a job that generates nothing builds little). */
   generating(): void {
     this.generated = true;
   }
 
-  /** Why a collection is due now that the worker is idle holding `arrayBuffers` bytes, or null. */
+  /**
+   * Why a collection is due now that the worker is idle holding `arrayBuffers` bytes, or null. The
+   * growth counted is net: live buffers that grew count as much as dead ones.
+   */
   reason(arrayBuffers: number): CollectionReason | null {
     if (this.due > 1 || (this.due === 1 && this.generated)) return 'loading and the first request';
     return arrayBuffers - this.buffersAfterLast > this.threshold ? 'key/value buffers let go' : null;
   }
 
+  /** A model was let go without another in its place (a load that failed after the old one went): one collection due. */
+  released(): void {
+    this.due = Math.max(this.due, 1);
+    this.generated = true;
+  }
+
   /** A collection ran, for `reason`, and left `arrayBuffers` bytes. */
   collected(reason: CollectionReason, arrayBuffers: number): void {
-    if (reason === 'loading and the first request') this.due--;
+    // A generation that ran before the load's collection could is covered by this one.
+    if (reason === 'loading and the first request') this.due = this.generated ? 0 : this.due - 1;
     this.buffersAfterLast = arrayBuffers;
   }
 }

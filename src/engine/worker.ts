@@ -85,7 +85,13 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   formResources = null;
   await previous?.dispose().catch(() => undefined);
   loadedSpec = null;
-  model = await LanguageModel.load(spec, (m) => log('warn', m));
+  try {
+    model = await LanguageModel.load(spec, (m) => log('warn', m));
+  } catch (e) {
+    // The old model is gone and the failed load's garbage with it: collect once idle.
+    collection.released();
+    throw e;
+  }
   loadedSpec = spec;
   generator = new Generator(model);
   const { tensors, kvHeads, headDim } = model.layout;

@@ -61,14 +61,18 @@ export class StoryNotes implements vscode.Disposable {
     );
   }
 
-  /** The request with the notes its text calls for; unchanged when there are none (or it has no document). */
+  /**
+   * The request with the notes its text calls for (its `notesText` where the caller gave more of
+   * the text before the cursor than the prompt holds, else the prompt); unchanged when there are
+   * none (or it has no document).
+   */
   async forRequest(params: GenerateParams): Promise<GenerateParams> {
     const uri = documentOf(params.caller);
     if (!uri) return params;
     const notes = await this.notesFor(uri);
     if (!notes) return params;
     const { settings } = notesSettings(uri);
-    const choice = chooseNotes(notes, splitPromptEnd(params.prompt).text, settings);
+    const choice = chooseNotes(notes, params.notesText ?? splitPromptEnd(params.prompt).text, settings);
     const use: NotesUse = { document: uri.toString(), used: choice.used.map((n) => n.name), left: choice.left, chars: choice.block.length };
     const changed = JSON.stringify(use) !== JSON.stringify(this.lastUse);
     this.lastUse = use;

@@ -296,22 +296,24 @@ describe('the garbage of a load', () => {
     const bareLogs: string[] = [];
     const shipped = new EngineClient({ workerPath, logger: recording(shippedLogs) });
     const bare = new EngineClient({ workerPath, logger: recording(bareLogs), execArgv: ['--max-semi-space-size=4'] });
-    const idle = () => new Promise((r) => setTimeout(r, 300));
+    // A token count is answered after any collection the last job made due (the worker collects
+    // before it reads its next message), and its log comes first: a barrier, not a sleep.
+    const settled = async (client: EngineClient) => assert.ok((await client.countTokens('settled')) > 0);
     try {
       for (const client of [shipped, bare]) {
         await client.load(model);
-        await idle();
+        await settled(client);
       }
       assert.equal(collected(shippedLogs), 1, 'after the load');
-      assert.ok((await shipped.countTokens('a token count builds little')) > 0);
-      await idle();
-      assert.equal(collected(shippedLogs), 1, 'not after a token count');
       for (let i = 0; i < 3; i++) {
-        for (const client of [shipped, bare]) assert.ok((await client.generate({ prompt, sampling: { maxNewTokens: 8, seed: i } })).text.length > 0);
-        await idle();
+        for (const client of [shipped, bare]) {
+          assert.ok((await client.generate({ prompt, sampling: { maxNewTokens: 8, seed: i } })).text.length > 0);
+          await settled(client);
+        }
       }
       assert.equal(collected(shippedLogs), 2, 'and after the first request only');
       assert.equal(collected(bareLogs), 0, 'without --expose-gc the worker does not try');
+      assert.ok(bareLogs.some((m) => m.startsWith('Loaded ')), 'the bare worker logged as the other did');
     } finally {
       await shipped.dispose();
       await bare.dispose();

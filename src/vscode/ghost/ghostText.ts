@@ -112,7 +112,8 @@ export class GhostTextProvider implements vscode.InlineCompletionItemProvider {
     const key = `${request.cacheKey}\u0000${JSON.stringify(sampling)}\u0000${samples}\u0000${JSON.stringify(form ?? null)}\u0000${formContext ? hashText(formContext) : ''}`;
     let texts = this.cache.get(key);
     this.metrics.requests++;
-    const params = ghostParams(document, request, sampling, samples, form, formContext);
+    // Story notes look for their keys further back than the worker's ghost prompt reaches.
+    const params = { ...ghostParams(document, request, sampling, samples, form, formContext), notesText: window.text.slice(0, window.offset) };
     if (texts) this.metrics.cacheHits++;
     else {
       texts = await this.generate(params, token);

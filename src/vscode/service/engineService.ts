@@ -244,7 +244,7 @@ export class EngineService implements vscode.Disposable {
     this.followEngineSettings();
     if (this.serverProblem) throw new EngineRequestError('server-settings', this.serverProblem);
     // Story notes for the document the request is for: the same for every engine and caller.
-    const request = this.storyNotes ? await this.storyNotes.forRequest(params) : params;
+    const { notesText: _notesText, ...request } = this.storyNotes ? await this.storyNotes.forRequest(params) : params;
     let result: GenerationResult;
     if (this.server) result = await this.server.engine.generate(request, options);
     else {

@@ -71,6 +71,31 @@ describe('Story notes', function () {
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
+  it('ghost text reads the notes a key calls for further back than its prompt reaches', async function () {
+    const file = path.join(workspaceDir(), 'notes-far.md');
+    const filler = 'The rain fell on the grey roofs of the town, and the gulls cried over the harbour.\n\n'.repeat(18);
+    fs.writeFileSync(file, `Zebediah climbed the stairs at dusk.\n\n${filler}She said`);
+    await config().update('inline.enabled', true, vscode.ConfigurationTarget.Global);
+    try {
+      const doc = await vscode.workspace.openTextDocument(file);
+      const editor = await vscode.window.showTextDocument(doc);
+      const end = doc.lineAt(doc.lineCount - 1).range.end;
+      editor.selection = new vscode.Selection(end, end);
+      seen.length = 0;
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await waitFor(() => seen.some((p) => p.caller?.startsWith('ghost:')), 'a ghost text request', 30_000);
+      const ghost = seen.find((p) => p.caller?.startsWith('ghost:'))!;
+      assert.ok(doc.getText().indexOf('Zebediah') < doc.getText().length - 1200, 'the key stands more than 1,200 characters back');
+      assert.ok(!ghost.prompt.includes('Zebediah'), `the prompt (${ghost.prompt.length} characters) does not reach it`);
+      assert.strictEqual(ghost.notes, `${NOTE}\n\n`, 'the note goes with the request all the same');
+      assert.strictEqual((ghost as { notesText?: string }).notesText, undefined, 'the text the notes were looked for in is not sent to the engine');
+    } finally {
+      await config().update('inline.enabled', false, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('Continue reads the notes the text calls for and no others', async function () {
     const ui = uiBridgeOrSkip(this);
     const editor = await openAtEnd('prose.md', ui);

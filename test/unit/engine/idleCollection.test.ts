@@ -40,3 +40,20 @@ test('then when the buffers held grow by a full cache since the last collection,
   assert.equal(c.reason(BUFFER_GARBAGE_MIN - 1), null);
   assert.equal(c.reason(BUFFER_GARBAGE_MIN + 1), 'key/value buffers let go');
 });
+
+test('a generation that ran before the load\'s collection could is covered by that one collection', () => {
+  const c = new IdleCollection();
+  c.loaded(3 * MB);
+  c.generating(); // the first request was queued behind the load: no idle moment between them
+  assert.equal(c.reason(0), 'loading and the first request');
+  c.collected('loading and the first request', 0);
+  assert.equal(c.reason(0), null, 'not a second, redundant one');
+});
+
+test('a model let go without another (a failed load): one collection', () => {
+  const c = new IdleCollection();
+  c.released();
+  assert.equal(c.reason(0), 'loading and the first request');
+  c.collected('loading and the first request', 0);
+  assert.equal(c.reason(0), null);
+});

@@ -12,9 +12,9 @@ import { detectTextKind, type TextKindName } from '../text/textKind';
  * (200–300 tokens). Every step of a suggestion re-reads the whole KV cache, and the small models a
  * writer's CPU runs do not use more. Measured on Inkling's own model (second edition, 512-token
  * context): over 240 next lines of held-out poems (`bench/ghostWindowBench.ts`), the poet's next
- * line cost 1.623 bits/byte after a 1,000-character window and 1.625 after 2,000 (paired
- * difference −0.001, 95 % interval −0.003 to +0.001; 500 characters: +0.007; on 120 lines of
- * Pride and Prejudice, which it was trained on, 1.671 vs 1.682); typing the sonnets
+ * line cost 1.641 bits/byte after a 1,000-character window and 1.642 after 2,000 (paired
+ * difference −0.001, 95 % interval −0.005 to +0.002; 500 characters: +0.006; on 120 lines of
+ * Pride and Prejudice, which it was trained on, 1.682 vs 1.694); typing the sonnets
  * (`bench/modelPairBench.ts --prompt-chars`), one-line p50 14.9 → 10.2 ms, p95 33 → 27 ms.
  */
 export const GHOST_PROMPT_CHARS = 1000;
