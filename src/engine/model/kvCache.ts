@@ -55,13 +55,13 @@ export function gatherRows(cache: KvCache, layout: KvLayout, rows: readonly numb
   const slots = cache.capacity ?? cache.length;
   const room = cache.capacity !== undefined && capacity !== undefined && capacity > slots ? Math.ceil(capacity / granule) * granule : slots;
   const { kvHeads, headDim } = layout;
+  const block = kvHeads * slots * headDim;
   const data = cache.data.map((src) => {
     const out = new Float32Array(rows.length * kvHeads * room * headDim);
     rows.forEach((from, to) => {
-      for (let h = 0; h < kvHeads; h++) {
-        const at = (from * kvHeads + h) * slots * headDim;
-        out.set(src.subarray(at, at + (room === slots ? slots : cache.length) * headDim), (to * kvHeads + h) * room * headDim);
-      }
+      // The same stride: the row's block at once; a wider one: each head's valid positions.
+      if (room === slots) out.set(src.subarray(from * block, (from + 1) * block), to * block);
+      else for (let h = 0; h < kvHeads; h++) out.set(src.subarray((from * kvHeads + h) * slots * headDim, ((from * kvHeads + h) * slots + cache.length) * headDim), (to * kvHeads + h) * room * headDim);
     });
     return out;
   });

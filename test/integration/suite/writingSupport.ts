@@ -82,8 +82,13 @@ export async function openAtEnd(name: string, ui: UiBridge): Promise<vscode.Text
 export async function openFormFixtureAtEnd(inkling: InklingApi, fixture: string, name: string): Promise<{ doc: vscode.TextDocument; seen: GenerateParams[]; done(): Promise<void> }> {
   const file = path.join(workspaceDir(), name);
   fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'forms', fixture), file);
+  return openRecordedAtEnd(inkling, file);
+}
+
+/** Opens a file of the workspace with the cursor at its end, recording what `engine` (the worker unless given) is asked; `done` stops recording, closes the editors and removes the file. */
+async function openRecordedAtEnd(inkling: InklingApi, file: string, engine?: TextGenerator): Promise<{ doc: vscode.TextDocument; seen: GenerateParams[]; done(): Promise<void> }> {
   const seen: GenerateParams[] = [];
-  const restore = recordRequests(inkling, seen);
+  const restore = recordRequests(inkling, seen, engine);
   const doc = await vscode.workspace.openTextDocument(file);
   const editor = await vscode.window.showTextDocument(doc);
   const end = doc.lineAt(doc.lineCount - 1).range.end;
@@ -256,21 +261,7 @@ export async function openLongVerseAtEnd(inkling: InklingApi, engine?: TextGener
   const poems = fs.readdirSync(forms).filter((f) => f.endsWith('.txt')).sort().map((f) => `## ${f.replace(/\.txt$/, '')}\n\n${fs.readFileSync(path.join(forms, f), 'utf8').trim()}\n`);
   const file = path.join(workspaceDir(), 'long-verse.md');
   fs.writeFileSync(file, poems.join('\n'));
-  const seen: GenerateParams[] = [];
-  const restore = recordRequests(inkling, seen, engine);
-  const doc = await vscode.workspace.openTextDocument(file);
-  const editor = await vscode.window.showTextDocument(doc);
-  const end = doc.lineAt(doc.lineCount - 1).range.end;
-  editor.selection = new vscode.Selection(end, end);
-  return {
-    doc,
-    seen,
-    async done() {
-      restore();
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      fs.rmSync(file, { force: true });
-    },
-  };
+  return openRecordedAtEnd(inkling, file, engine);
 }
 
 const TOASTS = '.notifications-toasts';
