@@ -14,8 +14,9 @@
  *   node out/bench/workerMemoryBench.js [--model DIR[:dtype]]… [--requests N] [--flags="…"] [--env="K=V …"] [--worker JS] [--commands] [--no-form]
  *
  * RSS is read once after each request is answered: before the idle collection the request may
- * make due (the sample after the next request shows it), and never inside a request, so a
- * request's own transient peak (an alternatives batch's buffers) can be missed.
+ * make due (the sample after the next request shows it). Those samples miss a request's own
+ * transient peak (an alternatives batch's buffers), so RSS is also polled every 10 ms while a
+ * request runs: the "peak while working" column, the largest poll after the first quarter.
  *
  * --worker runs the other arm on another build of the worker (a bundle inside this checkout, so it
  * finds node_modules), with the shipped flags unless --flags says otherwise.
@@ -68,7 +69,7 @@ const spread = (xs: number[]) => `${r1(q(xs, 0.5))} (${r1(q(xs, 0.1))}–${r1(q(
 const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 (async () => {
-  const lines = ['| model, precision | worker flags, environment | RSS loaded | RSS over the requests after the first quarter, p50 / max | largest RSS sample over every request | one line p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|---|'];
+  const lines = ['| model, precision | worker flags, environment | RSS loaded | RSS over the requests after the first quarter, p50 / max | largest RSS sample over every request | peak while working (10 ms polls) | one line p50 (p10–p90), ms | three alternatives p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|---|---|---|'];
   for (const [dir, dtype] of models) {
     const file = existsSync(dir) ? onnxFileFor(dir, dtype) : null;
     if (!file) {
@@ -77,8 +78,8 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     }
     const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
     const arms = [
-      { label, engine: new EngineClient({ workerPath: values.worker ?? workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0 },
-      { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0 },
+      { label, engine: new EngineClient({ workerPath: values.worker ?? workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[] },
+      { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[] },
     ];
     for (const arm of arms) {
       await arm.engine.load({ dir, dtype, threads: 1 });
@@ -88,6 +89,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     for (const request of ghostRequestsWhileTyping(requests, { form: !values['no-form'] })) {
       for (let k = 0; k < arms.length; k++) {
         const arm = arms[(k + request.index) % arms.length]!;
+        const poll = request.index >= requests / 4 ? setInterval(() => (arm.peak = Math.max(arm.peak, rssMb(arm.engine.pid!))), 10) : undefined;
         const t = performance.now();
         await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, form: request.form, formContext: request.formContext, caller: 'bench' });
         arm.oneLine.push(performance.now() - t);
@@ -97,16 +99,21 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
             const command = values['no-form'] ? built : withForm(built, DEFAULT_FORM_SETTINGS, request.typed);
             const sampling = validateSampling({ seed: request.index }).settings;
             if (request.index % 10 === 0) await arm.engine.generate(commandParams(command, sampling, 'bench', { seed: request.index, stream: false }));
-            else await sampleAlternatives(arm.engine, command, sampling, { count: 3, seed: request.index });
+            else {
+              const a = performance.now();
+              await sampleAlternatives(arm.engine, command, sampling, { count: 3, seed: request.index });
+              arm.alternatives.push(performance.now() - a);
+            }
           }
         }
+        clearInterval(poll);
         const rss = rssMb(arm.engine.pid!);
         arm.all.push(rss);
         if (request.index >= requests / 4) arm.rss.push(rss);
       }
     }
     for (const arm of arms) {
-      lines.push(`| ${dir.split('/').pop()}, ${dtype} (${file}) | ${arm.label} | ${arm.loaded} MB | ${q(arm.rss, 0.5)} / ${Math.max(...arm.rss)} MB | ${Math.max(...arm.all)} MB | ${spread(arm.oneLine)} | ${bound} MB |`);
+      lines.push(`| ${dir.split('/').pop()}, ${dtype} (${file}) | ${arm.label} | ${arm.loaded} MB | ${q(arm.rss, 0.5)} / ${Math.max(...arm.rss)} MB | ${Math.max(...arm.all)} MB | ${Math.max(arm.peak, ...arm.rss)} MB | ${spread(arm.oneLine)} | ${arm.alternatives.length ? spread(arm.alternatives) : '—'} | ${bound} MB |`);
       await arm.engine.dispose();
     }
   }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
 import { LanguageModel } from '../../src/engine/model/languageModel';
 import { emptyCache } from '../../src/engine/model/kvCache';
+import { Generator } from '../../src/engine/decode/generator';
 import { repoRoot, testModelDir, workerPath } from '../support/paths';
 
 const copyFreeDir = join(repoRoot, 'test', 'fixtures', 'kvin-stories260K');
@@ -85,5 +86,37 @@ describe('the copy-free decode loop', () => {
     const next = await fast.generate({ prompt: `${prompt} went`, sampling: base });
     assert.ok(next.stats.reusedTokens >= next.stats.promptTokens - 2, `reused ${next.stats.reusedTokens} of ${next.stats.promptTokens}`);
     assert.equal(next.text, (await standard.generate({ prompt: `${prompt} went`, sampling: base })).text);
+  });
+
+  test('samples written one after another when a batch passes the cache budget are the batch\'s samples, each its own seed\'s', async () => {
+    const model = await LanguageModel.load({ dir: copyFreeDir, dtype: 'fp32', threads: 1 });
+    try {
+      const hooks = { isCancelled: () => false };
+      const sampling = { seed: 5, temperature: 0.9, maxNewTokens: 40 };
+      // The rows of every pass the model runs: a batch runs three, one after another only one.
+      const rows = new Set<number>();
+      const forward = model.forward.bind(model);
+      model.forward = (tokens, cache, chunk) => (rows.add(tokens.length), forward(tokens, cache, chunk));
+      const batched = await new Generator(model).generate({ prompt, sampling, n: 3 }, hooks);
+      assert.deepEqual([...rows].sort(), [1, 3], 'the default budget holds three rows of the test model');
+      rows.clear();
+      const tight = new Generator(model, { batchCacheBudget: 0 });
+      const oneByOne = await tight.generate({ prompt, sampling, n: 3 }, hooks);
+      assert.deepEqual([...rows], [1], 'over the budget, one row at a time');
+      const texts = (r: typeof batched) => r.alternatives?.map((a) => a.text);
+      assert.equal(new Set(texts(oneByOne)).size, 3, 'three different samples');
+      assert.deepEqual(texts(oneByOne), texts(batched));
+      assert.deepEqual(oneByOne.alternatives?.map((a) => a.seed), [5, 6, 7]);
+      for (const [i, seed] of [5, 6, 7].entries()) {
+        const single = await new Generator(model).generate({ prompt, sampling: { ...sampling, seed } }, hooks);
+        assert.equal(single.text, texts(oneByOne)![i], `seed ${seed}`);
+      }
+      // The prompt's cache, written over by each sample in turn, still serves the next keystroke.
+      const next = await tight.generate({ prompt: `${prompt} went`, sampling }, hooks);
+      assert.ok(next.stats.reusedTokens >= next.stats.promptTokens - 2, `reused ${next.stats.reusedTokens} of ${next.stats.promptTokens}`);
+      assert.equal(next.text, (await new Generator(model).generate({ prompt: `${prompt} went`, sampling }, hooks)).text);
+    } finally {
+      await model.dispose();
+    }
   });
 });

@@ -2,7 +2,8 @@
  * The decode loop. It keeps the KV cache of the last prompt (plus what was generated after it)
  * and, when a new prompt shares a token prefix with it, runs only the new tokens. Sampling,
  * greedy and beam search share one forward pass; several samples of one prompt run as a batch
- * over a tiled copy of the prompt's cache.
+ * over a tiled copy of the prompt's cache, or one after another when that copy would pass
+ * `BATCH_CACHE_BUDGET`.
  */
 import { randomInt } from 'node:crypto';
 import type { GeneratedToken, GenerateParams, GeneratedSample, GenerationResult, StopReason } from '../../common/generation';
@@ -10,7 +11,7 @@ import { validateSampling, SEED_MAX, type SamplingSettings } from '../../writing
 import type { LanguageModel } from '../model/languageModel';
 import { EngineError } from '../model/modelFolder';
 import { msg } from '../../common/message';
-import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from '../model/kvCache';
+import { cacheBytes, commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from '../model/kvCache';
 import { applyPenalties, logSoftmax, logSumExp, Rng, select, topIndices, type SamplerExtras, type Selection } from './sampling';
 import { BannedPhrases, type BannedMatch } from '../../writing/settings/bannedPhrases';
 import { findStop, TextStream } from '../tokens/textStream';
@@ -36,6 +37,15 @@ interface PrefixState {
 /** Tokens of the prompt kept as decode context so the first new piece keeps its leading space. */
 const DECODE_CONTEXT = 4;
 
+/**
+ * The most a batch's tiled key/value cache may take. Beyond it the samples are written one after
+ * another over the prompt's own cache: slower (each token read the weights n times instead of
+ * once) but with no memory beyond one row's. On Inkling's own model three alternatives of a
+ * 2,000-character prompt tile ~10 MB and stay a batch; on a 135M model they would tile ~80 MB, more
+ * than the worker's memory bound leaves (issue "Novels, hostile input and failures").
+ */
+export const BATCH_CACHE_BUDGET = 16 * 2 ** 20;
+
 /** Rewinds one continuation may make to avoid banned phrases before it ends short of the phrase instead. */
 const MAX_BACKTRACKS = 64;
 
@@ -53,7 +63,11 @@ export class Generator {
   /** The single row's tokens with their probabilities, when asked for. */
   private tokens: GeneratedToken[] | null = null;
 
-  constructor(readonly model: LanguageModel) {}
+  /** `batchCacheBudget`: see BATCH_CACHE_BUDGET (tests pass 0 to write every batch one row at a time). */
+  constructor(
+    readonly model: LanguageModel,
+    private readonly options: { batchCacheBudget?: number } = {},
+  ) {}
 
   /** Forgets the cached prefix (tests use it to compare against a cold start). */
   resetCache(): void {
@@ -96,7 +110,7 @@ export class Generator {
     let outcome: { samples: Sample[]; newTokens: number };
     if (settings.strategy === 'beam') outcome = await this.beam(prompt, logits, settings, context, wrapped, blank);
     else if (n === 1) outcome = await this.single(prompt, logits, settings, seed, context, wrapped, params.stream === true, blank);
-    else if (!this.bans.empty) outcome = await this.oneByOne(prompt, logits, settings, seed, n, context, wrapped, blank);
+    else if (!this.bans.empty || this.batchTooLarge(n, prompt.length + settings.maxNewTokens)) outcome = await this.oneByOne(prompt, logits, settings, seed, n, context, wrapped, blank);
     else outcome = await this.batch(prompt, logits, settings, seed, n, context, wrapped, blank);
     // A continuation stopped by its length (or cancelled) inside a character loses the character's
     // first bytes rather than end in U+FFFD; the UTF-8 guard leaves no other.
@@ -297,7 +311,12 @@ export class Generator {
     return { samples: [{ text, stopReason, seed, meanLogProb: mean(logProb, generated.length) }], newTokens: generated.length };
   }
 
-  /** n samples one after another (banned phrases rewind one row at a time): sample i draws with seed + i. */
+  /** Whether n rows of a cache for `positions` would pass the batch budget. */
+  private batchTooLarge(n: number, positions: number): boolean {
+    return cacheBytes(this.model.layout, n, Math.min(this.model.contextLength, positions)) > (this.options.batchCacheBudget ?? BATCH_CACHE_BUDGET);
+  }
+
+  /** n samples one after another (banned phrases rewind one row at a time; a batch too large for memory): sample i draws with seed + i. */
   private async oneByOne(prompt: number[], first: Float32Array, settings: SamplingSettings, seed: number, n: number, context: number[], hooks: GenerationHooks, blank: string): Promise<{ samples: Sample[]; newTokens: number }> {
     const samples: Sample[] = [];
     let newTokens = 0;

@@ -25,6 +25,11 @@ export interface KvCache {
   capacity?: number;
 }
 
+/** Bytes of a cache of `rows` rows holding `positions` positions each (float32). */
+export function cacheBytes(layout: KvLayout, rows: number, positions: number): number {
+  return rows * layout.tensors * layout.kvHeads * positions * layout.headDim * 4;
+}
+
 export function emptyCache(layout: KvLayout, batch = 1): KvCache {
   return { batch, length: 0, data: Array.from({ length: layout.tensors }, () => new Float32Array(0)) };
 }

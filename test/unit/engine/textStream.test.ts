@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findStop, TextStream } from '../../../src/engine/tokens/textStream';
-import { commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache } from '../../../src/engine/model/kvCache';
+import { cacheBytes, commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache } from '../../../src/engine/model/kvCache';
 
 // A toy SentencePiece-like decoder: ids map to pieces, '▁' is a space, a leading space is dropped.
 const pieces: Record<number, string> = { 1: '▁Once', 2: '▁upon', 3: '▁a', 4: '▁time', 5: '\n', 6: '\xE2', 7: '\x80\x94' };
@@ -76,4 +76,16 @@ test('a copy-free cache tiled to a batch gets room for what the rows will write,
   const row = [0, 1, 10, 11, ...new Array(12).fill(0), 100, 101, 110, 111, ...new Array(12).fill(0)];
   assert.deepEqual(Array.from(roomy.data[0]!), [...row, ...row], 'each head at the new stride, the free slots zero');
   assert.equal(gatherRows(cache, layout, [0], 2).capacity, 3, 'never less room than it had');
+});
+
+test('cacheBytes counts what a tiled cache holds, so the generator can weigh a batch before building it', () => {
+  const layout = { kvHeads: 2, headDim: 2, tensors: 3 };
+  const cache = { batch: 1, length: 2, capacity: 3, data: Array.from({ length: 3 }, () => new Float32Array(12)) };
+  const tiled = gatherRows(cache, layout, [0, 0, 0], 7, 4);
+  const held = tiled.data.reduce((sum, d) => sum + d.byteLength, 0);
+  assert.equal(cacheBytes(layout, 3, tiled.capacity!), held);
+  assert.equal(held, 3 * 3 * 2 * 8 * 2 * 4, 'rows × tensors × heads × room × headDim × float32');
+  // Inkling's own model (6 layers, 4 KV heads of 32) against a SmolLM2-135M shape (30 layers, 3 of 64), three rows of 576 positions.
+  assert.ok(cacheBytes({ kvHeads: 4, headDim: 32, tensors: 12 }, 3, 576) < 16 * 2 ** 20);
+  assert.ok(cacheBytes({ kvHeads: 3, headDim: 64, tensors: 60 }, 3, 576) > 16 * 2 ** 20);
 });
