@@ -63,6 +63,9 @@ export const MIN_RHYME_MASS = 1e-4;
  */
 export const RHYME_NUDGE = 8;
 
+/** A line ending in a letter and a lone hyphen: a compound's first half. */
+const HYPHEN_JOINT = /\p{L}-$/u;
+
 /** Per request: the constraint, the prompt's last line, and the plan for the first line. */
 export class FormSteering {
   readonly head: string;
@@ -171,6 +174,13 @@ export class RowSteering {
     if (this.forced && this.forcedAt < this.forced.length) {
       const id = this.forced[this.forcedAt]!;
       keepOnly(logits, (t) => t === id, [id]);
+      return;
+    }
+    // A hyphen after a letter joins a compound ("summer-morn"): its second half follows at once,
+    // never a space ("summer- morn") or the line's end ("ere-"), a small model's slips; another
+    // hyphen makes it a dash.
+    if (HYPHEN_JOINT.test(line)) {
+      keepOnly(logits, (id) => v.startsWithLetter[id] === 1 || v.startsWithHyphen[id] === 1, []);
       return;
     }
     if (atLineStart) {
@@ -498,7 +508,8 @@ export class RowSteering {
     const ends = blankAllowed ? v.lineBreaks.concat(v.blankLines) : v.lineBreaks;
     const endSet = new Set(ends);
     const punctuationOk = punctuation && this.punctuationRun < PUNCTUATION_RUN;
-    keepOnly(logits, (id) => endSet.has(id) || (punctuationOk && v.punctuation[id] === 1), ends);
+    // Not a lone hyphen: after a word it would join the next line's first ("ere-").
+    keepOnly(logits, (id) => endSet.has(id) || (punctuationOk && v.punctuation[id] === 1 && v.endsInHyphen[id] === 0), ends);
   }
 
   /**

@@ -31,6 +31,10 @@ export class VocabularyIndex {
   readonly spaces: number[];
   /** Spaces and tabs a piece begins with (0 for most; capped at 255), for indenting a line exactly. */
   readonly leadingSpaces: Uint8Array;
+  /** 1 where the piece ends in a lone hyphen-minus (a compound's joint, "sea-"), not a dash ("--"). */
+  readonly endsInHyphen: Uint8Array;
+  /** 1 where the piece begins with a hyphen-minus (after "sea-" it makes a dash, "sea--"). */
+  readonly startsWithHyphen: Uint8Array;
 
   constructor(pieces: readonly string[]) {
     const V = pieces.length;
@@ -46,6 +50,8 @@ export class VocabularyIndex {
     this.newlines = new Uint8Array(V);
     this.spaces = [];
     this.leadingSpaces = new Uint8Array(V);
+    this.endsInHyphen = new Uint8Array(V);
+    this.startsWithHyphen = new Uint8Array(V);
     for (let id = 0; id < V; id++) {
       const piece = pieces[id] ?? '';
       if (!piece) continue;
@@ -63,6 +69,8 @@ export class VocabularyIndex {
       if (/^[ \t]/.test(piece)) this.startsWord[id] = 1;
       else if (/^[\p{L}\p{N}'\u2019]/u.test(piece)) this.startsWithLetter[id] = 1;
       if (/^[\p{P}\p{S}]+$/u.test(piece)) this.punctuation[id] = 1;
+      if (/(^|[^-])-$/.test(piece)) this.endsInHyphen[id] = 1;
+      if (piece.startsWith('-')) this.startsWithHyphen[id] = 1;
       if (CJK.test(piece)) {
         this.addsCjk[id] = 1;
         const n = piece.match(CJK_ALL)!.length;

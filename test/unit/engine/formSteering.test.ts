@@ -456,3 +456,44 @@ describe('shape: indentation, refrains, free verse', () => {
     assert.equal(long[13], -Infinity, 'past the longest: no new word');
   });
 });
+
+describe('hyphens', () => {
+  // prettier-ignore
+  const pieces = [
+    '', '', '',                    // 0 unk, 1 bos, 2 eos
+    '\n', ' the', ' sea', '-',     // 3–6
+    'bird', ' bird', '--', ',',    // 7–10
+    'ter', "'s",                   // 11–12
+  ];
+  const words = new VocabularyIndex(pieces);
+  const rowOf = (p: LinePlan) => new FormSteering({ vocab: words, eosIds: new Set([2]), plan: () => p, rhymeTrie: () => null, clauseMarks: () => buildTokenTrie([]) }, {}, 'An opening line\n').row();
+  const open = (logits: Float32Array) => [...logits.keys()].filter((id) => logits[id]! > -Infinity);
+
+  test('after a letter and a hyphen the compound goes on: a word piece or a dash, never a space or the line end', () => {
+    const logits = new Float32Array(pieces.length);
+    rowOf(plan({ target: 8 })).shape(logits, 'The salt sea-');
+    assert.deepEqual(open(logits), [6, 7, 9, 11, 12], '"-", "bird", "--", "ter", "\'s"');
+  });
+
+  test('a dash, or a hyphen after a space, is not a joint', () => {
+    for (const text of ['The salt sea--', 'The salt sea -']) {
+      const logits = new Float32Array(pieces.length);
+      rowOf(plan({ target: 8 })).shape(logits, text);
+      assert.equal(logits[8], 0, `${JSON.stringify(text)}: a new word may follow`);
+    }
+  });
+
+  test('a line that must end may close on a comma or a dash, not on a lone hyphen', () => {
+    const r = rowOf(plan({ target: 4 }));
+    let text = 'The cat sat down';
+    for (let i = 0; i < 8; i++) {
+      text += 'ter';
+      r.accept(11, text);
+    }
+    const logits = new Float32Array(pieces.length);
+    r.shape(logits, text);
+    assert.deepEqual(open(logits), [3, 9, 10], 'the line break, "--" or ","');
+    assert.equal(words.endsInHyphen[6], 1);
+    assert.equal(words.endsInHyphen[9], 0, 'a dash is no joint');
+  });
+});
