@@ -65,6 +65,8 @@ export const RHYME_NUDGE = 8;
 
 /** A line ending in a letter and a lone hyphen: a compound's first half. */
 const HYPHEN_JOINT = /\p{L}-$/u;
+/** A line ending in a letter and an apostrophe. */
+const APOSTROPHE_END = /\p{L}['\u2019]$/u;
 
 /** Per request: the constraint, the prompt's last line, and the plan for the first line. */
 export class FormSteering {
@@ -74,8 +76,11 @@ export class FormSteering {
   readonly shapes: boolean;
   /** CJK verse whose lines end in clause marks (classical verse) ends each clause with one; other CJK verse ends lines with a newline. */
   readonly clausesEndInMarks: boolean;
+  /** The prompt ends a word in an apostrophe somewhere (an elision, "o'", "a'", or a closing quote): the model may too. */
+  readonly wordsEndInApostrophes: boolean;
   planOptions: PlanOptions;
   private spaceSet: Set<number> | null = null;
+  private halfWords: number[] | null = null;
 
   constructor(
     readonly ctx: SteeringContext,
@@ -96,10 +101,21 @@ export class FormSteering {
     this.shapes = constraint.lineLength !== false || constraint.stanzas !== false || constraint.rhyme === true;
     const lastLine = prompt.split('\n').filter((l) => l.trim()).pop() ?? '';
     this.clausesEndInMarks = /[。，！？；][」』”’）)\]】》〉]*\s*$/.test(lastLine);
+    this.wordsEndInApostrophes = /\p{L}['\u2019](?![\p{L}\p{N}])/u.test(prompt);
   }
 
   row(): RowSteering {
     return new RowSteering(this);
+  }
+
+  /** Pieces that would leave a line's last word half written (RowSteering.banHalfWords). */
+  halfWordPieces(): number[] {
+    if (!this.halfWords) {
+      const v = this.ctx.vocab;
+      this.halfWords = [];
+      for (let id = 0; id < v.size; id++) if (v.hyphenAfterWord[id] === 1 || (!this.wordsEndInApostrophes && v.apostropheAfterWord[id] === 1)) this.halfWords.push(id);
+    }
+    return this.halfWords;
   }
 
   /** Pieces of spaces only (indentation), as a set. */
@@ -176,13 +192,6 @@ export class RowSteering {
       keepOnly(logits, (t) => t === id, [id]);
       return;
     }
-    // A hyphen after a letter joins a compound ("summer-morn"): its second half follows at once,
-    // never a space ("summer- morn") or the line's end ("ere-"), a small model's slips; another
-    // hyphen makes it a dash.
-    if (HYPHEN_JOINT.test(line)) {
-      keepOnly(logits, (id) => v.startsWithLetter[id] === 1 || v.startsWithHyphen[id] === 1, []);
-      return;
-    }
     if (atLineStart) {
       const breakWanted = constraint.stanzas !== false && plan.needsStanzaBreak && !endsWithBlankLine(this.steering.prompt, text);
       if (breakWanted) keepOnly(logits, (id) => v.newlines[id]! > 0, v.lineBreaks.concat(v.blankLines));
@@ -193,9 +202,13 @@ export class RowSteering {
       return;
     }
     const used = lineLength(line, 'syllable');
-    const endsInWord = /[\p{L}\p{N}'\u2019]$/u.test(line);
+    // A line does not end on half a word: a compound's hyphen ("night ere-", "Thou the-"), or an
+    // apostrophe in a poem that ends no word with one ("lightweight'"). Its word may go on.
+    const halfWord = HYPHEN_JOINT.test(line) || (!this.steering.wordsEndInApostrophes && APOSTROPHE_END.test(line));
+    const endsInWord = halfWord || /[\p{L}\p{N}'\u2019]$/u.test(line);
     const blankAllowed = constraint.stanzas !== false && plan.endsStanza;
     if (!blankAllowed) ban(logits, v.blankLines);
+    if (halfWord) ban(logits, v.lineBreaks.concat(v.blankLines));
     if (this.refrainDone) {
       // Word for word: not even a mark after it ("[Chorus]." is no label).
       this.keepLineEnd(logits, blankAllowed, false);
@@ -230,7 +243,10 @@ export class RowSteering {
       // A word still being spelled ("arou|") may finish; a whole one may take an ending ("walk|ing").
       const unfinished = endsInWord && !isWholeWord(lastWord(line));
       if (this.overTokens >= (unfinished ? OVER_TOKENS_UNFINISHED : OVER_TOKENS)) this.keepLineEnd(logits, blankAllowed);
-      else banNewWords(logits, v, endsInWord);
+      else {
+        banNewWords(logits, v, endsInWord);
+        this.banHalfWords(logits);
+      }
     }
   }
 
@@ -486,6 +502,7 @@ export class RowSteering {
     this.offered = { roots, mask };
     const punctuationOk = this.punctuationRun < PUNCTUATION_RUN && endsInWord;
     keepOnly(logits, (id) => roots.has(id) || (unfinished && v.startsWithLetter[id] === 1) || (punctuationOk && v.punctuation[id] === 1), [...roots]);
+    this.banHalfWords(logits);
     return true;
   }
 
@@ -501,6 +518,17 @@ export class RowSteering {
     }
     const endOk = node.word !== null;
     keepOnly(logits, (id) => allowed.has(id) || (endOk && v.punctuation[id] === 1), [...allowed]);
+    if (endOk) this.banHalfWords(logits);
+  }
+
+  /**
+   * Where a line should close (at its length, one syllable from its rhyme, after the rhyme word):
+   * no piece that would leave its last word half written — a lone hyphen ("night ere-", "Thou
+   * the-"), or an apostrophe in a poem that ends no word with one ("that ee'.", "she'.—"), a small
+   * model's slips.
+   */
+  private banHalfWords(logits: Float32Array): void {
+    ban(logits, this.steering.halfWordPieces());
   }
 
   private keepLineEnd(logits: Float32Array, blankAllowed: boolean, punctuation = true): void {
@@ -508,8 +536,8 @@ export class RowSteering {
     const ends = blankAllowed ? v.lineBreaks.concat(v.blankLines) : v.lineBreaks;
     const endSet = new Set(ends);
     const punctuationOk = punctuation && this.punctuationRun < PUNCTUATION_RUN;
-    // Not a lone hyphen: after a word it would join the next line's first ("ere-").
-    keepOnly(logits, (id) => endSet.has(id) || (punctuationOk && v.punctuation[id] === 1 && v.endsInHyphen[id] === 0), ends);
+    keepOnly(logits, (id) => endSet.has(id) || (punctuationOk && v.punctuation[id] === 1), ends);
+    this.banHalfWords(logits);
   }
 
   /**

@@ -31,10 +31,13 @@ export class VocabularyIndex {
   readonly spaces: number[];
   /** Spaces and tabs a piece begins with (0 for most; capped at 255), for indenting a line exactly. */
   readonly leadingSpaces: Uint8Array;
-  /** 1 where the piece ends in a lone hyphen-minus (a compound's joint, "sea-"), not a dash ("--"). */
-  readonly endsInHyphen: Uint8Array;
-  /** 1 where the piece begins with a hyphen-minus (after "sea-" it makes a dash, "sea--"). */
-  readonly startsWithHyphen: Uint8Array;
+  /**
+   * 1 where the piece begins with a lone hyphen-minus and holds no letter or digit ("-", "-,"):
+   * after a word it leaves a compound's first half ("sea-"); a dash ("--") is not one.
+   */
+  readonly hyphenAfterWord: Uint8Array;
+  /** 1 where the piece begins with an apostrophe and holds no letter or digit ("'", "'."): after a word, an elision or a closing quote, not a clitic ("'s"). */
+  readonly apostropheAfterWord: Uint8Array;
 
   constructor(pieces: readonly string[]) {
     const V = pieces.length;
@@ -50,8 +53,8 @@ export class VocabularyIndex {
     this.newlines = new Uint8Array(V);
     this.spaces = [];
     this.leadingSpaces = new Uint8Array(V);
-    this.endsInHyphen = new Uint8Array(V);
-    this.startsWithHyphen = new Uint8Array(V);
+    this.hyphenAfterWord = new Uint8Array(V);
+    this.apostropheAfterWord = new Uint8Array(V);
     for (let id = 0; id < V; id++) {
       const piece = pieces[id] ?? '';
       if (!piece) continue;
@@ -69,8 +72,8 @@ export class VocabularyIndex {
       if (/^[ \t]/.test(piece)) this.startsWord[id] = 1;
       else if (/^[\p{L}\p{N}'\u2019]/u.test(piece)) this.startsWithLetter[id] = 1;
       if (/^[\p{P}\p{S}]+$/u.test(piece)) this.punctuation[id] = 1;
-      if (/(^|[^-])-$/.test(piece)) this.endsInHyphen[id] = 1;
-      if (piece.startsWith('-')) this.startsWithHyphen[id] = 1;
+      if (/^-(?!-)[^\p{L}\p{N}]*$/u.test(piece)) this.hyphenAfterWord[id] = 1;
+      if (/^['\u2019][^\p{L}\p{N}]*$/u.test(piece)) this.apostropheAfterWord[id] = 1;
       if (CJK.test(piece)) {
         this.addsCjk[id] = 1;
         const n = piece.match(CJK_ALL)!.length;

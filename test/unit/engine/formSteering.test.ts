@@ -469,17 +469,19 @@ describe('hyphens', () => {
   const rowOf = (p: LinePlan) => new FormSteering({ vocab: words, eosIds: new Set([2]), plan: () => p, rhymeTrie: () => null, clauseMarks: () => buildTokenTrie([]) }, {}, 'An opening line\n').row();
   const open = (logits: Float32Array) => [...logits.keys()].filter((id) => logits[id]! > -Infinity);
 
-  test('after a letter and a hyphen the compound goes on: a word piece or a dash, never a space or the line end', () => {
+  test('a line does not end on a compound\'s hyphen; past its length the compound may go on, no new word', () => {
     const logits = new Float32Array(pieces.length);
-    rowOf(plan({ target: 8 })).shape(logits, 'The salt sea-');
-    assert.deepEqual(open(logits), [6, 7, 9, 11, 12], '"-", "bird", "--", "ter", "\'s"');
+    rowOf(plan({ target: 3 })).shape(logits, 'The salt sea-');
+    assert.equal(logits[3], -Infinity, 'no line break after "sea-"');
+    assert.equal(logits[7], 0, '"bird" may go on');
+    assert.equal(logits[8], -Infinity, 'at the target no new word');
   });
 
-  test('a dash, or a hyphen after a space, is not a joint', () => {
+  test('a dash, or a hyphen after a space, is no half word: the line may end', () => {
     for (const text of ['The salt sea--', 'The salt sea -']) {
       const logits = new Float32Array(pieces.length);
-      rowOf(plan({ target: 8 })).shape(logits, text);
-      assert.equal(logits[8], 0, `${JSON.stringify(text)}: a new word may follow`);
+      rowOf(plan({ target: 3 })).shape(logits, text);
+      assert.equal(logits[3], FAR_BOOST, `${JSON.stringify(text)}: the line break`);
     }
   });
 
@@ -493,7 +495,54 @@ describe('hyphens', () => {
     const logits = new Float32Array(pieces.length);
     r.shape(logits, text);
     assert.deepEqual(open(logits), [3, 9, 10], 'the line break, "--" or ","');
-    assert.equal(words.endsInHyphen[6], 1);
-    assert.equal(words.endsInHyphen[9], 0, 'a dash is no joint');
+    assert.equal(words.hyphenAfterWord[6], 1);
+    assert.equal(words.hyphenAfterWord[9], 0, 'a dash is no joint');
+  });
+
+  test('at its length, before it must end, a line may take a comma or a dash but not a lone hyphen', () => {
+    const logits = new Float32Array(pieces.length);
+    rowOf(plan({ target: 4 })).shape(logits, 'The cat sat down');
+    assert.equal(logits[3], FAR_BOOST);
+    assert.equal(logits[6], -Infinity, '"-"');
+    assert.equal(logits[9], 0, '"--"');
+    assert.equal(logits[10], 0, '","');
+  });
+});
+
+describe('apostrophes', () => {
+  // prettier-ignore
+  const pieces = [
+    '', '', '',                    // 0 unk, 1 bos, 2 eos
+    '\n', ' she', "'", 's',        // 3–6
+    "'s", '.', ' go', 'ter',       // 7–10
+  ];
+  const words = new VocabularyIndex(pieces);
+  const rowOf = (p: LinePlan, prompt: string) => new FormSteering({ vocab: words, eosIds: new Set([2]), plan: () => p, rhymeTrie: () => null, clauseMarks: () => buildTokenTrie([]) }, {}, prompt).row();
+  const open = (logits: Float32Array) => [...logits.keys()].filter((id) => logits[id]! > -Infinity);
+
+  test('in a poem that ends no word with an apostrophe, a line does not end on one; where it does ("o\'", "a\'"), it may', () => {
+    const plain = new Float32Array(pieces.length);
+    rowOf(plan({ target: 3 }), "Love's not Time's fool, though rosy lips\n").shape(plain, "And yet she'");
+    assert.equal(plain[3], -Infinity, 'no line break after "she\'"');
+    assert.equal(plain[6], 0, '"s" may follow');
+    const scots = new Float32Array(pieces.length);
+    rowOf(plan({ target: 3 }), "For a' that, an' a' that\n").shape(scots, "And yet she'");
+    assert.equal(scots[3], FAR_BOOST);
+  });
+
+  test('a line that must end closes on a full stop, not an apostrophe, unless the poem ends words with them', () => {
+    const closing = (prompt: string) => {
+      const r = rowOf(plan({ target: 4 }), prompt);
+      let text = 'The cat sat down';
+      for (let i = 0; i < 8; i++) {
+        text += 'ter';
+        r.accept(10, text);
+      }
+      const logits = new Float32Array(pieces.length);
+      r.shape(logits, text);
+      return open(logits);
+    };
+    assert.deepEqual(closing('An opening line\n'), [3, 8]);
+    assert.deepEqual(closing("Wi' a' the rest\n"), [3, 5, 8]);
   });
 });
