@@ -119,4 +119,24 @@ describe('the copy-free decode loop', () => {
       await model.dispose();
     }
   });
+
+  test('outgrown key/value buffers go to the collector before the next pass, once they reach its threshold', async () => {
+    const model = await LanguageModel.load({ dir: copyFreeDir, dtype: 'fp32', threads: 1 });
+    try {
+      const perPosition = model.layout.tensors * model.layout.kvHeads * model.layout.headDim * 4;
+      const run = async (bytes: number) => {
+        const calls: number[] = [];
+        model.collectOutgrown = { bytes, collect: () => calls.push(cache.capacity!) };
+        let { cache } = await model.forward([model.encode(prompt)], emptyCache(model.layout));
+        // Past 64 positions the buffers grow once, to 128, leaving 64 positions' worth behind.
+        while (cache.length < 100) cache = (await model.forward([[1]], cache)).cache;
+        return calls;
+      };
+      assert.deepEqual(await run(64 * perPosition), [128], 'collected once, at the pass after the growth (the new buffers in use)');
+      assert.deepEqual(await run(64 * perPosition + 1), [], 'one growth short of the threshold: nothing collected mid-request');
+      model.collectOutgrown = null;
+    } finally {
+      await model.dispose();
+    }
+  });
 });

@@ -41,6 +41,19 @@ export class LanguageModel {
    * `present.*` outputs are the whole cache again each step.
    */
   readonly copyFree: boolean;
+  /**
+   * Called before a pass once the key/value buffers outgrown since the last call (grown buffers
+   * leave the old behind, unreferenced by then) reach `bytes`: the worker collects them there and
+   * then, rather than when it is next idle (a long Continue on a 135M model outgrows ~24 MB every
+   * 64 tokens). Unset: nothing is collected mid-request.
+   */
+  collectOutgrown: { bytes: number; collect: () => void } | null = null;
+  private outgrown = 0;
+
+  /** A collection ran elsewhere (the worker's, once idle): the outgrown buffers counted so far are gone. */
+  forgetOutgrown(): void {
+    this.outgrown = 0;
+  }
   private readonly newNames: string[];
   /** The special tokens `encode` puts around a text's raw ids (line encoding only). */
   private readonly specials: { before: number[]; after: number[] };
@@ -251,7 +264,13 @@ export class LanguageModel {
   }
 
   private async step(tokens: readonly (readonly number[])[], cache: KvCache): Promise<ForwardResult> {
-    if (this.copyFree) return this.stepCopyFree(tokens, cache);
+    if (this.copyFree) {
+      if (this.collectOutgrown && this.outgrown >= this.collectOutgrown.bytes) {
+        this.outgrown = 0;
+        this.collectOutgrown.collect();
+      }
+      return this.stepCopyFree(tokens, cache);
+    }
     const batch = tokens.length;
     const seq = tokens[0]!.length;
     const past = cache.length;
@@ -321,7 +340,9 @@ export class LanguageModel {
     const logits = out.logits!.data as Float32Array;
     const fresh = this.newNames.map((n) => out[n]!.data as Float32Array);
     const base: KvCache = empty ? { batch, length: 0, capacity: 0, data: this.pastNames.map(() => new Float32Array(0)) } : { ...cache, capacity };
-    return { logits, cache: appendToCache(base, this.layout, fresh, seq) };
+    const next = appendToCache(base, this.layout, fresh, seq);
+    if (next.data !== base.data) this.outgrown += base.data.reduce((sum, d) => sum + d.byteLength, 0);
+    return { logits, cache: next };
   }
 
   /** The tokens as the graph takes them: their ids, and their embeddings when it takes those instead of looking them up. */
