@@ -67,6 +67,8 @@ export const RHYME_NUDGE = 8;
 const HYPHEN_JOINT = /\p{L}-$/u;
 /** A line ending in a letter and an apostrophe. */
 const APOSTROPHE_END = /\p{L}['\u2019]$/u;
+/** A single quote opening before a word. */
+const OPENING_QUOTE = /(^|[\s(\[—-])['\u2018](?=\p{L})/u;
 
 /** Per request: the constraint, the prompt's last line, and the plan for the first line. */
 export class FormSteering {
@@ -80,7 +82,7 @@ export class FormSteering {
   readonly wordsEndInApostrophes: boolean;
   planOptions: PlanOptions;
   private spaceSet: Set<number> | null = null;
-  private halfWords: number[] | null = null;
+  private readonly halfWords: (number[] | undefined)[] = [];
 
   constructor(
     readonly ctx: SteeringContext,
@@ -108,14 +110,16 @@ export class FormSteering {
     return new RowSteering(this);
   }
 
-  /** Pieces that would leave a line's last word half written (RowSteering.banHalfWords). */
-  halfWordPieces(): number[] {
-    if (!this.halfWords) {
+  /** Pieces that would leave a line's last word half written (RowSteering.banHalfWords): lone hyphens, and apostrophes unless `apostrophes`. */
+  halfWordPieces(apostrophes: boolean): number[] {
+    const k = apostrophes ? 1 : 0;
+    if (!this.halfWords[k]) {
       const v = this.ctx.vocab;
-      this.halfWords = [];
-      for (let id = 0; id < v.size; id++) if (v.hyphenAfterWord[id] === 1 || (!this.wordsEndInApostrophes && v.apostropheAfterWord[id] === 1)) this.halfWords.push(id);
+      const ids: number[] = [];
+      for (let id = 0; id < v.size; id++) if (v.hyphenAfterWord[id] === 1 || (!apostrophes && v.apostropheAfterWord[id] === 1)) ids.push(id);
+      this.halfWords[k] = ids;
     }
-    return this.halfWords;
+    return this.halfWords[k]!;
   }
 
   /** Pieces of spaces only (indentation), as a set. */
@@ -156,6 +160,10 @@ export class RowSteering {
   private refrainDone = false;
   /** The model refused a token of the refrain (it gave it no chance at all): the line goes on freely. */
   private refrainDropped = false;
+  /** The line being shaped ends in a letter: a lone hyphen or apostrophe would leave it half a word. */
+  private afterLetter = false;
+  /** An apostrophe may close the line's last word: the poem ends words with them, or a quote opened in the line. */
+  private apostropheOk = false;
 
   constructor(private readonly steering: FormSteering) {
     this.plan = steering.firstPlan;
@@ -180,6 +188,9 @@ export class RowSteering {
     const full = head + text;
     const line = lineInProgress(full, plan.unit);
     const atLineStart = !/[\p{L}\p{N}]/u.test(line);
+    this.afterLetter = /\p{L}$/u.test(line);
+    // A quote opened in the line may close after its last word ("'Come home'").
+    this.apostropheOk = this.steering.wordsEndInApostrophes || OPENING_QUOTE.test(line);
     // A line is never left unfinished by the end of the text.
     if (!atLineStart) for (const id of ctx.eosIds) logits[id] = -Infinity;
     if (tokensLeft <= CLOSING_TOKENS && this.closeBeforeBudget(logits, text, atLineStart, tokensLeft)) return;
@@ -204,7 +215,7 @@ export class RowSteering {
     const used = lineLength(line, 'syllable');
     // A line does not end on half a word: a compound's hyphen ("night ere-", "Thou the-"), or an
     // apostrophe in a poem that ends no word with one ("lightweight'"). Its word may go on.
-    const halfWord = HYPHEN_JOINT.test(line) || (!this.steering.wordsEndInApostrophes && APOSTROPHE_END.test(line));
+    const halfWord = HYPHEN_JOINT.test(line) || (!this.apostropheOk && APOSTROPHE_END.test(line));
     const endsInWord = halfWord || /[\p{L}\p{N}'\u2019]$/u.test(line);
     const blankAllowed = constraint.stanzas !== false && plan.endsStanza;
     if (!blankAllowed) ban(logits, v.blankLines);
@@ -528,7 +539,7 @@ export class RowSteering {
    * model's slips.
    */
   private banHalfWords(logits: Float32Array): void {
-    ban(logits, this.steering.halfWordPieces());
+    if (this.afterLetter) ban(logits, this.steering.halfWordPieces(this.apostropheOk));
   }
 
   private keepLineEnd(logits: Float32Array, blankAllowed: boolean, punctuation = true): void {

@@ -506,6 +506,9 @@ describe('hyphens', () => {
     assert.equal(logits[6], -Infinity, '"-"');
     assert.equal(logits[9], 0, '"--"');
     assert.equal(logits[10], 0, '","');
+    const afterMark = new Float32Array(pieces.length);
+    rowOf(plan({ target: 4 })).shape(afterMark, 'The cat sat down,');
+    assert.equal(afterMark[6], 0, 'after a comma a hyphen leaves no word half written');
   });
 });
 
@@ -544,5 +547,15 @@ describe('apostrophes', () => {
     };
     assert.deepEqual(closing('An opening line\n'), [3, 8]);
     assert.deepEqual(closing("Wi' a' the rest\n"), [3, 5, 8]);
+  });
+
+  test('a quote opened in the line may close after its last word', () => {
+    const atLength = (text: string) => {
+      const logits = new Float32Array(pieces.length);
+      rowOf(plan({ target: 4 }), 'An opening line\n').shape(logits, text);
+      return logits;
+    };
+    assert.equal(atLength('The cat sat down')[5], -Infinity, 'no quote open: no apostrophe after the word');
+    assert.equal(atLength("He said 'come down")[5], 0, 'the quote opened before "come" may close');
   });
 });
