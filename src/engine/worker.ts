@@ -7,6 +7,7 @@ import type { FormConstraint, GenerateParams } from '../common/generation';
 import { formContextOf } from '../writing/verse/scheme/schemeHabit';
 import { isHostMessage, PROTOCOL_VERSION, sameModelSpec } from './protocol';
 import { LanguageModel } from './model/languageModel';
+import { cacheBytes } from './model/kvCache';
 import { checkModelFolder, EngineError } from './model/modelFolder';
 import { Generator } from './decode/generator';
 import { FormResources } from './form/formResources';
@@ -103,8 +104,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   }
   loadedSpec = spec;
   generator = new Generator(model);
-  const { tensors, kvHeads, headDim } = model.layout;
-  collection.loaded(tensors * kvHeads * headDim * 4 * model.contextLength);
+  collection.loaded(cacheBytes(model.layout, 1, model.contextLength));
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     model.collectOutgrown = {

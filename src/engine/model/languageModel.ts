@@ -50,10 +50,6 @@ export class LanguageModel {
   collectOutgrown: { bytes: number; collect: () => void } | null = null;
   private outgrown = 0;
 
-  /** A collection ran elsewhere (the worker's, once idle): the outgrown buffers counted so far are gone. */
-  forgetOutgrown(): void {
-    this.outgrown = 0;
-  }
   private readonly newNames: string[];
   /** The special tokens `encode` puts around a text's raw ids (line encoding only). */
   private readonly specials: { before: number[]; after: number[] };
@@ -243,6 +239,11 @@ export class LanguageModel {
   private tokenizerSize(): number {
     const vocab = this.tokenizer.get_vocab() as Map<string, number> | Record<string, number>;
     return vocab instanceof Map ? vocab.size : Object.keys(vocab).length;
+  }
+
+  /** A collection ran elsewhere (the worker's, once idle): the outgrown buffers counted so far are gone. */
+  forgetOutgrown(): void {
+    this.outgrown = 0;
   }
 
   /**

@@ -45,6 +45,11 @@ function finite(logits: Float32Array): number[] {
   return [...logits.keys()].filter((id) => logits[id]! > -Infinity);
 }
 
+/** Rows over a vocabulary of a test's own (no rhyme trie, no clause marks; 2 is the end of text). */
+function rowsOver(words: VocabularyIndex) {
+  return (p: LinePlan, prompt = 'An opening line\n') => new FormSteering({ vocab: words, eosIds: new Set([2]), plan: () => p, rhymeTrie: () => null, clauseMarks: () => buildTokenTrie([]) }, {}, prompt).row();
+}
+
 before(() => loadPronouncingDictionary());
 
 describe('line length', () => {
@@ -380,19 +385,18 @@ describe('shape: indentation, refrains, free verse', () => {
     spell: (text) => spelled[text] ?? null,
   });
   const rowOf = (p: LinePlan, constraint: FormConstraint = {}) => new FormSteering(ctx(p), constraint, 'x\n').row();
-  const open = (logits: Float32Array) => [...logits.keys()].filter((id) => logits[id]! > -Infinity);
 
   test('an indented position: spaces first, then a word whose own space completes the indent', () => {
     const r = rowOf(plan({ indent: '  ' }));
     const first = new Float32Array(pieces.length);
     r.shape(first, '');
-    assert.deepEqual(open(first), [5], 'two spaces to go: only a space');
+    assert.deepEqual(finite(first), [5], 'two spaces to go: only a space');
     const second = new Float32Array(pieces.length);
     r.shape(second, ' ');
-    assert.deepEqual(open(second), [5, 6, 8, 9, 10, 11, 13, 14], 'one to go: a space, or a word after one');
+    assert.deepEqual(finite(second), [5, 6, 8, 9, 10, 11, 13, 14], 'one to go: a space, or a word after one');
     const third = new Float32Array(pieces.length);
     r.shape(third, '  ');
-    assert.deepEqual(open(third), [0, 1, 2, 7, 12], 'indented: a word with no space of its own (or the end)');
+    assert.deepEqual(finite(third), [0, 1, 2, 7, 12], 'indented: a word with no space of its own (or the end)');
   });
 
   test('an unindented position starts at the margin', () => {
@@ -408,13 +412,13 @@ describe('shape: indentation, refrains, free verse', () => {
     for (const id of [7, 13, 14]) {
       const logits = new Float32Array(pieces.length);
       r.shape(logits, text);
-      assert.deepEqual(open(logits), [id]);
+      assert.deepEqual(finite(logits), [id]);
       text += pieces[id];
       r.accept(id, text);
     }
     const end = new Float32Array(pieces.length);
     r.shape(end, text);
-    assert.deepEqual(open(end), [3], 'no mark after a refrain');
+    assert.deepEqual(finite(end), [3], 'no mark after a refrain');
   });
 
   test('a section label comes after its blank line, never without one (ghost text leaves stanzas alone)', () => {
@@ -422,13 +426,13 @@ describe('shape: indentation, refrains, free verse', () => {
     const song = rowOf(label);
     const blank = new Float32Array(pieces.length);
     song.shape(blank, '');
-    assert.deepEqual(open(blank), [3, 4], 'first the stanza break');
+    assert.deepEqual(finite(blank), [3, 4], 'first the stanza break');
     const after = new Float32Array(pieces.length);
     song.shape(after, '\n');
-    assert.deepEqual(open(after), [7], 'then the label');
+    assert.deepEqual(finite(after), [7], 'then the label');
     const ghost = new Float32Array(pieces.length);
     rowOf(label, { stanzas: false }).shape(ghost, '');
-    assert.ok(open(ghost).length > 1, 'no label forced on the line right after the verse');
+    assert.ok(finite(ghost).length > 1, 'no label forced on the line right after the verse');
   });
 
   test('a refrain phrase: the line may not end before it, and it is spelled once the line has room only for it', () => {
@@ -439,7 +443,7 @@ describe('shape: indentation, refrains, free verse', () => {
     assert.equal(early[13], 0);
     const late = new Float32Array(pieces.length);
     r.shape(late, 'The cat sat sat');
-    assert.deepEqual(open(late), [10], 'four syllables left: the phrase begins');
+    assert.deepEqual(finite(late), [10], 'four syllables left: the phrase begins');
   });
 
   test('free verse: no line end below the poem’s shortest lines, none forced between', () => {
@@ -466,8 +470,7 @@ describe('hyphens', () => {
     'ter', "'s",                   // 11–12
   ];
   const words = new VocabularyIndex(pieces);
-  const rowOf = (p: LinePlan) => new FormSteering({ vocab: words, eosIds: new Set([2]), plan: () => p, rhymeTrie: () => null, clauseMarks: () => buildTokenTrie([]) }, {}, 'An opening line\n').row();
-  const open = (logits: Float32Array) => [...logits.keys()].filter((id) => logits[id]! > -Infinity);
+  const rowOf = rowsOver(words);
 
   test('a line does not end on a compound\'s hyphen; past its length the compound may go on, no new word', () => {
     const logits = new Float32Array(pieces.length);
@@ -494,7 +497,7 @@ describe('hyphens', () => {
     }
     const logits = new Float32Array(pieces.length);
     r.shape(logits, text);
-    assert.deepEqual(open(logits), [3, 9, 10], 'the line break, "--" or ","');
+    assert.deepEqual(finite(logits), [3, 9, 10], 'the line break, "--" or ","');
     assert.equal(words.hyphenAfterWord[6], 1);
     assert.equal(words.hyphenAfterWord[9], 0, 'a dash is no joint');
   });
@@ -520,8 +523,7 @@ describe('apostrophes', () => {
     "'s", '.', ' go', 'ter',       // 7–10
   ];
   const words = new VocabularyIndex(pieces);
-  const rowOf = (p: LinePlan, prompt: string) => new FormSteering({ vocab: words, eosIds: new Set([2]), plan: () => p, rhymeTrie: () => null, clauseMarks: () => buildTokenTrie([]) }, {}, prompt).row();
-  const open = (logits: Float32Array) => [...logits.keys()].filter((id) => logits[id]! > -Infinity);
+  const rowOf = rowsOver(words);
 
   test('in a poem that ends no word with an apostrophe, a line does not end on one; where it does ("o\'", "a\'"), it may', () => {
     const plain = new Float32Array(pieces.length);
@@ -543,7 +545,7 @@ describe('apostrophes', () => {
       }
       const logits = new Float32Array(pieces.length);
       r.shape(logits, text);
-      return open(logits);
+      return finite(logits);
     };
     assert.deepEqual(closing('An opening line\n'), [3, 8]);
     assert.deepEqual(closing("Wi' a' the rest\n"), [3, 5, 8]);
