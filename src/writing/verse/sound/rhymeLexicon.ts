@@ -21,12 +21,15 @@ const INDEXED_WORDS = 30000;
  * words no poem before 1929 used ("soybean", "insecticide", "lifesaver") are left out.
  */
 export function readersWords(everyday: readonly string[], literature: readonly string[]): string[] {
+  // A word's rank is its first place in the list (any case); ranks are kept only for the words
+  // literature has.
+  const wanted = new Set(literature);
   const everydayRank = new Map<string, number>();
-  for (const w of everyday) {
+  everyday.forEach((w, i) => {
     const word = w.toLowerCase();
-    if (!everydayRank.has(word)) everydayRank.set(word, everydayRank.size + 1);
-  }
-  const missing = everydayRank.size + 1;
+    if (wanted.has(word) && !everydayRank.has(word)) everydayRank.set(word, i + 1);
+  });
+  const missing = everyday.length + 1;
   const ranked = literature.map((word, i) => ({ word, rank: Math.sqrt((i + 1) * (everydayRank.get(word) ?? missing)) }));
   return ranked.sort((a, b) => a.rank - b.rank).map((r) => r.word);
 }
@@ -148,10 +151,14 @@ export function loadRhymeLexicon(options: { han?: boolean } = {}): Promise<Rhyme
   return shared;
 }
 
-/** A JSON module's array, as bundled inline or as a file of its own (where it can arrive wrapped once more). */
+/**
+ * A JSON module's array, as bundled inline, or as a file of its own (where it can arrive wrapped
+ * once more) whose function reads the list afresh (scripts/build.mjs: nothing keeps it after).
+ */
 function wordsOf(module: unknown, what: string): unknown[] {
   let entries: unknown = (module as { default?: unknown }).default ?? module;
-  if (!Array.isArray(entries) && Array.isArray((entries as { default?: unknown }).default)) entries = (entries as { default: unknown }).default;
+  if (typeof entries !== 'function' && !Array.isArray(entries)) entries = (entries as { default?: unknown }).default;
+  if (typeof entries === 'function') entries = (entries as () => unknown)();
   if (!Array.isArray(entries)) throw new Error(`The ${what} word list could not be read.`);
   return entries;
 }
