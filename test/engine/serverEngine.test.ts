@@ -126,6 +126,7 @@ describe('server engine on a real llama-server', { skip: !llamaServerAvailable()
         const groups = heardVowelGroups(line);
         // The word in progress may finish with one more group past the band's top.
         assert.ok(groups >= band.low - 1 && groups <= band.high + 2, `${groups} vowel groups in ${JSON.stringify(line)} (band ${band.low}–${band.high})`);
+        assert.ok(!/\p{L}-\W*$/u.test(line), `${JSON.stringify(line)} closes on half a word`);
       }
     }
   });

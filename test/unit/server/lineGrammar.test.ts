@@ -33,6 +33,20 @@ describe('a verse line as a grammar', () => {
     assert.ok(!allows(eight, 'The sun went down upon the sea.,;!\n'), 'but not a run of it');
   });
 
+  it('no line closes on half a word: a hyphen after its last word may not end it, a dash may', () => {
+    const g = lineGrammar({ unit: 'syllable', target: 6, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(!allows(g, 'The sun goes down in sea-\n'), 'a compound\'s first half');
+    assert.ok(!allows(g, 'The sun goes down in the-\n'));
+    assert.ok(allows(g, 'The sun goes down in seas\n'), 'the same line, whole');
+    assert.ok(!allows(g, 'The sun goes down behind-\n'), 'a hyphen as closing punctuation');
+    assert.ok(allows(g, 'The sun goes down behind—\n'), 'a dash');
+    assert.ok(allows(g, 'The sea-birds go down behind\n'), 'a hyphen inside a word');
+    assert.ok(allows(g, "Down by the banks o'\n"), "an elision's apostrophe is left to the model");
+    const rhymed = lineGrammar({ unit: 'syllable', target: 6, head: '', midWord: false, lead: '', rhymes: ['day'], end: '\n' });
+    assert.ok(allows(rhymed, 'The sun goes down by day—\n'));
+    assert.ok(!allows(rhymed, 'The sun goes down by day-\n'));
+  });
+
   it('a silent e may count as no group ("machine", "lovely")', () => {
     const g = lineGrammar({ unit: 'syllable', target: 4, head: '', midWord: false, lead: '', end: '\n' });
     assert.ok(allows(g, 'the lovely machine\n'), 'five groups spelled, four heard');

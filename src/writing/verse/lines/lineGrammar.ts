@@ -9,6 +9,7 @@
  *   shared corpus a line has a median of 1.1 vowel groups per dictionary syllable, so the band
  *   is widened by that much at its top);
  * - in rhyme mode, the last word from the rhyme set;
+ * - no line closing on half a word: a compound's hyphen ("night ere-") does not end it;
  * - then the line break (two for a stanza's last line), after the blank the prompt ended with.
  *
  * Rule names use letters, digits and dashes only (llama.cpp's parser accepts no underscore).
@@ -88,7 +89,10 @@ export function lineGrammar(input: LineGrammarInput): string {
   // finishing the word in progress; then a little closing punctuation.
   const nonVowel = `[^${classChars(VOWELS)}\\n]`;
   const consonant = `[${classChars(CONSONANTS)}]`;
-  const closing = `[${classChars('.,;:!?\'"’”)»—–-')}]`;
+  // A line does not close on half a word: its last word ends in a letter or an apostrophe, not
+  // a compound's hyphen ("night ere-"), and no hyphen follows it (a dash may).
+  const wordEnd = `[${classChars(CONSONANTS.replace('-', ''))}]`;
+  const closing = `[${classChars('.,;:!?\'"’”)»—–')}]`;
 
   if (input.unit === 'character') {
     // A CJK character is one unit; so is a word in another script (as writing/verse/lines/linePlan counts),
@@ -125,7 +129,7 @@ export function lineGrammar(input: LineGrammarInput): string {
   const high = Math.max(low, band.high - done);
   // A vowel group; a word's final "e" after consonants may join the group before it ("ma-chine",
   // "love-ly"): the grammar then reads either count, which is how a silent e is heard.
-  rules.push(`v ::= ${v}`, `nv ::= ${nonVowel}`, `cons ::= ${consonant}`, `closing ::= ${closing}`, 'g ::= v+ (cons+ "e")?', 'finish ::= cons{0,5} (g cons{0,5})? closing{0,2}');
+  rules.push(`v ::= ${v}`, `nv ::= ${nonVowel}`, `cons ::= ${consonant}`, `wend ::= ${wordEnd}`, `closing ::= ${closing}`, 'g ::= v+ (cons+ "e")?', 'tail ::= cons{0,4} wend', 'finish ::= tail? (g tail?)? closing{0,2}');
 
   // A refrain's closing words are the one allowed ending; else the rhyme words, if any.
   const rhymes = input.ending ? [input.ending] : (input.rhymes ?? []).filter((w) => /^[\p{L}'’-]+$/u.test(w));
