@@ -332,3 +332,32 @@ describe('ghost text at random points of real verse', () => {
     assert.ok(asked >= cases / 2, `${asked} requests built`);
   });
 });
+
+describe("form-keeping on Inkling's own model", () => {
+  let client: EngineClient;
+  before(async () => {
+    await loadPronouncingDictionary();
+    client = new EngineClient({ workerPath, restartDelaysMs: [50] });
+    await client.load({ dir: join(repoRoot, 'models', 'inkling-verse'), dtype: 'q4', threads: 1 });
+  });
+  after(() => client.dispose());
+
+  test('alternate rhymes in one block: the next quatrain opens on fresh sounds with rhymes to answer, and answers them', async () => {
+    // The build before this rule answered 7 of these 12 opening lines: "road … flash", "atone"
+    // after "stone", "evening … it".
+    const quatrain = 'The morning light is on the hill,\nThe river runs along the stone,\nThe little birds are singing still,\nAnd I am walking all alone.\n';
+    const taken = ['hill', 'stone'].map((w) => lineRhymeKey(w)!);
+    let answered = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const result = await client.generate({ prompt: quatrain, sampling: { seed, maxNewTokens: 160 }, form: { lines: 4, rhyme: true } });
+      const lines = result.text.split('\n').filter((l) => l.trim());
+      assert.equal(lines.length, 4, JSON.stringify(result.text));
+      const keys = lines.map((l) => lineRhymeKey(l)!);
+      for (const k of [0, 1]) {
+        assert.ok(!taken.some((t) => rhymes(keys[k]!, t, 'strict')), `seed ${seed}: "${lines[k]}" opens a sound the first quatrain has not used`);
+        if (rhymes(keys[k + 2]!, keys[k]!, 'strict')) answered++;
+      }
+    }
+    assert.ok(answered >= 10, `${answered} of 12 opening lines answered two lines on`);
+  });
+});

@@ -11,13 +11,20 @@ import { hashText } from '../../writing/prompts/ghost/completionCache';
 import { planLine, type LinePlan, type PlanOptions } from '../../writing/verse/lines/linePlan';
 import { loadPinyin } from '../../writing/verse/chinese/hanziRhyme';
 import { loadPronouncingDictionary } from '../../writing/verse/sound/pronouncingDictionary';
-import type { RhymeKey } from '../../writing/verse/sound/rhyme';
+import { rhymeKey, type RhymeKey } from '../../writing/verse/sound/rhyme';
 import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/verse/sound/rhymeLexicon';
 
 /** Rhyme tries kept per model (one per rhyme sound a poem has used recently). */
 const TRIE_CACHE = 64;
 /** Rhyming words offered per line, commonest first. */
 const RHYME_CANDIDATES = 250;
+/**
+ * Rhymes the lexicon must have for a word that opens a rhyme to end its line: "woods" (goods,
+ * hoods, falsehoods) may, "sorrow" (morrow, caro), "lesson" (lessen) and "window" may not.
+ */
+const ANSWERS = 3;
+/** Words whose rhymes were counted, kept per model. */
+const RICHNESS_CACHE = 4096;
 /** Rhyming characters offered: a rhyme group's common characters, all of them (a few hundred). */
 const HAN_CANDIDATES = 1000;
 const CLAUSE_MARKS = ['，', '。', '！', '？', '；'];
@@ -34,6 +41,7 @@ export class FormResources {
   private readonly tries = new Map<string, TrieNode | null>();
   private rhymeLexicon: RhymeLexicon | null = null;
   private readonly plans = new Map<string, LinePlan>();
+  private readonly richness = new Map<string, boolean>();
 
   constructor(private readonly model: Model) {}
 
@@ -58,6 +66,7 @@ export class FormResources {
       plan: (text, options) => this.plan(text, options),
       spell: (text, atLineStart) => this.spell(text, atLineStart),
       rhymeTrie: (partner) => this.rhymeTrie(partner),
+      rhymeRich: (word) => this.rhymeRich(word),
       clauseMarks: () => (this.marks ??= buildTokenTrie(CLAUSE_MARKS.map((m) => ({ ids: this.model.encodeContinuation(m) ?? [], word: m, syllables: 1 })))),
     };
   }
@@ -98,6 +107,20 @@ export class FormResources {
     while (i < ids.length && /^\n+$/.test(pieces[ids[i]!] ?? '')) i++;
     // A line break merged into the text's first token cannot be split off.
     return i > 0 ? ids.slice(i) : null;
+  }
+
+  /** Whether the lexicon has ANSWERS rhymes for `word` (true without a lexicon, or for a word it cannot key). */
+  private rhymeRich(word: string): boolean {
+    const lexicon = this.rhymeLexicon;
+    if (!lexicon) return true;
+    let rich = this.richness.get(word);
+    if (rich === undefined) {
+      const key = rhymeKey(word);
+      rich = !key || lexicon.candidates(key, ANSWERS).length >= ANSWERS;
+      if (this.richness.size >= RICHNESS_CACHE) this.richness.clear();
+      this.richness.set(word, rich);
+    }
+    return rich;
   }
 
   private rhymeTrie(partner: RhymeKey): TrieNode | null {

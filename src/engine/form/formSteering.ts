@@ -33,6 +33,11 @@ export interface SteeringContext {
   spell?(text: string, atLineStart: boolean): number[] | null;
   /** Words rhyming with `partner` as the model spells them mid-line; null when there are none. */
   rhymeTrie(partner: RhymeKey): TrieNode | null;
+  /**
+   * Whether a later line could answer `word` with a rhyme (the lexicon has a few for it). Absent:
+   * every word could.
+   */
+  rhymeRich?(word: string): boolean;
   /** CJK clause marks (，。！？；) as the model spells them. */
   clauseMarks(): TrieNode;
 }
@@ -67,6 +72,8 @@ export const RHYME_NUDGE = 8;
 const HYPHEN_JOINT = /\p{L}-$/u;
 /** A line ending in a letter and an apostrophe. */
 const APOSTROPHE_END = /\p{L}['\u2019]$/u;
+/** A line ending in a mark that closes a sentence or clause (and any quotes or brackets after it). */
+const CLAUSE_CLOSED = /[.!?;:…]['"\u2019\u201d)\]]*\s*$/u;
 /** A single quote opening before a word. */
 const OPENING_QUOTE = /(^|[\s(\[—-])['\u2018](?=\p{L})/u;
 
@@ -244,9 +251,17 @@ export class RowSteering {
       return;
     }
     const { low, high } = lengthBand(target);
-    // A line that would end on "the" or "of" takes one more word while the band allows it.
-    const weakEnding = used < high && isWeakEnding(lastWord(line));
+    // A line that would end on "the" or "of" takes one more word while the band allows it; so
+    // does a line a later one is to rhyme with that would end on a word with (almost) no rhymes
+    // ("window", "lesson") or on a sound the stanza has used.
+    const weakEnding = used < high && (isWeakEnding(lastWord(line)) || (used >= low && this.poorOpening(line)));
     if (used < low || weakEnding) ban(logits, v.lineBreaks.concat(v.blankLines));
+    // Nor may it close its sentence there, only to tack a word on after the full stop ("to me,
+    // my.—Del"): a comma at most, then a new word.
+    if (weakEnding && used >= low) {
+      if (this.afterLetter) ban(logits, v.clauseClosers);
+      else if (/\p{P}$/u.test(line)) keepOnly(logits, (id) => v.startsWord[id] === 1, []);
+    }
     else if (used < target) boost(logits, v.lineBreaks, NEAR_BOOST);
     else {
       boost(logits, v.lineBreaks, FAR_BOOST);
@@ -259,6 +274,19 @@ export class RowSteering {
         this.banHalfWords(logits);
       }
     }
+  }
+
+  /**
+   * Rhyme mode, a line that opens a rhyme (LinePlan.opensRhyme): whether it would end on a word a
+   * later line could hardly answer, or on a sound the stanza has already used.
+   */
+  private poorOpening(line: string): boolean {
+    const { ctx, constraint } = this.steering;
+    if (constraint.rhyme !== true || !this.plan.opensRhyme) return false;
+    // A sentence closed after the word: more words would be tacked on past it ("me. [Ex").
+    if (CLAUSE_CLOSED.test(line)) return false;
+    if (ctx.rhymeRich?.(lastWord(line)) === false) return true;
+    return this.plan.takenRhymes?.some((taken) => lineRhymesWith(line, taken)) ?? false;
   }
 
   /** Records the chosen token; `text` is the generated text including it. */

@@ -38,6 +38,8 @@ export class VocabularyIndex {
   readonly hyphenAfterWord: Uint8Array;
   /** 1 where the piece begins with an apostrophe and holds no letter or digit ("'", "'."): after a word, an elision or a closing quote, not a clitic ("'s"). */
   readonly apostropheAfterWord: Uint8Array;
+  /** Punctuation pieces holding a mark that closes a sentence or clause (. ! ? ; : …). */
+  readonly clauseClosers: number[];
 
   constructor(pieces: readonly string[]) {
     const V = pieces.length;
@@ -55,6 +57,7 @@ export class VocabularyIndex {
     this.leadingSpaces = new Uint8Array(V);
     this.hyphenAfterWord = new Uint8Array(V);
     this.apostropheAfterWord = new Uint8Array(V);
+    this.clauseClosers = [];
     for (let id = 0; id < V; id++) {
       const piece = pieces[id] ?? '';
       if (!piece) continue;
@@ -71,7 +74,10 @@ export class VocabularyIndex {
       if (lead === piece.length) this.spaces.push(id);
       if (/^[ \t]/.test(piece)) this.startsWord[id] = 1;
       else if (/^[\p{L}\p{N}'\u2019]/u.test(piece)) this.startsWithLetter[id] = 1;
-      if (/^[\p{P}\p{S}]+$/u.test(piece)) this.punctuation[id] = 1;
+      if (/^[\p{P}\p{S}]+$/u.test(piece)) {
+        this.punctuation[id] = 1;
+        if (/[.!?;:…]/u.test(piece)) this.clauseClosers.push(id);
+      }
       if (/^-(?!-)[^\p{L}\p{N}]*$/u.test(piece)) this.hyphenAfterWord[id] = 1;
       if (/^['\u2019][^\p{L}\p{N}]*$/u.test(piece)) this.apostropheAfterWord[id] = 1;
       if (CJK.test(piece)) {

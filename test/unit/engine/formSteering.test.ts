@@ -126,6 +126,38 @@ describe('line length', () => {
   });
 });
 
+describe('a line that opens a rhyme', () => {
+  // "The cat sat on the mat" is six syllables: the band for six runs from five to seven.
+  const opener = (overrides: Partial<LinePlan> = {}) => plan({ target: 6, opensRhyme: true, takenRhymes: [rhymeKey('hat')!], ...overrides });
+  const rowOf = (p: LinePlan, constraint: FormConstraint = { rhyme: true }) => new FormSteering({ ...context(p), rhymeRich: (w) => w !== 'dog' }, constraint, 'An opening line\n').row();
+  const shaped = (p: LinePlan, text: string, constraint?: FormConstraint) => {
+    const logits = flat();
+    rowOf(p, constraint).shape(logits, text);
+    return logits;
+  };
+
+  test('does not end on a sound the stanza has used, nor close its sentence there; a comma may follow, then a new word', () => {
+    const taken = shaped(opener(), 'The cat sat on the mat');
+    assert.equal(taken[NL], -Infinity, '"mat" rhymes with "hat", taken');
+    assert.equal(taken[14], -Infinity, 'no full stop');
+    assert.equal(taken[13], 0, 'a comma');
+    assert.equal(taken[18], 0, 'another word');
+    assert.deepEqual(finite(shaped(opener(), 'The cat sat on the mat,')), [5, 6, 7, 8, 9, 10, 11, 16, 18], 'after the comma a new word');
+    assert.equal(shaped(opener(), 'The cat sat on the mat.')[NL], FAR_BOOST, 'a sentence the model closed anyway may end the line');
+    assert.equal(shaped(opener(), 'The cat sat on the sea')[NL], FAR_BOOST, 'a fresh sound');
+  });
+
+  test('does not end on a word with (almost) no rhymes', () => {
+    assert.equal(shaped(opener({ takenRhymes: [] }), 'The cat sat on the dog')[NL], -Infinity);
+  });
+
+  test('only in rhyme mode, only on an opening line, only while the band has room', () => {
+    assert.equal(shaped(opener(), 'The cat sat on the mat', {})[NL], FAR_BOOST, 'rhyme off');
+    assert.equal(shaped(opener({ opensRhyme: undefined }), 'The cat sat on the mat')[NL], FAR_BOOST, 'not an opening line');
+    assert.equal(shaped(opener({ target: 5 }), 'The cat sat on the mat')[NL], FAR_BOOST, 'six of five: the band (up to six) is spent');
+  });
+});
+
 describe('the end of the token budget', () => {
   test('near the end a line closes: no new word, then only the line break', () => {
     const r = row(plan({ target: 10 }));

@@ -36,6 +36,22 @@ describe('line plan', () => {
     assert.equal(planLine(twoStanzas).needsStanzaBreak, true);
   });
 
+  test('a line that opens a rhyme a later line answers is told so, with the sounds the stanza has taken', () => {
+    const quatrain = "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\nRough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date:\n";
+    const fifth = planLine(quatrain, { rhyme: true });
+    assert.equal(fifth.opensRhyme, true, 'ABAB CDCD: line 5 opens C');
+    assert.deepEqual(fifth.takenRhymes?.map((k) => k.word), ['day', 'temperate', 'date'], 'each sound once ("May" is "day"\'s)');
+    const sixth = planLine(`${quatrain}Sometime too hot the eye of heaven shines,\n`, { rhyme: true });
+    assert.equal(sixth.opensRhyme, true, 'line 6 opens D');
+    const seventh = planLine(`${quatrain}Sometime too hot the eye of heaven shines,\nAnd often is his gold complexion dimm'd;\n`, { rhyme: true });
+    assert.equal(seventh.opensRhyme, undefined, 'line 7 answers line 5');
+    assert.equal(seventh.rhymeWith?.word, 'shines');
+    assert.equal(planLine(quatrain).opensRhyme, undefined, 'not in rhyme mode');
+    const couplets = 'The sun is down, the day is done,\nThe stars come out, and one by one\nThe lamps are lit along the street,\nAnd home the children run to eat.\n';
+    assert.equal(planLine(couplets, { rhyme: true }).opensRhyme, true, 'AABB: a couplet\'s first line');
+    assert.equal(planLine(`${couplets}The wind is still upon the hill,\n`, { rhyme: true }).opensRhyme, undefined, 'and not its second');
+  });
+
   test('CJK verse counts characters per clause', () => {
     const plan = planLine('西陸蟬聲唱，南冠客思侵。\n那堪玄鬢影，來對白頭吟。\n');
     assert.equal(plan.unit, 'character');

@@ -1,7 +1,7 @@
 import { CJK_LINE_END, countCjkCharacters } from '../chinese/cjkText';
 import type { Foot } from '../sound/metre';
 import type { PlannedRefrain } from './nextLine';
-import { analyzePoemForm } from '../poem/poemForm';
+import { analyzePoemForm, type FormLine } from '../poem/poemForm';
 import type { RhymeKey } from '../sound/rhyme';
 import { documentHabit } from '../scheme/schemeHabit';
 import { isSectionLabel, type ChorusMode } from '../poem/songSections';
@@ -21,6 +21,14 @@ export interface LinePlan {
   exact?: boolean;
   /** The earlier line end this line should rhyme with; null for a free line. */
   rhymeWith: RhymeKey | null;
+  /**
+   * Rhyme mode: the line opens a rhyme a later line of the stanza is to answer, so it should not
+   * end on a word that has (almost) none ("window", "lesson"), nor on a sound the stanza has
+   * already used (`takenRhymes`: an ABAB quatrain's fifth line ending on the A sound breaks the
+   * pattern the next lines are planned by). Absent: no.
+   */
+  opensRhyme?: boolean;
+  takenRhymes?: RhymeKey[];
   /** The line finishes its stanza: a blank line follows it. */
   endsStanza: boolean;
   /** The stanza before the line is complete but not closed: a blank line comes first. */
@@ -102,11 +110,19 @@ export function planLine(text: string, options: PlanOptions = {}): LinePlan {
     target: target === null ? null : Math.max(1, Math.round(target)),
     exact: form.chinese?.kind === 'regulated' && target !== null,
     rhymeWith: options.rhyme && !next.refrain ? (next.rhymeWith?.rhyme ?? null) : null,
+    ...(options.rhyme && !next.refrain && next.opensRhyme ? { opensRhyme: true, takenRhymes: takenRhymes(form.stanzas[next.stanza]?.lines ?? []) } : {}),
     endsStanza: next.linesRemainingInStanza === 1,
     indent: next.indent,
     refrain: next.refrain,
     range: whole ? null : next.range,
   };
+}
+
+/** The rhyme sounds of a stanza's finished lines, each once. */
+function takenRhymes(lines: readonly FormLine[]): RhymeKey[] {
+  const keys = new Map<string, RhymeKey>();
+  for (const l of lines) if (l.complete && l.rhyme && !keys.has(l.rhyme.key)) keys.set(l.rhyme.key, l.rhyme);
+  return [...keys.values()];
 }
 
 /**

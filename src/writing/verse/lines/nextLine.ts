@@ -32,6 +32,8 @@ export interface NextLinePlan {
   rhymeWithIndex: number | null;
   /** The line of the stanza before (index into it) it should rhyme with, for rhymes that chain stanzas (terza rima); null otherwise. */
   rhymeWithPreviousIndex: number | null;
+  /** A new rhyme that a later line of the stanza is to answer (ABAB's first line, by the stanza's known pattern). */
+  opensRhyme: boolean;
   /** Lines still to write in the stanza, counting this one; null when the stanza's length is unknown. */
   linesRemaining: number | null;
   /** Expected syllables (or characters) for the line; null when nothing is known or the poem is free verse. */
@@ -143,6 +145,13 @@ export function planNextLine(
 
   const stanzaLength = models.length ? typical : (template?.fixedLength ?? typical);
   const linesRemaining = stanzaLength !== null && stanzaLength > index ? stanzaLength - index : null;
+  // A new rhyme the pattern answers later in the stanza (within a unit's length when the
+  // stanza's is unknown).
+  let opensRhyme = false;
+  if (template && rhymeWithIndex === null && rhymeWithPreviousIndex === null) {
+    const own = template.letterAt(index);
+    for (let j = index + 1; j < (stanzaLength ?? index + 4) && !opensRhyme; j++) opensRhyme = template.letterAt(j) === own;
+  }
   const all = [...previous.flat(), ...current];
   const atPosition = models.map((s) => s[index]!.length);
   let targetLength = median(atPosition.length ? atPosition : (alternating(current, (l) => l.length) ?? all.map((l) => l.length)));
@@ -157,6 +166,7 @@ export function planNextLine(
     letter,
     rhymeWithIndex,
     rhymeWithPreviousIndex,
+    opensRhyme,
     linesRemaining,
     targetLength,
     pattern: template?.pattern ?? null,

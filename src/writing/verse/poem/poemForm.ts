@@ -57,6 +57,8 @@ export interface NextLine {
   letter: string | null;
   /** The line it should rhyme with and that line's rhyme key; null for a new rhyme or none. */
   rhymeWith: { lineNumber: number; word: string; key: string; rhyme: RhymeKey } | null;
+  /** A new rhyme that a later line of the stanza is to answer (ABAB's first line). Absent: no. */
+  opensRhyme?: boolean;
   /** Lines still to write in the stanza, counting this one; null when unknown. */
   linesRemainingInStanza: number | null;
   /** Expected syllables (characters for CJK); null when unknown or the poem is free verse. */
@@ -313,6 +315,7 @@ function nextLine(
     needsStanzaBreak,
     letter: plan.letter,
     rhymeWith: partner?.rhyme ? { lineNumber: partner.lineNumber, word: partner.rhyme.word, key: partner.rhyme.key, rhyme: partner.rhyme } : null,
+    ...(plan.opensRhyme && !refrain ? { opensRhyme: true } : {}),
     linesRemainingInStanza: plan.linesRemaining,
     targetLength: plan.targetLength,
     indent: plan.indent,
