@@ -100,6 +100,11 @@ describe('rhyme lexicon', () => {
   test('abbreviations (no vowel) end no line', () => {
     assert.deepEqual(new RhymeLexicon(['st', 'mr', 'street', 'mrs']).candidates(rhymeKey('sweet')!).map((c) => c.word), ['street']);
   });
+
+  test('a vulgar word is never offered as a rhyme', () => {
+    assert.deepEqual(new RhymeLexicon(['more', 'whore', 'door', 'ass', 'glass']).candidates(rhymeKey('before')!).map((c) => c.word), ['more', 'door']);
+    assert.deepEqual(new RhymeLexicon(['more', 'whore', 'door', 'ass', 'glass']).candidates(rhymeKey('grass')!).map((c) => c.word), ['glass']);
+  });
 });
 
 describe("a reader's words", () => {

@@ -9,6 +9,13 @@ export interface RhymeCandidate {
   syllables: number;
 }
 
+/**
+ * Words rhyme mode never forces on a line (the model may still write them): vulgar words and
+ * slurs a dictionary of literature keeps ("whore" is the Bible's, "ass" its donkey) but a writer
+ * would not want offered as the rhyme for "more" or "grass".
+ */
+const NOT_OFFERED = new Set(['arse', 'ass', 'bastard', 'bitch', 'bitches', 'cock', 'cunt', 'dick', 'fag', 'faggot', 'fuck', 'nigger', 'piss', 'prick', 'shit', 'slut', 'sluts', 'tits', 'twat', 'wank', 'whore', 'whores']);
+
 /** Words considered: the commonest this many, so that a line ends in a word a reader knows. */
 const INDEXED_WORDS = 30000;
 
@@ -56,7 +63,7 @@ export class RhymeLexicon {
       if (this.words.length >= INDEXED_WORDS) break;
       // Single letters, contraction fragments ("s", "ll") and abbreviations ("st", "mr": no
       // vowel) are not line-ending words.
-      if (w.length < 2 || !/^[a-z]+$/.test(w) || !/[aeiouy]/.test(w) || seen.has(w)) continue;
+      if (w.length < 2 || !/^[a-z]+$/.test(w) || !/[aeiouy]/.test(w) || NOT_OFFERED.has(w) || seen.has(w)) continue;
       seen.add(w);
       this.words.push(w);
     }
