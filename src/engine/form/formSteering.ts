@@ -255,14 +255,15 @@ export class RowSteering {
     // does a line a later one is to rhyme with that would end on a word with (almost) no rhymes
     // ("window", "lesson") or on a sound the stanza has used.
     const weakEnding = used < high && (isWeakEnding(lastWord(line)) || (used >= low && this.poorOpening(line)));
-    if (used < low || weakEnding) ban(logits, v.lineBreaks.concat(v.blankLines));
-    // Nor may it close its sentence there, only to tack a word on after the full stop ("to me,
-    // my.—Del"): a comma at most, then a new word.
-    if (weakEnding && used >= low) {
-      if (this.afterLetter) ban(logits, v.clauseClosers);
-      else if (/\p{P}$/u.test(line)) keepOnly(logits, (id) => v.startsWord[id] === 1, []);
-    }
-    else if (used < target) boost(logits, v.lineBreaks, NEAR_BOOST);
+    if (used < low || weakEnding) {
+      ban(logits, v.lineBreaks.concat(v.blankLines));
+      // Nor may it close its sentence there, only to tack a word on after the full stop ("to
+      // me, my.—Del"): a comma at most, then a new word.
+      if (weakEnding && used >= low) {
+        if (this.afterLetter) ban(logits, v.clauseClosers);
+        else if (/\p{P}$/u.test(line)) keepOnly(logits, (id) => v.startsWord[id] === 1, []);
+      }
+    } else if (used < target) boost(logits, v.lineBreaks, NEAR_BOOST);
     else {
       boost(logits, v.lineBreaks, FAR_BOOST);
       if (blankAllowed) boost(logits, v.blankLines, FAR_BOOST);
