@@ -136,6 +136,11 @@ describe('rhyme keys', () => {
       ['eye', 'symmetry', 'loose'],
       ['wood', 'night', 'none'],
       ['sigh', 'difference', 'none'],
+      // A word with a stressed pronunciation does not rhyme by its reduced one.
+      ['that', 'hat', 'strict'],
+      ['that', 'but', 'none'],
+      ['to', 'do', 'strict'],
+      ['to', 'it', 'none'],
     ];
     for (const [a, b, kind] of pairs) {
       assert.equal(rhymes(key(a), key(b), 'strict'), kind === 'strict', `${a}/${b} strictly`);

@@ -48,7 +48,11 @@ export function rhymeKey(word: string): RhymeKey | null {
   const w = word.toLowerCase().replace(/[\u2018\u2019\u02BC]/g, "'").normalize('NFD').replace(/\p{M}/gu, '');
   if (!/\p{L}/u.test(w)) return null;
   const spelling = spellingKey(w);
-  const endings = (lookUp(w) ?? []).map(endingOf);
+  // A word said with stress is not rhymed by its reduced form too: "that" (DH AH0 T beside DH AE1
+  // T) would rhyme with "but" and "what", "to" (T IH0) with "it".
+  const said = lookUp(w) ?? [];
+  const stressed = said.filter((phones) => phones.some((p) => /[12]$/.test(p)));
+  const endings = (stressed.length ? stressed : said).map(endingOf);
   return { word: w, endings, spelling, key: endings[0]?.strict ?? `~${spelling}` };
 }
 
