@@ -10,7 +10,7 @@
 import type { FormConstraint, SamplingSettings, StopReason } from '../../common/generation';
 import { lengthBand, lineInProgress, lineLength, planLine, type LinePlan } from '../../writing/verse/lines/linePlan';
 import { leadGrammar, lineGrammar } from '../../writing/verse/lines/lineGrammar';
-import { lineRhymesWith } from '../../writing/verse/lines/lineEnding';
+import { lineRhymesWith, opensRhymeWell } from '../../writing/verse/lines/lineEnding';
 import { lineRhymeKey } from '../../writing/verse/sound/rhyme';
 import type { RhymeLexicon } from '../../writing/verse/sound/rhymeLexicon';
 import { findStop } from '../../engine/tokens/textStream';
@@ -202,7 +202,10 @@ function linePlanFor(context: string, form: FormConstraint, first: boolean, job:
   }
   if (first && form.firstLineLength && form.firstLineLength > 0) out.target = Math.round(form.firstLineLength);
   if (first && form.firstLineRhyme !== undefined) out.rhymeWith = form.firstLineRhyme === null ? null : lineRhymeKey(form.firstLineRhyme);
-  if (!form.rhyme || !job.lexicon) out.rhymeWith = null;
+  if (!form.rhyme || !job.lexicon) {
+    out.rhymeWith = null;
+    delete out.opensRhyme;
+  }
   if (form.stanzas === false) {
     out.endsStanza = false;
     out.needsStanzaBreak = false;
@@ -222,17 +225,17 @@ async function bestCandidate(job: VerseJob, prompt: string, head: string, plan: 
   for (let i = 0; i < CANDIDATES && !job.isCancelled(); i++) {
     const a = await job.complete({ prompt, maxTokens: budget, stop: ['\n'], seed: job.seed + round * CANDIDATES + i });
     answers.push(a);
-    if (fit(a, head, plan, foot) >= perfect) break;
+    if (fit(a, head, plan, foot, job.lexicon) >= perfect) break;
   }
   let best = answers[0]!;
-  for (const a of answers) if (fit(a, head, plan, foot) > fit(best, head, plan, foot)) best = a;
+  for (const a of answers) if (fit(a, head, plan, foot, job.lexicon) > fit(best, head, plan, foot, job.lexicon)) best = a;
   return { ...best, usage: answers.reduce((u, a) => sum(u, a.usage), {} as Usage) };
 }
 
 const PERFECT = 6;
 
-/** How well a candidate line fits its plan: whole, in its length band, on its rhyme, in the poem's foot. */
-function fit(a: LineAnswer, head: string, plan: LinePlan, foot: Foot | null = null): number {
+/** How well a candidate line fits its plan: whole, in its length band, on its rhyme (or opening one well), in the poem's foot. */
+function fit(a: LineAnswer, head: string, plan: LinePlan, foot: Foot | null = null, lexicon: RhymeLexicon | null = null): number {
   const line = head + a.text;
   if (!/[\p{L}\p{N}]/u.test(a.text)) return -10;
   let score = a.stop === 'length' ? 0 : 2;
@@ -243,6 +246,8 @@ function fit(a: LineAnswer, head: string, plan: LinePlan, foot: Foot | null = nu
     score += n >= band.low && n <= band.high ? 2 : -Math.abs(n - aim) / aim;
   } else score += 2;
   if (plan.rhymeWith) score += lineRhymesWith(line, plan.rhymeWith) ? 2 : 0;
+  // A line a later one is to rhyme with ends on a fresh sound that has rhymes.
+  else if (plan.opensRhyme && lexicon) score += opensRhymeWell(line, plan.takenRhymes ?? [], (key) => lexicon.canAnswer(key)) ? 2 : 0;
   else score += 2;
   if (foot && keepsFoot(line, foot)) score += 2;
   return score;

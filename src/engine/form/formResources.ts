@@ -18,11 +18,6 @@ import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/verse/sound/r
 const TRIE_CACHE = 64;
 /** Rhyming words offered per line, commonest first. */
 const RHYME_CANDIDATES = 250;
-/**
- * Rhymes the lexicon must have for a word that opens a rhyme to end its line: "woods" (goods,
- * hoods, falsehoods) may, "sorrow" (morrow, caro), "lesson" (lessen) and "window" may not.
- */
-const ANSWERS = 3;
 /** Words whose rhymes were counted, kept per model. */
 const RICHNESS_CACHE = 4096;
 /** Rhyming characters offered: a rhyme group's common characters, all of them (a few hundred). */
@@ -109,14 +104,14 @@ export class FormResources {
     return i > 0 ? ids.slice(i) : null;
   }
 
-  /** Whether the lexicon has ANSWERS rhymes for `word` (true without a lexicon, or for a word it cannot key). */
+  /** Whether a later line could answer `word` (RhymeLexicon.canAnswer; true without a lexicon, or for a word it cannot key). */
   private rhymeRich(word: string): boolean {
     const lexicon = this.rhymeLexicon;
     if (!lexicon) return true;
     let rich = this.richness.get(word);
     if (rich === undefined) {
       const key = rhymeKey(word);
-      rich = !key || lexicon.candidates(key, ANSWERS).length >= ANSWERS;
+      rich = !key || lexicon.canAnswer(key);
       if (this.richness.size >= RICHNESS_CACHE) this.richness.clear();
       this.richness.set(word, rich);
     }

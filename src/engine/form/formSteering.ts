@@ -18,7 +18,7 @@ import { syllableMask, type TrieNode } from '../tokens/tokenTrie';
 import { completedLines, lengthBand, lineEnds, lineInProgress, lineLength, type LinePlan, type PlanOptions } from '../../writing/verse/lines/linePlan';
 import { lineWords } from '../../writing/verse/lines/lineWords';
 import { lineRhymeKey, type RhymeKey } from '../../writing/verse/sound/rhyme';
-import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith } from '../../writing/verse/lines/lineEnding';
+import { endsWithBlankLine, isWeakEnding, isWholeWord, lastWord, lineRhymesWith, opensRhymeWell } from '../../writing/verse/lines/lineEnding';
 
 /** What the steering needs from the model and the poem. */
 export interface SteeringContext {
@@ -286,8 +286,7 @@ export class RowSteering {
     if (constraint.rhyme !== true || !this.plan.opensRhyme) return false;
     // A sentence closed after the word: more words would be tacked on past it ("me. [Ex").
     if (CLAUSE_CLOSED.test(line)) return false;
-    if (ctx.rhymeRich?.(lastWord(line)) === false) return true;
-    return this.plan.takenRhymes?.some((taken) => lineRhymesWith(line, taken)) ?? false;
+    return !opensRhymeWell(line, this.plan.takenRhymes ?? [], (key) => ctx.rhymeRich?.(key.word) !== false);
   }
 
   /** Records the chosen token; `text` is the generated text including it. */

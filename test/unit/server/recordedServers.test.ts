@@ -142,6 +142,28 @@ describe('verse without a grammar keeps the poem\'s metre', () => {
   });
 });
 
+describe('verse without a grammar opens a rhyme well', () => {
+  it('rhyme mode: a line a later one is to answer does not end on a sound the stanza has used', async () => {
+    await loadPronouncingDictionary();
+    const taken = 'The wind is blowing on the hill';
+    const fresh = 'The summer sun is shining bright';
+    let calls = 0;
+    const s = await server({
+      'GET /api/version': { json: shapes.OLLAMA_VERSION },
+      'GET /api/tags': { json: shapes.OLLAMA_TAGS },
+      'POST /api/show': { json: shapes.OLLAMA_SHOW },
+      'POST /api/generate': () => ({ chunks: [`${JSON.stringify({ response: [taken, fresh][calls++ % 2], done: false })}\n`, '{"response":"","done":true,"done_reason":"stop","eval_count":9}\n'], contentType: 'application/x-ndjson' }),
+    });
+    const engine = new ServerEngine({ url: s.url, kind: 'ollama', model: '' });
+    // ABAB: the fifth line opens the next quatrain's first rhyme; "hill" is the first quatrain's.
+    const quatrain = 'The morning light is on the hill,\nThe river runs along the stone,\nThe little birds are singing still,\nAnd I am walking all alone.\n';
+    const r = await engine.generate({ prompt: quatrain, sampling: { seed: 1, maxNewTokens: 80 }, form: { lines: 1, rhyme: true } });
+    assert.equal(r.text, fresh);
+    assert.equal(s.requests.filter((q) => q.path === '/api/generate').length, 2, 'the taken sound, then a fresh one');
+    await engine.dispose();
+  });
+});
+
 describe('OpenAI-compatible (LM Studio, recorded shapes)', () => {
   it('falls back to /v1/models; a prompt ending in a space keeps it (no grammar there)', async () => {
     const s = await server({ 'GET /v1/models': { json: shapes.OPENAI_MODELS }, 'POST /v1/completions': { chunks: shapes.OPENAI_STREAM } });

@@ -101,6 +101,12 @@ describe('rhyme lexicon', () => {
     assert.deepEqual(new RhymeLexicon(['st', 'mr', 'street', 'mrs']).candidates(rhymeKey('sweet')!).map((c) => c.word), ['street']);
   });
 
+  test('a word can be answered when the lexicon has three rhymes for it', () => {
+    const small = new RhymeLexicon(['day', 'say', 'way', 'hill', 'still']);
+    assert.equal(small.canAnswer(rhymeKey('may')!), true, 'day, say, way');
+    assert.equal(small.canAnswer(rhymeKey('mill')!), false, 'hill, still: two');
+  });
+
   test('a vulgar word is never offered as a rhyme', () => {
     assert.deepEqual(new RhymeLexicon(['more', 'whore', 'door', 'ass', 'glass']).candidates(rhymeKey('before')!).map((c) => c.word), ['more', 'door']);
     assert.deepEqual(new RhymeLexicon(['more', 'whore', 'door', 'ass', 'glass']).candidates(rhymeKey('grass')!).map((c) => c.word), ['glass']);

@@ -29,6 +29,17 @@ export function isWholeWord(word: string): boolean {
   return pronunciations(w) !== undefined;
 }
 
+/**
+ * Whether a line that opens a rhyme (LinePlan.opensRhyme) ends well for it: on a sound the
+ * stanza has not used (`taken`), and one a later line can answer (`canAnswer`: the lexicon has
+ * rhymes for it). A line without a word to key is given the benefit of the doubt.
+ */
+export function opensRhymeWell(line: string, taken: readonly RhymeKey[], canAnswer: (key: RhymeKey) => boolean): boolean {
+  const key = lineRhymeKey(line);
+  if (!key) return true;
+  return !taken.some((t) => rhymes(key, t, 'strict')) && canAnswer(key);
+}
+
 /** Whether the line's last word rhymes strictly with `partner`. */
 export function lineRhymesWith(line: string, partner: RhymeKey): boolean {
   const key = lineRhymeKey(line);

@@ -16,6 +16,12 @@ export interface RhymeCandidate {
  */
 const NOT_OFFERED = new Set(['arse', 'ass', 'bastard', 'bitch', 'bitches', 'cock', 'cunt', 'dick', 'fag', 'faggot', 'fuck', 'nigger', 'piss', 'prick', 'shit', 'slut', 'sluts', 'tits', 'twat', 'wank', 'whore', 'whores']);
 
+/**
+ * Rhymes a word needs for a later line to answer it: "woods" (goods, hoods, falsehoods) has
+ * enough, "sorrow" (morrow, caro), "lesson" (lessen) and "window" have not.
+ */
+const ANSWERS = 3;
+
 /** Words considered: the commonest this many, so that a line ends in a word a reader knows. */
 const INDEXED_WORDS = 30000;
 
@@ -95,6 +101,11 @@ export class RhymeLexicon {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /** Whether a later line could answer `partner` with a rhyme: the lexicon has a few for it. */
+  canAnswer(partner: RhymeKey): boolean {
+    return this.candidates(partner, ANSWERS).length >= ANSWERS;
   }
 
   private endingIndex(): Map<string, number[]> {
