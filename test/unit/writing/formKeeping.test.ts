@@ -107,6 +107,11 @@ describe('rhyme lexicon', () => {
     assert.equal(small.canAnswer(rhymeKey('mill')!), false, 'hill, still: two');
   });
 
+  test('a word a line does not end on is no rhyme to offer ("of" for "love")', () => {
+    assert.deepEqual(new RhymeLexicon(['of', 'above', 'dove', 'the', 'be', 'see']).candidates(rhymeKey('love')!).map((c) => c.word), ['above', 'dove']);
+    assert.deepEqual(new RhymeLexicon(['of', 'above', 'dove', 'the', 'be', 'see']).candidates(rhymeKey('free')!).map((c) => c.word), ['be', 'see']);
+  });
+
   test('a vulgar word is never offered as a rhyme', () => {
     assert.deepEqual(new RhymeLexicon(['more', 'whore', 'door', 'ass', 'glass']).candidates(rhymeKey('before')!).map((c) => c.word), ['more', 'door']);
     assert.deepEqual(new RhymeLexicon(['more', 'whore', 'door', 'ass', 'glass']).candidates(rhymeKey('grass')!).map((c) => c.word), ['glass']);

@@ -2,6 +2,7 @@ import { loadHanziLexicon, type HanziLexicon } from '../chinese/hanziLexicon';
 import { rhymeKey, type RhymeKey } from './rhyme';
 import { countWordSyllables } from './syllables';
 import { isPronouncingDictionaryLoaded, loadPronouncingDictionary } from './pronouncingDictionary';
+import { isWeakEnding } from '../lines/lineEnding';
 
 /** A word that can end a line in rhyme. */
 export interface RhymeCandidate {
@@ -67,9 +68,9 @@ export class RhymeLexicon {
     this.words = [];
     for (const w of words) {
       if (this.words.length >= INDEXED_WORDS) break;
-      // Single letters, contraction fragments ("s", "ll") and abbreviations ("st", "mr": no
-      // vowel) are not line-ending words.
-      if (w.length < 2 || !/^[a-z]+$/.test(w) || !/[aeiouy]/.test(w) || NOT_OFFERED.has(w) || seen.has(w)) continue;
+      // Single letters, contraction fragments ("s", "ll"), abbreviations ("st", "mr": no vowel)
+      // and the words a line does not end on ("of" for "love", "the" for "be") are no rhymes to offer.
+      if (w.length < 2 || !/^[a-z]+$/.test(w) || !/[aeiouy]/.test(w) || NOT_OFFERED.has(w) || isWeakEnding(w) || seen.has(w)) continue;
       seen.add(w);
       this.words.push(w);
     }
