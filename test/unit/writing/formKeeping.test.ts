@@ -112,6 +112,10 @@ describe('rhyme lexicon', () => {
     assert.deepEqual(new RhymeLexicon(['of', 'above', 'dove', 'the', 'be', 'see']).candidates(rhymeKey('free')!).map((c) => c.word), ['be', 'see']);
   });
 
+  test('of the two-letter words, only English ones are offered ("be", "ye"; not "si", "mi")', () => {
+    assert.deepEqual(new RhymeLexicon(['be', 'si', 'ye', 'mi', 'tree']).candidates(rhymeKey('free')!).map((c) => c.word), ['be', 'ye', 'tree']);
+  });
+
   test('a vulgar word is never offered as a rhyme', () => {
     assert.deepEqual(new RhymeLexicon(['more', 'whore', 'door', 'ass', 'glass']).candidates(rhymeKey('before')!).map((c) => c.word), ['more', 'door']);
     assert.deepEqual(new RhymeLexicon(['more', 'whore', 'door', 'ass', 'glass']).candidates(rhymeKey('grass')!).map((c) => c.word), ['glass']);

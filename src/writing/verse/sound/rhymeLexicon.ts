@@ -23,6 +23,12 @@ const NOT_OFFERED = new Set(['arse', 'ass', 'bastard', 'bitch', 'bitches', 'cock
  */
 const ANSWERS = 3;
 
+/**
+ * The two-letter words a rhyme may be (beside those a line does not end on, "of", "to"): the
+ * lists also hold note names, foreign words and fragments ("si", "de", "re", "la", "em", "ii").
+ */
+const TWO_LETTER_RHYMES = new Set(['ah', 'am', 'aw', 'ay', 'be', 'do', 'eh', 'go', 'ha', 'he', 'ho', 'is', 'it', 'jo', 'lo', 'ma', 'me', 'no', 'oh', 'ow', 'ox', 'pa', 'so', 'up', 'us', 'we', 'ye']);
+
 /** Words considered: the commonest this many, so that a line ends in a word a reader knows. */
 const INDEXED_WORDS = 30000;
 
@@ -68,9 +74,10 @@ export class RhymeLexicon {
     this.words = [];
     for (const w of words) {
       if (this.words.length >= INDEXED_WORDS) break;
-      // Single letters, contraction fragments ("s", "ll"), abbreviations ("st", "mr": no vowel)
-      // and the words a line does not end on ("of" for "love", "the" for "be") are no rhymes to offer.
-      if (w.length < 2 || !/^[a-z]+$/.test(w) || !/[aeiouy]/.test(w) || NOT_OFFERED.has(w) || isWeakEnding(w) || seen.has(w)) continue;
+      // Single letters, contraction fragments ("s", "ll"), abbreviations ("st", "mr": no vowel),
+      // two-letter words but a few, and the words a line does not end on ("of" for "love", "the"
+      // for "be") are no rhymes to offer.
+      if (w.length < 2 || (w.length === 2 && !TWO_LETTER_RHYMES.has(w)) || !/^[a-z]+$/.test(w) || !/[aeiouy]/.test(w) || NOT_OFFERED.has(w) || isWeakEnding(w) || seen.has(w)) continue;
       seen.add(w);
       this.words.push(w);
     }
