@@ -11,15 +11,15 @@ import { hashText } from '../../writing/prompts/ghost/completionCache';
 import { planLine, type LinePlan, type PlanOptions } from '../../writing/verse/lines/linePlan';
 import { loadPinyin } from '../../writing/verse/chinese/hanziRhyme';
 import { loadPronouncingDictionary } from '../../writing/verse/sound/pronouncingDictionary';
-import { rhymeKey, type RhymeKey } from '../../writing/verse/sound/rhyme';
+import type { RhymeKey } from '../../writing/verse/sound/rhyme';
 import { loadRhymeLexicon, type RhymeLexicon } from '../../writing/verse/sound/rhymeLexicon';
 
 /** Rhyme tries kept per model (one per rhyme sound a poem has used recently). */
 const TRIE_CACHE = 64;
 /** Rhyming words offered per line, commonest first. */
 const RHYME_CANDIDATES = 250;
-/** Words whose rhymes were counted, kept per model. */
-const RICHNESS_CACHE = 4096;
+/** Line endings whose rhymes were counted, kept per model. */
+const ANSWERABLE_CACHE = 4096;
 /** Rhyming characters offered: a rhyme group's common characters, all of them (a few hundred). */
 const HAN_CANDIDATES = 1000;
 const CLAUSE_MARKS = ['，', '。', '！', '？', '；'];
@@ -36,7 +36,7 @@ export class FormResources {
   private readonly tries = new Map<string, TrieNode | null>();
   private rhymeLexicon: RhymeLexicon | null = null;
   private readonly plans = new Map<string, LinePlan>();
-  private readonly richness = new Map<string, boolean>();
+  private readonly answerable = new Map<string, boolean>();
 
   constructor(private readonly model: Model) {}
 
@@ -61,7 +61,7 @@ export class FormResources {
       plan: (text, options) => this.plan(text, options),
       spell: (text, atLineStart) => this.spell(text, atLineStart),
       rhymeTrie: (partner) => this.rhymeTrie(partner),
-      rhymeRich: (word) => this.rhymeRich(word),
+      canAnswer: (key) => this.canAnswer(key),
       clauseMarks: () => (this.marks ??= buildTokenTrie(CLAUSE_MARKS.map((m) => ({ ids: this.model.encodeContinuation(m) ?? [], word: m, syllables: 1 })))),
     };
   }
@@ -104,18 +104,17 @@ export class FormResources {
     return i > 0 ? ids.slice(i) : null;
   }
 
-  /** Whether a later line could answer `word` (RhymeLexicon.canAnswer; true without a lexicon, or for a word it cannot key). */
-  private rhymeRich(word: string): boolean {
+  /** RhymeLexicon.canAnswer, kept per word (true without a lexicon). */
+  private canAnswer(key: RhymeKey): boolean {
     const lexicon = this.rhymeLexicon;
     if (!lexicon) return true;
-    let rich = this.richness.get(word);
-    if (rich === undefined) {
-      const key = rhymeKey(word);
-      rich = !key || lexicon.canAnswer(key);
-      if (this.richness.size >= RICHNESS_CACHE) this.richness.clear();
-      this.richness.set(word, rich);
+    let answered = this.answerable.get(key.word);
+    if (answered === undefined) {
+      answered = lexicon.canAnswer(key);
+      if (this.answerable.size >= ANSWERABLE_CACHE) this.answerable.clear();
+      this.answerable.set(key.word, answered);
     }
-    return rich;
+    return answered;
   }
 
   private rhymeTrie(partner: RhymeKey): TrieNode | null {

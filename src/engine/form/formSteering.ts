@@ -34,10 +34,10 @@ export interface SteeringContext {
   /** Words rhyming with `partner` as the model spells them mid-line; null when there are none. */
   rhymeTrie(partner: RhymeKey): TrieNode | null;
   /**
-   * Whether a later line could answer `word` with a rhyme (the lexicon has a few for it). Absent:
-   * every word could.
+   * Whether a later line could answer a line ending on `key` with a rhyme (the lexicon has a few
+   * for it). Absent: every ending could.
    */
-  rhymeRich?(word: string): boolean;
+  canAnswer?(key: RhymeKey): boolean;
   /** CJK clause marks (，。！？；) as the model spells them. */
   clauseMarks(): TrieNode;
 }
@@ -89,7 +89,6 @@ export class FormSteering {
   readonly wordsEndInApostrophes: boolean;
   planOptions: PlanOptions;
   private spaceSet: Set<number> | null = null;
-  private readonly halfWords: (number[] | undefined)[] = [];
 
   constructor(
     readonly ctx: SteeringContext,
@@ -115,18 +114,6 @@ export class FormSteering {
 
   row(): RowSteering {
     return new RowSteering(this);
-  }
-
-  /** Pieces that would leave a line's last word half written (RowSteering.banHalfWords): lone hyphens, and apostrophes unless `apostrophes`. */
-  halfWordPieces(apostrophes: boolean): number[] {
-    const k = apostrophes ? 1 : 0;
-    if (!this.halfWords[k]) {
-      const v = this.ctx.vocab;
-      const ids: number[] = [];
-      for (let id = 0; id < v.size; id++) if (v.hyphenAfterWord[id] === 1 || (!apostrophes && v.apostropheAfterWord[id] === 1)) ids.push(id);
-      this.halfWords[k] = ids;
-    }
-    return this.halfWords[k]!;
   }
 
   /** Pieces of spaces only (indentation), as a set. */
@@ -286,7 +273,7 @@ export class RowSteering {
     if (constraint.rhyme !== true || !this.plan.opensRhyme) return false;
     // A sentence closed after the word: more words would be tacked on past it ("me. [Ex").
     if (CLAUSE_CLOSED.test(line)) return false;
-    return !opensRhymeWell(line, this.plan.takenRhymes ?? [], (key) => ctx.rhymeRich?.(key.word) !== false);
+    return !opensRhymeWell(line, this.plan.takenRhymes ?? [], (key) => ctx.canAnswer?.(key) !== false);
   }
 
   /** Records the chosen token; `text` is the generated text including it. */
@@ -567,7 +554,9 @@ export class RowSteering {
    * model's slips.
    */
   private banHalfWords(logits: Float32Array): void {
-    if (this.afterLetter) ban(logits, this.steering.halfWordPieces(this.apostropheOk));
+    if (!this.afterLetter) return;
+    const v = this.steering.ctx.vocab;
+    ban(logits, this.apostropheOk ? v.hyphensAfterWord : v.halfWordEnds);
   }
 
   private keepLineEnd(logits: Float32Array, blankAllowed: boolean, punctuation = true): void {

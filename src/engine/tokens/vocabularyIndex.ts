@@ -32,12 +32,16 @@ export class VocabularyIndex {
   /** Spaces and tabs a piece begins with (0 for most; capped at 255), for indenting a line exactly. */
   readonly leadingSpaces: Uint8Array;
   /**
-   * 1 where the piece begins with a lone hyphen-minus and holds no letter or digit ("-", "-,"):
-   * after a word it leaves a compound's first half ("sea-"); a dash ("--") is not one.
+   * Pieces that begin with a lone hyphen-minus and hold no letter or digit ("-", "-,"): after a
+   * word they leave a compound's first half ("sea-"); a dash ("--") is not one.
    */
-  readonly hyphenAfterWord: Uint8Array;
-  /** 1 where the piece begins with an apostrophe and holds no letter or digit ("'", "'."): after a word, an elision or a closing quote, not a clitic ("'s"). */
-  readonly apostropheAfterWord: Uint8Array;
+  readonly hyphensAfterWord: number[];
+  /**
+   * Those, and the pieces that begin with an apostrophe and hold no letter or digit ("'", "'."):
+   * after a word an elision or a closing quote, not a clitic ("'s"). Where a line closes, either
+   * would leave its last word half written.
+   */
+  readonly halfWordEnds: number[];
   /** Punctuation pieces holding a mark that closes a sentence or clause (. ! ? ; : …). */
   readonly clauseClosers: number[];
 
@@ -55,8 +59,8 @@ export class VocabularyIndex {
     this.newlines = new Uint8Array(V);
     this.spaces = [];
     this.leadingSpaces = new Uint8Array(V);
-    this.hyphenAfterWord = new Uint8Array(V);
-    this.apostropheAfterWord = new Uint8Array(V);
+    this.hyphensAfterWord = [];
+    this.halfWordEnds = [];
     this.clauseClosers = [];
     for (let id = 0; id < V; id++) {
       const piece = pieces[id] ?? '';
@@ -78,8 +82,9 @@ export class VocabularyIndex {
         this.punctuation[id] = 1;
         if (/[.!?;:…]/u.test(piece)) this.clauseClosers.push(id);
       }
-      if (/^-(?!-)[^\p{L}\p{N}]*$/u.test(piece)) this.hyphenAfterWord[id] = 1;
-      if (/^['\u2019][^\p{L}\p{N}]*$/u.test(piece)) this.apostropheAfterWord[id] = 1;
+      const hyphen = /^-(?!-)[^\p{L}\p{N}]*$/u.test(piece);
+      if (hyphen) this.hyphensAfterWord.push(id);
+      if (hyphen || /^['\u2019][^\p{L}\p{N}]*$/u.test(piece)) this.halfWordEnds.push(id);
       if (CJK.test(piece)) {
         this.addsCjk[id] = 1;
         const n = piece.match(CJK_ALL)!.length;

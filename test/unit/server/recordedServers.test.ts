@@ -22,6 +22,17 @@ async function server(routes: Parameters<typeof startRecordedServer>[0]): Promis
   return s;
 }
 
+/** An Ollama server (recorded shapes) whose /api/generate answers `lines` in turn, one per request. */
+async function ollamaAnswering(lines: readonly string[]): Promise<RecordedServer> {
+  let calls = 0;
+  return server({
+    'GET /api/version': { json: shapes.OLLAMA_VERSION },
+    'GET /api/tags': { json: shapes.OLLAMA_TAGS },
+    'POST /api/show': { json: shapes.OLLAMA_SHOW },
+    'POST /api/generate': () => ({ chunks: [`${JSON.stringify({ response: lines[calls++ % lines.length], done: false })}\n`, '{"response":"","done":true,"done_reason":"stop","eval_count":9}\n'], contentType: 'application/x-ndjson' }),
+  });
+}
+
 async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof EngineRequestError, String(e));
@@ -100,14 +111,8 @@ describe('Ollama (recorded shapes)', () => {
   });
 
   it('verse without a grammar: candidates per line, the best kept, every line whole', async () => {
-    let calls = 0;
     const lines = ['The rose is red upon the garden wall', 'and all', 'The violets are blue beneath the sky'];
-    const s = await server({
-      'GET /api/version': { json: shapes.OLLAMA_VERSION },
-      'GET /api/tags': { json: shapes.OLLAMA_TAGS },
-      'POST /api/show': { json: shapes.OLLAMA_SHOW },
-      'POST /api/generate': () => ({ chunks: [`${JSON.stringify({ response: lines[calls++ % lines.length], done: false })}\n`, '{"response":"","done":true,"done_reason":"stop","eval_count":9}\n'], contentType: 'application/x-ndjson' }),
-    });
+    const s = await ollamaAnswering(lines);
     const engine = new ServerEngine({ url: s.url, kind: 'ollama', model: '' });
     const poem = 'The morning light is soft upon the hill\nAnd every bird is singing in the tree\n';
     const r = await engine.generate({ prompt: poem, sampling: { seed: 1, maxNewTokens: 80 }, form: { lines: 2 } });
@@ -126,13 +131,7 @@ describe('verse without a grammar keeps the poem\'s metre', () => {
     const off = 'Happiness terrible beautiful sorrow';
     const iambic = 'The summer evening settles on the lake';
     assert.ok(!keepsFoot(off, 'iamb') && keepsFoot(iambic, 'iamb'), 'the hand-made lines are what they claim');
-    let calls = 0;
-    const s = await server({
-      'GET /api/version': { json: shapes.OLLAMA_VERSION },
-      'GET /api/tags': { json: shapes.OLLAMA_TAGS },
-      'POST /api/show': { json: shapes.OLLAMA_SHOW },
-      'POST /api/generate': () => ({ chunks: [`${JSON.stringify({ response: [off, iambic][calls++ % 2], done: false })}\n`, '{"response":"","done":true,"done_reason":"stop","eval_count":9}\n'], contentType: 'application/x-ndjson' }),
-    });
+    const s = await ollamaAnswering([off, iambic]);
     const engine = new ServerEngine({ url: s.url, kind: 'ollama', model: '' });
     const poem = 'Shall I compare thee to a summer day?\nThou art more lovely and more temperate.\nRough winds do shake the darling buds of May,\nAnd summer has too short a lease to stay.\n';
     const r = await engine.generate({ prompt: poem, sampling: { seed: 1, maxNewTokens: 80 }, form: { lines: 1 } });
@@ -147,13 +146,7 @@ describe('verse without a grammar opens a rhyme well', () => {
     await loadPronouncingDictionary();
     const taken = 'The wind is blowing on the hill';
     const fresh = 'The summer sun is shining bright';
-    let calls = 0;
-    const s = await server({
-      'GET /api/version': { json: shapes.OLLAMA_VERSION },
-      'GET /api/tags': { json: shapes.OLLAMA_TAGS },
-      'POST /api/show': { json: shapes.OLLAMA_SHOW },
-      'POST /api/generate': () => ({ chunks: [`${JSON.stringify({ response: [taken, fresh][calls++ % 2], done: false })}\n`, '{"response":"","done":true,"done_reason":"stop","eval_count":9}\n'], contentType: 'application/x-ndjson' }),
-    });
+    const s = await ollamaAnswering([taken, fresh]);
     const engine = new ServerEngine({ url: s.url, kind: 'ollama', model: '' });
     // ABAB: the fifth line opens the next quatrain's first rhyme; "hill" is the first quatrain's.
     const quatrain = 'The morning light is on the hill,\nThe river runs along the stone,\nThe little birds are singing still,\nAnd I am walking all alone.\n';
