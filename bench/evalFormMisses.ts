@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { lineRhymesWith } from '../src/writing/verse/lines/lineEnding';
 import { planLine } from '../src/writing/verse/lines/linePlan';
+import { formContextOf } from '../src/writing/verse/scheme/schemeHabit';
 import { cutPoem, splitPoems, textBefore } from '../src/writing/verse/poem/poemCollection';
 import { poemTruth } from '../src/writing/verse/poem/poemTruth';
 import { loadPronouncingDictionary } from '../src/writing/verse/sound/pronouncingDictionary';
@@ -18,6 +19,8 @@ import { lineRhymeKey, rhymes } from '../src/writing/verse/sound/rhyme';
 interface Run {
   file: string;
   title: string;
+  /** Where the poem begins in its file (older reports lack it: the first poem of that title is taken). */
+  at?: number;
   cutAfterLines: number;
   wanted: number;
   continuations: Record<string, { text: string }[]>;
@@ -33,15 +36,21 @@ async function main(): Promise<void> {
   const poems = new Map<string, { text: string; before: string }>();
   for (const name of readdirSync(dir).filter((n) => /\.(txt|md)$/i.test(n))) {
     const fileText = readFileSync(join(dir, name), 'utf8');
-    for (const p of splitPoems(fileText, basename(name))) poems.set(`${name}\u0000${p.title}`, { text: p.text, get before() { return textBefore(fileText, p, report.beforeChars ?? 0); } });
+    for (const p of splitPoems(fileText, basename(name))) {
+      const entry = { text: p.text, get before() { return textBefore(fileText, p, report.beforeChars ?? 0); } };
+      poems.set(`${name}\u0000${p.at}`, entry);
+      if (!poems.has(`${name}\u0000${p.title}`)) poems.set(`${name}\u0000${p.title}`, entry);
+    }
   }
   const tally: Record<string, Record<string, number>> = { first: {}, later: {} };
   for (const run of report.runs) {
-    const poem = poems.get(`${run.file}\u0000${run.title}`);
+    const poem = poems.get(`${run.file}\u0000${run.at ?? run.title}`);
     if (!poem) continue;
     const original = poem.text;
     const truth = poemTruth(original);
-    const prompt = poem.before + cutPoem(original, 4).prompt;
+    // Planned as the worker planned it: the cut poem and what it wrote, the text before the poem as formContext.
+    const prompt = cutPoem(original, 4).prompt;
+    const context = poem.before ? formContextOf(poem.before + prompt) : undefined;
     for (const c of run.continuations.rhyme ?? []) {
       const generated = [...c.text.matchAll(/[^\n]+/g)].filter((m) => /[\p{L}\p{N}]/u.test(m[0])).slice(0, run.wanted);
       generated.forEach((m, j) => {
@@ -52,11 +61,11 @@ async function main(): Promise<void> {
         const partner = partnerText ? lineRhymeKey(partnerText) : null;
         if (!partner) return;
         const kept = lineRhymesWith(m[0], partner);
-        const aim = planLine(prompt + c.text.slice(0, m.index), { rhyme: true }).rhymeWith;
+        const aim = planLine(prompt + c.text.slice(0, m.index), { rhyme: true, ...(context ? { context } : {}) }).rhymeWith;
         const verdict = kept ? 'kept' : !aim ? 'unaimed' : rhymes(aim, partner, 'strict') ? 'backed off' : 'aimed wrong';
         const t = tally[here.stanza === 0 ? 'first' : 'later']!;
         t[verdict] = (t[verdict] ?? 0) + 1;
-        if (verbose && verdict === 'backed off') process.stdout.write(`${run.file} "${run.title}": wants ${partner.word}: ${m[0].trim()}\n`);
+        if (verbose && verdict !== 'kept') process.stdout.write(`${verdict}\t${here.stanza}:${here.position + 1}\t${run.file} "${run.title}": wants ${partner.word}${aim ? ` aims ${aim.word}` : ''}: ${m[0].trim()}\n`);
       });
     }
   }

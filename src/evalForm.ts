@@ -46,6 +46,8 @@ interface ArmResult {
 interface PoemRun {
   file: string;
   title: string;
+  /** Where the poem's verse begins in its file (CollectedPoem.at): titles repeat in a collection. */
+  at: number;
   cutAfterLines: number;
   wanted: number;
   seed: number;
@@ -119,7 +121,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       const maxNewTokens = Math.max(16, Math.min(Math.floor(contextLength / 2), Math.ceil(wanted * perLine * 2) + 16));
       const runSeed = seed + i * 1000;
       const sampling = validateSampling({ seed: runSeed, maxNewTokens }).settings;
-      const run: PoemRun = { file: poem.file, title: poem.title, cutAfterLines, wanted, seed: runSeed, continuations: {} };
+      const run: PoemRun = { file: poem.file, title: poem.title, at: poem.at, cutAfterLines, wanted, seed: runSeed, continuations: {} };
       // Every arm first, then the scores: a poem the engine fails on counts in no arm, so the arms stay comparable.
       const results: Partial<Record<Arm, GenerationResult>> = {};
       try {

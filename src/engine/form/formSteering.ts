@@ -214,6 +214,8 @@ export class RowSteering {
     const blankAllowed = constraint.stanzas !== false && plan.endsStanza;
     if (!blankAllowed) ban(logits, v.blankLines);
     if (halfWord) ban(logits, v.lineBreaks.concat(v.blankLines));
+    // A compound's second half follows its hyphen at once: "summer- air" or "sea-," is a slip.
+    if (HYPHEN_JOINT.test(line)) keepOnly(logits, (id) => v.startsWithLetter[id] === 1, []);
     if (this.refrainDone) {
       // Word for word: not even a mark after it ("[Chorus]." is no label).
       this.keepLineEnd(logits, blankAllowed, false);

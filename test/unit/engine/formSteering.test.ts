@@ -522,6 +522,12 @@ describe('hyphens', () => {
     assert.equal(logits[8], -Infinity, 'at the target no new word');
   });
 
+  test('after a compound\'s hyphen its second half follows at once: no space, mark or dash', () => {
+    const logits = new Float32Array(pieces.length);
+    rowOf(plan({ target: 8 })).shape(logits, 'The sea-');
+    assert.deepEqual(finite(logits), [7, 11, 12], '"bird", "ter" or "\'s" only');
+  });
+
   test('a dash, or a hyphen after a space, is no half word: the line may end', () => {
     for (const text of ['The salt sea--', 'The salt sea -']) {
       const logits = new Float32Array(pieces.length);
