@@ -115,7 +115,14 @@ export class LanguageModel {
     // The session is opened from the file itself, not through transformers.js's model class:
     // that path reads the whole file into a JS buffer first and kept ~240 MB more resident for
     // a 135 MB model (measured), and the decode loop only needs the bare session anyway.
-    const open = (file: string) => ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    // Without ONNX Runtime's CPU arena: the arena keeps the largest activations a request ever
+    // needed (a Continue's 2,000-character prompt, an alternatives batch) for the session's life.
+    // bench/workerMemoryBench.ts --commands, paired against the arena, 2026-11-30: Inkling's own
+    // model p50 142 / 148 → 136 / 136 MB, peak while working 158 / 160 → 150 / 149 MB (bound 155);
+    // the 135M-shaped 4-bit graph with its table outside 291 → 272 MB, peak 321 → 299 MB. Ghost
+    // text as fast (modelPairBench, paired: 15.4 / 15.0 vs 15.5 / 14.6 ms p50 on Inkling's own
+    // model, 104.3 vs 103.7 ms on the 135M-shaped one).
+    const open = (file: string) => ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableCpuMemArena: false });
     // A copy-free graph that will not open (damaged, or a rewrite ONNX Runtime rejects), or opens
     // and fails its first run (a kernel or a shape rejected only then), must not cost the writer
     // the model: the folder's transformers.js graph runs instead, loaded afresh.
