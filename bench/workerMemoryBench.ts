@@ -69,6 +69,7 @@ const spread = (xs: number[]) => `${r1(q(xs, 0.5))} (${r1(q(xs, 0.1))}–${r1(q(
 const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 (async () => {
+  const peaksBy: string[] = [];
   const lines = ['| model, precision | worker flags, environment | RSS loaded | RSS over the requests after the first quarter, p50 / max | largest RSS sample over every request | peak while working (10 ms polls) | one line p50 (p10–p90), ms | three alternatives p50 (p10–p90), ms | bound 1.5 × file + 150 MB |', '|---|---|---|---|---|---|---|---|---|'];
   for (const [dir, dtype] of models) {
     const file = existsSync(dir) ? onnxFileFor(dir, dtype) : null;
@@ -78,8 +79,8 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     }
     const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
     const arms = [
-      { label, engine: new EngineClient({ workerPath: values.worker ?? workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[] },
-      { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[] },
+      { label, engine: new EngineClient({ workerPath: values.worker ?? workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[], kind: 'ghost text', peaks: {} as Record<string, number> },
+      { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[], kind: 'ghost text', peaks: {} as Record<string, number> },
     ];
     for (const arm of arms) {
       await arm.engine.load({ dir, dtype, threads: 1 });
@@ -89,7 +90,15 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     for (const request of ghostRequestsWhileTyping(requests, { form: !values['no-form'] })) {
       for (let k = 0; k < arms.length; k++) {
         const arm = arms[(k + request.index) % arms.length]!;
-        const poll = request.index >= requests / 4 ? setInterval(() => (arm.peak = Math.max(arm.peak, rssMb(arm.engine.pid!))), 10) : undefined;
+        arm.kind = 'ghost text';
+        const poll =
+          request.index >= requests / 4
+            ? setInterval(() => {
+                const rss = rssMb(arm.engine.pid!);
+                arm.peak = Math.max(arm.peak, rss);
+                arm.peaks[arm.kind] = Math.max(arm.peaks[arm.kind] ?? 0, rss);
+              }, 10)
+            : undefined;
         const t = performance.now();
         await arm.engine.generate({ prompt: request.prompt, sampling: request.sampling, form: request.form, formContext: request.formContext, caller: 'bench' });
         arm.oneLine.push(performance.now() - t);
@@ -98,6 +107,7 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
           if (built.ok) {
             const command = values['no-form'] ? built : withForm(built, DEFAULT_FORM_SETTINGS, request.typed);
             const sampling = validateSampling({ seed: request.index }).settings;
+            arm.kind = request.index % 10 === 0 ? 'Continue' : 'alternatives';
             if (request.index % 10 === 0) await arm.engine.generate(commandParams(command, sampling, 'bench', { seed: request.index, stream: false }));
             else {
               const a = performance.now();
@@ -114,10 +124,11 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
     }
     for (const arm of arms) {
       lines.push(`| ${dir.split('/').pop()}, ${dtype} (${file}) | ${arm.label} | ${arm.loaded} MB | ${q(arm.rss, 0.5)} / ${Math.max(...arm.rss)} MB | ${Math.max(...arm.all)} MB | ${Math.max(arm.peak, ...arm.rss)} MB | ${spread(arm.oneLine)} | ${arm.alternatives.length ? spread(arm.alternatives) : '—'} | ${bound} MB |`);
+      peaksBy.push(`peak while working by request, ${dir.split('/').pop()} ${dtype}, ${arm.label}: ${Object.entries(arm.peaks).map(([k, v]) => `${k} ${v} MB`).join(', ')}`);
       await arm.engine.dispose();
     }
   }
-  process.stdout.write(`${lines.join('\n')}\n${requests} one-line requests per model${values.commands ? ', a Continue This Poem after every tenth and Show Alternatives (3) five later' : ''}, the two workers in alternation; 1 thread each.\n`);
+  process.stdout.write(`${lines.join('\n')}\n${peaksBy.join('\n')}\n${requests} one-line requests per model${values.commands ? ', a Continue This Poem after every tenth and Show Alternatives (3) five later' : ''}, the two workers in alternation; 1 thread each.\n`);
   process.exit(0);
 })().catch((e: Error) => {
   process.stderr.write(`${e.stack ?? e}\n`);
