@@ -139,4 +139,40 @@ describe('the copy-free decode loop', () => {
       await model.dispose();
     }
   });
+
+  test('a prompt that shares nothing with the last one lets its cache go to the collector; a prompt that extends it keeps it', async () => {
+    const model = await LanguageModel.load({ dir: copyFreeDir, dtype: 'fp32', threads: 1 });
+    try {
+      const hooks = { isCancelled: () => false };
+      const sampling = { seed: 5, temperature: 0.9, maxNewTokens: 8 };
+      const generator = new Generator(model);
+      const let_go: number[] = [];
+      const letGo = model.letGo.bind(model);
+      model.letGo = (cache) => (let_go.push(cache.data.reduce((sum, d) => sum + d.byteLength, 0)), letGo(cache));
+      await generator.generate({ prompt, sampling }, hooks);
+      const grown = await generator.generate({ prompt: `${prompt} went`, sampling }, hooks);
+      assert.ok(grown.stats.reusedTokens > 0);
+      assert.deepEqual(let_go, [], 'the same buffers go on: nothing let go');
+      // After a Continue's longer window (buffers grown past 64 positions), ghost text's shorter
+      // one starts elsewhere in the text: only the beginning-of-text token is shared.
+      await generator.generate({ prompt: `${prompt} ${'went to the park and played with her ball. '.repeat(4)}`, sampling: { ...sampling, maxNewTokens: 64 } }, hooks);
+      assert.deepEqual(let_go, []);
+      model.forgetOutgrown();
+      const passes: string[] = [];
+      model.collectOutgrown = { bytes: 1, collect: () => passes.push('collect') };
+      const forward = model.forward.bind(model);
+      model.forward = (tokens, cache, chunk) => (passes.push('pass'), forward(tokens, cache, chunk));
+      const other = await generator.generate({ prompt: 'The dog ran to the park and barked at a big red ball.', sampling }, hooks);
+      assert.equal(other.stats.reusedTokens, 0, 'the big buffers are not written over');
+      assert.equal(let_go.length, 1);
+      const small = await generator.generate({ prompt: 'Lily and Tom had a small red boat.', sampling }, hooks);
+      assert.equal(small.stats.reusedTokens, 1, 'buffers that fit are written over from the shared first token');
+      assert.equal(let_go.length, 1);
+      assert.ok(let_go[0]! > 0, 'the old buffers are counted');
+      assert.deepEqual(passes.slice(0, 2), ['pass', 'collect'], 'collected in the new prompt\'s first pass, before it runs the model');
+      model.collectOutgrown = null;
+    } finally {
+      await model.dispose();
+    }
+  });
 });

@@ -11,7 +11,7 @@ import { validateSampling, SEED_MAX, type SamplingSettings } from '../../writing
 import type { LanguageModel } from '../model/languageModel';
 import { EngineError } from '../model/modelFolder';
 import { msg } from '../../common/message';
-import { cacheBytes, commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from '../model/kvCache';
+import { CACHE_GRANULE, cacheBytes, commonPrefixLength, emptyCache, gatherRows, keepPromptEnd, truncateCache, type KvCache } from '../model/kvCache';
 import { applyPenalties, logSoftmax, logSumExp, Rng, select, topIndices, type SamplerExtras, type Selection } from './sampling';
 import { BannedPhrases, type BannedMatch } from '../../writing/settings/bannedPhrases';
 import { findStop, TextStream } from '../tokens/textStream';
@@ -85,7 +85,7 @@ export class Generator {
     const end = splitPromptEnd(params.prompt);
     const prompt = this.promptTokens(end.text, settings.maxNewTokens, params.notes ?? '');
 
-    const { logits, reused } = await this.prefill(prompt, hooks);
+    const { logits, reused } = await this.prefill(prompt, hooks, prompt.length + settings.maxNewTokens);
     if (logits === null) {
       return this.finish(started, started, prompt.length, reused, 0, seed, [{ text: '', stopReason: 'cancelled', seed, meanLogProb: 0 }]);
     }
@@ -148,13 +148,20 @@ export class Generator {
     return [...head, ...keepPromptEnd(body, room - head.length, false)];
   }
 
-  private async prefill(prompt: number[], hooks: GenerationHooks): Promise<{ logits: Float32Array | null; reused: number }> {
+  /** `room`: the positions the request may fill (its prompt and the tokens it may write). */
+  private async prefill(prompt: number[], hooks: GenerationHooks, room: number): Promise<{ logits: Float32Array | null; reused: number }> {
     let reused = 0;
     let cache = emptyCache(this.model.layout);
     if (this.last) {
       // At least one token must run to produce logits, even when the prompt is an exact repeat.
       reused = Math.min(commonPrefixLength(this.last.tokens, prompt), prompt.length - 1);
+      // Sharing only its first token (a beginning-of-text), a copy-free cache is worth its buffers
+      // only when they fit the request: after a Continue's long window, ghost text on those
+      // buffers would pay every step for positions it never fills (a step reads the whole buffer).
+      const capacity = this.last.cache.capacity;
+      if (reused <= 1 && capacity !== undefined && capacity > Math.ceil(room / CACHE_GRANULE) * CACHE_GRANULE) reused = 0;
       if (reused > 0) cache = truncateCache(this.last.cache, this.model.layout, reused);
+      if (cache.data !== this.last.cache.data) this.model.letGo(this.last.cache);
     }
     this.last = null; // never leave a cache that disagrees with its tokens if we stop midway
     if (hooks.isCancelled()) return { logits: null, reused };

@@ -25,6 +25,9 @@ export interface KvCache {
   capacity?: number;
 }
 
+/** Copy-free buffers grow by this many positions at a time. */
+export const CACHE_GRANULE = 64;
+
 /** Bytes of a cache of `rows` rows holding `positions` positions each (float32). */
 export function cacheBytes(layout: KvLayout, rows: number, positions: number): number {
   return rows * layout.tensors * layout.kvHeads * positions * layout.headDim * 4;
@@ -56,7 +59,7 @@ export function truncateCache(cache: KvCache, layout: KvLayout, length: number):
  * `granule`), so that a batch that will write that many never grows its buffers — growing keeps
  * the old and the new in memory at once, for n rows.
  */
-export function gatherRows(cache: KvCache, layout: KvLayout, rows: readonly number[], capacity?: number, granule = 64): KvCache {
+export function gatherRows(cache: KvCache, layout: KvLayout, rows: readonly number[], capacity?: number, granule = CACHE_GRANULE): KvCache {
   const slots = cache.capacity ?? cache.length;
   const room = cache.capacity !== undefined && capacity !== undefined && capacity > slots ? Math.ceil(capacity / granule) * granule : slots;
   const { kvHeads, headDim } = layout;
@@ -78,7 +81,7 @@ export function gatherRows(cache: KvCache, layout: KvLayout, rows: readonly numb
  * `length` of a copy-free cache, growing its buffers (to the next multiple of `granule`
  * positions, the valid ones copied) when they are full. Returns the cache after the write.
  */
-export function appendToCache(cache: KvCache, layout: KvLayout, fresh: readonly Float32Array[], s: number, granule = 64): KvCache {
+export function appendToCache(cache: KvCache, layout: KvLayout, fresh: readonly Float32Array[], s: number, granule = CACHE_GRANULE): KvCache {
   const { kvHeads, headDim } = layout;
   const rows = cache.batch * kvHeads;
   const len = cache.length;

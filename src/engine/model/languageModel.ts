@@ -248,6 +248,16 @@ export class LanguageModel {
     return vocab instanceof Map ? vocab.size : Object.keys(vocab).length;
   }
 
+  /**
+   * A cache no longer referenced counts as outgrown (see `collectOutgrown`): a prompt that shares
+   * no prefix with the last one lets its buffers go — after a Continue's 2,000-character window,
+   * ghost text's shorter one — and they would otherwise still be resident while the new cache is
+   * written.
+   */
+  letGo(cache: KvCache): void {
+    this.outgrown += cache.data.reduce((sum, d) => sum + d.byteLength, 0);
+  }
+
   /** A collection ran elsewhere (the worker's, once idle): the outgrown buffers counted so far are gone. */
   forgetOutgrown(): void {
     this.outgrown = 0;
