@@ -70,6 +70,8 @@ export const RHYME_NUDGE = 8;
 
 /** A line ending in a letter and a lone hyphen: a compound's first half. */
 const HYPHEN_JOINT = /\p{L}-$/u;
+/** A compound's second half being written (up to a dozen letters after a word's hyphen). */
+const COMPOUND_IN_PROGRESS = /\p{L}-(\p{L}{0,12})$/u;
 /** A line ending in a letter and an apostrophe. */
 const APOSTROPHE_END = /\p{L}['\u2019]$/u;
 /** A line ending in a mark that closes a sentence or clause (and any quotes or brackets after it). */
@@ -214,8 +216,10 @@ export class RowSteering {
     const blankAllowed = constraint.stanzas !== false && plan.endsStanza;
     if (!blankAllowed) ban(logits, v.blankLines);
     if (halfWord) ban(logits, v.lineBreaks.concat(v.blankLines));
-    // A compound's second half follows its hyphen at once: "summer- air" or "sea-," is a slip.
-    if (HYPHEN_JOINT.test(line)) keepOnly(logits, (id) => v.startsWithLetter[id] === 1, []);
+    // A compound's second half follows its hyphen at once and is finished before anything else
+    // comes: "summer- air", "sea-," and "a light-w firefly" (a rhyme let in mid-word) are slips.
+    const compound = COMPOUND_IN_PROGRESS.exec(line);
+    if (compound && !isWholeWord(compound[1]!)) keepOnly(logits, (id) => v.startsWithLetter[id] === 1, []);
     if (this.refrainDone) {
       // Word for word: not even a mark after it ("[Chorus]." is no label).
       this.keepLineEnd(logits, blankAllowed, false);

@@ -522,10 +522,16 @@ describe('hyphens', () => {
     assert.equal(logits[8], -Infinity, 'at the target no new word');
   });
 
-  test('after a compound\'s hyphen its second half follows at once: no space, mark or dash', () => {
+  test('after a compound\'s hyphen its second half follows at once, and is finished first: no space, mark or dash', () => {
     const logits = new Float32Array(pieces.length);
     rowOf(plan({ target: 8 })).shape(logits, 'The sea-');
     assert.deepEqual(finite(logits), [7, 11, 12], '"bird", "ter" or "\'s" only');
+    const half = new Float32Array(pieces.length);
+    rowOf(plan({ target: 8 })).shape(half, 'The sea-wh');
+    assert.deepEqual(finite(half), [7, 11, 12], 'its second half is finished first');
+    const whole = new Float32Array(pieces.length);
+    rowOf(plan({ target: 8 })).shape(whole, 'The sea-bird');
+    assert.equal(whole[4], 0, 'a whole second half: a new word may follow');
   });
 
   test('a dash, or a hyphen after a space, is no half word: the line may end', () => {
