@@ -78,10 +78,8 @@ const rssMb = (pid: number) => r1(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/pr
       continue;
     }
     const bound = r1(1.5 * (statSync(join(dir, 'onnx', file)).size / 2 ** 20) + 150);
-    const arms = [
-      { label, engine: new EngineClient({ workerPath: values.worker ?? workerPath, ...(flags ? { execArgv: flags } : {}), env }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[], kind: 'ghost text', peaks: {} as Record<string, number> },
-      { label: 'as shipped', engine: new EngineClient({ workerPath }), oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[], kind: 'ghost text', peaks: {} as Record<string, number> },
-    ];
+    const newArm = (armLabel: string, engine: EngineClient) => ({ label: armLabel, engine, oneLine: [] as number[], rss: [] as number[], all: [] as number[], loaded: 0, peak: 0, alternatives: [] as number[], kind: 'ghost text', peaks: {} as Record<string, number> });
+    const arms = [newArm(label, new EngineClient({ workerPath: values.worker ?? workerPath, ...(flags ? { execArgv: flags } : {}), env })), newArm('as shipped', new EngineClient({ workerPath }))];
     for (const arm of arms) {
       await arm.engine.load({ dir, dtype, threads: 1 });
       await new Promise((r) => setTimeout(r, 300));

@@ -205,6 +205,7 @@ function linePlanFor(context: string, form: FormConstraint, first: boolean, job:
   if (!form.rhyme || !job.lexicon) {
     out.rhymeWith = null;
     delete out.opensRhyme;
+    delete out.takenRhymes;
   }
   if (form.stanzas === false) {
     out.endsStanza = false;

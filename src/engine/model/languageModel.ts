@@ -249,10 +249,10 @@ export class LanguageModel {
   }
 
   /**
-   * A cache no longer referenced counts as outgrown (see `collectOutgrown`): a prompt that shares
-   * no prefix with the last one lets its buffers go — after a Continue's 2,000-character window,
-   * ghost text's shorter one — and they would otherwise still be resident while the new cache is
-   * written.
+   * A cache the caller no longer uses counts as outgrown, as buffers a pass grew out of do (see
+   * `collectOutgrown`): the cache of a prompt the next one shares nothing with (a Continue's
+   * 2,000-character window before ghost text's shorter one) would otherwise stay resident while
+   * the new cache is written.
    */
   letGo(cache: KvCache): void {
     this.outgrown += cache.data.reduce((sum, d) => sum + d.byteLength, 0);
