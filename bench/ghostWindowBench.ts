@@ -24,6 +24,7 @@ import { preferredDtype } from '../src/engine/model/modelLocator';
 import type { ModelDtype } from '../src/engine/protocol';
 import { buildGhostRequest } from '../src/writing/prompts/ghost/ghostRequest';
 import { repoRoot } from '../test/support/paths';
+import { bootstrapInterval, mean, random } from './benchStats';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { model: { type: 'string', multiple: true }, windows: { type: 'string', default: '500,1000,1500,2000' }, samples: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' } } });
 const dir = positionals[0];
@@ -38,18 +39,6 @@ if (windows.length === 0) {
 }
 const widest = windows[windows.length - 1]!;
 const models: [string, ModelDtype][] = (values.model?.length ? values.model : [join(repoRoot, 'models', 'inkling-verse')]).map((m) => (m.includes(':') ? (m.split(':') as [string, ModelDtype]) : [m, preferredDtype(m)]));
-
-/** A small seeded generator (mulberry32), so the samples can be drawn again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample {
   before: string;
@@ -114,18 +103,6 @@ async function score(model: LanguageModel, prompt: string, line: string): Promis
   return { bpb: -logProb / Math.LN2 / Buffer.byteLength(line, 'utf8'), promptTokens: context.length };
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-function interval(xs: readonly number[], seed: number): [number, number] {
-  const rnd = random(seed);
-  const means: number[] = [];
-  for (let b = 0; b < 1000; b++) {
-    let s = 0;
-    for (let i = 0; i < xs.length; i++) s += xs[Math.floor(rnd() * xs.length)]!;
-    means.push(s / xs.length);
-  }
-  means.sort((a, b) => a - b);
-  return [means[25]!, means[974]!];
-}
 const f3 = (x: number) => x.toFixed(3);
 
 (async () => {
@@ -148,8 +125,8 @@ const f3 = (x: number) => x.toFixed(3);
     const wide = bpb[windows.length - 1]!;
     windows.forEach((w, i) => {
       const diff = bpb[i]!.map((x, k) => x - wide[k]!);
-      const [lo, hi] = interval(bpb[i]!, 7 + i);
-      const [dlo, dhi] = interval(diff, 70 + i);
+      const [lo, hi] = bootstrapInterval(bpb[i]!, 7 + i);
+      const [dlo, dhi] = bootstrapInterval(diff, 70 + i);
       const t = [...tokens[i]!].sort((a, b) => a - b)[tokens[i]!.length >> 1];
       lines.push(`| ${w} | ${t} | ${f3(mean(bpb[i]!))} (${f3(lo)}–${f3(hi)}) | ${i === windows.length - 1 ? '—' : `${mean(diff) >= 0 ? '+' : ''}${f3(mean(diff))} (${f3(dlo)}–${f3(dhi)})`} |`);
     });
