@@ -47,6 +47,41 @@ describe('a verse line as a grammar', () => {
     assert.ok(!allows(rhymed, 'The sun goes down by day-\n'));
   });
 
+  it("a compound's second half follows its hyphen at once; a dash may stand between spaces", () => {
+    const g = lineGrammar({ unit: 'syllable', target: 7, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(!allows(g, 'A flower of summer- air\n'), 'a hyphen, then a space');
+    assert.ok(!allows(g, 'A flower of summer-, air\n'), 'a hyphen, then a comma');
+    assert.ok(allows(g, 'A flower of summer-air\n'));
+    assert.ok(allows(g, 'A flower of the sea-eagle\n'), 'a hyphen right before a vowel');
+    assert.ok(allows(g, 'A flower -- of summer air\n'), 'a dash of two hyphens');
+    assert.ok(allows(g, 'A flower of summer--air\n'));
+    assert.ok(allows(g, 'A flower - of summer air\n'), 'a hyphen between spaces is a dash');
+    const head = lineGrammar({ unit: 'syllable', target: 7, head: 'A flower of sea', midWord: true, lead: '', end: '\n' });
+    assert.ok(allows(head, '-eagles here\n'), 'the word in progress may go on with its hyphen');
+    assert.ok(!allows(head, '- eagles here\n'));
+    const joint = lineGrammar({ unit: 'syllable', target: 7, head: 'A flower of summer-', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(joint, 'air,\n'), 'the line in progress ends on a hyphen: the compound goes on');
+    assert.ok(allows(joint, 'morn\n'));
+    assert.ok(!allows(joint, ' air,\n'), 'not with a space');
+    assert.ok(allows(joint, '- air\n'), 'a second hyphen makes a dash');
+    const jointRhyme = lineGrammar({ unit: 'syllable', target: 6, head: 'The sun goes down in mid-', midWord: false, lead: '', rhymes: ['day'], end: '\n' });
+    assert.ok(allows(jointRhyme, 'day\n'));
+    assert.ok(!allows(jointRhyme, ' day\n'));
+    const jointFree = lineGrammar({ unit: 'syllable', target: null, head: 'so much depends on summer-', midWord: false, lead: '', end: '\n' });
+    assert.ok(allows(jointFree, 'air\n'));
+    assert.ok(!allows(jointFree, ' air\n'));
+    assert.ok(!allows(jointFree, '\n'), 'nor ends there');
+    const rhymed = lineGrammar({ unit: 'syllable', target: 6, head: '', midWord: false, lead: '', rhymes: ['day'], end: '\n' });
+    assert.ok(allows(rhymed, 'The sun goes down by day\n'));
+    assert.ok(!allows(rhymed, 'The sun goes down- by day\n'), 'before the rhyme word too');
+    assert.ok(!allows(rhymed, 'The sun goes the- day\n'));
+    assert.ok(allows(rhymed, 'The sea-sun goes by day\n'));
+    const free = lineGrammar({ unit: 'syllable', target: null, head: '', midWord: false, lead: '', end: '\n' });
+    assert.ok(!allows(free, 'so much depends on summer- air\n'), 'free verse too');
+    assert.ok(!allows(free, 'so much depends on summer-\n'), 'nor may free verse end on a hyphen');
+    assert.ok(allows(free, 'so much depends on a red-wheeled barrow\n'));
+  });
+
   it('a silent e may count as no group ("machine", "lovely")', () => {
     const g = lineGrammar({ unit: 'syllable', target: 4, head: '', midWord: false, lead: '', end: '\n' });
     assert.ok(allows(g, 'the lovely machine\n'), 'five groups spelled, four heard');

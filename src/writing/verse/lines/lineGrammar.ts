@@ -87,7 +87,9 @@ export function lineGrammar(input: LineGrammarInput): string {
   // Anything on a line that is not a vowel (consonants, spaces, punctuation); the consonants of a
   // word: once the line is long enough, only these (and at most two more vowel groups) may follow,
   // finishing the word in progress; then a little closing punctuation.
-  const nonVowel = `[^${classChars(VOWELS)}\\n]`;
+  // A hyphen stands only where a compound's second half follows it at once ("summer-air",
+  // "sea-eagle"), or as a dash: two of them, or one between spaces. "summer- air" is a slip.
+  const nonVowel = `[^${classChars(VOWELS)}\\n\\-] | "--" | " - " | "-" cl`;
   const consonant = `[${classChars(CONSONANTS)}]`;
   // A line does not close on half a word: its last word ends in a letter or an apostrophe, not
   // a compound's hyphen ("night ere-"), and no hyphen follows it (a dash may).
@@ -116,9 +118,15 @@ export function lineGrammar(input: LineGrammarInput): string {
     return rules.join('\n');
   }
 
+  const letters = `[${classChars(CONSONANTS.replace(/['’-]/g, ''))}]`;
+  // Between two vowel groups, non-vowels, and a hyphen may come last, right before the vowel.
+  // Before the first: the same, but where the line in progress ends on a word's hyphen, its
+  // second half (or a second hyphen, a dash) comes first.
+  const joint = !input.lead && /\p{L}-$/u.test(input.head);
+  rules.push(`v ::= ${v}`, `cl ::= ${letters}`, `nv ::= ${nonVowel}`, 'gap ::= nv+ "-"? | "-"', joint ? 'start ::= (cl nv* "-"?)? | "-" nv* "-"?' : 'start ::= nv* "-"?');
   if (input.target === null && !input.range) {
     // Free verse with nothing to go by: any line, but a whole one.
-    rules.push(`root ::= ${lead}${nonVowel}* (${v} ${nonVowel}*)* ${end}`);
+    rules.push(`root ::= ${lead}${joint ? '(cl nv* | "-"? v+ nv* | "-" nv*)' : 'nv*'} ("-"? v+ nv*)* ${end}`);
     return rules.join('\n');
   }
 
@@ -129,14 +137,14 @@ export function lineGrammar(input: LineGrammarInput): string {
   const high = Math.max(low, band.high - done);
   // A vowel group; a word's final "e" after consonants may join the group before it ("ma-chine",
   // "love-ly"): the grammar then reads either count, which is how a silent e is heard.
-  rules.push(`v ::= ${v}`, `nv ::= ${nonVowel}`, `cons ::= ${consonant}`, `wend ::= ${wordEnd}`, `closing ::= ${closing}`, 'g ::= v+ (cons+ "e")?', 'tail ::= cons{0,4} wend', 'finish ::= tail? (g tail?)? closing{0,2}');
+  rules.push(`cons ::= ${consonant}`, `wend ::= ${wordEnd}`, `closing ::= ${closing}`, 'g ::= v+ (cl+ "e")?', 'tail ::= cons{0,4} wend', 'finish ::= tail? (g tail?)? closing{0,2}');
 
   // A refrain's closing words are the one allowed ending; else the rhyme words, if any.
   const rhymes = input.ending ? [input.ending] : (input.rhymes ?? []).filter((w) => /^[\p{L}'’-]+$/u.test(w));
   if (rhymes.length === 0) {
     // low..high vowel groups, then the word in progress may finish (at most one more group, no
     // new word), then closing punctuation and the line end.
-    rules.push(`root ::= ${lead}nv* ${groups(low, high)} finish ${end}`);
+    rules.push(`root ::= ${lead}start ${groups(low, high)} finish ${end}`);
     return rules.join('\n');
   }
   // Rhyme mode: the words before the rhyme take the rest of the band, by the rhyme word's length.
@@ -151,19 +159,19 @@ export function lineGrammar(input: LineGrammarInput): string {
     rules.push(`${name} ::= ${words.map(literal).join(' | ')}`);
     const before = { low: Math.max(0, low - g), high: Math.max(0, high - g) };
     // A rhyme word alone may complete a line that is already long enough.
-    if (before.low === 0) options.push(`${input.midWord ? '' : '" "? '}${name}`);
-    if (before.high > 0) options.push(`nv* ${groups(Math.max(1, before.low), before.high)} cons{0,5} " " ${name}`);
+    if (before.low === 0) options.push(`${input.midWord || joint ? '' : '" "? '}${name}`);
+    if (before.high > 0) options.push(`start ${groups(Math.max(1, before.low), before.high)} tail? " " ${name}`);
   }
   rules.push(`root ::= ${lead}(${options.join(' | ')}) closing{0,2} ${end}`);
   return rules.join('\n');
 }
 
-/** `min`..`max` vowel groups, each after some non-vowels except the first (which may follow the lead). */
+/** `min`..`max` vowel groups, each after a gap of non-vowels except the first (which may follow the lead). */
 function groups(min: number, max: number): string {
   if (max <= 1) return 'g';
   const more = max - 1;
   const least = Math.max(0, min - 1);
-  return `g (nv+ g){${least},${more}}`;
+  return `g (gap g){${least},${more}}`;
 }
 
 function cjkLength(text: string): number {
