@@ -3,10 +3,10 @@
  * alternation (the order rotating), so the machine's drift hits both alike: one-line suggestion
  * latency p50 (p10–p90) and p95; per request the prompt tokens, those run rather than reused
  * from the cache and the tokens generated (means); the first token's time and each later token's
- * (p50); the characters a line brings and the time per character; and worker RSS. Then A's time minus B's, request by request
- * (the same prompt in both): its median and mean with 95 % bootstrap intervals, which say whether
- * a gap of a few per cent is there at all. For comparing an edition of Inkling's own model with
- * the one it replaces.
+ * (p50); the characters a line brings and the time per character; and worker RSS. Then A's time
+ * minus B's, request by request (the same prompt in both): its median and mean with 95 % bootstrap
+ * intervals, which say whether a gap of a few per cent is there at all. For comparing an edition
+ * of Inkling's own model with the one it replaces.
  *
  *   node out/bench/modelPairBench.js --a DIR[:dtype] --b DIR[:dtype] [--requests N] [--worker-a JS] [--worker-b JS] [--no-form]
  *
