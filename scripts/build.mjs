@@ -2,8 +2,9 @@
 // `vscode` is provided by the host; onnxruntime-node carries native binaries and stays in node_modules.
 //   node scripts/build.mjs [--production] [--no-tests] [--outdir DIR]   (DIR: where the three bundles go; default dist)
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { renderIcon } from './render-icon.mjs';
 
 const production = process.argv.includes('--production');
@@ -104,5 +105,23 @@ await Promise.all([
   ...Object.entries(DATA_SOURCES).map(([name, contents]) => esbuild.build({ ...common, sourcemap: false, stdin: { contents, resolveDir: '.', loader: 'js' }, outfile: join(outdir, DATA_FILES[name]) })),
   ...(!withTests ? [] : [esbuild.build({ ...common, plugins: [absentSharp], entryPoints: testEntries('test').concat(testEntries('bench').filter((f) => f.endsWith('.ts'))), outdir: 'out', outbase: '.' })]),
 ]);
+// The worker's memory helper (native/trim.c: glibc's malloc_trim), built where it can be: Linux,
+// a C compiler and Node's headers. Anywhere else the worker runs without it, as before.
+buildTrimHelper();
 // The extension's icon for development hosts (scripts/package.mjs renders the packaged one).
 if (!production) renderIcon();
+
+function buildTrimHelper() {
+  const target = join(outdir, 'native', `${process.platform}-${process.arch}`, 'trim.node');
+  rmSync(join(outdir, 'native'), { recursive: true, force: true });
+  if (process.platform !== 'linux') return;
+  const include = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
+  if (!include) return void console.log("build: no Node headers (node_api.h) here, so the worker's memory helper is left out");
+  mkdirSync(dirname(target), { recursive: true });
+  try {
+    execFileSync(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-Wall', '-I', include, '-o', target, 'native/trim.c'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    rmSync(join(outdir, 'native'), { recursive: true, force: true });
+    console.log(`build: the worker's memory helper was not built (${String(e.stderr || e.message).trim().split('\n')[0]}); the worker runs without it`);
+  }
+}

@@ -68,6 +68,10 @@ mkdirSync(stage, { recursive: true });
 // 1. Production bundles, built straight into the stage (the dev dist/ keeps its source maps).
 const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production', '--outdir', join(stage, 'dist')], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) fail('the production build failed');
+// The worker's memory helper is built for this machine only: it ships in this target's package
+// when the two are one, and in no other.
+const native = join(stage, 'dist/native');
+if (existsSync(native)) for (const dir of readdirSync(native)) if (dir !== opt.target) rmSync(join(native, dir), { recursive: true, force: true });
 
 // 2. The manifest without what only developers use.
 const manifest = { ...pkg };

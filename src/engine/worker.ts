@@ -18,6 +18,7 @@ import { analyzePoemForm } from '../writing/verse/poem/poemForm';
 import { lengthBand } from '../writing/verse/lines/linePlan';
 import { lineCandidatesFor, writeLinesByChoice } from './form/linesByChoice';
 import { IdleCollection } from './idleCollection';
+import { loadTrim, trimHeap } from './memoryTrim';
 import { readFileSync } from 'node:fs';
 import { bundleTranslator, msg, setTranslator } from '../common/message';
 
@@ -66,7 +67,10 @@ const OUTGROWN_COLLECT_BYTES = 16 * 2 ** 20;
 const collection = new IdleCollection();
 function collectIfIdle(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc || collection.reason(process.memoryUsage().arrayBuffers) === null) return;
+  if (!gc || collection.reason(process.memoryUsage().arrayBuffers) === null) {
+    trimIfIdle();
+    return;
+  }
   setImmediate(() => {
     const why = running || queue.length > 0 ? null : collection.reason(process.memoryUsage().arrayBuffers);
     if (!why) return;
@@ -74,7 +78,30 @@ function collectIfIdle(): void {
     gc();
     model?.forgetOutgrown();
     collection.collected(why, process.memoryUsage().arrayBuffers);
+    trimHeap();
+    lastTrim = performance.now();
     log('debug', `Collected the garbage left by ${why} in ${Math.round(performance.now() - started)} ms.`);
+  });
+}
+
+/**
+ * glibc's free heap pages go back to the system (memoryTrim.ts; nothing where the helper is
+ * absent) at most once a second: between requests, and between the lines of a Continue. What ONNX
+ * Runtime freed would otherwise stay resident behind a block at the heap's top.
+ */
+const TRIM_INTERVAL_MS = 1000;
+let lastTrim = 0;
+function trimIfDue(): void {
+  if (performance.now() - lastTrim < TRIM_INTERVAL_MS || !loadTrim()) return;
+  const started = performance.now();
+  const released = trimHeap();
+  lastTrim = performance.now();
+  if (released) log('debug', `Gave free heap pages back to the system in ${Math.round(lastTrim - started)} ms.`);
+}
+function trimIfIdle(): void {
+  if (performance.now() - lastTrim < TRIM_INTERVAL_MS || !loadTrim()) return;
+  setImmediate(() => {
+    if (!running && queue.length === 0) trimIfDue();
   });
 }
 
@@ -112,6 +139,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
       collect: () => {
         const started = performance.now();
         gc();
+        trimHeap();
         collection.collected('key/value buffers let go', process.memoryUsage().arrayBuffers);
         log('debug', `Collected outgrown key/value buffers mid-request in ${Math.round(performance.now() - started)} ms.`);
       },
@@ -148,7 +176,10 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
             return {
               // The plan's rhyme is null outside rhyme mode, and its target the constraint's override where it has one.
               aim: { partner: plan.rhymeWith, band: line.form!.lineLength !== false && plan.target ? lengthBand(plan.target) : null, head: steering.head },
-              write: (p) => generator!.generate(p, { isCancelled: () => job.cancelled, form: steering }),
+              write: (p) => {
+                trimIfDue();
+                return generator!.generate(p, { isCancelled: () => job.cancelled, form: steering });
+              },
             };
           },
           isCancelled: () => job.cancelled,
