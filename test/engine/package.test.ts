@@ -83,7 +83,7 @@ describe(`the ${TARGET} package`, { skip: process.platform !== 'linux' || proces
     // Native code is exactly the binding and the runtime for linux-x64, and the worker's memory
     // helper where this machine builds it (as the dev build here shows).
     const helper = statExists(join(repoRoot, 'dist/native/linux-x64/trim.node')) ? ['extension/dist/native/linux-x64/trim.node'] : [];
-    assert.deepEqual(names.filter((n) => /\.(node|so(\.\d+)*)$/.test(n)).sort(), [`${ORT_BIN}libonnxruntime.so.1`, `${ORT_BIN}onnxruntime_binding.node`, ...helper]);
+    assert.deepEqual(names.filter((n) => /\.(node|so(\.\d+)*)$/.test(n)).sort(), [`${ORT_BIN}libonnxruntime.so.1`, `${ORT_BIN}onnxruntime_binding.node`, ...helper].sort());
     // Inkling's own model goes in when it exists, and only its model files.
     const own = names.filter((n) => n.startsWith('extension/models/inkling-verse/'));
     if (statExists(join(repoRoot, 'models/inkling-verse/config.json'))) {
@@ -112,8 +112,8 @@ describe(`the ${TARGET} package`, { skip: process.platform !== 'linux' || proces
       assert.ok(readFileSync(join(ext, 'dist/worker.js'), 'utf8').length > 100_000);
       // The memory helper, where packed, loads from the installed folder and answers.
       if (statExists(join(ext, 'dist/native/linux-x64/trim.node'))) {
-        const trimmed = execFileSync(process.execPath, ['-e', "process.stdout.write(typeof require('./dist/native/linux-x64/trim.node').trim())"], { cwd: ext, encoding: 'utf8' });
-        assert.equal(trimmed, 'function');
+        const trimmed = execFileSync(process.execPath, ['-e', "const { trim } = require('./dist/native/linux-x64/trim.node'); process.stdout.write(`${typeof trim} ${typeof trim()}`)"], { cwd: ext, encoding: 'utf8' });
+        assert.equal(trimmed, 'function boolean');
       }
     } finally {
       rmSync(ext, { recursive: true, force: true });
