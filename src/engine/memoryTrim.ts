@@ -4,11 +4,12 @@
  *
  * Why: with ONNX Runtime's arena off, its activations come and go through malloc. glibc returns
  * freed memory only from the top of its heap, so one block left there pins every free page below
- * it: on the 135M-shaped 8-bit graph (bound 345 MB), about two workers in five rose 40–65 MB past
- * 330 MB during a Continue and some stayed there, with the JS heap and ArrayBuffers level. A
- * helper calling malloc_trim(0) kept every run inside the bound (README, "memory").
+ * it: on the 135M-shaped 8-bit graph (bound 345 MB), about two workers in five rose 40–65 MB,
+ * mostly during a Continue, and some stayed there, with the JS heap and ArrayBuffers level. Called
+ * between requests and a Continue's lines, malloc_trim(0) kept the worker inside the bound after
+ * every request in six runs of six; spikes inside a request remain (README, "memory").
  *
- * Absent (another platform, no compiler at build time, a load that fails): `trim` does nothing.
+ * Absent (another platform, no compiler at build time, a load that fails): `trimHeap` does nothing.
  */
 import { join } from 'node:path';
 
