@@ -78,28 +78,31 @@ function collectIfIdle(): void {
     gc();
     model?.forgetOutgrown();
     collection.collected(why, process.memoryUsage().arrayBuffers);
-    trimHeap();
-    lastTrim = performance.now();
+    trimNow();
     log('debug', `Collected the garbage left by ${why} in ${Math.round(performance.now() - started)} ms.`);
   });
 }
 
 /**
  * glibc's free heap pages go back to the system (memoryTrim.ts; nothing where the helper is
- * absent) at most once a second: between requests, and between the lines of a Continue. What ONNX
- * Runtime freed would otherwise stay resident behind a block at the heap's top.
+ * absent): after each collection, and otherwise at most once a second, between requests and
+ * between the lines of a Continue. What ONNX Runtime freed would otherwise stay resident behind a
+ * block at the heap's top.
  */
 const TRIM_INTERVAL_MS = 1000;
 let lastTrim = 0;
-function trimIfDue(): void {
-  if (performance.now() - lastTrim < TRIM_INTERVAL_MS || !loadTrim()) return;
+const trimDue = () => performance.now() - lastTrim >= TRIM_INTERVAL_MS && loadTrim() !== null;
+function trimNow(): void {
   const started = performance.now();
   const released = trimHeap();
   lastTrim = performance.now();
   if (released) log('debug', `Gave free heap pages back to the system in ${Math.round(lastTrim - started)} ms.`);
 }
+function trimIfDue(): void {
+  if (trimDue()) trimNow();
+}
 function trimIfIdle(): void {
-  if (performance.now() - lastTrim < TRIM_INTERVAL_MS || !loadTrim()) return;
+  if (!trimDue()) return;
   setImmediate(() => {
     if (!running && queue.length === 0) trimIfDue();
   });
@@ -139,7 +142,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
       collect: () => {
         const started = performance.now();
         gc();
-        trimHeap();
+        trimNow();
         collection.collected('key/value buffers let go', process.memoryUsage().arrayBuffers);
         log('debug', `Collected outgrown key/value buffers mid-request in ${Math.round(performance.now() - started)} ms.`);
       },
