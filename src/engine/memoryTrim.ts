@@ -6,8 +6,10 @@
  * freed memory only from the top of its heap, so one block left there pins every free page below
  * it: on the 135M-shaped 8-bit graph (bound 345 MB), about two workers in five rose 40–65 MB,
  * mostly during a Continue, and some stayed there, with the JS heap and ArrayBuffers level. Called
- * between requests and a Continue's lines, malloc_trim(0) kept the worker inside the bound after
- * every request in six runs of six; spikes inside a request remain (README, "memory").
+ * between requests, malloc_trim(0) kept the worker inside the bound after every request in six
+ * runs of six; called inside a long request as well (every quarter second), its peaks while
+ * working stayed inside in six runs of six, where one call a second let three of seven through
+ * (README, "memory").
  *
  * Absent (another platform, no compiler at build time, a load that fails): `trimHeap` does nothing.
  */

@@ -85,12 +85,16 @@ function collectIfIdle(): void {
 
 /**
  * glibc's free heap pages go back to the system (memoryTrim.ts; nothing where the helper is
- * absent): after each collection, and otherwise at most once a second, between requests and
- * between the lines of a Continue. What ONNX Runtime freed would otherwise stay resident behind a
- * block at the heap's top.
+ * absent): after each collection; between requests at most once a second; and inside a request
+ * that has run a quarter of a second, before a pass, at most every quarter second. What ONNX
+ * Runtime freed would otherwise stay resident behind a block at the heap's top, and a Continue or
+ * an alternatives batch frees and allocates a prompt's activations many times over. A ghost
+ * request (10–150 ms) does not wait for a trim.
  */
 const TRIM_INTERVAL_MS = 1000;
+const TRIM_IN_REQUEST_MS = 250;
 let lastTrim = 0;
+let requestStarted = 0;
 const trimDue = () => performance.now() - lastTrim >= TRIM_INTERVAL_MS && loadTrim() !== null;
 function trimNow(): void {
   const started = performance.now();
@@ -98,13 +102,14 @@ function trimNow(): void {
   lastTrim = performance.now();
   if (released) log('debug', `Gave free heap pages back to the system in ${Math.round(lastTrim - started)} ms.`);
 }
-function trimIfDue(): void {
-  if (trimDue()) trimNow();
+function trimInRequest(): void {
+  const now = performance.now();
+  if (now - requestStarted >= TRIM_IN_REQUEST_MS && now - lastTrim >= TRIM_IN_REQUEST_MS) trimNow();
 }
 function trimIfIdle(): void {
   if (!trimDue()) return;
   setImmediate(() => {
-    if (!running && queue.length === 0) trimIfDue();
+    if (!running && queue.length === 0 && trimDue()) trimNow();
   });
 }
 
@@ -135,6 +140,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
   loadedSpec = spec;
   generator = new Generator(model);
   collection.loaded(cacheBytes(model.layout, 1, model.contextLength));
+  if (loadTrim()) model.beforePass = trimInRequest;
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     model.collectOutgrown = {
@@ -159,6 +165,7 @@ function describe(m: LanguageModel) {
 async function generate(job: Job, params: GenerateParams): Promise<void> {
   if (!generator) throw new EngineError('no-model', msg('No model is loaded yet. Choose a model with "Inkling: Choose Model".'));
   send({ type: 'state', state: 'generating' });
+  requestStarted = performance.now();
   collection.generating();
   const form = formConstraint(params.form);
   if (form) {
@@ -179,10 +186,7 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
             return {
               // The plan's rhyme is null outside rhyme mode, and its target the constraint's override where it has one.
               aim: { partner: plan.rhymeWith, band: line.form!.lineLength !== false && plan.target ? lengthBand(plan.target) : null, head: steering.head },
-              write: (p) => {
-                trimIfDue();
-                return generator!.generate(p, { isCancelled: () => job.cancelled, form: steering });
-              },
+              write: (p) => generator!.generate(p, { isCancelled: () => job.cancelled, form: steering }),
             };
           },
           isCancelled: () => job.cancelled,

@@ -140,6 +140,28 @@ describe('the copy-free decode loop', () => {
     }
   });
 
+  test('the between-passes hook runs before every pass, a chunked prefill\'s and each decode step\'s, after any collection', async () => {
+    const model = await LanguageModel.load({ dir: copyFreeDir, dtype: 'fp32', threads: 1 });
+    try {
+      const order: string[] = [];
+      model.beforePass = () => order.push('hook');
+      model.collectOutgrown = { bytes: 1, collect: () => order.push('collect') };
+      const tokens = model.encode(prompt);
+      let { cache } = await model.forward([tokens], emptyCache(model.layout), 4);
+      const prefillPasses = Math.ceil(tokens.length / 4);
+      assert.equal(order.filter((o) => o === 'hook').length, prefillPasses, `${tokens.length} tokens in chunks of 4`);
+      order.length = 0;
+      // Past 64 positions the buffers grow, leaving the old behind: collected, then the hook, then the pass.
+      while (cache.length < 70) cache = (await model.forward([[1]], cache)).cache;
+      assert.equal(order.filter((o) => o === 'hook').length, 70 - tokens.length, 'once a decode step');
+      assert.deepEqual(order.slice(order.indexOf('collect'), order.indexOf('collect') + 2), ['collect', 'hook']);
+    } finally {
+      model.beforePass = null;
+      model.collectOutgrown = null;
+      await model.dispose();
+    }
+  });
+
   test('a prompt that shares nothing with the last one lets its cache go to the collector; a prompt that extends it keeps it', async () => {
     const model = await LanguageModel.load({ dir: copyFreeDir, dtype: 'fp32', threads: 1 });
     try {

@@ -49,6 +49,12 @@ export class LanguageModel {
    */
   collectOutgrown: { bytes: number; collect: () => void } | null = null;
   private outgrown = 0;
+  /**
+   * Called before every pass (after any collection): the worker hands glibc's free heap pages
+   * back there at most once a second, so a long prefill or an alternatives batch does not hold
+   * what the passes before it freed. Unset: nothing between passes.
+   */
+  beforePass: (() => void) | null = null;
 
   private readonly newNames: string[];
   /** The special tokens `encode` puts around a text's raw ids (line encoding only). */
@@ -287,8 +293,10 @@ export class LanguageModel {
         this.outgrown = 0;
         this.collectOutgrown.collect();
       }
+      this.beforePass?.();
       return this.stepCopyFree(tokens, cache);
     }
+    this.beforePass?.();
     const batch = tokens.length;
     const seq = tokens[0]!.length;
     const past = cache.length;
