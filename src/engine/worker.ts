@@ -56,10 +56,10 @@ const queue: Job[] = [];
 let running: Job | null = null;
 
 /**
- * Outgrown key/value buffers collected before the next pass, mid-request: 16 MiB, which a 135M
- * model's cache outgrows every 64 positions from ~350 on, while Inkling's own model (6 KB a
- * position) never does within a request — its collections wait for idle time, as a collection
- * costs 6–20 ms.
+ * Outgrown key/value buffers collected before the next pass, mid-request: 16 MiB. Buffers grow in
+ * place (kvCache.ts), so what reaches it is a cache let go for a prompt that shares nothing with
+ * it (a 135M model's Continue window, ~28 MB), or buffers grown by copying past 4,096 positions;
+ * Inkling's own model (6 KB a position) never does within a request. Collections cost 6–20 ms.
  */
 const OUTGROWN_COLLECT_BYTES = 16 * 2 ** 20;
 

@@ -12,7 +12,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import type { ModelSpec } from '../protocol';
 import { checkModelFolder, EngineError, type ModelConfig } from './modelFolder';
 import { msg } from '../../common/message';
-import { appendToCache, emptyCache, type KvCache, type KvLayout } from './kvCache';
+import { appendToCache, CACHE_GRANULE, emptyCache, type KvCache, type KvLayout } from './kvCache';
 import { LineEncoder } from '../tokens/lineEncoder';
 import { releaseTokenizerSources } from '../tokens/tokenizerMemory';
 import { tokenBytesReader, Utf8Guard } from '../tokens/utf8Guard';
@@ -23,6 +23,13 @@ export interface ForwardResult {
   logits: Float32Array;
   cache: KvCache;
 }
+
+/**
+ * Key/value buffers grow in place up to this many positions a row (kvCache.ts, `appendToCache`);
+ * each reserves address space for that many, and a model with a 128K context would reserve
+ * gigabytes. Inkling's windows stay far below it; past it a buffer grows by copying.
+ */
+const RESIZABLE_CACHE_POSITIONS = 4096;
 
 export class LanguageModel {
   readonly layout: KvLayout;
@@ -42,10 +49,11 @@ export class LanguageModel {
    */
   readonly copyFree: boolean;
   /**
-   * Called before a pass once the key/value buffers outgrown since the last call (grown buffers
-   * leave the old behind, unreferenced by then) reach `bytes`: the worker collects them there and
-   * then, rather than when it is next idle (a long Continue on a 135M model outgrows ~24 MB every
-   * 64 tokens). Unset: nothing is collected mid-request.
+   * Called before a pass once the key/value buffers outgrown since the last call (caches let go,
+   * and buffers grown by copying, which leave the old behind) reach `bytes`: the worker collects
+   * them there and then, rather than when it is next idle. Buffers grow in place up to
+   * RESIZABLE_CACHE_POSITIONS, so a long Continue no longer outgrows its own (on a 135M model it
+   * left ~24 MB every 64 tokens). Unset: nothing is collected mid-request.
    */
   collectOutgrown: { bytes: number; collect: () => void } | null = null;
   private outgrown = 0;
@@ -366,8 +374,13 @@ export class LanguageModel {
     const logits = out.logits!.data as Float32Array;
     const fresh = this.newNames.map((n) => out[n]!.data as Float32Array);
     const base: KvCache = empty ? { batch, length: 0, capacity: 0, data: this.pastNames.map(() => new Float32Array(0)) } : { ...cache, capacity };
-    const next = appendToCache(base, this.layout, fresh, seq);
-    if (next.data !== base.data) this.outgrown += base.data.reduce((sum, d) => sum + d.byteLength, 0);
+    const next = appendToCache(base, this.layout, fresh, seq, CACHE_GRANULE, Math.min(this.contextLength, RESIZABLE_CACHE_POSITIONS));
+    // Buffers grown in place leave nothing behind; those replaced by new ones await a collection,
+    // as do this pass's outputs once read (the new keys and values copied in, the logits sampled).
+    next.data.forEach((d, i) => {
+      if (d.buffer !== base.data[i]!.buffer) this.outgrown += base.data[i]!.byteLength;
+    });
+    this.outgrown += fresh.reduce((sum, d) => sum + d.byteLength, logits.byteLength);
     return { logits, cache: next };
   }
 
