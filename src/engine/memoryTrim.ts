@@ -7,9 +7,9 @@
  * it: on the 135M-shaped 8-bit graph (bound 345 MB), about two workers in five rose 40–65 MB,
  * mostly during a Continue, and some stayed there, with the JS heap and ArrayBuffers level. Called
  * between requests, malloc_trim(0) kept the worker inside the bound after every request in six
- * runs of six; called inside a long request as well (every quarter second), its peaks while
- * working stayed inside in six runs of six, where one call a second let three of seven through
- * (README, "memory").
+ * runs of six. Called inside a long request as well (every quarter second), it lowered the peaks
+ * while working, but three runs of eight still rose past the bound inside a request; what closed
+ * that was the key/value buffers growing in place (kvCache.ts) (README, "memory").
  *
  * Absent (another platform, no compiler at build time, a load that fails): `trimHeap` does nothing.
  */

@@ -56,10 +56,12 @@ const queue: Job[] = [];
 let running: Job | null = null;
 
 /**
- * Outgrown key/value buffers collected before the next pass, mid-request: 16 MiB. Buffers grow in
- * place (kvCache.ts), so what reaches it is a cache let go for a prompt that shares nothing with
- * it (a 135M model's Continue window, ~28 MB), or buffers grown by copying past 4,096 positions;
- * Inkling's own model (6 KB a position) never does within a request. Collections cost 6–20 ms.
+ * What the passes left for the collector, collected before the next pass once it reaches 16 MiB
+ * (LanguageModel's `collectOutgrown`): each pass's outputs (a 135M model's ~240 KB a token, so a
+ * collection every ~70 tokens; Inkling's own model's 22 KB, every ~750), a cache let go for a
+ * prompt that shares nothing with it (a 135M model's Continue window, ~28 MB), and buffers grown
+ * by copying past 4,096 positions. Key/value buffers otherwise grow in place (kvCache.ts). A
+ * collection costs 6–20 ms.
  */
 const OUTGROWN_COLLECT_BYTES = 16 * 2 ** 20;
 

@@ -49,18 +49,20 @@ export class LanguageModel {
    */
   readonly copyFree: boolean;
   /**
-   * Called before a pass once the key/value buffers outgrown since the last call (caches let go,
-   * and buffers grown by copying, which leave the old behind) reach `bytes`: the worker collects
-   * them there and then, rather than when it is next idle. Buffers grow in place up to
-   * RESIZABLE_CACHE_POSITIONS, so a long Continue no longer outgrows its own (on a 135M model it
-   * left ~24 MB every 64 tokens). Unset: nothing is collected mid-request.
+   * Called before a pass once the bytes left for the collector since the last call reach
+   * `bytes`: caches let go, buffers grown by copying (which leave the old behind), and each
+   * pass's outputs once read. The worker collects them there and then, rather than when it is
+   * next idle or when V8 gets round to it. Buffers grow in place up to RESIZABLE_CACHE_POSITIONS,
+   * so a long Continue no longer outgrows its own (on a 135M model it left ~24 MB every 64
+   * tokens). Unset: nothing is collected mid-request.
    */
   collectOutgrown: { bytes: number; collect: () => void } | null = null;
   private outgrown = 0;
   /**
    * Called before every pass (after any collection): the worker hands glibc's free heap pages
-   * back there at most once a second, so a long prefill or an alternatives batch does not hold
-   * what the passes before it freed. Unset: nothing between passes.
+   * back there, in a request that has run a quarter of a second, at most every quarter second, so
+   * a Continue or an alternatives batch does not hold what its earlier passes freed. Unset:
+   * nothing between passes.
    */
   beforePass: (() => void) | null = null;
 
