@@ -8,7 +8,7 @@
  * mostly during a Continue, and some stayed there, with the JS heap and ArrayBuffers level. Called
  * between requests, malloc_trim(0) kept the worker inside the bound after every request in six
  * runs of six. Called inside a long request as well (every quarter second), it lowered the peaks
- * while working, but three runs of eight still rose past the bound inside a request; what closed
+ * while working, but four of six later runs still rose past the bound inside a request; what closed
  * that was the key/value buffers growing in place (kvCache.ts) (README, "memory").
  *
  * Absent (another platform, no compiler at build time, a load that fails): `trimHeap` does nothing.

@@ -152,7 +152,7 @@ async function loadModel(job: Job, spec: ModelSpec): Promise<void> {
         gc();
         trimNow();
         collection.collected('key/value buffers let go', process.memoryUsage().arrayBuffers);
-        log('debug', `Collected outgrown key/value buffers mid-request in ${Math.round(performance.now() - started)} ms.`);
+        log('debug', `Collected what the passes left (outputs, caches let go) mid-request in ${Math.round(performance.now() - started)} ms.`);
       },
     };
   }

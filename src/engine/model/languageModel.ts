@@ -298,15 +298,12 @@ export class LanguageModel {
   }
 
   private async step(tokens: readonly (readonly number[])[], cache: KvCache): Promise<ForwardResult> {
-    if (this.copyFree) {
-      if (this.collectOutgrown && this.outgrown >= this.collectOutgrown.bytes) {
-        this.outgrown = 0;
-        this.collectOutgrown.collect();
-      }
-      this.beforePass?.();
-      return this.stepCopyFree(tokens, cache);
+    if (this.copyFree && this.collectOutgrown && this.outgrown >= this.collectOutgrown.bytes) {
+      this.outgrown = 0;
+      this.collectOutgrown.collect();
     }
     this.beforePass?.();
+    if (this.copyFree) return this.stepCopyFree(tokens, cache);
     const batch = tokens.length;
     const seq = tokens[0]!.length;
     const past = cache.length;
