@@ -450,7 +450,8 @@ export class RowSteering {
     }
     const target = this.plan.target ?? this.plan.range?.high ?? null;
     const room = target === null ? 0 : target - used;
-    const atWordEnd = !endsInWord || isWholeWord(lastWord(line));
+    // A word being spelled finishes before the phrase, within the allowance a word past the length gets.
+    const atWordEnd = !endsInWord || isWholeWord(lastWord(line)) || this.overTokens >= OVER_TOKENS_UNFINISHED;
     if (room > lineLength(tail, 'syllable') || !atWordEnd) {
       ban(logits, v.lineBreaks.concat(v.blankLines));
       return true;
@@ -525,8 +526,11 @@ export class RowSteering {
     }
     // A word still being spelled ("aga|in", "don|'t": not a word yet, or the model would rather go
     // on spelling it) may finish first, and the model's wish to finish it says nothing about the
-    // rhymes; a whole word may not be extended into another.
-    const unfinished = endsInWord && (!isWholeWord(lastWord(line)) || probabilityMass(logits, (id) => v.startsWithLetter[id] === 1) > 0.5);
+    // rhymes; a whole word may not be extended into another. Not for ever: past the allowance the
+    // plain length rule gives (OVER_TOKENS_UNFINISHED), the word stops where it is. A model that
+    // always would rather go on spelling (a babbling one; a random-weight model wrote one "word"
+    // of 287 tokens) otherwise held the line open until the budget ran out.
+    const unfinished = endsInWord && this.overTokens < OVER_TOKENS_UNFINISHED && (!isWholeWord(lastWord(line)) || probabilityMass(logits, (id) => v.startsWithLetter[id] === 1) > 0.5);
     if (roots.size === 0 || (!unfinished && probabilityMass(logits, (id) => roots.has(id)) < MIN_RHYME_MASS)) {
       this.backedOff = true;
       return false;

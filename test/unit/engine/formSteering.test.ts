@@ -307,6 +307,30 @@ describe('rhyme', () => {
     assert.deepEqual(finite(logits), [9, 10, 11, 12, 13, 14, 15, 17, 22, 23, 24], 'the rhymes, punctuation, or the word going on');
   });
 
+  test('a word the model goes on spelling past the length cannot hold the line open: after the allowance, a rhyme or (backed off) the line end', () => {
+    const spelled = (rhymes: number) => {
+      const r = row(rhymed(), { rhyme: true }, 'x\n', bat());
+      let text = 'The dog ran aga';
+      let logits = flat();
+      for (let i = 0; i < 8; i++) {
+        logits = flat();
+        for (const id of [9, 10, 11]) logits[id] = rhymes;
+        logits[15] = 10; // the model would always rather go on spelling ("agaterter…")
+        r.shape(logits, text);
+        if (i === 0) assert.ok(logits[15]! > -Infinity, 'at first the word may go on');
+        text += 'ter';
+        r.accept(15, text);
+      }
+      logits = flat();
+      for (const id of [9, 10, 11]) logits[id] = rhymes;
+      logits[15] = 10;
+      r.shape(logits, text);
+      return finite(logits);
+    };
+    assert.deepEqual(spelled(5), [9, 10, 11, 13, 14, 22], 'the rhymes, or punctuation before them');
+    assert.deepEqual(spelled(-40), [NL, 13, 14, 22], 'backed off: the line break or punctuation');
+  });
+
   test('without rhyme mode the plan’s rhyme is ignored', () => {
     const logits = flat();
     row(rhymed(), {}, 'x\n', bat()).shape(logits, 'The dog ran');
@@ -486,6 +510,24 @@ describe('shape: indentation, refrains, free verse', () => {
     const late = new Float32Array(pieces.length);
     r.shape(late, 'The cat sat sat');
     assert.deepEqual(finite(late), [10], 'four syllables left: the phrase begins');
+  });
+
+  test('a refrain phrase waits for a word being spelled to finish, not for ever: past the allowance the phrase begins', () => {
+    const r = rowOf(plan({ target: 8, refrain: { text: 'down by the sea,', whole: false } }));
+    let text = 'The cat sat sat';
+    const waiting = (): number[] => {
+      const logits = new Float32Array(pieces.length);
+      r.shape(logits, text);
+      return finite(logits);
+    };
+    text += 'The';
+    r.accept(7, text);
+    assert.ok(waiting().length > 1, 'a word in progress ("satThe") may go on');
+    for (let i = 0; i < 16; i++) {
+      text += 'The';
+      r.accept(7, text);
+    }
+    assert.deepEqual(waiting(), [10], 'the phrase begins, whatever the word in progress');
   });
 
   test('free verse: no line end below the poem’s shortest lines, none forced between', () => {
