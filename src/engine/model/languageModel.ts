@@ -18,6 +18,18 @@ import { releaseTokenizerSources } from '../tokens/tokenizerMemory';
 import { tokenBytesReader, Utf8Guard } from '../tokens/utf8Guard';
 import { EMBEDDINGS_INPUT, EMBEDDINGS_SUFFIX, EmbeddingRows } from './embeddingRows';
 
+/**
+ * Prompt positions a prefill pass takes at most. 64, not 128: `bench/prefillChunkBench.ts`, 12
+ * rounds in alternation, the editor's 2,000-character window (529 tokens) on the 135M-shaped
+ * graphs, cold: 8-bit 856 / 779 → 713 / 715 ms, 4-bit 2,115 / 2,195 → 1,740 / 1,731 ms; 160 tokens
+ * over that window 8-bit 344 / 349 → 279 / 304 ms; Inkling's own model alike (139 vs 149 ms). And
+ * a pass of 128 positions now and then lifted the 8-bit worker 45–85 MB until it ended (ONNX
+ * Runtime's activations of one pass; a probe of Show Alternatives after ghost text, four runs of
+ * four batches each: peaks up to 359 / 381 / 383 / 381 MB against its bound of 345 at 128, at most
+ * 315 at 64).
+ */
+export const PREFILL_CHUNK = 64;
+
 export interface ForwardResult {
   /** Logits of the last position of each row: batch × vocab, row-major. */
   logits: Float32Array;
@@ -280,10 +292,10 @@ export class LanguageModel {
   }
 
   /**
-   * Runs `tokens` (batch rows of equal length) after `cache`. Long inputs are fed in chunks so
-   * a prefill never materialises logits for every prompt position at once.
+   * Runs `tokens` (batch rows of equal length) after `cache`. Long inputs are fed in chunks
+   * (PREFILL_CHUNK) so a prefill never materialises every prompt position's activations at once.
    */
-  async forward(tokens: readonly (readonly number[])[], cache: KvCache, chunk = 128): Promise<ForwardResult> {
+  async forward(tokens: readonly (readonly number[])[], cache: KvCache, chunk = PREFILL_CHUNK): Promise<ForwardResult> {
     const total = tokens[0]!.length;
     let current = cache;
     let logits: Float32Array | null = null;
