@@ -19,6 +19,12 @@ export function quantile(xs: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))]!;
 }
 
+/** The median with its spread, `p50 (p10–p90)`, to one decimal. */
+export function spread(xs: readonly number[]): string {
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  return `${r1(quantile(xs, 0.5))} (${r1(quantile(xs, 0.1))}–${r1(quantile(xs, 0.9))})`;
+}
+
 /**
  * The 95 % bootstrap interval of `statistic` over `xs` (1,000 resamples with replacement, drawn
  * from `seed`): the statistic's 2.5th and 97.5th percentiles.

@@ -24,6 +24,7 @@ import { loadTrimFrom } from '../src/engine/memoryTrim';
 import type { ModelDtype } from '../src/engine/protocol';
 import { WORKER_FLAGS, workerEnvironment } from '../src/client/workerLaunch';
 import { corpusDir, repoRoot } from '../test/support/paths';
+import { spread } from './benchStats';
 
 if (!process.env.INKLING_PREFILL_BENCH_CHILD) {
   const child = spawnSync(process.execPath, [...WORKER_FLAGS, __filename, ...process.argv.slice(2)], { env: workerEnvironment(process.env, { INKLING_PREFILL_BENCH_CHILD: '1' }), stdio: 'inherit' });
@@ -41,9 +42,6 @@ const chunks = values.chunks.split(',').map(Number).filter((n) => n > 0);
 const rounds = Math.max(2, Number(values.rounds));
 const gc = (globalThis as { gc?: () => void }).gc!;
 const trim = loadTrimFrom(join(repoRoot, 'dist'));
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.round(p * (xs.length - 1)))]!;
-const spread = (xs: number[]) => `${r1(q(xs, 0.5))} (${r1(q(xs, 0.1))}–${r1(q(xs, 0.9))})`;
 
 /** Runs a prefill after a collection and a trim. */
 async function timed(run: () => Promise<ForwardResult>): Promise<{ ms: number; value: ForwardResult }> {
@@ -75,8 +73,6 @@ async function timed(run: () => Promise<ForwardResult>): Promise<{ ms: number; v
         s.cold.push(cold.ms);
         const warm = await timed(() => model.forward([more], cold.value.cache, chunk));
         s.warm.push(warm.ms);
-        model.letGo(cold.value.cache);
-        model.letGo(warm.value.cache);
       }
     }
     for (const [chunk, s] of stats) lines.push(`| ${dir.split('/').pop()} ${dtype} | ${chunk} | ${tokens}: ${spread(s.cold)} | ${spread(s.warm)} |`);
