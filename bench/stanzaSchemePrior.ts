@@ -4,22 +4,27 @@
  * three or four back, or with none of them, given the rhyme letters read from the lines before it
  * (their last four, relettered). The next line's partner is the poem's own, read from the whole
  * poem (poemTruth.ts), as eval-form scores it; the letters before it are read as the planner reads
- * them, from those lines alone.
+ * them, from those lines alone; and the same again under the state with the lines' shape
+ * (indentation, length: priorKeys). With `--write FILE`, the table (keys seen MIN_SEEN times or
+ * more) is written there as JSON, as src/writing/verse/scheme/schemePrior.json keeps it.
  *
- *   node scripts/build.mjs && node out/bench/stanzaSchemePrior.js DIR
+ *   node scripts/build.mjs && node out/bench/stanzaSchemePrior.js DIR [--write FILE]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { splitPoems } from '../src/writing/verse/poem/poemCollection';
 import { poemTruth } from '../src/writing/verse/poem/poemTruth';
 import { loadPronouncingDictionary } from '../src/writing/verse/sound/pronouncingDictionary';
 import { lineRhymeKey } from '../src/writing/verse/sound/rhyme';
+import { countLineSyllables } from '../src/writing/verse/sound/syllables';
 import { detectRhymeScheme } from '../src/writing/verse/scheme/rhymeScheme';
-import { PRIOR_LINES, PRIOR_OUTCOMES, schemeState } from '../src/writing/verse/scheme/schemePrior';
+import { MIN_SEEN, PRIOR_LINES, PRIOR_OUTCOMES, priorKeys } from '../src/writing/verse/scheme/schemePrior';
 
 async function main(): Promise<void> {
-  const dir = process.argv[2];
-  if (!dir) throw new Error('usage: stanzaSchemePrior DIR');
+  const args = process.argv.slice(2);
+  const dir = args.find((a) => !a.startsWith('--'));
+  if (!dir) throw new Error('usage: stanzaSchemePrior DIR [--write FILE]');
+  const out = args.includes('--write') ? args[args.indexOf('--write') + 1] : undefined;
   await loadPronouncingDictionary();
   const counts = new Map<string, number[]>();
   let poems = 0;
@@ -32,17 +37,34 @@ async function main(): Promise<void> {
       const keys = first.map((l) => lineRhymeKey(l.text));
       for (let p = 1; p < first.length; p++) {
         const letters = detectRhymeScheme([keys.slice(0, p)]).letters[0]!;
-        const state = schemeState(letters);
+        const shape = first.slice(0, p).map((l) => ({ indent: l.indent, length: countLineSyllables(l.text) }));
         const q = first[p]!.rhymesWith;
         const back = q === null || p - q > PRIOR_OUTCOMES - 1 ? 0 : p - q;
-        if (!counts.has(state)) counts.set(state, new Array<number>(PRIOR_OUTCOMES).fill(0));
-        counts.get(state)![back]!++;
+        for (const key of priorKeys(letters, shape)) {
+          if (!counts.has(key)) counts.set(key, new Array<number>(PRIOR_OUTCOMES).fill(0));
+          counts.get(key)![back]!++;
+        }
       }
     }
   }
-  process.stdout.write(`// ${poems} poems' first stanzas; per state: [none, 1 back, 2 back, 3 back, 4 back]\n`);
+  process.stdout.write(`// ${poems} poems' first stanzas; per key: [none, 1 back, 2 back, 3 back, 4 back]\n`);
   const sorted = [...counts].sort((a, b) => b[1].reduce((x, y) => x + y) - a[1].reduce((x, y) => x + y) || a[0].localeCompare(b[0]));
-  for (const [state, c] of sorted) if (c.reduce((x, y) => x + y) >= 5) process.stdout.write(`  '${state}': [${c.join(', ')}],\n`);
+  const often = new Map(sorted.filter(([, c]) => c.reduce((x, y) => x + y) >= MIN_SEEN));
+  // A key whose counts are those of the key the lookup falls back to without it adds nothing
+  // (priorPartner takes the most specific key kept): states first, then one cue, then both.
+  const kept = new Map<string, number[]>();
+  for (const cues of [0, 1, 2]) {
+    for (const [key, c] of often) {
+      const parts = key.split('|');
+      if (parts.length - 1 !== cues) continue;
+      const fallbacks = cues === 2 ? [`${parts[0]}|${parts[2]}`, `${parts[0]}|${parts[1]}`, parts[0]!] : [parts[0]!];
+      const back = cues === 0 ? undefined : fallbacks.find((k) => kept.has(k));
+      if (!back || kept.get(back)!.join() !== c.join()) kept.set(key, c);
+    }
+  }
+  for (const [key, c] of kept) if (!key.includes('|')) process.stdout.write(`  '${key}': [${c.join(', ')}],\n`);
+  process.stdout.write(`${kept.size} keys seen ${MIN_SEEN} times or more, ${[...kept.keys()].filter((k) => !k.includes('|')).length} of them states alone\n`);
+  if (out) writeFileSync(out, `{\n${[...kept].map(([key, c]) => `  ${JSON.stringify(key)}: [${c.join(', ')}]`).join(',\n')}\n}\n`);
 }
 
 main().catch((e) => {

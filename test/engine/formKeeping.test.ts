@@ -204,7 +204,7 @@ describe('forms on stories260K', () => {
   test('a poem in a collection of envelope quatrains: rhyme mode ends its fourth line in a rhyme of its first, as the poems before it did', async () => {
     const collection = fixture('envelope-collection.txt');
     const poem = collection.slice(collection.indexOf('THE ROAD'));
-    assert.equal(planLine(poem, { rhyme: true }).rhymeWith?.word, 'walls', 'the poem alone: ABCB');
+    assert.equal(planLine(poem, { rhyme: true }).rhymeWith, null, 'the poem alone: three even lines that never rhymed, no rhyme aimed');
     const fourthLine = async (params: { prompt: string; formContext?: string }, seed: number) => {
       const r = await client.generate({ ...params, sampling: { seed, maxNewTokens: 48 }, form: { rhyme: true, lines: 1 } });
       return lineRhymeKey(r.text);

@@ -135,7 +135,8 @@ export function planNextLine(
   // this from its second line to its fourth only: one line says nothing yet (a couplet after it
   // is 40 %), five lines with too few rhymes are free or blank verse.
   if (!models.length && !template && (rhymed || (previous.length === 0 && index >= 2 && index <= 4))) {
-    const back = priorPartner(current.map((l) => (l.sound === undefined ? l.letter : l.sound)), PRIOR_SHARE, options.habit);
+    const shape = current.map((l) => ({ indent: l.indent ?? '', length: l.length }));
+    const back = priorPartner(current.map((l) => (l.sound === undefined ? l.letter : l.sound)), PRIOR_SHARE, options.habit, shape);
     if (back !== null) {
       rhymeWithIndex = index - back;
       const partner = current[rhymeWithIndex]!;

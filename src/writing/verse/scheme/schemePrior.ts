@@ -1,4 +1,5 @@
 import { normalizeScheme } from './rhymeScheme';
+import prior from './schemePrior.json';
 
 /** Lines of a first stanza the prior was counted over. */
 export const PRIOR_LINES = 16;
@@ -19,72 +20,56 @@ export function schemeState(letters: readonly (string | null)[]): string {
   return (new Set(earlier).size < earlier.length ? '*' : '+') + normalizeScheme(recent);
 }
 
+/** A line of the stanza as the prior reads its shape: its indentation and its length (syllables). */
+export interface LineShape {
+  indent: string;
+  length: number;
+}
+
+/** A line this much shorter (longer) than the stanza's median so far reads as short (long). */
+const SHORT = 0.8;
+const LONG = 1.2;
+
+/**
+ * The shape of a stanza's last four lines, beside its rhyme state: their indentation relettered
+ * ("ABAB": indented every other line) and their lengths against the stanza's median so far
+ * ("MSMS": short every other line). Poets indent lines that rhyme together and shorten a ballad's
+ * even lines, so the same rhyme state goes on differently with a different shape.
+ */
+export function schemeCues(shape: readonly LineShape[]): { indent: string; length: string } {
+  const recent = shape.slice(-STATE_LINES);
+  const sorted = shape.map((l) => l.length).sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return {
+    indent: normalizeScheme(recent.map((l) => String(l.indent.length))),
+    length: recent.map((l) => (l.length < median * SHORT ? 'S' : l.length > median * LONG ? 'L' : 'M')).join(''),
+  };
+}
+
+/**
+ * The keys a stanza's counts are kept under, the most specific first: its state with both cues
+ * ("AB|i:AB|l:MS"), with its lengths' cue, with its indentation's, and the state alone.
+ */
+export function priorKeys(letters: readonly (string | null)[], shape?: readonly LineShape[] | null): string[] {
+  const state = schemeState(letters);
+  if (!shape || shape.length !== letters.length) return [state];
+  const cues = schemeCues(shape);
+  return [`${state}|i:${cues.indent}|l:${cues.length}`, `${state}|l:${cues.length}`, `${state}|i:${cues.indent}`, state];
+}
+
 /**
  * How the next line of a first stanza rhymes, by what its lines so far show: counts of [a new
- * rhyme, a rhyme with the line 1, 2, 3, 4 back]. Counted by bench/stanzaSchemePrior.ts over the
- * first stanzas (first 16 lines) of every poem in the 15 tuning files of ../shared/corpus-train
- * (Blake, Burns, Childe Harold, Dunbar, Hardy, Holmes, Housman, Keats, Kipling, Moore, Poe,
- * Rossetti, Shakespeare's sonnets, Tennyson's early poems, Whitman: 6,042 poems, rhymed and not);
- * states seen fewer than five times are left out. Nothing in it comes from the poem being planned.
+ * rhyme, a rhyme with the line 1, 2, 3, 4 back], under each of `priorKeys`. Counted by
+ * bench/stanzaSchemePrior.ts over the first stanzas (first 16 lines) of every poem in the 15
+ * tuning files of ../shared/corpus-train (Blake, Burns, Childe Harold, Dunbar, Hardy, Holmes,
+ * Housman, Keats, Kipling, Moore, Poe, Rossetti, Shakespeare's sonnets, Tennyson's early poems,
+ * Whitman: 6,042 poems, rhymed and not); keys seen fewer than MIN_SEEN times are left out.
+ * Nothing in it comes from the poem being planned.
  */
-export const SCHEME_PRIOR: Readonly<Record<string, readonly number[]>> = {
-  'A': [3621, 2421, 0, 0, 0],
-  '*ABBC': [671, 4360, 51, 0, 0],
-  '*AABB': [4567, 206, 17, 150, 0],
-  'AB': [1236, 292, 1817, 0, 0],
-  '+ABCD': [2088, 147, 637, 38, 1],
-  'AA': [2199, 165, 65, 0, 0],
-  'AAB': [334, 1753, 56, 0, 0],
-  'ABA': [114, 83, 1617, 3, 0],
-  '+ABBC': [238, 1397, 73, 1, 0],
-  '*ABCD': [736, 248, 635, 73, 0],
-  '*ABCB': [242, 84, 1275, 6, 0],
-  'AABB': [1404, 54, 1, 44, 0],
-  '+ABAC': [829, 265, 102, 12, 0],
-  'ABC': [583, 119, 435, 22, 0],
-  '*ABAB': [883, 63, 149, 12, 0],
-  'ABAB': [902, 90, 64, 4, 0],
-  '*ABAC': [567, 373, 61, 31, 0],
-  '*AABC': [401, 271, 333, 13, 0],
-  '*ABCC': [574, 90, 47, 190, 0],
-  '+ABCC': [321, 65, 23, 130, 0],
-  'ABCD': [425, 11, 15, 16, 0],
-  '*ABBA': [275, 124, 23, 11, 0],
-  '*ABBB': [224, 136, 28, 3, 0],
-  'ABB': [121, 18, 16, 168, 0],
-  '+ABCB': [118, 14, 174, 1, 0],
-  'AABC': [82, 120, 86, 3, 0],
-  'ABCB': [239, 14, 20, 1, 0],
-  '+AABB': [158, 8, 0, 73, 0],
-  'AAA': [126, 60, 50, 0, 0],
-  '+AABC': [126, 72, 22, 9, 0],
-  '*AAAB': [59, 154, 4, 1, 0],
-  '+ABBA': [76, 121, 13, 0, 0],
-  '*ABCA': [61, 19, 45, 53, 0],
-  '+ABAB': [82, 23, 63, 0, 0],
-  '*ABAA': [80, 25, 2, 58, 0],
-  '+ABCA': [97, 12, 32, 14, 0],
-  'ABBA': [52, 80, 15, 0, 0],
-  '+ABAA': [105, 16, 1, 13, 0],
-  '+ABBB': [90, 38, 3, 0, 0],
-  '*AABA': [36, 10, 72, 5, 0],
-  'ABCC': [91, 11, 1, 18, 0],
-  'ABBC': [30, 63, 11, 1, 0],
-  'AAAB': [27, 38, 32, 4, 0],
-  'ABAC': [65, 14, 5, 10, 0],
-  '*AAAA': [35, 30, 6, 0, 0],
-  'ABAA': [3, 12, 1, 55, 0],
-  '+AABA': [21, 8, 40, 0, 0],
-  '+AAAB': [32, 20, 10, 0, 0],
-  'AABA': [9, 11, 16, 1, 0],
-  'ABCA': [20, 1, 3, 4, 0],
-  'AAAA': [17, 6, 1, 0, 0],
-  'ABBB': [20, 2, 2, 0, 0],
-  '+AAAA': [10, 3, 4, 0, 0],
-};
+export const SCHEME_PRIOR: Readonly<Record<string, readonly number[]>> = prior;
 
 /** A state seen fewer times than this says too little. */
-const MIN_SEEN = 20;
+export const MIN_SEEN = 20;
 /** A state the general prior lacks needs the document's stanzas to have been in it this often. */
 const HABIT_MIN = 3;
 
@@ -102,11 +87,19 @@ export const PRIOR_WEIGHT = 4;
  * state (documentHabit), when there are any, the prior weighing as PRIOR_WEIGHT of them — when
  * that is at least `share` of what followed the stanza's state; null for a new rhyme, no rhyme,
  * or a state too rare to judge. `letters` are the stanza's rhyme letters so far (read even in a
- * poem not yet known to rhyme).
+ * poem not yet known to rhyme); `shape`, its lines' indentation and length, one per letter,
+ * narrows the prior to stanzas shaped alike (priorKeys).
  */
-export function priorPartner(letters: readonly (string | null)[], share: number, habit?: ReadonlyMap<string, readonly number[]> | null): number | null {
-  const state = schemeState(letters);
-  const general = SCHEME_PRIOR[state];
+export function priorPartner(
+  letters: readonly (string | null)[],
+  share: number,
+  habit?: ReadonlyMap<string, readonly number[]> | null,
+  shape?: readonly LineShape[] | null,
+): number | null {
+  const keys = priorKeys(letters, shape);
+  const state = keys[keys.length - 1]!;
+  // The most specific key seen often enough; the document's habit is kept by state alone.
+  const general = keys.map((k) => SCHEME_PRIOR[k]).find((c) => c !== undefined && c.reduce((a, b) => a + b, 0) >= MIN_SEEN);
   const generalTotal = general ? general.reduce((a, b) => a + b, 0) : 0;
   const own = habit?.get(state);
   const counts = new Array<number>(PRIOR_OUTCOMES).fill(0);
