@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENGINE_ARG_OPTIONS, engineFromArgs } from './client/engineArgs';
+import { distinctGap } from './writing/verse/distinctGap';
 import { DEFAULT_LINE_CANDIDATES, type FormConstraint, type GenerateParams, type GenerationResult } from './common/generation';
 import { EngineRequestError, type TextGenerator } from './client/writingEngine';
 import { scoreSample, summarize, type FormSummary, type SampleScore } from './writing/verse/formMetrics';
@@ -160,6 +161,9 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       const t = timing[arm]!;
       arms[arm] = { summary: summarize(scores[arm]!, texts[arm]!), decodeMsPerToken: t.tokens ? Math.round((t.ms / t.tokens) * 100) / 100 : 0, newTokens: t.tokens };
     }
+    const gaps = Object.fromEntries(
+      (['form', 'rhyme'] as const).map((arm) => [arm, distinctGap(runs.map((r) => [r.continuations[arm]!.map((c) => c.text), r.continuations.plain!.map((c) => c.text)] as const), 2, seed)]),
+    );
     const report = {
       model: info.model,
       engine: info.kind === 'local' ? `Inkling's worker (${info.detail ?? ''})` : `${info.kind}${info.version ? ` ${info.version}` : ''} at ${info.url}`,
@@ -174,6 +178,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       targets: TARGETS,
       met: targetsMet(arms),
       arms,
+      distinct2Gap: gaps,
       byForm: summarizeGroups(perForm),
       byFile: summarizeGroups(perFile),
       wallSeconds: Math.round((performance.now() - started) / 100) / 10,
@@ -181,7 +186,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
     };
     if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
     for (const f of failed) process.stderr.write(`inkling: the engine failed on ${f.file} "${f.title}" (${f.message}); that poem is left out of every arm.\n`);
-    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report.model, arms, report.met) + groupTable('by form', report.byForm) + groupTable('by file', report.byFile));
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report.model, arms, report.met, gaps) + groupTable('by form', report.byForm) + groupTable('by file', report.byFile));
     return 0;
   } finally {
     await engine.dispose();
@@ -236,7 +241,11 @@ function targetsMet(arms: Record<string, ArmResult>) {
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
 const tick = (ok: boolean) => (ok ? '✓' : '✗');
 
-function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<typeof targetsMet>): string {
+function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<typeof targetsMet>, gaps: Record<string, { gap: number; chanceAsLow: number }>): string {
+  const gapOf = (arm: string) => {
+    const g = gaps[arm];
+    return g ? `${g.gap >= 0 ? '+' : '−'}${Math.abs(g.gap).toFixed(3)} (${Math.round(g.chanceAsLow * 100)} %)` : '—';
+  };
   const rows: [string, (a: ArmResult) => string, string][] = [
     ['continuations', (a) => String(a.summary.samples), ''],
     ['end on a line boundary', (a) => pct(a.summary.endsOnLine), `≥ 95 % ${tick(met.endsOnLine)}`],
@@ -251,6 +260,7 @@ function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<t
     ['refrain kept', (a) => `${pct(a.summary.refrainKept)} of ${a.summary.refrainDemanded}`, ''],
     ['indentation as the poem’s (all / indented positions)', (a) => `${pct(a.summary.indentKept)} / ${pct(a.summary.indentedKept)} of ${a.summary.indentedLines}`, ''],
     ['distinct-2', (a) => a.summary.distinct2.toFixed(3), `≥ plain ${tick(met.distinct2)}`],
+    ['  … gap to plain (how often chance gives one as low)', (a) => (a === arms.plain ? '' : gapOf(a === arms.form ? 'form' : 'rhyme')), ''],
     ['perplexity (unshaped model)', (a) => (a.summary.perplexity === null ? '—' : a.summary.perplexity.toFixed(1)), ''],
     ['longest prompt overlap (mean / max words)', (a) => `${a.summary.meanOverlap.toFixed(1)} / ${a.summary.maxOverlap}`, ''],
     ['regulated Chinese verse: characters per line exact', (a) => `${pct(a.summary.exactKept)} of ${a.summary.exactLines}`, ''],
