@@ -157,6 +157,12 @@ describe('a line that opens a rhyme', () => {
     assert.equal(shaped(opener(), 'The cat sat on the sea')[NL], FAR_BOOST, 'a fresh sound');
   });
 
+  test('does not end on a slant rhyme of a sound the stanza has used: the scheme reader would hear it as that rhyme', () => {
+    assert.equal(shaped(opener({ takenRhymes: [rhymeKey('be')!] }), 'The cat sat on any')[NL], -Infinity, '"any" under "be"');
+    assert.equal(shaped(opener({ takenRhymes: [rhymeKey('hence')!] }), 'A cat with a difference')[NL], -Infinity, '"difference" under "hence"');
+    assert.equal(shaped(opener({ takenRhymes: [rhymeKey('be')!] }), 'The cat sat on the mat')[NL], FAR_BOOST, 'another sound');
+  });
+
   test('does not end on a word with (almost) no rhymes', () => {
     assert.equal(shaped(opener({ takenRhymes: [] }), 'The cat sat on the dog')[NL], -Infinity);
   });

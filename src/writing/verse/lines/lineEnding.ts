@@ -32,12 +32,14 @@ export function isWholeWord(word: string): boolean {
 /**
  * Whether a line that opens a rhyme (LinePlan.opensRhyme) ends well for it: on a sound the
  * stanza has not used (`taken`), and one a later line can answer (`canAnswer`: the lexicon has
- * rhymes for it). A line without a word to key is given the benefit of the doubt.
+ * rhymes for it). A line without a word to key is given the benefit of the doubt. "Used" is
+ * what the scheme reader hears as the same sound, slant rhymes included: a new line ending on
+ * "any" under "be" reads as its rhyme, and the next lines are planned from that misreading.
  */
 export function opensRhymeWell(line: string, taken: readonly RhymeKey[], canAnswer: (key: RhymeKey) => boolean): boolean {
   const key = lineRhymeKey(line);
   if (!key) return true;
-  return !taken.some((t) => rhymes(key, t, 'strict')) && canAnswer(key);
+  return !taken.some((t) => rhymes(key, t, 'loose')) && canAnswer(key);
 }
 
 /** Whether the line's last word rhymes strictly with `partner`. */
