@@ -63,12 +63,13 @@ export function priorKeys(letters: readonly (string | null)[], shape?: readonly 
  * bench/stanzaSchemePrior.ts over the first stanzas (first 16 lines) of every poem in the 15
  * tuning files of ../shared/corpus-train (Blake, Burns, Childe Harold, Dunbar, Hardy, Holmes,
  * Housman, Keats, Kipling, Moore, Poe, Rossetti, Shakespeare's sonnets, Tennyson's early poems,
- * Whitman: 6,042 poems, rhymed and not); keys seen fewer than MIN_SEEN times are left out.
- * Nothing in it comes from the poem being planned.
+ * Whitman: 6,042 poems, rhymed and not); keys seen fewer than MIN_SEEN times are left out, and
+ * keys whose counts are those of the key they fall back to. Nothing in it comes from the poem
+ * being planned.
  */
 export const SCHEME_PRIOR: Readonly<Record<string, readonly number[]>> = prior;
 
-/** A state seen fewer times than this says too little. */
+/** A key seen fewer times than this says too little. */
 export const MIN_SEEN = 20;
 /** A state the general prior lacks needs the document's stanzas to have been in it this often. */
 const HABIT_MIN = 3;
