@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { distinctGap, type ArmPair } from '../../../src/writing/verse/distinctGap';
+import { distinctN } from '../../../src/writing/verse/formMetrics';
 
 /** A line of words no other line has: every bigram in it is new. */
 const line = (k: number) => ['river', 'stone', 'candle', 'harbour'].map((w) => `${w}${k}`).join(' ');
@@ -26,8 +27,12 @@ describe('distinct-2 gap to plain sampling', () => {
     assert.ok(chanceAsLow > 0.99, `chance ${chanceAsLow}`);
   });
 
-  test('the same seed gives the same chance (a report can be reproduced)', () => {
+  test('the same seed gives the same chance (a report can be reproduced), and the gap is distinct-n\'s own', () => {
     const poems: ArmPair[] = Array.from({ length: 12 }, (_, k) => [[line(k), line(k + 1)], [line(k + 2), k % 3 ? line(k) : 'of the night']]);
     assert.deepEqual(distinctGap(poems, 2, 7), distinctGap(poems, 2, 7));
+    for (const n of [1, 2, 3]) {
+      const expected = distinctN(poems.flatMap((p) => p[0]), n) - distinctN(poems.flatMap((p) => p[1]), n);
+      assert.ok(Math.abs(distinctGap(poems, n).gap - expected) < 1e-12, `n = ${n}`);
+    }
   });
 });
