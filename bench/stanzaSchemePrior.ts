@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   const out = args.includes('--write') ? args[args.indexOf('--write') + 1] : undefined;
   await loadPronouncingDictionary();
   const counts = new Map<string, number[]>();
+  // What the lookup falls back to from each key, in priorKeys' order.
+  const fallbacks = new Map<string, string[]>();
   let poems = 0;
   for (const name of readdirSync(dir).filter((n) => /\.(txt|md)$/i.test(n)).sort()) {
     for (const poem of splitPoems(readFileSync(join(dir, name), 'utf8'), basename(name))) {
@@ -34,16 +36,18 @@ async function main(): Promise<void> {
       const first = truth.lines.filter((l) => l.stanza === 0).slice(0, PRIOR_LINES);
       if (first.length < 2) continue;
       poems++;
-      const keys = first.map((l) => lineRhymeKey(l.text));
+      const rhymeKeys = first.map((l) => lineRhymeKey(l.text));
       for (let p = 1; p < first.length; p++) {
-        const letters = detectRhymeScheme([keys.slice(0, p)]).letters[0]!;
+        const letters = detectRhymeScheme([rhymeKeys.slice(0, p)]).letters[0]!;
         const shape = first.slice(0, p).map((l) => ({ indent: l.indent, length: countLineSyllables(l.text) }));
         const q = first[p]!.rhymesWith;
         const back = q === null || p - q > PRIOR_OUTCOMES - 1 ? 0 : p - q;
-        for (const key of priorKeys(letters, shape)) {
+        const keys = priorKeys(letters, shape);
+        keys.forEach((key, j) => {
           if (!counts.has(key)) counts.set(key, new Array<number>(PRIOR_OUTCOMES).fill(0));
           counts.get(key)![back]!++;
-        }
+          fallbacks.set(key, keys.slice(j + 1));
+        });
       }
     }
   }
@@ -51,16 +55,11 @@ async function main(): Promise<void> {
   const sorted = [...counts].sort((a, b) => b[1].reduce((x, y) => x + y) - a[1].reduce((x, y) => x + y) || a[0].localeCompare(b[0]));
   const often = new Map(sorted.filter(([, c]) => c.reduce((x, y) => x + y) >= MIN_SEEN));
   // A key whose counts are those of the key the lookup falls back to without it adds nothing
-  // (priorPartner takes the most specific key kept): states first, then one cue, then both.
+  // (priorPartner takes the most specific key kept): the least specific first.
   const kept = new Map<string, number[]>();
-  for (const cues of [0, 1, 2]) {
-    for (const [key, c] of often) {
-      const parts = key.split('|');
-      if (parts.length - 1 !== cues) continue;
-      const fallbacks = cues === 2 ? [`${parts[0]}|${parts[2]}`, `${parts[0]}|${parts[1]}`, parts[0]!] : [parts[0]!];
-      const back = cues === 0 ? undefined : fallbacks.find((k) => kept.has(k));
-      if (!back || kept.get(back)!.join() !== c.join()) kept.set(key, c);
-    }
+  for (const [key, c] of [...often].sort(([a], [b]) => fallbacks.get(a)!.length - fallbacks.get(b)!.length)) {
+    const back = fallbacks.get(key)!.find((k) => kept.has(k));
+    if (!back || kept.get(back)!.join() !== c.join()) kept.set(key, c);
   }
   for (const [key, c] of kept) if (!key.includes('|')) process.stdout.write(`  '${key}': [${c.join(', ')}],\n`);
   process.stdout.write(`${kept.size} keys seen ${MIN_SEEN} times or more, ${[...kept.keys()].filter((k) => !k.includes('|')).length} of them states alone\n`);

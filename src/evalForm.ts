@@ -42,6 +42,8 @@ interface ArmResult {
   /** Decode time per generated token (time to first token excluded), over all requests. */
   decodeMsPerToken: number;
   newTokens: number;
+  /** Form-keeping arms: distinct-2's gap to plain sampling, and how often chance gives one as low (distinctGap). */
+  distinct2Gap?: { gap: number; chanceAsLow: number };
 }
 
 interface PoemRun {
@@ -161,9 +163,9 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       const t = timing[arm]!;
       arms[arm] = { summary: summarize(scores[arm]!, texts[arm]!), decodeMsPerToken: t.tokens ? Math.round((t.ms / t.tokens) * 100) / 100 : 0, newTokens: t.tokens };
     }
-    const gaps = Object.fromEntries(
-      (['form', 'rhyme'] as const).map((arm) => [arm, distinctGap(runs.map((r) => [r.continuations[arm]!.map((c) => c.text), r.continuations.plain!.map((c) => c.text)] as const), 2, seed)]),
-    );
+    for (const arm of ['form', 'rhyme']) {
+      arms[arm]!.distinct2Gap = distinctGap(runs.map((r) => [r.continuations[arm]!.map((c) => c.text), r.continuations.plain!.map((c) => c.text)] as const), 2, seed);
+    }
     const report = {
       model: info.model,
       engine: info.kind === 'local' ? `Inkling's worker (${info.detail ?? ''})` : `${info.kind}${info.version ? ` ${info.version}` : ''} at ${info.url}`,
@@ -178,7 +180,6 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
       targets: TARGETS,
       met: targetsMet(arms),
       arms,
-      distinct2Gap: gaps,
       byForm: summarizeGroups(perForm),
       byFile: summarizeGroups(perFile),
       wallSeconds: Math.round((performance.now() - started) / 100) / 10,
@@ -186,7 +187,7 @@ export async function evalFormCommand(argv: string[], root: string): Promise<num
     };
     if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
     for (const f of failed) process.stderr.write(`inkling: the engine failed on ${f.file} "${f.title}" (${f.message}); that poem is left out of every arm.\n`);
-    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report.model, arms, report.met, gaps) + groupTable('by form', report.byForm) + groupTable('by file', report.byFile));
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report.model, arms, report.met) + groupTable('by form', report.byForm) + groupTable('by file', report.byFile));
     return 0;
   } finally {
     await engine.dispose();
@@ -241,11 +242,7 @@ function targetsMet(arms: Record<string, ArmResult>) {
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
 const tick = (ok: boolean) => (ok ? '✓' : '✗');
 
-function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<typeof targetsMet>, gaps: Record<string, { gap: number; chanceAsLow: number }>): string {
-  const gapOf = (arm: string) => {
-    const g = gaps[arm];
-    return g ? `${g.gap >= 0 ? '+' : '−'}${Math.abs(g.gap).toFixed(3)} (${Math.round(g.chanceAsLow * 100)} %)` : '—';
-  };
+function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<typeof targetsMet>): string {
   const rows: [string, (a: ArmResult) => string, string][] = [
     ['continuations', (a) => String(a.summary.samples), ''],
     ['end on a line boundary', (a) => pct(a.summary.endsOnLine), `≥ 95 % ${tick(met.endsOnLine)}`],
@@ -260,7 +257,7 @@ function table(model: string, arms: Record<string, ArmResult>, met: ReturnType<t
     ['refrain kept', (a) => `${pct(a.summary.refrainKept)} of ${a.summary.refrainDemanded}`, ''],
     ['indentation as the poem’s (all / indented positions)', (a) => `${pct(a.summary.indentKept)} / ${pct(a.summary.indentedKept)} of ${a.summary.indentedLines}`, ''],
     ['distinct-2', (a) => a.summary.distinct2.toFixed(3), `≥ plain ${tick(met.distinct2)}`],
-    ['  … gap to plain (how often chance gives one as low)', (a) => (a === arms.plain ? '' : gapOf(a === arms.form ? 'form' : 'rhyme')), ''],
+    ['  … gap to plain (how often chance gives one as low)', (a) => (a.distinct2Gap ? `${a.distinct2Gap.gap >= 0 ? '+' : '−'}${Math.abs(a.distinct2Gap.gap).toFixed(3)} (${Math.round(a.distinct2Gap.chanceAsLow * 100)} %)` : ''), ''],
     ['perplexity (unshaped model)', (a) => (a.summary.perplexity === null ? '—' : a.summary.perplexity.toFixed(1)), ''],
     ['longest prompt overlap (mean / max words)', (a) => `${a.summary.meanOverlap.toFixed(1)} / ${a.summary.maxOverlap}`, ''],
     ['regulated Chinese verse: characters per line exact', (a) => `${pct(a.summary.exactKept)} of ${a.summary.exactLines}`, ''],

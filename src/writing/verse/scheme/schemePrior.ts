@@ -100,8 +100,9 @@ export function priorPartner(
   const keys = priorKeys(letters, shape);
   const state = keys[keys.length - 1]!;
   // The most specific key seen often enough; the document's habit is kept by state alone.
-  const general = keys.map((k) => SCHEME_PRIOR[k]).find((c) => c !== undefined && c.reduce((a, b) => a + b, 0) >= MIN_SEEN);
-  const generalTotal = general ? general.reduce((a, b) => a + b, 0) : 0;
+  const sum = (c: readonly number[]) => c.reduce((a, b) => a + b, 0);
+  const general = keys.map((k) => SCHEME_PRIOR[k]).find((c) => c !== undefined && sum(c) >= MIN_SEEN);
+  const generalTotal = general ? sum(general) : 0;
   const own = habit?.get(state);
   const counts = new Array<number>(PRIOR_OUTCOMES).fill(0);
   if (generalTotal >= MIN_SEEN) general!.forEach((c, k) => (counts[k] += (own ? PRIOR_WEIGHT : 1) * (c / generalTotal)));
