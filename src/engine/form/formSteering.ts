@@ -251,9 +251,12 @@ export class RowSteering {
     if (used < low || weakEnding) {
       ban(logits, v.lineBreaks.concat(v.blankLines));
       // Nor may it close its sentence there, only to tack a word on after the full stop ("to
-      // me, my.—Del"): a comma at most, then a new word.
+      // me, my.—Del"): a comma at most, then a new word. An apostrophe after a letter is no mark
+      // but a word being spelled ("that'|s", "cataract'|s"): it goes on, and only a poem that ends
+      // words in apostrophes ("o'", "ne'er" as "ne'") may start a new word there ("that' is" is a slip).
       if (weakEnding && used >= low) {
         if (this.afterLetter) ban(logits, v.clauseClosers);
+        else if (APOSTROPHE_END.test(line)) keepOnly(logits, (id) => v.startsWithLetter[id] === 1 || (this.apostropheOk && v.startsWord[id] === 1), []);
         else if (/\p{P}$/u.test(line)) keepOnly(logits, (id) => v.startsWord[id] === 1, []);
       }
     } else if (used < target) boost(logits, v.lineBreaks, NEAR_BOOST);

@@ -643,6 +643,24 @@ describe('apostrophes', () => {
     assert.deepEqual(closing("Wi' a' the rest\n"), [3, 5, 8]);
   });
 
+  test('a line that may not end yet goes on spelling the word its apostrophe began ("that\'|s"), unless the poem ends words with them', () => {
+    // It opens a rhyme, and "that" would echo "hat", which the stanza has used: the line goes on.
+    const opener = plan({ target: 7, opensRhyme: true, takenRhymes: [rhymeKey('hat')!] });
+    const shaped = (prompt: string) => {
+      const logits = new Float32Array(pieces.length);
+      new FormSteering({ vocab: words, eosIds: new Set([2]), plan: () => opener, rhymeTrie: () => null, clauseMarks: () => buildTokenTrie([]) }, { rhyme: true }, prompt).row().shape(logits, "We go and sit by that'");
+      return logits;
+    };
+    const plain = shaped('An opening line\n');
+    assert.equal(plain[6], 0, '"s" finishes "that\'s"');
+    assert.equal(plain[9], -Infinity, 'no new word after the apostrophe ("that\' go")');
+    assert.equal(plain[8], -Infinity, 'no full stop');
+    assert.equal(plain[3], -Infinity, 'no line break');
+    const scots = shaped("For a' that, an' a' that\n");
+    assert.equal(scots[9], 0, 'where the poem ends words in apostrophes, a new word may follow');
+    assert.equal(scots[6], 0);
+  });
+
   test('a quote opened in the line may close after its last word', () => {
     const atLength = (text: string) => {
       const logits = new Float32Array(pieces.length);
