@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineRequestError, type TextGenerator } from './client/writingEngine';
 import { ENGINE_ARG_OPTIONS, ENGINE_ARG_USAGE, engineFromArgs } from './client/engineArgs';
-import { UNFAMILIAR_SCRIPT, type FormConstraint, type GeneratedSample, type GenerationResult } from './common/generation';
+import { UNFAMILIAR_SCRIPT, type ErrorCode, type FormConstraint, type GeneratedSample, type GenerationResult } from './common/generation';
 import { EVAL_FORM_USAGE, evalFormCommand, UsageError } from './evalForm';
 import { buildContinuationRequest, type WritingRequest } from './writing/prompts/commands/continuationRequest';
 import { withForm, type FormSettings } from './writing/verse/lines/formRequest';
@@ -55,6 +55,25 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
+/**
+ * The engine's messages name the editor's commands and settings ("Inkling: Choose Model",
+ * inkling.server.model); on the command line the options that do the same follow them.
+ */
+const COMMAND_LINE_HINTS: Partial<Record<ErrorCode, string>> = {
+  'model-missing': 'On the command line, --model DIR names the model folder.',
+  'model-invalid': 'On the command line, --model DIR names the model folder and --dtype its precision.',
+  'model-load-failed': 'On the command line, --model DIR names the model folder and --dtype its precision.',
+  'server-model-missing': "On the command line, --server-model NAME names the server's model.",
+  'server-unauthorized': 'On the command line, --api-key-env VAR names the environment variable that holds the key.',
+  'server-unreachable': 'On the command line, --server URL names the server.',
+};
+
+/** A request's error, with the command line's own hint: exits 1. */
+function failRequest(e: EngineRequestError): never {
+  const hint = COMMAND_LINE_HINTS[e.code];
+  fail(hint ? `${e.message} ${hint}` : e.message, 1);
+}
+
 function num(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -68,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
       return await evalFormCommand(argv.slice(1), resolve(__dirname, '..'));
     } catch (e) {
       if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((e as Error).message);
-      if (e instanceof EngineRequestError) fail(e.message, 1);
+      if (e instanceof EngineRequestError) failRequest(e);
       throw e;
     }
   }
@@ -157,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
       if (command === 'alternatives') return await alternativesAsEditor(engine, request, settings, alternativesCount(values.n), { json: values.json, model: engine.description?.model });
       return await continueAsEditor(engine, request, settings, { json: values.json, model: engine.description?.model, probabilities });
     } catch (e) {
-      if (e instanceof EngineRequestError) fail(e.message, 1);
+      if (e instanceof EngineRequestError) failRequest(e);
       throw e;
     } finally {
       await engine.dispose();
@@ -188,7 +207,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof EngineRequestError) fail(e.message, 1);
+    if (e instanceof EngineRequestError) failRequest(e);
     throw e;
   } finally {
     await engine.dispose();

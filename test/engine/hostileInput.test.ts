@@ -161,4 +161,15 @@ describe('the CLI, given bad arguments', () => {
       if (r.status !== 0) assert.match(r.stderr, /^inkling: /m, `${JSON.stringify(args)} says what is wrong`);
     }
   });
+
+  test("a model the CLI cannot use is named with the command line's options, not only the editor's", () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [cliPath, 'continue', '-', ...args], { input: 'Once upon a time', encoding: 'utf8', cwd: repoRoot, timeout: 60_000 });
+    const missing = run('--model', join(tmpdir(), 'inkling-no-such-model'));
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^inkling: Model folder not found: .* On the command line, --model DIR names the model folder\.\n$/);
+    // stories260K has fp32 and q8 graphs only.
+    const precision = run('--model', testModelDir, '--dtype', 'fp16');
+    assert.equal(precision.status, 1);
+    assert.match(precision.stderr, /no onnx\/model_fp16\.onnx for precision "fp16".* On the command line, --model DIR names the model folder and --dtype its precision\./);
+  });
 });
