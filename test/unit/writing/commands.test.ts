@@ -73,6 +73,14 @@ describe('continuation', () => {
     assert.equal(cutContinuation(' She smiled at the window', prose, { finished: true }).text, ' She smiled at the window');
   });
 
+  it('a paragraph the model ends on a comma, colon or semicolon ends at its last sentence instead', () => {
+    assert.deepEqual(cutContinuation(' She smiled. He went on to the door, and then\n\nThe next day came.', prose), { text: ' She smiled.', lines: 1, complete: true });
+    assert.equal(cutContinuation(' She smiled. "Come," said he, "you are very good;', prose, { finished: true }).text, ' She smiled.');
+    assert.equal(cutContinuation(' She smiled. He told them to come home:', prose, { finished: true }).text, ' She smiled.');
+    assert.equal(cutContinuation(' She smiled. "Go!" said he.', prose, { finished: true }).text, ' She smiled. "Go!" said he.', 'a whole paragraph is kept whole');
+    assert.equal(cutContinuation(' She did not see what was the same;', prose, { finished: true }).text, ' She did not see what was the same;', 'no sentence end: all there is');
+  });
+
   it('reads Windows line endings', () => {
     assert.equal(cutContinuation('One\r\nTwo\r\nThree\r\n', verse(), { lines: 2 }).text, 'One\nTwo');
   });

@@ -1,6 +1,7 @@
 import { countCjkCharacters } from '../../verse/chinese/cjkText';
 import type { PoemForm } from '../../verse/poem/poemForm';
 import { isSectionLabel } from '../../verse/poem/songSections';
+import { ABBREVIATION, SENTENCE_END } from '../text/sentenceEnd';
 
 /** The part of a generated text to keep for "Continue This Poem". */
 export interface ContinuationCut {
@@ -97,11 +98,6 @@ function withoutDanglingLabel(kept: string[]): string {
   return out.join('\n').trimEnd();
 }
 
-/**
- * A sentence end: . ! ? … before a space or the end, or Chinese and Japanese full-width 。！？,
- * which need no space after them (closing quotes and brackets go with the sentence).
- */
-const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)|[。！？]+[」』\u201D\u2019）》〉]*/g;
 
 function cutProse(text: string, finished: boolean, words?: number): ContinuationCut {
   const leading = /^\s*/.exec(text)![0];
@@ -116,14 +112,28 @@ function cutProse(text: string, finished: boolean, words?: number): Continuation
       if (countWords(within.slice(0, end)) >= words) return { text: (leading + within.slice(0, end)).trimEnd(), lines: 1, complete: true };
     }
   }
-  if (paragraphEnd >= 0) return { text: leading + body.slice(0, paragraphEnd).trimEnd(), lines: 1, complete: true };
-  if (finished) return { text: (leading + body).trimEnd(), lines: body.trim() ? 1 : 0, complete: true };
+  // A paragraph the model closed itself, but on a comma, colon or no mark at all ("by some few
+  // hours,", "to come home:"), ends at its last sentence; one with no sentence end is all there is.
+  if (paragraphEnd >= 0 || finished) {
+    const end = lastSentenceEnd(within.trimEnd());
+    const kept = end > 0 ? within.slice(0, end) : within;
+    return { text: (leading + kept).trimEnd(), lines: kept.trim() ? 1 : 0, complete: true };
+  }
   // Cut off by the token limit: keep whole sentences, or whole words when there is no sentence end.
-  let end = -1;
-  SENTENCE_END.lastIndex = 0;
-  for (let m = SENTENCE_END.exec(body); m; m = SENTENCE_END.exec(body)) end = m.index + m[0].length;
+  const end = lastSentenceEnd(body);
   const kept = end > 0 ? body.slice(0, end) : dropPartialWord(body);
   return { text: (leading + kept).trimEnd(), lines: kept.trim() ? 1 : 0, complete: false };
+}
+
+/** Where the last sentence of `text` ends (-1: none); a title's full stop ("Mr.") ends none. */
+function lastSentenceEnd(text: string): number {
+  let end = -1;
+  SENTENCE_END.lastIndex = 0;
+  for (let m = SENTENCE_END.exec(text); m; m = SENTENCE_END.exec(text)) {
+    if (m[0] === '.' && ABBREVIATION.test(text.slice(0, m.index))) continue;
+    end = m.index + m[0].length;
+  }
+  return end;
 }
 
 /** Drops a last word that may have been cut off; a lone word is kept. */

@@ -1,4 +1,5 @@
 import { CJK_LINE_END } from '../../verse/chinese/cjkText';
+import { ABBREVIATION, SENTENCE_END } from '../text/sentenceEnd';
 
 /**
  * Where a suggestion ends. `line`: the end of the line the cursor is in. `next-line`: the end of
@@ -59,10 +60,6 @@ export function stopRuleFor(input: StopRuleInput): StopRule {
   };
 }
 
-/** Titles, a few Latin abbreviations and initials ("J. Austen", not "said I."), whose full stop does not end a sentence. */
-const ABBREVIATION = /(?:^|[\s("'\u201C\u2018])(?:Mr|Mrs|Ms|Mx|Dr|St|Jr|Sr|Prof|Rev|Capt|Col|Gen|Lt|Sgt|Hon|Mt|Messrs|Mme|Mlle|vs|viz|cf|al|approx|[A-HJ-Z]|e\.g|i\.e)$/;
-/** . ! ? … before a space or the end; full-width 。！？ with nothing needed after them (closing quotes kept). */
-const SENTENCE_END = /[.!?\u2026]+["'\u201D\u2019)\]]*(?=\s|$)|[。！？]+[」』\u201D\u2019）》〉]*/g;
 
 /**
  * Applies a stop rule to generated text: cuts it at the rule's end (the end of the line or
