@@ -46,6 +46,13 @@ export interface SamplingSettings {
  * and rhyme all off only `lines` applies: plain sampling that stops after N lines.
  */
 export interface FormConstraint {
+  /**
+   * Prose instead of verse (a command's paragraph): while a sentence is open, no line break and
+   * no end of text, so the paragraph ends after a sentence and not on a comma. Every verse field
+   * is then ignored. The worker shapes logits for it; a server samples plainly, and the request's
+   * cut keeps whole sentences.
+   */
+  paragraph?: boolean;
   /** Steer each line toward the poem's length (syllables; characters in CJK text). */
   lineLength?: boolean;
   /** A blank line where the form's stanza ends, and none inside a stanza. */

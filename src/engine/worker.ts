@@ -12,6 +12,7 @@ import { checkModelFolder, EngineError } from './model/modelFolder';
 import { Generator } from './decode/generator';
 import { FormResources } from './form/formResources';
 import { FormSteering } from './form/formSteering';
+import { ParagraphSteering } from './form/paragraphSteering';
 import { splitPromptEnd } from '../writing/prompts/text/promptEnd';
 import { isCjkText } from '../writing/verse/chinese/cjkText';
 import { analyzePoemForm } from '../writing/verse/poem/poemForm';
@@ -170,14 +171,14 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
   requestStarted = performance.now();
   collection.generating();
   const form = formConstraint(params.form);
-  if (form) {
-    formResources ??= new FormResources(generator.model);
-    await formResources.prepare(form.rhyme === true, isCjkText(params.prompt));
-  }
+  if (form) formResources ??= new FormResources(generator.model);
+  // A prose paragraph needs only the vocabulary index; verse, the dictionary (and its rhymes).
+  const paragraph = form?.paragraph ? new ParagraphSteering(formResources!.vocabulary(), generator.model.eosIds) : undefined;
+  if (form && !paragraph) await formResources!.prepare(form.rhyme === true, isCjkText(params.prompt));
   // The steering reads the prompt as the model does: without a trailing blank (see writing/prompts/text/promptEnd).
   const steeringFor = (p: GenerateParams, f: FormConstraint) => new FormSteering(formResources!.context(), f, splitPromptEnd(p.prompt).text, formContext(p.formContext));
   // A command's verse continuation in a poem with a metre: each line chosen from candidates.
-  const candidates = form ? lineCandidatesFor(params, form) : 1;
+  const candidates = form && !paragraph ? lineCandidatesFor(params, form) : 1;
   const foot = candidates > 1 ? (analyzePoemForm(splitPromptEnd(params.prompt).text, { kind: 'verse' }).metre?.foot ?? null) : null;
   const result =
     form && foot
@@ -197,7 +198,7 @@ async function generate(job: Job, params: GenerateParams): Promise<void> {
       : await generator.generate(params, {
           isCancelled: () => job.cancelled,
           onToken: (text, index) => send({ type: 'token', id: job.id, text, index }),
-          form: form ? steeringFor(params, form) : undefined,
+          form: paragraph ?? (form ? steeringFor(params, form) : undefined),
         });
   if (job.cancelled) {
     result.stopReason = 'cancelled';
@@ -216,6 +217,7 @@ function formConstraint(raw: unknown): FormConstraint | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
   const form: FormConstraint = {};
+  if (r.paragraph === true) form.paragraph = true;
   for (const key of ['lineLength', 'stanzas', 'rhyme'] as const) if (typeof r[key] === 'boolean') form[key] = r[key];
   if (typeof r.firstLineLength === 'number' && r.firstLineLength > 0 && r.firstLineLength < 200) form.firstLineLength = r.firstLineLength;
   if (typeof r.firstLineRhyme === 'string' || r.firstLineRhyme === null) form.firstLineRhyme = r.firstLineRhyme;

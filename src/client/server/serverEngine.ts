@@ -182,7 +182,8 @@ export class ServerEngine extends EventEmitter implements WritingEngine {
       this.warnIgnored(dialect, settings);
       this.setState('generating');
       const end = splitPromptEnd(params.prompt);
-      const form = params.form;
+      // A prose paragraph's rule is the worker's logit shaping: a server samples plainly, and the request's cut keeps whole sentences.
+      const form = params.form?.paragraph ? undefined : params.form;
       let result: { text: string; stopReason: StopReason; usage: Usage; alternatives?: { text: string; stopReason: StopReason; seed: number }[]; tokens?: GeneratedToken[] };
       if (form) {
         // Chinese verse needs pinyin-pro too: its rhymes, and which of its lines rhyme.

@@ -15,7 +15,7 @@ import { CACHE_GRANULE, cacheBytes, commonPrefixLength, emptyCache, gatherRows, 
 import { applyPenalties, logSoftmax, logSumExp, Rng, select, topIndices, type SamplerExtras, type Selection } from './sampling';
 import { BannedPhrases, type BannedMatch } from '../../writing/settings/bannedPhrases';
 import { findStop, TextStream } from '../tokens/textStream';
-import type { FormSteering, RowSteering } from '../form/formSteering';
+import type { RowShaping, Shaping } from '../form/shaping';
 import { agreesWithBlank, dropBlank, splitPromptEnd } from '../../writing/prompts/text/promptEnd';
 import { textTail } from '../../writing/prompts/text/promptFit';
 
@@ -25,8 +25,8 @@ export interface GenerationHooks {
   onToken?(text: string, index: number): void;
   /** Called once the first new token is chosen. */
   onFirstToken?(): void;
-  /** Form-keeping decoding for this request: shapes every row's logits and may stop a row at a line end. */
-  form?: FormSteering;
+  /** Form-keeping decoding for this request (verse, or a prose paragraph): shapes every row's logits and may stop a row at a line end. */
+  form?: Shaping;
 }
 
 interface PrefixState {
@@ -194,7 +194,7 @@ export class Generator {
     // Banned phrases: each step remembers what a rewind to it must restore, and a position may
     // have tokens banned there (the first token of a phrase the model wrote from that point).
     const bans = this.bans.empty ? null : this.bans;
-    const steps: { logProb: number; textLength: number; form?: RowSteering }[] = [];
+    const steps: { logProb: number; textLength: number; form?: RowShaping }[] = [];
     const banned = new Map<number, Set<number>>();
     const pristine = bans ? first.slice() : null;
     let rewinds = 0;
@@ -425,7 +425,7 @@ export class Generator {
       score: number;
       /** Sum of log-probabilities under the unmodified model, reported for comparison. */
       raw: number;
-      form?: RowSteering;
+      form?: RowShaping;
     }
     let beams: Beam[] = [{ tokens: [], score: 0, raw: 0, form: hooks.form?.row() }];
     let cache = this.last!.cache;
@@ -452,7 +452,7 @@ export class Generator {
       steps++;
       this.progress = steps;
       candidates.sort((a, b) => b.score - a.score);
-      const next: { parent: number; tokens: number[]; score: number; raw: number; form?: RowSteering }[] = [];
+      const next: { parent: number; tokens: number[]; score: number; raw: number; form?: RowShaping }[] = [];
       for (const c of candidates) {
         const tokens = [...beams[c.parent]!.tokens];
         const parentRaw = beams[c.parent]!.raw;
@@ -508,7 +508,7 @@ export class Generator {
    * Shapes a row (valid UTF-8, the blank the prompt ended with, then the poem's form) and selects; the
    * log-probability reported stays the unmodified model's, as for unshaped rows.
    */
-  private select(logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng, form: RowSteering | undefined, blank: string): Selection {
+  private select(logits: Float32Array, text: string, tokensLeft: number, history: readonly number[], settings: SamplingSettings, rng: Rng, form: RowShaping | undefined, blank: string): Selection {
     const owesBlank = blank.length > 0 && text.length < blank.length;
     const utf8 = this.model.utf8Guard;
     if (!form && !owesBlank && !utf8) return select(logits, history, settings, rng, this.want, this.extras);
@@ -592,7 +592,7 @@ let formScratch = new Float32Array(0);
  * form wants the line's end, the blank a word) — then the row stays as it was for this token and
  * the form takes up again from the text that follows, rather than the request failing.
  */
-function shapeByForm(form: RowSteering, logits: Float32Array, text: string, tokensLeft: number): void {
+function shapeByForm(form: RowShaping, logits: Float32Array, text: string, tokensLeft: number): void {
   if (formScratch.length !== logits.length) formScratch = new Float32Array(logits.length);
   formScratch.set(logits);
   form.shape(logits, text, tokensLeft);

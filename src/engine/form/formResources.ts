@@ -53,6 +53,11 @@ export class FormResources {
     this.vocab ??= new VocabularyIndex(this.model.pieces);
   }
 
+  /** The vocabulary index alone (a prose paragraph's steering needs no dictionary). */
+  vocabulary(): VocabularyIndex {
+    return (this.vocab ??= new VocabularyIndex(this.model.pieces));
+  }
+
   context(): SteeringContext {
     if (!this.vocab) throw new Error('FormResources.prepare() must finish before context().');
     return {

@@ -11,6 +11,7 @@
  * only things carried between steps are positions in a trie and short counters; a row's state
  * clones cheaply for beam search.
  */
+import type { RowShaping, Shaping } from './shaping';
 import type { FormConstraint } from '../../common/generation';
 import type { VocabularyIndex } from '../tokens/vocabularyIndex';
 import { ban, banNewWords, boost, keepOnly, probabilityMass } from '../decode/logitShaping';
@@ -80,7 +81,7 @@ const CLAUSE_CLOSED = /[.!?;:…]['"\u2019\u201d)\]]*\s*$/u;
 const OPENING_QUOTE = /(^|[\s(\[—-])['\u2018](?=\p{L})/u;
 
 /** Per request: the constraint, the prompt's last line, and the plan for the first line. */
-export class FormSteering {
+export class FormSteering implements Shaping {
   readonly head: string;
   readonly firstPlan: LinePlan;
   /** False when line length, stanzas and rhyme are all off: only `lines` applies (plain sampling, stopped after N lines). */
@@ -131,7 +132,7 @@ interface RhymeEntry {
 }
 
 /** One sequence's steering state. */
-export class RowSteering {
+export class RowSteering implements RowShaping {
   private plan: LinePlan;
   private lines = 0;
   private rhymeRoot: TrieNode | null = null;

@@ -34,7 +34,7 @@ export interface LineWriter {
  * is reported, eval-form's perplexity).
  */
 export function lineCandidatesFor(params: GenerateParams, form: FormConstraint | undefined): number {
-  if (!form?.lines || (params.n ?? 1) !== 1) return 1;
+  if (!form?.lines || form.paragraph || (params.n ?? 1) !== 1) return 1;
   if ((params.probabilities ?? 0) > 0 && form.lineCandidates === undefined) return 1;
   const { settings } = validateSampling(params.sampling);
   if (settings.strategy !== 'sample') return 1;

@@ -44,6 +44,8 @@ export class VocabularyIndex {
   readonly halfWordEnds: number[];
   /** Punctuation pieces holding a mark that closes a sentence or clause (. ! ? ; : …). */
   readonly clauseClosers: number[];
+  /** Punctuation pieces that end a sentence: . ! ? … (。！？), with any closing quotes or brackets after them. */
+  readonly sentenceClosers: number[];
 
   constructor(pieces: readonly string[]) {
     const V = pieces.length;
@@ -62,6 +64,7 @@ export class VocabularyIndex {
     this.hyphensAfterWord = [];
     this.halfWordEnds = [];
     this.clauseClosers = [];
+    this.sentenceClosers = [];
     for (let id = 0; id < V; id++) {
       const piece = pieces[id] ?? '';
       if (!piece) continue;
@@ -81,6 +84,7 @@ export class VocabularyIndex {
       if (/^[\p{P}\p{S}]+$/u.test(piece)) {
         this.punctuation[id] = 1;
         if (/[.!?;:…]/u.test(piece)) this.clauseClosers.push(id);
+        if (/^(?:[.!?…]+|[。！？]+)["'\u201D\u2019)\]」』）》〉]*$/u.test(piece)) this.sentenceClosers.push(id);
       }
       const hyphen = /^-(?!-)[^\p{L}\p{N}]*$/u.test(piece);
       if (hyphen) this.hyphensAfterWord.push(id);

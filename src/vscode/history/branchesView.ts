@@ -103,7 +103,7 @@ export class BranchesView implements vscode.TreeDataProvider<BranchNode>, vscode
     const s = branch.settings;
     const md = new vscode.MarkdownString();
     md.appendCodeblock(branch.text, 'text');
-    md.appendMarkdown(`\n${words[branch.command] ?? branch.command}, ${branch.model}, ${vscode.l10n.t('seed {0}', branch.seed)}, ${s.kind}, ${vscode.l10n.t('temperature {0}', s.sampling.temperature)}, top-k ${s.sampling.topK}, top-p ${s.sampling.topP}${s.form ? `, ${vscode.l10n.t('form kept')}` : ''}`);
+    md.appendMarkdown(`\n${words[branch.command] ?? branch.command}, ${branch.model}, ${vscode.l10n.t('seed {0}', branch.seed)}, ${s.kind}, ${vscode.l10n.t('temperature {0}', s.sampling.temperature)}, top-k ${s.sampling.topK}, top-p ${s.sampling.topP}${s.form && !s.form.paragraph ? `, ${vscode.l10n.t('form kept')}` : ''}`);
     item.tooltip = md;
     item.contextValue = isCurrent ? 'inklingBranchCurrent' : 'inklingBranch';
     item.accessibilityInformation = { label: isCurrent ? vscode.l10n.t('Current branch: {0}; seed {1}', branchLabel(branch.text, 200), branch.seed) : vscode.l10n.t('Branch: {0}; seed {1}', branchLabel(branch.text, 200), branch.seed) };

@@ -153,7 +153,8 @@ export function planWordChoice(text: string, spans: readonly TokenSpan[], unit: 
 export function continuationAfterChoice(input: { before: string; chosen: string; after: string; atDocumentStart: boolean; lines: number; kind: TextKindName; formConstraint?: FormConstraint }): ContinuationRequest {
   const before = input.before + input.chosen;
   const built = buildContinuationRequest({ text: before + input.after, offset: before.length, atDocumentStart: input.atDocumentStart, lines: input.lines, kind: input.kind });
-  if (!built.ok || !input.formConstraint) return built;
+  // Prose keeps the paragraph rule the new request brings (its text decides how paragraphs end).
+  if (!built.ok || !input.formConstraint || built.kind === 'prose') return built;
   // Rhyme mode plans from the document before the cursor too (see withForm).
   const formContext = input.formConstraint.rhyme ? formContextOf(before) : undefined;
   return { ...built, formConstraint: { ...input.formConstraint, lines: built.lines }, ...(formContext ? { formContext } : {}) };

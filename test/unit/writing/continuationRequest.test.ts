@@ -222,7 +222,7 @@ describe('engine requests for commands', () => {
     assert.equal(batch.stream, false);
   });
 
-  it('asks the engine to keep a poem\'s form for its lines, by the writer\'s settings; prose is sampled plainly', () => {
+  it('asks the engine to keep a poem\'s form for its lines, by the writer\'s settings; prose to end its paragraph after a sentence, whatever they are', () => {
     const poem = workspace('poem.md');
     const verse = ready(buildContinuationRequest({ text: poem, offset: poem.length }));
     const kept = withForm(verse, DEFAULT_FORM_SETTINGS);
@@ -234,7 +234,10 @@ describe('engine requests for commands', () => {
     assert.equal(commandParams(verse, DEFAULT_SAMPLING, 'command:x').form, undefined, 'no settings applied: plain sampling');
     const prose = workspace('prose.md');
     const p = ready(buildContinuationRequest({ text: prose, offset: prose.length }));
-    assert.equal(withForm(p, DEFAULT_FORM_SETTINGS).formConstraint, undefined);
+    assert.deepEqual(p.formConstraint, { paragraph: true });
+    assert.deepEqual(withForm(p, DEFAULT_FORM_SETTINGS).formConstraint, { paragraph: true });
+    assert.deepEqual(withForm(p, { mode: 'free', rhyme: 'off' }).formConstraint, { paragraph: true }, 'form off is about verse: a sentence is still not cut off');
+    assert.deepEqual(commandParams(p, DEFAULT_SAMPLING, 'command:x').form, { paragraph: true });
     const keptProse = ready(buildContinuationRequest({ text: prose, offset: prose.length, kind: formKind({ mode: 'keep', rhyme: 'off' }) }));
     assert.equal(keptProse.kind, 'verse', '"keep" reads the text as verse');
     assert.deepEqual(withForm(keptProse, { mode: 'keep', rhyme: 'off' }).formConstraint, { rhyme: false, lines: keptProse.lines });

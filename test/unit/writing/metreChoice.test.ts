@@ -57,6 +57,7 @@ describe('lineCandidatesFor', () => {
   test('one line as sampled for ghost text (no lines), alternatives, greedy and beam search, and token probabilities unless asked', () => {
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {} }, {}), 1);
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {} }, undefined), 1);
+    assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {} }, { paragraph: true, lines: 1 }), 1, 'a prose paragraph has no metre');
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {}, n: 3 }, verse), 1);
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: { strategy: 'greedy' } }, verse), 1);
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: { strategy: 'beam', numBeams: 3 } }, verse), 1);

@@ -122,6 +122,8 @@ export function buildContinuationRequest(input: ContinuationRequestInput): Conti
     ok: true,
     prompt: newLine ? `${prompt.replace(/[ \t]+$/, '')}\n` : prompt,
     stopStrings: kind === 'prose' ? [unwrapped ? '\n' : '\n\n'] : [],
+    // A paragraph ends after a sentence, not on a comma: the engine's steering where it can (withForm adds verse's).
+    ...(kind === 'prose' ? { formConstraint: { paragraph: true } } : {}),
     // A song's section label ("[Chorus]") comes on a line of its own, spelled in a few more pieces.
     maxNewTokens: kind === 'prose' ? proseTokens(words) : Math.min(MAX_CONTINUATION_TOKENS, verseTokens(lines, form.next.targetLength ?? form.medianLineLength, cjk) + (form.next.label ? 16 : 0)),
     kind,
