@@ -88,6 +88,7 @@ describe('outline expansion', () => {
     assert.equal(passageParagraph('  She  left\nat dawn. '), 'She left at dawn.');
     const plan = planOutlineExpansion(outline);
     assert.equal(buildPassageRequest(outline, plan, 0).finish('\n\n', true), '');
+    assert.deepEqual(buildPassageRequest(outline, plan, 0).formConstraint, { paragraph: true }, 'a passage ends after a sentence');
     assert.throws(() => buildPassageRequest(outline, plan, 9), RangeError);
   });
 

@@ -99,6 +99,8 @@ export function buildPassageRequest(markdown: string, plan: OutlinePlan, slotInd
     maxNewTokens: PASSAGE_TOKENS,
     kind: 'prose',
     lines: 1,
+    // Like Continue Writing's paragraph: it ends after a sentence, not on a comma.
+    formConstraint: { paragraph: true },
     finish(generated, finished) {
       const paragraph = passageParagraph(cut(generated, finished).text);
       return paragraph ? `\n\n${slot.indent}${paragraph}${closing}` : '';
