@@ -268,7 +268,7 @@ describe('rhyme', () => {
     const r = row(rhymed(), { rhyme: true }, 'x\n', bat());
     let logits = flat();
     r.shape(logits, 'The dog ran'); // 3 of 4: the last word must rhyme
-    assert.deepEqual(finite(logits), [9, 10, 11, 13, 14, 22], 'the rhymes’ first tokens, or punctuation before them');
+    assert.deepEqual(finite(logits), [9, 10, 11, 13, 22], 'the rhymes’ first tokens, or a comma before them — no full stop, which would leave the rhyme to begin a sentence in lower case');
     r.accept(11, 'The dog ran b');
     logits = flat();
     r.shape(logits, 'The dog ran b');
@@ -310,7 +310,7 @@ describe('rhyme', () => {
     for (const id of [9, 10, 11]) logits[id] = -40;
     logits[12] = 10; // "aga" is a word to the dictionary, but the model wants to go on: "aga|at"
     r.shape(logits, 'The dog ran aga');
-    assert.deepEqual(finite(logits), [9, 10, 11, 12, 13, 14, 15, 17, 22, 23, 24], 'the rhymes, punctuation, or the word going on');
+    assert.deepEqual(finite(logits), [9, 10, 11, 12, 13, 15, 17, 22, 23, 24], 'the rhymes, a comma, or the word going on');
   });
 
   test('a word the model goes on spelling past the length cannot hold the line open: after the allowance, a rhyme or (backed off) the line end', () => {
@@ -333,7 +333,7 @@ describe('rhyme', () => {
       r.shape(logits, text);
       return finite(logits);
     };
-    assert.deepEqual(spelled(5), [9, 10, 11, 13, 14, 22], 'the rhymes, or punctuation before them');
+    assert.deepEqual(spelled(5), [9, 10, 11, 13, 22], 'the rhymes, or a comma before them');
     assert.deepEqual(spelled(-40), [NL, 13, 14, 22], 'backed off: the line break or punctuation');
   });
 
