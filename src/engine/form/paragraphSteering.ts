@@ -33,11 +33,11 @@ export class ParagraphSteering implements Shaping {
     clone: () => this.shaping,
   };
 
+  private closerSet: Set<number> | null = null;
+
   private shape(logits: Float32Array, text: string, tokensLeft = Infinity): void {
-    // Nothing written yet, or a sentence open: the paragraph goes on, on the same line (a line
-    // break there reads as a new paragraph to the model, which then begins one without a full stop).
-    const written = /[\p{L}\p{N}]/u.test(text);
     const v = this.vocab;
+    const written = /[\p{L}\p{N}]/u.test(text);
     // Near the end of the budget the paragraph is brought to a close, nudged ever harder: an open
     // sentence toward a mark that ends it (with the last token, after a word, only such a mark),
     // a closed one toward the paragraph's end rather than a sentence the budget would cut.
@@ -47,16 +47,14 @@ export class ParagraphSteering implements Shaping {
       else if (nudge > 0) boost(logits, [...this.eosIds, ...v.blankLines], nudge);
       return;
     }
+    // Nothing written yet, or a sentence open: the paragraph goes on, on the same line (a line
+    // break there reads as a new paragraph to the model, which then begins one without a full stop).
     for (const id of this.eosIds) logits[id] = -Infinity;
     ban(logits, v.lineBreaks.concat(v.blankLines));
     if (nudge === 0) return;
-    if (tokensLeft <= 1 && /[\p{L}\p{N}"'\u201D\u2019)\]]$/u.test(text)) keepOnly(logits, (id) => this.closers.has(id), v.sentenceClosers);
-    else boost(logits, v.sentenceClosers, nudge);
-  }
-
-  private closerSet: Set<number> | null = null;
-
-  private get closers(): Set<number> {
-    return (this.closerSet ??= new Set(this.vocab.sentenceClosers));
+    if (tokensLeft <= 1 && /[\p{L}\p{N}"'\u201D\u2019)\]]$/u.test(text)) {
+      const closers = (this.closerSet ??= new Set(v.sentenceClosers));
+      keepOnly(logits, (id) => closers.has(id), v.sentenceClosers);
+    } else boost(logits, v.sentenceClosers, nudge);
   }
 }

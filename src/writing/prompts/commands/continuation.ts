@@ -98,7 +98,6 @@ function withoutDanglingLabel(kept: string[]): string {
   return out.join('\n').trimEnd();
 }
 
-
 function cutProse(text: string, finished: boolean, words?: number): ContinuationCut {
   const leading = /^\s*/.exec(text)![0];
   const body = text.slice(leading.length);

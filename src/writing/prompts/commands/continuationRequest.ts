@@ -29,7 +29,7 @@ export interface WritingRequest {
   kind: TextKindName;
   /** Lines wanted (verse); 1 for a prose paragraph. */
   lines: number;
-  /** Form-keeping for the engine (verse, when the writer's settings keep form); absent: plain sampling. */
+  /** Form-keeping for the engine: verse's when the writer's settings keep form (withForm), prose's paragraph rule always; absent: plain sampling. */
   formConstraint?: FormConstraint;
   /** The document before the cursor for the engine's form planning (GenerateParams.formContext): rhyme mode only. */
   formContext?: string;
