@@ -74,7 +74,7 @@ export interface FormConstraint {
   /**
    * With `lines` (a command's continuation) in a poem with a metre: candidates written of each
    * line, the one keeping the poem's foot kept (worker only; 1: one line as sampled). Default
-   * DEFAULT_LINE_CANDIDATES; with token probabilities asked for, only when set.
+   * DEFAULT_LINE_CANDIDATES; token probabilities asked for are the chosen lines'.
    */
   lineCandidates?: number;
 }

@@ -1,7 +1,8 @@
 /**
  * Token probabilities from Inkling's worker (word alternatives, the CLI's --json): each reported
  * probability is the model's own, after the writer's sampling filters — recomputed here from the
- * model's logits in this process — and asking for them changes nothing about the text.
+ * model's logits in this process — and asking for them changes nothing about the text, a command's
+ * verse lines chosen for the metre included.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,10 @@ import { emptyCache } from '../../src/engine/model/kvCache';
 import { applyRepetitionPenalty, candidateDistribution } from '../../src/engine/decode/sampling';
 import { validateSampling } from '../../src/writing/settings/samplingSettings';
 import { execFileSync } from 'node:child_process';
-import { cliPath, testModelDir, workerPath } from '../support/paths';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { alignTokens } from '../../src/writing/history/wordChoices';
+import { cliPath, corpusDir, testModelDir, workerPath } from '../support/paths';
 
 const prompt = 'Once upon a time, there was a little girl named Lily. She';
 const spec = { dir: testModelDir, dtype: 'fp32' as const, threads: 1 };
@@ -57,6 +61,24 @@ describe('token probabilities', () => {
       }
     });
   }
+
+  test('a command\'s verse continuation asked for them writes the same lines, chosen for the metre, and reports the chosen lines\' tokens', async () => {
+    const poem = readFileSync(join(corpusDir, 'sonnets-001-077.txt'), 'utf8').split('\n').slice(0, 12).join('\n') + '\n';
+    let chosenNotSampled = 0;
+    for (const seed of [11, 22, 33, 44]) {
+      const sampling = validateSampling({ seed, maxNewTokens: 120 }).settings;
+      const r = await client.generate({ prompt: poem, sampling, form: { lines: 4 }, probabilities: 5 });
+      const plain = await client.generate({ prompt: poem, sampling, form: { lines: 4 } });
+      assert.equal(r.text, plain.text, `seed ${seed}: asking for probabilities changes nothing about the text`);
+      assert.ok(r.tokens?.length, 'the tokens are reported');
+      // Each line's tokens, in order; the line breaks between lines are in none of them.
+      assert.equal(r.tokens!.map((t) => t.text).join('').replace(/\s+/g, ''), r.text.replace(/\s+/g, ''));
+      assert.equal(alignTokens(r.tokens!, r.text).length, r.tokens!.length, 'every token finds its place in the text');
+      const sampled = await client.generate({ prompt: poem, sampling, form: { lines: 4, lineCandidates: 1 } });
+      if (sampled.text !== r.text) chosenNotSampled++;
+    }
+    assert.ok(chosenNotSampled > 0, 'the lines were chosen, not written as sampled');
+  });
 
   test('the CLI\'s --json reports them as tokens: text, probability, the likeliest alternatives', () => {
     const run = (...extra: string[]) =>

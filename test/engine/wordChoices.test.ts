@@ -75,7 +75,7 @@ describe('word alternatives on stories260K', () => {
 
       // A fresh Continue, on another worker, in the text as it would stand with the chosen word
       // typed in — asking for probabilities, as every command does while word alternatives are on
-      // (a verse line is then written as sampled, not chosen from candidates for its metre).
+      // (its verse lines chosen for the metre all the same).
       const typed = doc + plan.keep + plan.chosen;
       const again = continueAt(typed, plan.lines);
       assert.equal(again.kind, request.kind);

@@ -7,7 +7,7 @@
  * line before it, and the continuation streams a line at a time.
  */
 import { randomInt } from 'node:crypto';
-import { DEFAULT_LINE_CANDIDATES, type FormConstraint, type GenerateParams, type GenerationResult, type StopReason } from '../../common/generation';
+import { DEFAULT_LINE_CANDIDATES, type FormConstraint, type GeneratedToken, type GenerateParams, type GenerationResult, type StopReason } from '../../common/generation';
 import type { Foot } from '../../writing/verse/sound/metre';
 import { chooseLineForMetre, lineKeepsForm, type LineAim } from '../../writing/verse/sound/metreChoice';
 import { SEED_MAX, validateSampling } from '../../writing/settings/samplingSettings';
@@ -29,13 +29,11 @@ export interface LineWriter {
 /**
  * How many candidates of each line a request asks for: more than one only for a command's
  * continuation (a form with `lines`), one sample (not alternatives, not beam search or greedy
- * decoding, where candidates would be alike). A request for token probabilities gets them for
- * one continuation as sampled unless it sets `lineCandidates` (then only its mean log-probability
- * is reported, eval-form's perplexity).
+ * decoding, where candidates would be alike). Asking for token probabilities changes nothing:
+ * they are the chosen lines' (word alternatives on, or the CLI's --json, write the same poem).
  */
 export function lineCandidatesFor(params: GenerateParams, form: FormConstraint | undefined): number {
   if (!form?.lines || form.paragraph || (params.n ?? 1) !== 1) return 1;
-  if ((params.probabilities ?? 0) > 0 && form.lineCandidates === undefined) return 1;
   const { settings } = validateSampling(params.sampling);
   if (settings.strategy !== 'sample') return 1;
   return Math.max(1, Math.min(MAX_CANDIDATES, Math.floor(form.lineCandidates ?? DEFAULT_LINE_CANDIDATES)));
@@ -53,6 +51,8 @@ export async function writeLinesByChoice(params: GenerateParams, form: FormConst
   // The chosen lines' mean log-probabilities weighted by their tokens, when the request asks for them.
   let logProbSum = 0;
   let logProbTokens = 0;
+  // The chosen lines' tokens with their probabilities, when the request asks for them.
+  const pieces: GeneratedToken[] | null = (params.probabilities ?? 0) > 0 ? [] : null;
   let stopReason: StopReason = 'form';
   for (let line = 0; line < (form.lines ?? 1); line++) {
     if (writer.isCancelled()) {
@@ -74,7 +74,7 @@ export async function writeLinesByChoice(params: GenerateParams, form: FormConst
     const lineParams: GenerateParams = { ...params, prompt: linePrompt, n: 1, stream: false, form: lineForm };
     const { aim, write } = writer.line(lineParams);
     // Candidates one at a time, each with its own seed, until one keeps the form; else the best tried.
-    const tried: { text: string; stopReason: StopReason; meanLogProb: number; tokens: number }[] = [];
+    const tried: { text: string; stopReason: StopReason; meanLogProb: number; tokens: number; pieces?: GeneratedToken[] }[] = [];
     let cancelled = false;
     for (let j = 0; j < candidates; j++) {
       const result = await write({ ...lineParams, sampling: { ...params.sampling, seed: candidateSeed(seed, line, j), maxNewTokens: left } });
@@ -84,7 +84,7 @@ export async function writeLinesByChoice(params: GenerateParams, form: FormConst
         cancelled = true;
         break;
       }
-      tried.push({ text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb, tokens: result.stats.newTokens });
+      tried.push({ text: result.text, stopReason: result.stopReason, meanLogProb: result.meanLogProb, tokens: result.stats.newTokens, pieces: result.tokens });
       if (lineKeepsForm(tried[j]!, foot, aim)) break;
     }
     if (cancelled) {
@@ -95,6 +95,8 @@ export async function writeLinesByChoice(params: GenerateParams, form: FormConst
     used += chosen.tokens;
     logProbSum += chosen.meanLogProb * chosen.tokens;
     logProbTokens += chosen.tokens;
+    // The line break between lines is in no line's tokens: word choices align around blanks.
+    if (pieces && chosen.pieces) pieces.push(...chosen.pieces);
     const piece = line === 0 ? chosen.text : `\n${chosen.text}`;
     written += piece;
     if (params.stream && piece) writer.onText?.(piece);
@@ -109,6 +111,7 @@ export async function writeLinesByChoice(params: GenerateParams, form: FormConst
     text: written,
     stopReason,
     meanLogProb: logProbTokens > 0 ? Math.round((logProbSum / logProbTokens) * 1e4) / 1e4 : 0,
+    ...(pieces ? { tokens: pieces } : {}),
     stats: {
       promptTokens: stats?.promptTokens ?? 0,
       reusedTokens: stats?.reusedTokens ?? 0,

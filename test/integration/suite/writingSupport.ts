@@ -122,7 +122,7 @@ export async function continueAtEndOf(file: string, options: { save?: boolean } 
 
 /**
  * The CLI's raw text for a request with a seed. `asSampled`: each verse line as sampled (the form's
- * `lineCandidates` 1), as alternatives and a command asking for token probabilities write it.
+ * `lineCandidates` 1), as alternatives write it.
  */
 export function cliRaw(request: WritingRequest, seed: number, server?: string, options: { asSampled?: boolean } = {}): { text: string; finished: boolean } {
   const engine = server ? ['--server', server] : ['--model', process.env.INKLING_TEST_MODEL!, '--dtype', DTYPE];

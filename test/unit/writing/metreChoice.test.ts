@@ -54,14 +54,14 @@ describe('lineCandidatesFor', () => {
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {} }, { lines: 4, lineCandidates: 50 }), 8);
   });
 
-  test('one line as sampled for ghost text (no lines), alternatives, greedy and beam search, and token probabilities unless asked', () => {
+  test('one line as sampled for ghost text (no lines), alternatives, greedy and beam search; token probabilities change nothing', () => {
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {} }, {}), 1);
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {} }, undefined), 1);
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {} }, { paragraph: true, lines: 1 }), 1, 'a prose paragraph has no metre');
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {}, n: 3 }, verse), 1);
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: { strategy: 'greedy' } }, verse), 1);
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: { strategy: 'beam', numBeams: 3 } }, verse), 1);
-    assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {}, probabilities: 5 }, verse), 1);
+    assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {}, probabilities: 5 }, verse), 2, 'word alternatives on: the same lines, with their probabilities');
     assert.equal(lineCandidatesFor({ prompt: 'x', sampling: {}, probabilities: 1 }, { lines: 4, lineCandidates: 3 }), 3, 'eval-form sets it');
   });
 });
