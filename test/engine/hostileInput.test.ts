@@ -167,9 +167,9 @@ describe('the CLI, given bad arguments', () => {
     const missing = run('--model', join(tmpdir(), 'inkling-no-such-model'));
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /^inkling: Model folder not found: .* On the command line, --model DIR names the model folder\.\n$/);
-    // stories260K has fp32 and q8 graphs only.
+    // stories260K has fp32 and q8 graphs only: the message says so.
     const precision = run('--model', testModelDir, '--dtype', 'fp16');
     assert.equal(precision.status, 1);
-    assert.match(precision.stderr, /no onnx\/model_fp16\.onnx for precision "fp16".* On the command line, --model DIR names the model folder and --dtype its precision\./);
+    assert.match(precision.stderr, /no onnx\/model_fp16\.onnx for precision "fp16": .*\. It has fp32, q8\. On the command line, --model DIR names the model folder and --dtype its precision\./);
   });
 });

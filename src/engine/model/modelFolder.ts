@@ -57,6 +57,11 @@ export function onnxFileFor(dir: string, dtype: ModelDtype, layout: GraphLayout 
   return existsSync(join(dir, 'onnx', ONNX_FILE_FOR_DTYPE[dtype])) ? ONNX_FILE_FOR_DTYPE[dtype] : null;
 }
 
+/** The precisions a folder has a graph for, in ONNX_FILE_FOR_DTYPE's order. */
+export function precisionsIn(dir: string, layout: GraphLayout = 'auto'): ModelDtype[] {
+  return (Object.keys(ONNX_FILE_FOR_DTYPE) as ModelDtype[]).filter((d) => onnxFileFor(dir, d, layout) !== null);
+}
+
 export interface ModelConfig {
   model_type?: string;
   vocab_size?: number;
@@ -100,6 +105,8 @@ export function checkModelFolder(dir: string, dtype: ModelDtype, layout: GraphLa
   }
   const file = onnxFileFor(dir, dtype, layout);
   if (!file) {
+    const has = precisionsIn(dir, layout);
+    if (has.length) throw new EngineError('model-invalid', msg('Model folder has no onnx/{0} for precision "{1}": {2}. It has {3}.', ONNX_FILE_FOR_DTYPE[dtype], dtype, dir, has.join(', ')));
     throw new EngineError('model-invalid', msg('Model folder has no onnx/{0} for precision "{1}": {2}. Pick a precision the folder has.', ONNX_FILE_FOR_DTYPE[dtype], dtype, dir));
   }
   // A prepared copy-free graph kept elsewhere, when the folder has no fast graph of its own.
