@@ -71,7 +71,10 @@ async function main(): Promise<void> {
       const partnerKey = here.rhymesWith === null ? null : lineRhymeKey(truth.lines[here.rhymesWith]!.text);
       if (!partnerKey) {
         t.free++;
-        if (aim) t.aimedInVain++;
+        if (aim) {
+          t.aimedInVain++;
+          if (verbose) process.stdout.write(`${poem.file} "${poem.title}" line ${p + 1} (stanza ${here.stanza + 1}, position ${here.position + 1}): in vain; aims ${aim.word} where the poet wrote ${JSON.stringify(here.text.trim().split(/\s+/).at(-1))}\n`);
+        }
         continue;
       }
       t.demanded++;

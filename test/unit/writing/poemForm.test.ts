@@ -188,6 +188,16 @@ describe('rhyme schemes', () => {
     assert.deepEqual(form.lineLengths, Array(16).fill(8));
   });
 
+  it('follows a tail rhyme every stanza ends on, further back than the letters link (AAAB CCCB)', () => {
+    const stanzas = 'The lamp is low, the hour is late,\nThe fire is ash upon the grate;\nAnd still I sit, and still I wait\nFor one who will not come.\n\nThe wind goes by the garden wall,\nThe leaves along the pathway fall,\nI hear the owl, I hear it call,\nAnd all the house is dumb.\n\n';
+    const third = 'The night is cold, the stars are bright,\nThe moon is up, the sky is white,\nI watch alone the dying light,\n';
+    assert.equal(analyzePoemForm(stanzas + third).next.rhymeWith?.word, 'dumb', 'the fourth line answers the stanza before\'s');
+    assert.equal(analyzePoemForm(stanzas + 'The night is cold, the stars are bright,\n').next.rhymeWith?.word, 'bright', 'the first three keep their own rhyme');
+    // The stanzas' fourth lines that do not rhyme across set no tail rhyme.
+    const loose = stanzas.replace('And all the house is dumb.', 'And all the house is still.');
+    assert.equal(analyzePoemForm(loose + third).next.rhymeWith, null);
+  });
+
   it('gives free verse no scheme', () => {
     for (const name of ['fog.txt', 'red-wheelbarrow.txt']) {
       const form = analyzePoemForm(fixture(name));

@@ -1,6 +1,7 @@
 import { lineWords } from './lineWords';
 import { FIXED_FORMS, normalizeScheme, schemeLetter } from '../scheme/rhymeScheme';
 import { priorPartner } from '../scheme/schemePrior';
+import { lineRhymeKey, rhymes } from '../sound/rhyme';
 
 /** What is known about one finished line, for predicting the next. */
 export interface LineFacts {
@@ -213,8 +214,10 @@ function positionalPartner(models: readonly (readonly LineFacts[])[], index: num
 }
 
 /**
- * For a rhyme that links stanzas (terza rima's ABA BCB, "Stopping by Woods"' AABA BBCB): the
- * position of the previous stanza that position `index` rhymes with in most stanza pairs.
+ * For a rhyme that links stanzas (terza rima's ABA BCB, "Stopping by Woods"' AABA BBCB, a tail
+ * rhyme every stanza ends on, AAAB CCCB): the position of the previous stanza that position
+ * `index` rhymes with in most stanza pairs. The letters link lines three apart at most; the same
+ * position a stanza later, further back, is compared by its strict rhyme.
  */
 function chainPartner(previous: readonly (readonly LineFacts[])[], length: number, index: number): number | null {
   const pairs: [readonly LineFacts[], readonly LineFacts[]][] = [];
@@ -223,7 +226,7 @@ function chainPartner(previous: readonly (readonly LineFacts[])[], length: numbe
   let best: number | null = null;
   let bestShare = 0.5;
   for (let i = length - 1; i >= 0; i--) {
-    const share = pairShare(pairs.map(([a, b]) => [a[i]!, b[index]!]));
+    const share = pairShare(pairs.map(([a, b]) => [a[i]!, b[index]!]), i === index);
     if (share > bestShare) {
       best = i;
       bestShare = share;
@@ -253,16 +256,25 @@ export function stanzaRhymes(models: readonly (readonly LineFacts[])[], sequence
   return out;
 }
 
-/** Share of line pairs with the same rhyme letter, among pairs where both lines have one. */
-function pairShare(pairs: readonly (readonly [LineFacts, LineFacts])[]): number {
+/**
+ * Share of line pairs with the same rhyme letter, among pairs where both lines have one; with
+ * `byRhyme`, lines whose last words rhyme strictly count as the same too.
+ */
+function pairShare(pairs: readonly (readonly [LineFacts, LineFacts])[], byRhyme = false): number {
   let both = 0;
   let same = 0;
   for (const [a, b] of pairs) {
     if (a.letter === null || b.letter === null) continue;
     both++;
-    if (a.letter === b.letter) same++;
+    if (a.letter === b.letter || (byRhyme && strictRhyme(a, b))) same++;
   }
   return both ? same / both : 0;
+}
+
+function strictRhyme(a: LineFacts, b: LineFacts): boolean {
+  const x = a.text === undefined ? null : lineRhymeKey(a.text);
+  const y = b.text === undefined ? null : lineRhymeKey(b.text);
+  return x !== null && y !== null && rhymes(x, y, 'strict');
 }
 
 /** The stanza's rhyme shape as its positions' partners give it ("ABCB"). */
