@@ -63,6 +63,18 @@ describe('form-keeping decoding on stories260K', () => {
     assert.ok(rhymed < SEEDS.length, `${rhymed} of ${SEEDS.length} rhymed by chance`);
   });
 
+  test('a tail rhyme that links stanzas (AAAB CCCB): the third stanza\'s last line rhymes with the second\'s', async () => {
+    const tail = 'The lamp is low, the hour is late,\nThe fire is ash upon the grate;\nAnd still I sit, and still I wait\nFor one who will not come.\n\nThe wind goes by the garden wall,\nThe leaves along the pathway fall,\nI hear the owl, I hear it call,\nAnd all the house is dumb.\n\nThe night is cold, the stars are bright,\nThe moon is up, the sky is white,\nI watch alone the dying light,\n';
+    const partner = lineRhymeKey('dumb')!;
+    let rhymed = 0;
+    for (const seed of SEEDS) {
+      const result = await client.generate({ prompt: tail, sampling: { seed, maxNewTokens: 48 }, form: { rhyme: true, lines: 1 } });
+      const key = lineRhymeKey(result.text);
+      if (key && rhymes(key, partner, 'strict')) rhymed++;
+    }
+    assert.equal(rhymed, SEEDS.length, `${rhymed} of ${SEEDS.length} rhymed with "dumb"`);
+  });
+
   test('a form-keeping continuation ends on a line boundary with lines near the poem’s length', async () => {
     const target = planLine(road).target!;
     const { low, high } = lengthBand(target);
