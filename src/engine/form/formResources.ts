@@ -50,7 +50,7 @@ export class FormResources {
     await loadPronouncingDictionary();
     if (cjk) await loadPinyin();
     if (rhyme) this.rhymeLexicon = await loadRhymeLexicon({ han: cjk });
-    this.vocab ??= new VocabularyIndex(this.model.pieces);
+    this.vocabulary();
   }
 
   /** The vocabulary index alone (a prose paragraph's steering needs no dictionary). */

@@ -92,7 +92,6 @@ export class FormSteering implements Shaping {
   readonly wordsEndInApostrophes: boolean;
   planOptions: PlanOptions;
   private spaceSet: Set<number> | null = null;
-  private closerSet: Set<number> | null = null;
 
   constructor(
     readonly ctx: SteeringContext,
@@ -123,11 +122,6 @@ export class FormSteering implements Shaping {
   /** Pieces of spaces only (indentation), as a set. */
   spaceIds(): Set<number> {
     return (this.spaceSet ??= new Set(this.ctx.vocab.spaces));
-  }
-
-  /** Pieces that end a sentence (. ! ? …), as a set. */
-  sentenceCloserIds(): Set<number> {
-    return (this.closerSet ??= new Set(this.ctx.vocab.sentenceClosers));
   }
 }
 
@@ -549,8 +543,7 @@ export class RowSteering implements RowShaping {
     // A comma or a dash may come before the rhyme, not a full stop: the rhyme would then begin a
     // sentence in lower case ("I am happy. willow?").
     const punctuationOk = this.punctuationRun < PUNCTUATION_RUN && endsInWord;
-    const closers = this.steering.sentenceCloserIds();
-    keepOnly(logits, (id) => roots.has(id) || (unfinished && v.startsWithLetter[id] === 1) || (punctuationOk && v.punctuation[id] === 1 && !closers.has(id)), [...roots]);
+    keepOnly(logits, (id) => roots.has(id) || (unfinished && v.startsWithLetter[id] === 1) || (punctuationOk && v.punctuation[id] === 1 && v.closesSentence[id] === 0), [...roots]);
     this.banHalfWords(logits);
     return true;
   }

@@ -33,8 +33,6 @@ export class ParagraphSteering implements Shaping {
     clone: () => this.shaping,
   };
 
-  private closerSet: Set<number> | null = null;
-
   private shape(logits: Float32Array, text: string, tokensLeft = Infinity): void {
     const v = this.vocab;
     const written = /[\p{L}\p{N}]/u.test(text);
@@ -52,9 +50,7 @@ export class ParagraphSteering implements Shaping {
     for (const id of this.eosIds) logits[id] = -Infinity;
     ban(logits, v.lineBreaks.concat(v.blankLines));
     if (nudge === 0) return;
-    if (tokensLeft <= 1 && /[\p{L}\p{N}"'\u201D\u2019)\]]$/u.test(text)) {
-      const closers = (this.closerSet ??= new Set(v.sentenceClosers));
-      keepOnly(logits, (id) => closers.has(id), v.sentenceClosers);
-    } else boost(logits, v.sentenceClosers, nudge);
+    if (tokensLeft <= 1 && /[\p{L}\p{N}"'\u201D\u2019)\]]$/u.test(text)) keepOnly(logits, (id) => v.closesSentence[id] === 1, v.sentenceClosers);
+    else boost(logits, v.sentenceClosers, nudge);
   }
 }

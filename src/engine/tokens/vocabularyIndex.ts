@@ -46,6 +46,8 @@ export class VocabularyIndex {
   readonly clauseClosers: number[];
   /** Punctuation pieces that end a sentence: . ! ? … (。！？), with any closing quotes or brackets after them. */
   readonly sentenceClosers: number[];
+  /** 1 where the piece is one of `sentenceClosers`. */
+  readonly closesSentence: Uint8Array;
 
   constructor(pieces: readonly string[]) {
     const V = pieces.length;
@@ -65,6 +67,7 @@ export class VocabularyIndex {
     this.halfWordEnds = [];
     this.clauseClosers = [];
     this.sentenceClosers = [];
+    this.closesSentence = new Uint8Array(V);
     for (let id = 0; id < V; id++) {
       const piece = pieces[id] ?? '';
       if (!piece) continue;
@@ -84,7 +87,10 @@ export class VocabularyIndex {
       if (/^[\p{P}\p{S}]+$/u.test(piece)) {
         this.punctuation[id] = 1;
         if (/[.!?;:…]/u.test(piece)) this.clauseClosers.push(id);
-        if (/^(?:[.!?…]+|[。！？]+)["'\u201D\u2019)\]」』）》〉]*$/u.test(piece)) this.sentenceClosers.push(id);
+        if (/^(?:[.!?…]+|[。！？]+)["'\u201D\u2019)\]」』）》〉]*$/u.test(piece)) {
+          this.sentenceClosers.push(id);
+          this.closesSentence[id] = 1;
+        }
       }
       const hyphen = /^-(?!-)[^\p{L}\p{N}]*$/u.test(piece);
       if (hyphen) this.hyphensAfterWord.push(id);

@@ -69,5 +69,6 @@ describe('a prose paragraph', () => {
 
   test('the vocabulary knows the pieces that end a sentence', () => {
     assert.deepEqual(vocab.sentenceClosers, [8, 9]);
+    assert.deepEqual([...vocab.closesSentence.keys()].filter((id) => vocab.closesSentence[id] === 1), [8, 9]);
   });
 });

@@ -1,7 +1,7 @@
 import { countCjkCharacters } from '../../verse/chinese/cjkText';
 import type { PoemForm } from '../../verse/poem/poemForm';
 import { isSectionLabel } from '../../verse/poem/songSections';
-import { ABBREVIATION, SENTENCE_END } from '../text/sentenceEnd';
+import { sentenceEnds } from '../text/sentenceEnd';
 
 /** The part of a generated text to keep for "Continue This Poem". */
 export interface ContinuationCut {
@@ -105,9 +105,7 @@ function cutProse(text: string, finished: boolean, words?: number): Continuation
   const within = paragraphEnd >= 0 ? body.slice(0, paragraphEnd) : body;
   // As long as the writer's paragraphs: the first sentence end once that many words are written.
   if (words && words > 0) {
-    SENTENCE_END.lastIndex = 0;
-    for (let m = SENTENCE_END.exec(within); m; m = SENTENCE_END.exec(within)) {
-      const end = m.index + m[0].length;
+    for (const end of sentenceEnds(within)) {
       if (countWords(within.slice(0, end)) >= words) return { text: (leading + within.slice(0, end)).trimEnd(), lines: 1, complete: true };
     }
   }
@@ -124,15 +122,11 @@ function cutProse(text: string, finished: boolean, words?: number): Continuation
   return { text: (leading + kept).trimEnd(), lines: kept.trim() ? 1 : 0, complete: false };
 }
 
-/** Where the last sentence of `text` ends (-1: none); a title's full stop ("Mr.") ends none. */
+/** Where the last sentence of `text` ends (-1: none). */
 function lastSentenceEnd(text: string): number {
-  let end = -1;
-  SENTENCE_END.lastIndex = 0;
-  for (let m = SENTENCE_END.exec(text); m; m = SENTENCE_END.exec(text)) {
-    if (m[0] === '.' && ABBREVIATION.test(text.slice(0, m.index))) continue;
-    end = m.index + m[0].length;
-  }
-  return end;
+  let last = -1;
+  for (const end of sentenceEnds(text)) last = end;
+  return last;
 }
 
 /** Drops a last word that may have been cut off; a lone word is kept. */

@@ -1,5 +1,5 @@
 import { CJK_LINE_END } from '../../verse/chinese/cjkText';
-import { ABBREVIATION, SENTENCE_END } from '../text/sentenceEnd';
+import { sentenceEnds } from '../text/sentenceEnd';
 
 /**
  * Where a suggestion ends. `line`: the end of the line the cursor is in. `next-line`: the end of
@@ -101,12 +101,10 @@ const CJK_MARK = /[\u3000-\u303f\uff00-\uffef]/;
 /** Cut after the first sentence end that follows a word, or after `maxWords` words. */
 function cutSentence(text: string, maxWords: number): string {
   let sentenceEnd = -1;
-  SENTENCE_END.lastIndex = 0;
-  for (let m = SENTENCE_END.exec(text); m; m = SENTENCE_END.exec(text)) {
-    const head = text.slice(0, m.index);
-    if (!/[\p{L}\p{N}]/u.test(head)) continue;
-    if (m[0][0] === '.' && m[0].length === 1 && ABBREVIATION.test(head)) continue;
-    sentenceEnd = m.index + m[0].length;
+  for (const end of sentenceEnds(text)) {
+    // A mark before any word ends no sentence of the suggestion's.
+    if (!/[\p{L}\p{N}]/u.test(text.slice(0, end))) continue;
+    sentenceEnd = end;
     break;
   }
   let wordEnd = -1;
