@@ -66,6 +66,23 @@ describe('the poems of a collection', () => {
     assert.equal(cont.form.medianLineLength, 4);
   });
 
+  test('a title in capitals set straight under the poem before opens the next poem; a shouted last line does not', () => {
+    const blank = 'Only a wolf that shrank away, and ran,\nUgly and fierce, to hide among the woods.\n';
+    const text = `${blank}STANZAS ON FREEDOM\n\nMen! whose boast it is that ye\nCome of fathers brave and free,\nIf there breathe on earth a slave,\n`;
+    const poems = findPoems(text);
+    assert.deepEqual(poems.map((p) => p.title), [null, 'STANZAS ON FREEDOM']);
+    assert.ok(text.slice(poems[0]!.start, poems[0]!.end).endsWith('among the woods.'), 'the title is no line of the poem above it');
+    const poem = poemAt(text, text.length);
+    assert.ok(text.slice(poem.bodyStart).startsWith('Men! whose boast'));
+    // The couplets of the new poem are read from its own lines, not from the blank verse above.
+    assert.equal(planLine(text, { rhyme: true }).rhymeWith?.word, 'slave');
+    // A stanza that ends on its refrain in capitals, after a comma or with no blank line under it, keeps it.
+    const refrain = 'The wind is in the willow,\nThe rain is on the hill,\nAND ALL THE BELLS RING OUT\n\nThe wind is in the willow,\n';
+    assert.equal(findPoems(refrain).length, 1);
+    const shout = 'We sang until the morning came.\nHALLELUJAH, AMEN,\n\nWe sang until the evening fell.\n';
+    assert.equal(findPoems(shout).length, 1);
+  });
+
   test('section numbers alone on a line: roman, arabic, with a word before them', () => {
     for (const n of ['I.', 'IV', 'xii.', '3.', '12', '(3)', 'Canto II', 'PART IV.', 'Sonnet XVIII']) assert.ok(isSectionNumber(n), n);
     for (const n of ['I went down', 'Mix', 'CIVIC', '3 men', 'I, too']) assert.ok(!isSectionNumber(n), n);

@@ -193,8 +193,23 @@ function readLines(text: string): Line[] {
     previousBlank = kind === 'blank' || kind === 'separator' || kind === 'title';
     offset = newline < 0 ? text.length : newline + 1;
   }
+  // A title in capitals set straight under the last line of the poem before, a blank line
+  // under it ("…to hide among the woods." / "STANZAS ON FREEDOM" / "" / "Men! whose boast…"),
+  // as collections copied without their spacing have it: it opens the next poem. Only after a
+  // line that ends its sentence, so that a stanza closing on a shouted refrain line after a
+  // comma stays whole.
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const above = lines[i - 1]!;
+    if (line.kind !== 'text' || above.kind !== 'text' || lines[i + 1]?.kind !== 'blank') continue;
+    const trimmed = line.text.trim();
+    if (isCapsTitle(trimmed) && !/[,;:\u2014-]$/.test(trimmed) && SENTENCE_END.test(above.text)) line.kind = 'title';
+  }
   return lines;
 }
+
+/** A line that ends its sentence: a full stop, question or exclamation mark, closing quotes or brackets after it. */
+const SENTENCE_END = /[.!?]["'\u2019\u201d)\]]*\s*$/;
 
 function classify(raw: string, afterBreak: boolean, previous: Line | undefined): LineKind {
   const trimmed = raw.trim();
